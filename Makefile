@@ -1,0 +1,65 @@
+# Partnerships: `make run` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV   ?= .venv
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+BIN    := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+.DEFAULT_GOAL := help
+.PHONY: help install setup run test test-sqlite test-postgres lint format serve-prod fuzz bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Set PYTHON=python3.x.") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed  ## Create .venv and install the project with its dev tools
+
+setup: install  ## Install, migrate the database and load the fixtures (idempotent)
+	$(MANAGE) migrate --no-input
+	$(MANAGE) loaddata fixtures/seed.json
+	$(MANAGE) populate_history --auto
+
+run: setup  ## setup, then serve on http://$(HOST):$(PORT)/ (make run PORT=8123)
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: install  ## The whole suite on SQLite, then on PostgreSQL
+	$(BIN)/python bin/test-all
+
+test-sqlite: install  ## The suite on SQLite only
+	$(BIN)/python bin/test-all --only sqlite
+
+test-postgres: install  ## The suite on PostgreSQL only
+	$(BIN)/python bin/test-all --only postgres
+
+serve-prod: install  ## Production-style: collectstatic, then gunicorn on $(HOST):$(PORT) (needs the production env)
+	$(MANAGE) collectstatic --no-input -v 0
+	DJANGO_STATEMENT_TIMEOUT_MS=$${DJANGO_STATEMENT_TIMEOUT_MS:-5000} $(BIN)/gunicorn partnerships.wsgi \
+		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+fuzz: install  ## 10,000 generated querystrings over the list views (hypothesis), expecting no 5xx
+	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_bad_input.py -k fuzz -q
+
+bench: install  ## Benchmarks against Datasette at 10k/100k/1M partnerships (PostgreSQL, slow)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+lint: install  ## ruff lint and format check, migrations in step with models
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) check
+
+format: install  ## Fix what ruff can fix
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:  ## Remove the virtualenv, the SQLite database and collected static files
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache test-artifacts

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("partnerships/", views.PartnershipListView.as_view(), name="partnership-list"),
+    path(
+        "partnerships/<slug:slug>/",
+        views.PartnershipDetailView.as_view(),
+        name="partnership-detail",
+    ),
+    path("alliances/", views.AllianceListView.as_view(), name="alliance-list"),
+    path("alliances/<slug:slug>/", views.AllianceDetailView.as_view(), name="alliance-detail"),
+    path("conferences/", views.ConferenceListView.as_view(), name="conference-list"),
+    path(
+        "conferences/<slug:slug>/", views.ConferenceDetailView.as_view(), name="conference-detail"
+    ),
+    path("series/<slug:slug>/", views.SeriesDetailView.as_view(), name="series-detail"),
+    path("organizations/", views.OrganizationListView.as_view(), name="organization-list"),
+    path(
+        "organizations/<slug:slug>/",
+        views.OrganizationDetailView.as_view(),
+        name="organization-detail",
+    ),
+    path("regions/", views.RegionListView.as_view(), name="region-list"),
+    path("regions/<slug:slug>/", views.RegionDetailView.as_view(), name="region-detail"),
+    path("sources/", views.SourceListView.as_view(), name="source-list"),
+    path("sources/<int:pk>/", views.SourceDetailView.as_view(), name="source-detail"),
+    path("people/", views.PersonListView.as_view(), name="person-list"),
+    path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
+    path("admin/", admin.site.urls),
+]
