@@ -1,0 +1,87 @@
+"""The staff roles and their permissions. Used by migration 0003 and by `grant_role`."""
+
+from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS
+
+RECORD_MODELS = [
+    "region",
+    "organization",
+    "person",
+    "conferenceseries",
+    "conference",
+    "alliance",
+    "sisterschoolpartnership",
+    "source",
+    "reportedfigure",
+]
+# Rows that belong to a record and are edited inline with it.
+SUBORDINATE_MODELS = [
+    "citation",
+    "organizationname",
+    "speech",
+    "alliancemembership",
+    "allianceevent",
+]
+HISTORY_MODELS = [f"historical{name}" for name in RECORD_MODELS + SUBORDINATE_MODELS]
+
+EDITORS = "Editors"
+PUBLISHERS = "Publishers"
+VIEWERS = "Viewers"
+ROLES = {"editor": EDITORS, "publisher": PUBLISHERS, "viewer": VIEWERS}
+
+
+def role_permissions() -> dict[str, list[str]]:
+    """Codenames (app label partnerships) per group."""
+    view = [f"view_{m}" for m in RECORD_MODELS + SUBORDINATE_MODELS + HISTORY_MODELS]
+    edit = [f"{action}_{m}" for m in RECORD_MODELS for action in ("add", "change")]
+    # Editors fix the rows inside a record (a wrong citation, an old name) as part of editing it.
+    inline = [f"{a}_{m}" for m in SUBORDINATE_MODELS for a in ("add", "change", "delete")]
+    publish = [f"publish_{m}" for m in RECORD_MODELS]
+    delete = [f"delete_{m}" for m in RECORD_MODELS]
+    return {
+        VIEWERS: view,
+        EDITORS: view + edit + inline,
+        PUBLISHERS: view + edit + inline + publish + delete,
+    }
+
+
+def sync_groups(group_model, permission_model) -> None:
+    for group_name, codenames in role_permissions().items():
+        group, _ = group_model.objects.get_or_create(name=group_name)
+        perms = list(
+            permission_model.objects.filter(
+                content_type__app_label="partnerships", codename__in=codenames
+            )
+        )
+        missing = set(codenames) - {p.codename for p in perms}
+        if missing:
+            raise RuntimeError(f"Permissions missing for {group_name}: {sorted(missing)}")
+        group.permissions.set(perms)
+
+
+def restore_missing_groups(sender, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs) -> None:
+    """post_migrate: recreate a role group that is missing (deleted by hand, or by a flush,
+    which empties every table), with its permissions. Groups that exist are left as they are,
+    so that permissions changed in the admin survive a migrate."""
+    try:
+        group_model = apps.get_model("auth", "Group")
+        permission_model = apps.get_model("auth", "Permission")
+    except LookupError:
+        return
+    existing = set(
+        group_model.objects.using(using)
+        .filter(name__in=role_permissions())
+        .values_list("name", flat=True)
+    )
+    for group_name, codenames in role_permissions().items():
+        if group_name in existing:
+            continue
+        perms = list(
+            permission_model.objects.using(using).filter(
+                content_type__app_label="partnerships", codename__in=codenames
+            )
+        )
+        if len(perms) != len(set(codenames)):
+            return  # the models are not all migrated (e.g. after migrate partnerships zero)
+        group = group_model.objects.using(using).create(name=group_name)
+        group.permissions.set(perms)

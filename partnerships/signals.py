@@ -1,0 +1,135 @@
+"""Keep derived columns current: search text that includes related names, and the
+country/province of organizations. Runs for fixtures too (loaddata saves raw)."""
+
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import (
+    Alliance,
+    Conference,
+    ConferenceSeries,
+    Organization,
+    OrganizationName,
+    Person,
+    Publication,
+    Region,
+    ReportedFigure,
+    SisterSchoolPartnership,
+    Source,
+)
+
+SIMPLE = (Alliance, Conference, ConferenceSeries, Person, ReportedFigure, Source)
+
+
+def sync_party_columns(org_ids) -> None:
+    """Recompute the partnership columns copied from their parties (place, publication)."""
+    org_ids = list(org_ids)
+    if not org_ids:
+        return
+    for side in ("a", "b"):
+        party = Organization.objects.filter(pk=OuterRef(f"party_{side}"))
+        SisterSchoolPartnership.objects.filter(**{f"party_{side}__in": org_ids}).update(
+            **{
+                f"{side}_country": Subquery(party.values("country")[:1]),
+                f"{side}_province": Subquery(party.values("province")[:1]),
+                f"{side}_path": Coalesce(Subquery(party.values("region__path")[:1]), Value("")),
+            }
+        )
+    published = Publication.PUBLISHED
+    both_public = Case(
+        When(
+            Q(publication=published)
+            & Exists(Organization.objects.filter(pk=OuterRef("party_a"), publication=published))
+            & Exists(Organization.objects.filter(pk=OuterRef("party_b"), publication=published)),
+            then=Value(True),
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    SisterSchoolPartnership.objects.filter(Q(party_a__in=org_ids) | Q(party_b__in=org_ids)).update(
+        is_public=both_public
+    )
+
+
+def refresh_organization(org: Organization) -> None:
+    org.refresh_search_text()
+    for partnership in (
+        SisterSchoolPartnership.objects.involving(org)
+        .select_related("party_a", "party_b")
+        .prefetch_related("party_a__other_names", "party_b__other_names")
+    ):
+        partnership.refresh_search_text()
+    for person in Person.objects.filter(organization=org):
+        person.refresh_search_text()
+
+
+@receiver(post_save, sender=Organization)
+def organization_saved(sender, instance, raw, **kwargs):
+    if raw:
+        places = instance.place_fields()
+        Organization.objects.filter(pk=instance.pk).update(
+            country=places["country"], province=places["province"]
+        )
+    sync_party_columns([instance.pk])
+    refresh_organization(instance)
+
+
+@receiver(post_save, sender=OrganizationName)
+@receiver(post_delete, sender=OrganizationName)
+def organization_name_changed(sender, instance, **kwargs):
+    org = Organization.objects.filter(pk=instance.organization_id).first()
+    if org is not None:
+        refresh_organization(org)
+
+
+@receiver(post_save, sender=Region)
+def region_saved(sender, instance, raw, **kwargs):
+    if raw:
+        instance.refresh_search_text()
+    # A region that moved or changed kind changes the country/province of what lies in it.
+    changed = []
+    for org in Organization.objects.filter(region__path__startswith=instance.path).select_related(
+        "region"
+    ):
+        places = org.place_fields()
+        if (org.country_id, org.province_id) != (
+            getattr(places["country"], "pk", None),
+            getattr(places["province"], "pk", None),
+        ):
+            Organization.objects.filter(pk=org.pk).update(**places)
+            changed.append(org.pk)
+    if raw or changed:
+        sync_party_columns(
+            changed
+            or Organization.objects.filter(region__path__startswith=instance.path).values_list(
+                "pk", flat=True
+            )
+        )
+
+
+@receiver(post_save, sender=SisterSchoolPartnership)
+def partnership_saved(sender, instance, raw, **kwargs):
+    if raw:
+        instance.refresh_search_text()
+        derived = instance.derived_fields()
+        SisterSchoolPartnership.objects.filter(pk=instance.pk).update(**derived)
+
+
+@receiver(post_save, sender=ConferenceSeries)
+def series_saved(sender, instance, raw, **kwargs):
+    if raw:
+        instance.refresh_search_text()
+    for conference in Conference.objects.filter(series=instance).select_related("series"):
+        conference.refresh_search_text()
+
+
+for model in SIMPLE:
+    if model is ConferenceSeries:
+        continue
+
+    @receiver(post_save, sender=model, weak=False)
+    def simple_saved(sender, instance, raw, **kwargs):
+        if raw:
+            instance.refresh_search_text()
