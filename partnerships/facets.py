@@ -1,0 +1,367 @@
+"""Facet counts for list pages, computed in the database with a fixed number of
+queries per facet whatever the size of the data (one GROUP BY per counted column,
+plus one query for the labels of related values)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
+
+FACET_SIZE = 12
+
+
+@dataclass
+class FacetItem:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    url: str = ""
+
+
+@dataclass
+class FacetResult:
+    param: str
+    title: str
+    items: list[FacetItem] = field(default_factory=list)
+    truncated: bool = False
+    approximate: bool = False
+
+
+def toggle_url(request, param: str, value: str, *, single: bool = False) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    values = query.getlist(param)
+    if value in values:
+        values = [v for v in values if v != value]
+    else:
+        values = [value] if single else [*values, value]
+    query.setlist(param, values)
+    if not values:
+        del query[param]
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else request.path
+
+
+class Facet:
+    """Counts of rows per value of one or more columns."""
+
+    # Count distinct rows: a list's queryset may join to-many relations (an annotation, a
+    # filter on members), which would count a row once per joined row. A list whose queryset
+    # never does sets it off, which is much cheaper on large tables.
+    distinct = True
+
+    def __init__(self, param: str, title, fields: list[str], *, distinct=None):
+        self.param = param
+        self.title = title
+        self.fields = fields
+        if distinct is not None:
+            self.distinct = distinct
+
+    def raw_counts(self, queryset) -> dict:
+        counts: dict = {}
+        for i, name in enumerate(self.fields):
+            qs = queryset.order_by()
+            # A row whose several columns hold the same value counts once.
+            for earlier in self.fields[:i]:
+                qs = qs.filter(Q(**{f"{earlier}__isnull": True}) | ~Q(**{name: F(earlier)}))
+            rows = (
+                qs.exclude(**{f"{name}__isnull": True})
+                .values(name)
+                .annotate(n=Count("pk", distinct=self.distinct) if self.distinct else Count("*"))
+            )
+            for row in rows:
+                counts[row[name]] = counts.get(row[name], 0) + row["n"]
+        return counts
+
+    def count_columns(self) -> dict | None:
+        """Expressions whose value counts give this facet, for one combined GROUPING SETS
+        query (see grouped_counts); None if the facet cannot be counted that way."""
+        if self.distinct:
+            return None
+        columns = {}
+        for i, name in enumerate(self.fields):
+            value = F(name)
+            earlier = self.fields[:i]
+            if earlier:
+                # A row whose several columns hold the same value counts once.
+                same = Q()
+                for other in earlier:
+                    same |= Q(**{f"{other}__isnull": False, name: F(other)})
+                value = Case(When(same, then=Value(None)), default=F(name))
+            columns[f"{self.param}_{i}"] = value
+        return columns
+
+    def counts_from(self, grouped: dict) -> dict:
+        counts: dict = {}
+        for alias in self.count_columns():
+            for key, n in grouped[alias].items():
+                if key is not None:
+                    counts[key] = counts.get(key, 0) + n
+        return counts
+
+    def labels(self, keys) -> dict:
+        raise NotImplementedError
+
+    def compute(self, queryset, request, counts=None) -> FacetResult:
+        if counts is None:
+            counts = self.raw_counts(queryset)
+        labels = self.labels(list(counts))
+        selected = set(request.GET.getlist(self.param))
+        items = []
+        for key, n in counts.items():
+            if key not in labels:
+                continue
+            value, label = labels[key]
+            items.append(FacetItem(value, label, n, value in selected))
+        items.sort(key=lambda item: (-item.count, item.label))
+        result = FacetResult(self.param, self.title)
+        shown = [i for i in items if i.selected] + [i for i in items if not i.selected]
+        result.truncated = len(shown) > FACET_SIZE
+        result.items = sorted(shown[:FACET_SIZE], key=lambda i: (-i.count, i.label))
+        for item in result.items:
+            item.url = toggle_url(request, self.param, item.value)
+        return result
+
+
+class ChoiceFacet(Facet):
+    def __init__(self, param, title, field_name, choices, **kwargs):
+        super().__init__(param, title, [field_name], **kwargs)
+        self.choices = dict(choices)
+
+    def labels(self, keys):
+        return {k: (k, str(self.choices.get(k, k))) for k in keys}
+
+
+class RelatedFacet(Facet):
+    """Values are rows of another model (regions, organizations): shown by name, keyed by slug."""
+
+    def __init__(self, param, title, fields, model, label_field="name", key_field="slug", **kwargs):
+        super().__init__(param, title, fields, **kwargs)
+        self.model = model
+        self.label_field = label_field
+        self.key_field = key_field
+
+    def labels(self, keys):
+        rows = (
+            self.model.objects.published()
+            .filter(pk__in=keys)
+            .values_list("pk", self.key_field, self.label_field)
+        )
+        return {pk: (str(key), str(label)) for pk, key, label in rows}
+
+
+class CountDistinct(Func):
+    """COUNT(DISTINCT ...) that is not an aggregate to Django, so a subquery selecting it has
+    no GROUP BY and gives one row."""
+
+    function = "COUNT"
+    template = "%(function)s(DISTINCT %(expressions)s)"
+    output_field = IntegerField()
+
+
+class TreeFacet(RelatedFacet):
+    """Regions, each with the number of rows in it or in one of its sub-regions: what the
+    region filters select, so a value's count is the number of rows its link lists.
+
+    ``fields`` are paths from a row to a region ("host_region"); "" is the row itself, for
+    the list of regions. With ``parents_only`` only regions that have sub-regions are values.
+    """
+
+    def __init__(self, param, title, fields, *, parents_only=False):
+        from .models import Region
+
+        super().__init__(param, title, fields, Region)
+        self.parents_only = parents_only
+
+    def raw_counts(self, queryset) -> dict:
+        inside = Q()
+        for name in self.fields:
+            prefix = f"{name}__" if name else ""
+            inside |= Q(**{f"{prefix}path__startswith": OuterRef("path")})
+        rows = queryset.order_by().filter(inside).annotate(_n=CountDistinct("pk")).values("_n")
+        regions = self.model.objects.published()
+        if self.parents_only:
+            regions = regions.filter(
+                Exists(self.model.objects.published().filter(parent=OuterRef("pk")))
+            )
+        counted = regions.annotate(_n=Subquery(rows[:1])).filter(_n__gt=0)
+        return dict(counted.values_list("pk", "_n"))
+
+
+class YearFacet(Facet):
+    """Counts per year of a date column; a value sets year_from and year_to to that year."""
+
+    def __init__(self, title, date_field, **kwargs):
+        super().__init__("year", title, [date_field], **kwargs)
+        self.date_field = date_field
+
+    def raw_counts(self, queryset):
+        """Rows per year, and per None for rows without a date: one query."""
+        rows = (
+            queryset.order_by()
+            .annotate(_year=ExtractYear(self.date_field))
+            .values("_year")
+            .annotate(n=Count("pk", distinct=True) if self.distinct else Count("*"))
+        )
+        return {row["_year"]: row["n"] for row in rows}
+
+    def count_columns(self):
+        return None if self.distinct else {"year_0": ExtractYear(self.date_field)}
+
+    def counts_from(self, grouped):
+        return dict(grouped["year_0"])
+
+    def compute(self, queryset, request, counts=None):
+        if counts is None:
+            counts = self.raw_counts(queryset)
+        counts = dict(counts)
+        unknown = counts.pop(None, 0)
+        current = (request.GET.get("year_from"), request.GET.get("year_to"))
+        result = FacetResult("year", self.title)
+        for year in sorted(counts, reverse=True)[:FACET_SIZE]:
+            value = str(year)
+            selected = current == (value, value)
+            query = request.GET.copy()
+            query.pop("page", None)
+            if selected:
+                query.pop("year_from", None)
+                query.pop("year_to", None)
+            else:
+                query["year_from"] = query["year_to"] = value
+            url = f"?{query.urlencode()}" if query else request.path
+            result.items.append(FacetItem(value, value, counts[year], selected, url))
+        if unknown:
+            result.items.append(FacetItem("", str(_("Date not reported")), unknown, False, ""))
+        result.truncated = len(counts) > FACET_SIZE
+        return result
+
+
+def grouped_counts(queryset, columns: dict, sample_percent: float | None = None) -> dict[str, dict]:
+    """Row counts per value of each column, in one scan: PostgreSQL's GROUP BY GROUPING SETS.
+
+    ``columns`` maps an alias to an expression on the queryset's model. Returns, per alias,
+    {value: count} (None counts rows where the expression is NULL)."""
+    aliases = list(columns)
+    inner = queryset.order_by().values(**columns)
+    sql, params = inner.query.sql_with_params()
+    scale = 1.0
+    if sample_percent is not None:
+        # Read a repeatable random sample of the table's pages (TABLESAMPLE SYSTEM) and scale
+        # the counts up: an estimate, shown as one.
+        table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
+        sample = f"{table} TABLESAMPLE SYSTEM ({float(sample_percent):.4f}) REPEATABLE (0)"
+        # The table in the FROM clause, not a column reference like EXTRACT(YEAR FROM "t"."c").
+        sql, found = re.subn(rf"FROM {re.escape(table)}(?!\.)", f"FROM {sample}", sql, count=1)
+        if not found:
+            raise DatabaseError("no table to sample in the facet query")
+        scale = 100.0 / sample_percent
+    names = ", ".join(f'"{a}"' for a in aliases)
+    sets = ", ".join(f'("{a}")' for a in aliases)
+    # The aliases come from code, not from the request; the values stay query parameters.
+    outer = (
+        f"SELECT GROUPING({names}), {names}, COUNT(*) FROM ({sql}) AS facet_rows "  # noqa: S608
+        f"GROUP BY GROUPING SETS ({sets})"
+    )
+    result: dict[str, dict] = {a: {} for a in aliases}
+    width = len(aliases)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(outer, params)
+        for grouping, *values, n in cursor.fetchall():
+            # GROUPING() has a 1 bit for each column not grouped in this row's set; the
+            # first column is the most significant bit.
+            i = next(i for i in range(width) if not grouping & (1 << (width - 1 - i)))
+            result[aliases[i]][values[i]] = round(n * scale)
+    return result
+
+
+SAMPLE_ROWS = 20_000
+
+
+def sample_percent_for(queryset) -> float:
+    """The share of the table to sample to read about SAMPLE_ROWS rows (planner's estimate)."""
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+            [queryset.model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    total = row[0] if row and row[0] and row[0] > 0 else 0
+    return 100.0 if total <= SAMPLE_ROWS else max(0.01, 100.0 * SAMPLE_ROWS / total)
+
+
+def compute_facets(facets, queryset, request, *, combine=False, estimate=False):
+    """Every facet of a list for ``queryset``: (results, titles of facets left out).
+
+    On PostgreSQL each facet query is bounded by FACET_TIME_LIMIT_MS: a facet that runs out
+    of time is left out (as Datasette does) and the page says so. With ``combine`` the facets
+    that can be are counted together in one GROUPING SETS query: one pass over the matching
+    rows, which pays off when finding them is the expensive part (a search); over a whole
+    large table, separate index-only scans of the covering index are faster.
+
+    With ``estimate`` (the list is larger than its count cap) the facets that can be are
+    counted on a random sample of the table's pages, scaled up and marked approximate: a few
+    tens of milliseconds instead of a scan of every matching row."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return [f.compute(queryset, request) for f in facets], []
+    results, left_out = [], []
+    timed_out = False
+    with transaction.atomic(using=queryset.db):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, true)",
+                [f"{int(settings.FACET_TIME_LIMIT_MS)}ms"],
+            )
+        grouped = None
+        sample = sample_percent_for(queryset) if estimate else None
+        if sample is not None and sample >= 100:
+            sample = None
+        if sample is not None:
+            combine = True
+        if combine:
+            combined = {}
+            for facet in facets:
+                combined.update(facet.count_columns() or {})
+            if combined:
+                try:
+                    grouped = grouped_counts(queryset, combined, sample)
+                except DatabaseError:
+                    timed_out = True
+        for facet in facets:
+            if timed_out:
+                # After a timeout the transaction accepts no more queries: the facets not yet
+                # counted are left out too.
+                left_out.append(str(facet.title))
+                continue
+            try:
+                if grouped is not None and facet.count_columns():
+                    result = facet.compute(queryset, request, facet.counts_from(grouped))
+                    result.approximate = sample is not None
+                    results.append(result)
+                else:
+                    results.append(facet.compute(queryset, request))
+            except DatabaseError:
+                timed_out = True
+                left_out.append(str(facet.title))
+        if timed_out:
+            transaction.set_rollback(True, using=queryset.db)
+    return results, left_out

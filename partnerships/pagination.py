@@ -1,0 +1,69 @@
+"""Pagination for lists that may hold millions of rows.
+
+Counting every matching row of a large table costs a scan each time, so lists count exactly
+only up to ``LIST_COUNT_CAP`` rows and then say "10,000+" (labelled as a lower bound). Pages
+past the counted rows are still reachable: a page holds ``per_page`` rows read with one
+extra row to know whether a next page exists.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.functional import cached_property
+
+MAX_PAGE = 100_000
+
+
+class CappedPage(Page):
+    def __init__(self, object_list, number, paginator, has_more):
+        super().__init__(object_list, number, paginator)
+        self._has_more = has_more
+
+    def has_next(self):
+        return self._has_more
+
+    def end_index(self):
+        return self.start_index() + len(self.object_list) - 1
+
+
+class CappedPaginator(Paginator):
+    @cached_property
+    def cap(self) -> int:
+        return settings.LIST_COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        """Exact up to the cap, else cap + 1 (is_capped tells)."""
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > self.cap
+
+    @property
+    def display_count(self) -> int:
+        return min(self.count, self.cap)
+
+    def validate_number(self, number):
+        if not self.is_capped:
+            return super().validate_number(number)
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1 or number > MAX_PAGE:
+            raise EmptyPage("That page number is out of range")
+        return number
+
+    def page(self, number):
+        if not self.is_capped:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage("That page contains no results")
+        return CappedPage(rows[: self.per_page], number, self, len(rows) > self.per_page)

@@ -1,0 +1,1029 @@
+"""Public pages: the dashboard, a list and a detail page per kind of record, exports."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import DatabaseError, connection, transaction
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce, ExtractYear
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterView
+
+from . import filters
+from .dates import PartialDate
+from .exports import Column, csv_response, json_response
+from .facets import ChoiceFacet, RelatedFacet, TreeFacet, YearFacet, compute_facets
+from .models import (
+    Alliance,
+    AllianceEvent,
+    AllianceFocus,
+    AllianceMembership,
+    Citation,
+    Conference,
+    ConferenceSeries,
+    Organization,
+    OrganizationKind,
+    PartnershipLevel,
+    PartnershipStatus,
+    Person,
+    Publication,
+    Region,
+    RegionKind,
+    ReportedFigure,
+    SisterSchoolPartnership,
+    Source,
+    Speech,
+)
+from .pagination import CappedPaginator
+from .references import References
+
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+DEFAULT_PER_PAGE = 25
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 once the database answered a query; 503 when it cannot be reached."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def streamed(queryset, chunk_size=2000):
+    """Rows of ``queryset`` read as they are sent, with flat memory.
+
+    Inside a transaction PostgreSQL's server-side cursor streams; outside one (autocommit),
+    Django declares it WITH HOLD, which makes the server compute and store the whole result
+    before the first row (23 s for a million partnerships). So the export reads in one."""
+    with transaction.atomic(using=queryset.db):
+        yield from queryset.iterator(chunk_size=chunk_size)
+
+
+def hide_drafts(objects, paths):
+    """Forget the related records of ``objects`` that are drafts, so that a published record
+    never shows a draft's name. ``paths`` are relation paths as for select_related
+    ("party_a__region"), already loaded; one may pass through a prefetched to-many relation
+    ("speeches__person__organization"). Only the objects in memory change."""
+    for obj in objects:
+        for path in paths:
+            _hide_draft(obj, path.split("__"))
+    return objects
+
+
+def hide_drafts_in(rows, paths):
+    """hide_drafts for a stream of rows."""
+    for row in rows:
+        for path in paths:
+            _hide_draft(row, path.split("__"))
+        yield row
+
+
+def _hide_draft(obj, parts):
+    name, rest = parts[0], parts[1:]
+    value = getattr(obj, name, None)
+    if value is None:
+        return
+    if callable(getattr(value, "all", None)):  # a to-many relation, prefetched
+        for item in value.all():
+            _hide_draft(item, rest)
+    elif rest:
+        _hide_draft(value, rest)
+    elif getattr(value, "is_published", True) is False:
+        setattr(obj, name, None)
+
+
+# --------------------------------------------------------------------------- what is public
+
+PUBLISHED = Publication.PUBLISHED
+
+# Records a reported figure may be about, and records a citation may support.
+SUBJECT_MODELS = (
+    Region,
+    Organization,
+    Person,
+    ConferenceSeries,
+    Conference,
+    Alliance,
+    SisterSchoolPartnership,
+    Source,
+)
+CITED_MODELS = (*SUBJECT_MODELS, ReportedFigure, AllianceMembership, AllianceEvent, Speech)
+
+# What a record needs loaded to print its name and link (str() and get_absolute_url()).
+NAMED_BY = {
+    SisterSchoolPartnership: ("party_a", "party_b"),
+    AllianceMembership: ("organization", "alliance"),
+    AllianceEvent: ("alliance",),
+    Speech: ("person", "conference"),
+    ReportedFigure: ("subject",),
+}
+
+
+def prefetch_names(records) -> None:
+    """Load what ``records`` (of any kinds) need to print their names and links: one query
+    per relation and kind, instead of one per record."""
+    by_model: dict = {}
+    for record in records:
+        if record is not None:
+            by_model.setdefault(type(record), []).append(record)
+    for model, same_kind in by_model.items():
+        if model in NAMED_BY:
+            prefetch_related_objects(same_kind, *NAMED_BY[model])
+
+
+def public_pks(model):
+    """The pks of the rows of ``model`` the public may see, as a subquery: published records;
+    parts of records (members, speeches, events) whose records are all published; figures
+    that are published and about a public record."""
+    if model is AllianceMembership:
+        qs = model.objects.filter(
+            alliance__publication=PUBLISHED, organization__publication=PUBLISHED
+        )
+    elif model is Speech:
+        qs = model.objects.filter(conference__publication=PUBLISHED, person__publication=PUBLISHED)
+    elif model is AllianceEvent:
+        qs = model.objects.filter(alliance__publication=PUBLISHED)
+    elif model is ReportedFigure:
+        qs = model.objects.published().filter(public_subject_q("subject_type", "subject_id"))
+    else:
+        qs = model.objects.published()
+    return qs.order_by().values("pk")
+
+
+def public_subject_q(type_field: str, id_field: str, models=SUBJECT_MODELS) -> Q:
+    """Rows whose generic relation (``type_field``, ``id_field``) points to a public record."""
+    q = Q()
+    for model, content_type in ContentType.objects.get_for_models(*models).items():
+        q |= Q(**{type_field: content_type, f"{id_field}__in": public_pks(model)})
+    return q
+
+
+def public_citations_q() -> Q:
+    """Citations that support a record the public may see."""
+    return public_subject_q("content_type", "object_id", CITED_MODELS)
+
+
+def published_citations():
+    return Prefetch(
+        "citations",
+        queryset=Citation.objects.select_related("source").filter(source__publication="published"),
+    )
+
+
+def figures_about(obj) -> list[ReportedFigure]:
+    ct = ContentType.objects.get_for_model(type(obj))
+    return list(
+        ReportedFigure.objects.published()
+        .filter(subject_type=ct, subject_id=obj.pk)
+        .prefetch_related(published_citations())
+    )
+
+
+# --------------------------------------------------------------------------- lists
+
+
+class RecordListView(FilterView):
+    """A Datasette-style list: search, filters and facets in the querystring, count, pages,
+    CSV/JSON export of every matching row."""
+
+    template_name = "partnerships/list.html"
+    row_template = ""
+    title = ""
+    intro = ""
+    export_stem = ""
+    facets: list = []
+    columns: list[Column] = []
+    paginate_by = DEFAULT_PER_PAGE
+    paginator_class = CappedPaginator
+    strict = True
+    # Relations of a row (as for select_related) that may point to a draft: a draft's name
+    # must not show on a published row, in the page or in an export.
+    draft_relations: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        return self.model.objects.published()
+
+    def get_paginate_by(self, queryset):
+        try:
+            value = int(self.request.GET.get("per_page", DEFAULT_PER_PAGE))
+        except ValueError:
+            return DEFAULT_PER_PAGE
+        return value if value in PER_PAGE_CHOICES else DEFAULT_PER_PAGE
+
+    def get_filterset_kwargs(self, filterset_class):
+        # Always bound, also without a querystring: an unbound filterset is never "valid",
+        # and the bare list would lose its facets.
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["data"] = self.request.GET
+        return kwargs
+
+    def get(self, request, *args, **kwargs):
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return HttpResponseBadRequest(_("Parameters may not contain NUL characters."))
+        export = request.GET.get("format", "")
+        if export not in ("", "html", "csv", "json"):
+            return HttpResponseBadRequest(_("Unknown format: choose csv or json."))
+        if export in ("csv", "json"):
+            filterset = self.get_filterset(self.get_filterset_class())
+            if not filterset.is_valid():
+                # The list page, with its (escaped) form errors, instead of a file.
+                response = super().get(request, *args, **kwargs)
+                response.status_code = 400
+                return response
+            if export == "csv":
+                return self.csv_export(filterset.qs)
+            rows = hide_drafts_in(streamed(filterset.qs), self.draft_relations)
+            return json_response(rows, self.columns, self.export_stem)
+        return super().get(request, *args, **kwargs)
+
+    def csv_export(self, queryset):
+        """The CSV has no citations: their prefetch goes, the others (which the columns read,
+        and which leave drafts out) stay."""
+        lookups = [
+            lookup
+            for lookup in queryset._prefetch_related_lookups
+            if getattr(lookup, "prefetch_to", lookup) != "citations"
+        ]
+        queryset = queryset.prefetch_related(None).prefetch_related(*lookups)
+        rows = hide_drafts_in(streamed(queryset), self.draft_relations)
+        return csv_response(rows, self.columns, self.export_stem)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        hide_drafts(context["object_list"], self.draft_relations)
+        filterset = self.filterset
+        facets, facets_left_out = [], []
+        page = context.get("page_obj")
+        # Facets describe the whole result set, the same on every page: they are counted on
+        # the first page only, so that paging through a large list stays cheap.
+        facets_on_first_page = page is not None and page.number > 1
+        if filterset.is_valid() and not facets_on_first_page:
+            facets, facets_left_out = compute_facets(
+                self.facets,
+                filterset.qs,
+                self.request,
+                combine=bool(filterset.form.cleaned_data.get("q")),
+                estimate=bool(context.get("paginator") and context["paginator"].is_capped),
+            )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        export_links = []
+        for fmt in ("csv", "json"):
+            query["format"] = fmt
+            export_links.append((fmt.upper(), "?" + query.urlencode()))
+        context.update(
+            title=self.title,
+            intro=self.intro,
+            row_template=self.row_template,
+            facets=facets,
+            facets_left_out=facets_left_out,
+            facets_on_first_page=facets_on_first_page,
+            export_links=export_links,
+            active_filters=self.active_filters(filterset),
+            per_page_choices=PER_PAGE_CHOICES,
+            per_page=self.get_paginate_by(None),
+            has_errors=bool(filterset.form.errors),
+        )
+        return context
+
+    def active_filters(self, filterset) -> list[dict]:
+        """Chips for facet-style filters in force, each with a link that removes it."""
+        from .facets import toggle_url
+
+        chips = []
+        if not filterset.is_valid():
+            return chips
+        for param in filterset.facet_params:
+            values = self.request.GET.getlist(param)
+            data = filterset.form.cleaned_data.get(param)
+            labels = {}
+            if data is not None and hasattr(data, "model"):
+                labels = {obj.slug: str(obj) for obj in data}
+            else:
+                field = filterset.form.fields[param]
+                labels = {str(k): str(v) for k, v in getattr(field, "choices", [])}
+            for value in values:
+                if not value.strip():
+                    continue
+                chips.append(
+                    {
+                        "label": filterset.form.fields[param].label,
+                        "value": labels.get(value, value),
+                        "url": toggle_url(self.request, param, value),
+                    }
+                )
+        return chips
+
+
+def region_name(region) -> str:
+    return region.name if region else ""
+
+
+class PartnershipListView(RecordListView):
+    model = SisterSchoolPartnership
+    filterset_class = filters.PartnershipFilterSet
+    row_template = "includes/tables/partnership.html"
+    title = gettext_lazy("Sister-school partnerships")
+    intro = gettext_lazy(
+        "Partnerships between two schools or education authorities, usually one in China and one "
+        "abroad. Only partnerships a source names are listed; figures that sources report in "
+        "total are on the overview."
+    )
+    export_stem = "partnerships"
+    draft_relations = (
+        "party_a__region",
+        "party_a__country",
+        "party_b__region",
+        "party_b__country",
+        "conference",
+        "series",
+    )
+    # The parties' places are copied onto the partnership, so facets read one table; a
+    # partnership row is never repeated by a join, so counts need no DISTINCT.
+    facets = [
+        RelatedFacet(
+            "country", gettext_lazy("Country"), ["a_country", "b_country"], Region, distinct=False
+        ),
+        RelatedFacet(
+            "region",
+            gettext_lazy("Province or state"),
+            ["a_province", "b_province"],
+            Region,
+            distinct=False,
+        ),
+        ChoiceFacet(
+            "level", gettext_lazy("Level"), "level", PartnershipLevel.choices, distinct=False
+        ),
+        ChoiceFacet(
+            "status", gettext_lazy("Status"), "status", PartnershipStatus.choices, distinct=False
+        ),
+        RelatedFacet(
+            "conference", gettext_lazy("Signed at"), ["conference"], Conference, distinct=False
+        ),
+        YearFacet(gettext_lazy("Year established"), "established_on", distinct=False),
+    ]
+    columns = [
+        Column("name", lambda p: str(p)),
+        Column("party_a", lambda p: p.party_a.name),
+        Column("party_a_region", lambda p: region_name(p.party_a.region)),
+        Column("party_a_country", lambda p: region_name(p.party_a.country)),
+        Column("party_b", lambda p: p.party_b.name),
+        Column("party_b_region", lambda p: region_name(p.party_b.region)),
+        Column("party_b_country", lambda p: region_name(p.party_b.country)),
+        Column("level", lambda p: p.get_level_display()),
+        Column("status", lambda p: p.get_status_display()),
+        Column("established", lambda p: str(p.established)),
+        Column("signed_at", lambda p: p.conference.name if p.conference_id else ""),
+        Column("conference_series", lambda p: p.series.name if p.series_id else ""),
+        Column("summary", lambda p: p.summary),
+        Column("url", lambda p: p.get_absolute_url()),
+    ]
+
+    def csv_export(self, queryset):
+        """Tuples instead of model instances: a million rows at over 100,000 rows a second.
+        A related record that is a draft gives an empty cell, as on the page."""
+        published = Publication.PUBLISHED
+
+        def name(value, publication):
+            return value if value is not None and publication == published else ""
+
+        paths = (
+            "party_a__name", "party_b__name",
+            "party_a__region__name", "party_a__region__publication",
+            "a_country__name", "a_country__publication",
+            "party_b__region__name", "party_b__region__publication",
+            "b_country__name", "b_country__publication",
+            "level", "status", "established_on", "established_precision",
+            "established_not_after", "conference__name", "conference__publication",
+            "series__name", "series__publication", "summary", "slug",
+        )  # fmt: skip
+        levels = {k: str(v) for k, v in PartnershipLevel.choices}
+        statuses = {k: str(v) for k, v in PartnershipStatus.choices}
+        url = reverse("partnership-detail", args=["-"])[:-2]
+        dates: dict = {}  # the same few thousand dates come back again and again
+
+        def date(on, precision, not_after):
+            key = (on, precision, not_after)
+            if key not in dates:
+                dates[key] = str(PartialDate(on, precision, not_after))
+            return dates[key]
+
+        def cells(r):
+            return [
+                f"{r[0]} – {r[1]}", r[0], name(r[2], r[3]), name(r[4], r[5]), r[1],
+                name(r[6], r[7]), name(r[8], r[9]), levels.get(r[10], r[10]),
+                statuses.get(r[11], r[11]), date(r[12], r[13], r[14]),
+                name(r[15], r[16]), name(r[17], r[18]), r[19], f"{url}{r[20]}/",
+            ]  # fmt: skip
+
+        rows = streamed(queryset.prefetch_related(None).values_list(*paths), chunk_size=5000)
+        return csv_response(rows, self.columns, self.export_stem, cells=cells)
+
+    def get_queryset(self):
+        return (
+            SisterSchoolPartnership.objects.published()
+            .select_related(
+                "party_a__region",
+                "party_a__country",
+                "party_b__region",
+                "party_b__country",
+                "conference",
+                "series",
+            )
+            .prefetch_related(published_citations())
+            .order_by("-established_on", "slug")
+        )
+
+
+class AllianceListView(RecordListView):
+    model = Alliance
+    filterset_class = filters.AllianceFilterSet
+    row_template = "includes/tables/alliance.html"
+    title = gettext_lazy("Alliances")
+    intro = gettext_lazy("Alliances of schools or universities across countries.")
+    export_stem = "alliances"
+    draft_relations = ("founding_conference",)
+    facets = [
+        RelatedFacet("country", gettext_lazy("Member country"), ["countries"], Region),
+        ChoiceFacet("focus", gettext_lazy("Focus"), "focus", AllianceFocus.choices),
+        RelatedFacet("conference", gettext_lazy("Founded at"), ["founding_conference"], Conference),
+        YearFacet(gettext_lazy("Year founded"), "founded_on"),
+    ]
+    columns = [
+        Column("name", lambda a: a.name),
+        Column("other_names", lambda a: "; ".join(a.other_names_list)),
+        Column("focus", lambda a: a.get_focus_display()),
+        Column("member_countries", lambda a: "; ".join(c.name for c in a.countries.all())),
+        Column("founded", lambda a: str(a.founded)),
+        Column("founded_at", lambda a: a.founding_conference.name if a.founding_conference else ""),
+        Column("members", lambda a: len(a.memberships.all())),
+        Column("summary", lambda a: a.summary),
+        Column("url", lambda a: a.get_absolute_url()),
+    ]
+
+    def get_queryset(self):
+        return (
+            Alliance.objects.published()
+            .select_related("founding_conference")
+            .prefetch_related(
+                Prefetch("countries", queryset=Region.objects.published()),
+                Prefetch(
+                    "memberships",
+                    queryset=AllianceMembership.objects.filter(
+                        organization__publication="published"
+                    ),
+                ),
+                published_citations(),
+            )
+            .order_by("name")
+        )
+
+
+class ConferenceListView(RecordListView):
+    model = Conference
+    filterset_class = filters.ConferenceFilterSet
+    row_template = "includes/tables/conference.html"
+    title = gettext_lazy("Conferences")
+    intro = gettext_lazy("Conferences where partnerships were signed or alliances founded.")
+    export_stem = "conferences"
+    draft_relations = ("series", "host_region", "venue")
+    facets = [
+        TreeFacet("region", gettext_lazy("Host city or region"), ["host_region"]),
+        RelatedFacet("series", gettext_lazy("Series"), ["series"], ConferenceSeries),
+        YearFacet(gettext_lazy("Year"), "held_on"),
+    ]
+    columns = [
+        Column("name", lambda c: c.name),
+        Column("series", lambda c: c.series.name if c.series else ""),
+        Column("edition", lambda c: c.edition),
+        Column("dates", lambda c: c.dates_display),
+        Column("host_region", lambda c: region_name(c.host_region)),
+        Column("venue", lambda c: c.venue.name if c.venue else ""),
+        Column("organizers", lambda c: "; ".join(o.name for o in c.organizers.all())),
+        Column("summary", lambda c: c.summary),
+        Column("url", lambda c: c.get_absolute_url()),
+    ]
+
+    def get_queryset(self):
+        return (
+            Conference.objects.published()
+            .select_related("series", "host_region", "venue")
+            .prefetch_related(
+                Prefetch("organizers", queryset=Organization.objects.published()),
+                published_citations(),
+            )
+            .order_by("-held_on", "name")
+        )
+
+
+class OrganizationListView(RecordListView):
+    model = Organization
+    filterset_class = filters.OrganizationFilterSet
+    row_template = "includes/tables/organization.html"
+    title = gettext_lazy("Organizations")
+    intro = gettext_lazy(
+        "Schools, universities, education authorities, school boards and other bodies named in the "
+        "sources."
+    )
+    export_stem = "organizations"
+    draft_relations = ("region", "country", "parent")
+    facets = [
+        RelatedFacet("country", gettext_lazy("Country"), ["country"], Region),
+        RelatedFacet("region", gettext_lazy("Province or state"), ["province"], Region),
+        ChoiceFacet("kind", gettext_lazy("Kind"), "kind", OrganizationKind.choices),
+    ]
+    columns = [
+        Column("name", lambda o: o.name),
+        Column("other_names", lambda o: "; ".join(n.name for n in o.other_names.all())),
+        Column("kind", lambda o: o.get_kind_display()),
+        Column("region", lambda o: region_name(o.region)),
+        Column("country", lambda o: region_name(o.country)),
+        Column("part_of", lambda o: o.parent.name if o.parent else ""),
+        Column("website", lambda o: o.website),
+        Column("description", lambda o: o.description),
+        Column("url", lambda o: o.get_absolute_url()),
+    ]
+
+    def get_queryset(self):
+        return (
+            Organization.objects.published()
+            .select_related("region", "country", "parent")
+            .prefetch_related("other_names", published_citations())
+            .order_by("name")
+        )
+
+
+class RegionListView(RecordListView):
+    model = Region
+    filterset_class = filters.RegionFilterSet
+    row_template = "includes/tables/region.html"
+    title = gettext_lazy("Regions")
+    intro = gettext_lazy(
+        "Countries, provinces and cities. A region's page includes its sub-regions."
+    )
+    export_stem = "regions"
+    draft_relations = ("parent",)
+    facets = [
+        ChoiceFacet("kind", gettext_lazy("Kind"), "kind", RegionKind.choices),
+        TreeFacet("region", gettext_lazy("Within"), [""], parents_only=True),
+    ]
+    columns = [
+        Column("name", lambda r: r.name),
+        Column("kind", lambda r: r.get_kind_display()),
+        Column("iso_code", lambda r: r.iso_code),
+        Column("part_of", lambda r: region_name(r.parent)),
+        Column("url", lambda r: r.get_absolute_url()),
+    ]
+
+    def get_queryset(self):
+        return (
+            Region.objects.published()
+            .select_related("parent")
+            .prefetch_related(published_citations())
+            .order_by("path")
+        )
+
+
+class SourceListView(RecordListView):
+    model = Source
+    filterset_class = filters.SourceFilterSet
+    row_template = "includes/tables/source.html"
+    title = gettext_lazy("Sources")
+    intro = gettext_lazy("The published documents every record cites, with our own summaries.")
+    export_stem = "sources"
+    facets = [
+        ChoiceFacet("language", gettext_lazy("Language"), "language", []),
+        YearFacet(gettext_lazy("Year published"), "published_on"),
+    ]
+    columns = [
+        Column("id", lambda s: s.pk),
+        Column("title", lambda s: s.title),
+        Column("outlet", lambda s: s.outlet),
+        Column("original_outlet", lambda s: s.original_outlet),
+        Column("published_on", lambda s: s.published_on.isoformat() if s.published_on else ""),
+        Column("language", lambda s: s.language),
+        Column("url", lambda s: s.url),
+        Column("summary", lambda s: s.summary),
+        Column("page", lambda s: s.get_absolute_url()),
+    ]
+
+    def get_queryset(self):
+        # Citations of public records only: a draft citing a source must not show in its count.
+        cited = (
+            Citation.objects.filter(source=OuterRef("pk"))
+            .filter(public_citations_q())
+            .order_by()
+            .values("source")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            Source.objects.published()
+            .annotate(record_count=Coalesce(Subquery(cited, output_field=IntegerField()), 0))
+            .prefetch_related(published_citations())
+            .order_by("-published_on", "title")
+        )
+
+
+class PersonListView(RecordListView):
+    model = Person
+    filterset_class = filters.PersonFilterSet
+    row_template = "includes/tables/person.html"
+    title = gettext_lazy("People")
+    intro = gettext_lazy("People named in the sources, with the position the source gives them.")
+    export_stem = "people"
+    draft_relations = ("organization",)
+    facets = [
+        RelatedFacet("organization", gettext_lazy("Organization"), ["organization"], Organization),
+    ]
+    columns = [
+        Column("name", lambda p: p.name),
+        Column("position", lambda p: p.position),
+        Column("organization", lambda p: p.organization.name if p.organization else ""),
+        Column("url", lambda p: p.get_absolute_url()),
+    ]
+
+    def get_queryset(self):
+        return (
+            Person.objects.published()
+            .select_related("organization")
+            .prefetch_related(published_citations())
+            .order_by("name")
+        )
+
+
+# --------------------------------------------------------------------------- details
+
+
+class RecordDetailView(DetailView):
+    template_name_suffix = "_detail"
+    # As for lists: loaded relations that may point to a draft, which the page must not name.
+    draft_relations: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        return self.model.objects.published().prefetch_related(published_citations())
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        hide_drafts([obj], self.draft_relations)
+        return obj
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["refs"] = References()
+        context["figures"] = figures_about(self.object)
+        return context
+
+
+def published_partnerships():
+    return SisterSchoolPartnership.objects.published().select_related(
+        "party_a__country", "party_b__country", "conference"
+    )
+
+
+class PartnershipDetailView(RecordDetailView):
+    model = SisterSchoolPartnership
+    draft_relations = ("party_a__region", "party_b__region", "conference", "series")
+
+    def get_queryset(self):
+        return (
+            SisterSchoolPartnership.objects.published()
+            .select_related("party_a__region", "party_b__region", "conference", "series")
+            .prefetch_related(published_citations())
+        )
+
+
+class AllianceDetailView(RecordDetailView):
+    model = Alliance
+    draft_relations = ("founding_conference", "founding_conference__venue")
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("founding_conference__venue")
+            .prefetch_related(
+                Prefetch("countries", queryset=Region.objects.published()),
+                Prefetch(
+                    "memberships",
+                    queryset=AllianceMembership.objects.filter(
+                        organization__publication="published"
+                    )
+                    .select_related("organization")
+                    .prefetch_related(published_citations()),
+                ),
+                Prefetch(
+                    "events",
+                    queryset=self.model.events.rel.related_model.objects.select_related(
+                        "conference"
+                    ).prefetch_related(published_citations()),
+                ),
+            )
+        )
+
+
+class ConferenceDetailView(RecordDetailView):
+    model = Conference
+    draft_relations = ("series", "host_region", "venue", "speeches__person__organization")
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("series", "host_region", "venue")
+            .prefetch_related(
+                Prefetch("organizers", queryset=Organization.objects.published()),
+                Prefetch("participating_regions", queryset=Region.objects.published()),
+                Prefetch(
+                    "speeches",
+                    queryset=Speech.objects.filter(person__publication="published")
+                    .select_related("person__organization")
+                    .prefetch_related(published_citations()),
+                ),
+                Prefetch("alliances_founded", queryset=Alliance.objects.published()),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["partnerships"] = published_partnerships().filter(conference=self.object)
+        return context
+
+
+class SeriesDetailView(RecordDetailView):
+    model = ConferenceSeries
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["editions"] = hide_drafts(
+            list(
+                Conference.objects.published()
+                .filter(series=self.object)
+                .select_related("host_region")
+            ),
+            ["host_region"],
+        )
+        context["partnerships"] = published_partnerships().filter(
+            Q(series=self.object) | Q(conference__series=self.object)
+        )
+        return context
+
+
+class OrganizationDetailView(RecordDetailView):
+    model = Organization
+    draft_relations = ("region", "country", "parent")
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("region", "country", "parent")
+            .prefetch_related("other_names")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        org = self.object
+        context.update(
+            partnerships=published_partnerships().involving(org),
+            memberships=AllianceMembership.objects.filter(
+                organization=org, alliance__publication="published"
+            ).select_related("alliance"),
+            conferences=Conference.objects.published()
+            .filter(Q(venue=org) | Q(organizers=org))
+            .distinct(),
+            people=Person.objects.published().filter(organization=org),
+            units=Organization.objects.published().filter(parent=org),
+        )
+        return context
+
+
+class RegionDetailView(RecordDetailView):
+    model = Region
+    draft_relations = ("parent",)
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("parent")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        region = self.object
+        within = Q(region__path__startswith=region.path)
+        context.update(
+            ancestors=[r for r in region.ancestors() if r.is_published],
+            subregions=Region.objects.published().filter(parent=region),
+            organizations=hide_drafts(
+                list(Organization.objects.published().filter(within).select_related("region")),
+                ["region"],
+            ),
+            partnerships=published_partnerships().in_region(region),
+            conferences=hide_drafts(
+                list(
+                    Conference.objects.published()
+                    .filter(host_region__path__startswith=region.path)
+                    .select_related("host_region")
+                ),
+                ["host_region"],
+            ),
+            alliances=Alliance.objects.published()
+            .filter(
+                Q(countries__path__startswith=region.path)
+                | Q(memberships__organization__region__path__startswith=region.path)
+            )
+            .distinct(),
+        )
+        return context
+
+
+class PersonDetailView(RecordDetailView):
+    model = Person
+    draft_relations = ("organization",)
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("organization")
+            .prefetch_related(
+                Prefetch(
+                    "speeches",
+                    queryset=Speech.objects.filter(conference__publication="published")
+                    .select_related("conference")
+                    .prefetch_related(published_citations()),
+                )
+            )
+        )
+
+
+class SourceDetailView(RecordDetailView):
+    model = Source
+
+    def get_queryset(self):
+        return Source.objects.published()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        groups: dict = {}
+        citations = list(
+            Citation.objects.filter(source=self.object)
+            .filter(public_citations_q())
+            .select_related("content_type")
+            .prefetch_related("record")
+            .order_by("paragraph", "pk")
+        )
+        prefetch_names([citation.record for citation in citations])
+        for citation in citations:
+            record = citation.record
+            if record is None:
+                continue
+            label = str(type(record)._meta.verbose_name).capitalize()
+            groups.setdefault(label, []).append(
+                {
+                    "record": record,
+                    "url": record.get_absolute_url(),
+                    "paragraph": citation.paragraph,
+                    "note": citation.note,
+                }
+            )
+        context["cited_records"] = sorted(groups.items())
+        return context
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+class DashboardView(TemplateView):
+    template_name = "partnerships/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        from .charts import bar_chart
+
+        context = super().get_context_data(**kwargs)
+        partnerships = SisterSchoolPartnership.objects.published()
+        # Published figures about public records (a figure about a draft would name it).
+        figures = list(
+            ReportedFigure.objects.published()
+            .filter(public_subject_q("subject_type", "subject_id"))
+            .prefetch_related("subject", published_citations())
+        )
+        prefetch_names([figure.subject for figure in figures])
+        for figure in figures:
+            figure.subject_obj = figure.subject
+        by_metric: dict = {}
+        for figure in figures:
+            by_metric.setdefault(figure.metric, []).append(figure)
+        context["refs"] = refs = References()
+        context["headlines"] = [
+            {
+                "label": _("Sister-school partnerships"),
+                "count": partnerships.count(),
+                "url": "partnership-list",
+                "reported": by_metric.get("sister_school_partnerships", [])
+                + by_metric.get("comprehensive_partnerships", []),
+            },
+            {
+                "label": _("Alliances"),
+                "count": Alliance.objects.published().count(),
+                "url": "alliance-list",
+                "reported": by_metric.get("alliances", []),
+            },
+            {
+                "label": _("Conferences"),
+                "count": Conference.objects.published().count(),
+                "url": "conference-list",
+                "reported": by_metric.get("participants", []) + by_metric.get("countries", []),
+            },
+            {
+                "label": _("Organizations"),
+                "count": Organization.objects.published().count(),
+                "url": "organization-list",
+                "reported": by_metric.get("exchange_visitors", []),
+            },
+        ]
+        context["source_count"] = Source.objects.published().count()
+        context["recent_conferences"] = hide_drafts(
+            list(
+                Conference.objects.published()
+                .select_related("host_region")
+                .order_by("-held_on")[:5]
+            ),
+            ["host_region"],
+        )
+        context["recent_alliances"] = (
+            Alliance.objects.published()
+            .select_related("founding_conference")
+            .order_by("-founded_on")[:5]
+        )
+
+        years = (
+            partnerships.order_by()
+            .annotate(year=ExtractYear("established_on"))
+            .values("year")
+            .annotate(n=Count("pk"))
+        )
+        year_rows = sorted(
+            ((str(row["year"]) if row["year"] else _("Not reported"), row["n"]) for row in years),
+            key=lambda r: r[0],
+        )
+        context["charts"] = [
+            bar_chart(
+                "chart-year", _("Partnerships by year established"), year_rows, _("Year"), None
+            ),
+            bar_chart(
+                "chart-country",
+                _("Partnerships by country of a party"),
+                self.count_by(partnerships, "country"),
+                _("Country"),
+                "country",
+            ),
+            bar_chart(
+                "chart-province",
+                _("Partnerships by Chinese province"),
+                self.count_by(partnerships, "province", china_only=True),
+                _("Province"),
+                "region",
+            ),
+        ]
+        context["refs_used"] = refs
+        return context
+
+    @staticmethod
+    def count_by(partnerships, field, china_only=False):
+        from .facets import RelatedFacet
+
+        qs = partnerships
+        fields = [f"party_a__{field}", f"party_b__{field}"]
+        counts = RelatedFacet(field, "", fields, Region).raw_counts(qs)
+        regions = Region.objects.published().in_bulk(list(counts))
+        china_path = None
+        if china_only:
+            china_path = Region.objects.filter(iso_code="CN").values_list("path", flat=True).first()
+        rows = []
+        for pk, n in counts.items():
+            region = regions.get(pk)
+            if region is None:
+                continue
+            if china_only and not (china_path and region.path.startswith(china_path)):
+                continue
+            rows.append((region.name, n, region.slug))
+        return sorted(rows, key=lambda r: (-r[1], r[0]))
