@@ -1,0 +1,525 @@
+"""Real-browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Every public page type is checked with axe-core (zero violations of any impact) and must have
+exactly one h1; the main tasks a reader does (facets, search, opening a record, following a
+citation, CSV export, keyboard-only use, a phone-width screen) are driven as a person would.
+
+Full-page screenshots go to test-artifacts/screenshots/ (git-ignored) for people to look at.
+The two the README shows, docs/screenshot-dashboard.png and docs/screenshot-partnerships.png,
+are written when they are missing or when UPDATE_DOC_SCREENSHOTS=1, so that an ordinary test
+run never changes committed files.
+
+Without /usr/bin/chromium the module is skipped; with CI=true that is a failure instead.
+"""
+
+import os
+
+# Playwright's sync API runs an asyncio event loop inside a greenlet of this thread. While that
+# greenlet is paused, asyncio still reports the loop as this thread's running loop, so Django
+# takes the test thread for async code and refuses its ORM calls (loaddata, the flush after each
+# test) with SynchronousOnlyOperation. That is a false alarm here: no coroutine ever touches the
+# database (the loop only talks to the browser) and the pages are served by the live server's
+# own thread, so the check is switched off. Django reads the variable at each ORM call; it is set
+# on import, before any test runs. Being an environment variable, it stays set for the rest of
+# the pytest process, so other test modules run without the check too.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+import csv  # noqa: E402
+import io  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from .conftest import ROOT, SEED  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+IN_CI = os.environ.get("CI") == "true"
+MISSING_BROWSER = (
+    f"{CHROMIUM} not found: the browser tests need Debian's Chromium (apt-get install chromium)."
+)
+
+if not os.access(CHROMIUM, os.X_OK) and not IN_CI:
+    pytest.skip(MISSING_BROWSER, allow_module_level=True)
+# In CI a missing browser is not skipped: the `browser` fixture fails every test that needs it,
+# while the rest of the suite still runs.
+
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+DOCS = ROOT / "docs"
+WIDE = {"width": 1440, "height": 900}
+NARROW = {"width": 375, "height": 812}
+TIMEOUT_MS = 10_000
+
+PEEL = "Suzhou Bureau of Education – Peel District School Board"
+WUXI = "Wuxi Bureau of Education – Bycirklen"
+PEEL_URL = "/partnerships/suzhou-bureau-of-education-peel-district-school-board/"
+WUXI_URL = "/partnerships/wuxi-bureau-of-education-bycirklen/"
+SERIES_SLUG = "jiangsu-international-exchange-and-cooperation-conference-for-principals"
+
+# (test id, path, a selector that proves the page shows what it should, HTTP status)
+PAGES = [
+    ("dashboard", "/", ".headlines .headline", 200),
+    ("partnerships-list", "/partnerships/?region=jiangsu", "table tbody tr", 200),
+    ("alliances-list", "/alliances/?country=china", "table tbody tr", 200),
+    ("conferences-list", "/conferences/?region=jiangsu", "table tbody tr", 200),
+    ("organizations-list", "/organizations/?kind=authority", "table tbody tr", 200),
+    ("regions-list", "/regions/?kind=country", "table tbody tr", 200),
+    ("sources-list", "/sources/?q=Jiangsu", "table tbody tr", 200),
+    ("people-list", "/people/?q=Jiang", "table tbody tr", 200),
+    ("list-form-error", "/partnerships/?year_from=abc", "#filter-errors", 200),
+    ("list-empty", "/partnerships/?q=nothing-matches-this", ".empty", 200),
+    ("partnership-detail", PEEL_URL, ".facts", 200),
+    (
+        "alliance-detail",
+        "/alliances/alliance-of-special-education-schools-of-china-and-russia/",
+        ".facts",
+        200,
+    ),
+    (
+        "conference-detail",
+        "/conferences/18th-jiangsu-international-exchange-and-cooperation-conference-for-principals/",
+        ".facts",
+        200,
+    ),
+    ("series-detail", f"/series/{SERIES_SLUG}/", ".facts", 200),
+    ("organization-detail", "/organizations/suzhou-bureau-of-education/", ".facts", 200),
+    ("region-detail", "/regions/jiangsu/", ".record-list", 200),
+    ("person-detail", "/people/jiang-yong/", ".record-list", 200),
+    ("source-detail", "/sources/2/", ".facts", 200),
+    ("not-found", "/partnerships/no-such-partnership/", "h1", 404),
+]
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup, live_server):
+    """One Chromium for the whole session.
+
+    It asks for the test database and ``live_server`` so that it is closed before they go:
+    Chromium keeps idle connections to the server open, and each keeps a server thread with
+    its database connection alive. A thread that outlives the server fails on SQLite's shared
+    in-memory connection; one that outlives the test database stops PostgreSQL dropping it."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{MISSING_BROWSER} CI=true, so this is a failure, not a skip.", pytrace=False)
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def axe():
+    return Axe()
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    """The live server's base URL, with the sourced fixtures committed so its thread sees them."""
+    call_command("loaddata", SEED, verbosity=0)
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    """One context for the session, which keeps the run short (a context per test adds a few
+    tenths of a second each); the site sets no cookies for visitors, and `page` clears them."""
+    context = browser.new_context(viewport=WIDE, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    """A fresh page, 1440 px wide."""
+    browser_context.clear_cookies()
+    page = browser_context.new_page()
+    yield page
+    page.close()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def shoot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_report(violations: list[dict]) -> str:
+    lines = [f"{len(violations)} axe violation(s):"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for node in v["nodes"]:
+            lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary}")
+    return "\n".join(lines)
+
+
+def click_center(page, locator):
+    """Click the middle of what is drawn. Locator.click() aims at the first box of the element,
+    which for a citation link is its 1 px visually-hidden "source" text, where nothing is hit."""
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def result_rows(page):
+    return page.locator(".results table tbody tr")
+
+
+def focused(page) -> dict:
+    return page.evaluate(
+        """() => {
+            const e = document.activeElement;
+            return {tag: e.tagName, id: e.id, text: (e.textContent || '').trim(),
+                    name: e.getAttribute('name'), href: e.getAttribute('href')};
+        }"""
+    )
+
+
+def tab_until(page, predicate, limit: int = 60) -> dict:
+    """Press Tab until the focused element satisfies ``predicate``; fail after ``limit`` presses."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        element = focused(page)
+        if predicate(element):
+            return element
+        seen.append(element["text"][:30] or element["name"] or element["tag"])
+    pytest.fail(f"Not reached with {limit} Tab presses; focus went through: {seen}")
+
+
+# --------------------------------------------------------------------------- every page type
+
+
+@pytest.mark.parametrize(
+    ("path", "marker", "status"),
+    [pytest.param(path, marker, status, id=name) for name, path, marker, status in PAGES],
+)
+def test_page_is_accessible_with_one_h1(page, site, axe, request, path, marker, status):
+    response = page.goto(site + path)
+    assert response is not None and response.status == status, f"{path}: {response.status}"
+    expect(page.locator(marker).first).to_be_visible()
+    # The stylesheet must have loaded, or the contrast checks below would test an unstyled page.
+    assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).display") == (
+        "block"
+    )
+    assert page.evaluate(
+        "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
+    ) not in ("rgba(0, 0, 0, 0)", "transparent")
+
+    h1 = page.locator("h1")
+    expect(h1).to_have_count(1)
+    assert h1.inner_text().strip(), f"{path}: the h1 is empty"
+
+    shoot(page, f"{request.node.callspec.id}-1440")
+
+    results = axe.run(page)
+    assert results.violations_count == 0, f"{path}\n{axe_report(results.response['violations'])}"
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def test_facet_links_filter_partnerships(page, site):
+    page.goto(site + "/partnerships/")
+    assert page.locator(".facets").count() == 1, "the list shows no facets"
+    expect(result_rows(page)).to_have_count(2)
+
+    province = page.locator("section.facet").filter(
+        has=page.get_by_role("heading", name="Province or state", exact=True)
+    )
+    province.get_by_role("link", name="Jiangsu", exact=True).click()
+    expect(page).to_have_url(re.compile(r"[?&]region=jiangsu(&|$)"))
+    expect(page.locator("#result-count")).to_have_text("2 results")
+    expect(result_rows(page)).to_have_count(2)
+    expect(page.get_by_role("link", name=PEEL, exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=WUXI, exact=True)).to_be_visible()
+    # The filter in force is shown as a removable chip.
+    expect(page.locator(".chips")).to_contain_text("Jiangsu")
+
+    country = page.locator("section.facet").filter(
+        has=page.get_by_role("heading", name="Country", exact=True)
+    )
+    country.get_by_role("link", name="Canada", exact=True).click()
+    expect(page).to_have_url(re.compile(r"[?&]country=canada(&|$)"))
+    assert "region=jiangsu" in page.url, page.url
+    expect(page.locator("#result-count")).to_have_text("1 result")
+    expect(result_rows(page)).to_have_count(1)
+    expect(result_rows(page).first).to_contain_text(PEEL)
+    expect(page.get_by_role("link", name=WUXI, exact=True)).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/partnerships/",
+        "/alliances/",
+        "/conferences/",
+        "/organizations/",
+        "/regions/",
+        "/sources/",
+        "/people/",
+    ],
+)
+def test_every_facet_link_works(page, site, path):
+    """Each facet link on an unfiltered list opens a page that lists at least one record."""
+    page.goto(site + path)
+    hrefs = page.locator(".facets a").evaluate_all("links => links.map(a => a.href)")
+    assert hrefs, f"{path} shows no facet links"
+    broken = []
+    for href in hrefs:
+        response = page.request.get(href)
+        if response.status != 200 or re.search(
+            r'id="result-count"[^>]*>\s*0 results', response.text()
+        ):
+            broken.append(f"{href}: {response.status}")
+    assert not broken, "\n".join(broken)
+
+
+def test_search_finds_one_partnership(page, site):
+    page.goto(site + "/partnerships/")
+    search = page.get_by_role("textbox", name="Search", exact=True)
+    search.fill("Peel")
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]q=Peel(&|$)"))
+    expect(page.locator("#result-count")).to_have_text("1 result")
+    expect(result_rows(page)).to_have_count(1)
+    expect(result_rows(page).get_by_role("link")).to_have_text(PEEL)
+    # The search box keeps what was searched for.
+    expect(page.get_by_role("textbox", name="Search", exact=True)).to_have_value("Peel")
+
+
+def test_row_link_opens_detail(page, site):
+    page.goto(site + "/partnerships/")
+    page.get_by_role("link", name=WUXI, exact=True).click()
+    expect(page).to_have_url(site + WUXI_URL)
+    expect(page.locator("h1")).to_have_text(WUXI)
+    expect(page.locator(".breadcrumbs [aria-current=page]")).to_contain_text("Bycirklen")
+
+
+def test_citation_leads_to_reference_and_source(page, site):
+    page.goto(site + PEEL_URL)
+    first_cite = page.locator("sup.cite a").first
+    expect(first_cite).to_contain_text("[1]")
+    click_center(page, first_cite)
+    expect(page).to_have_url(re.compile(r"#ref-1$"))
+    reference = page.locator("#ref-1")
+    expect(reference).to_be_visible()
+    expect(reference).to_be_in_viewport()
+    assert page.evaluate("document.querySelector('#ref-1').matches(':target')")
+
+    source_link = reference.locator("a").first
+    title = source_link.inner_text().strip()
+    assert title, "the reference names no source"
+    source_link.click()
+    expect(page).to_have_url(re.compile(r"/sources/\d+/$"))
+    expect(page.locator("h1")).to_have_text(title)
+
+
+def test_csv_export_downloads_the_filtered_rows(page, site):
+    page.goto(site + "/partnerships/?region=jiangsu")
+    with page.expect_download() as info:
+        page.locator(".exports").get_by_role("link", name="CSV", exact=True).click()
+    download = info.value
+    assert re.fullmatch(r"partnerships-\d{8}\.csv", download.suggested_filename), (
+        download.suggested_filename
+    )
+    text = Path(download.path()).read_text(encoding="utf-8").removeprefix("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 2, rows
+    assert {row["name"] for row in rows} == {PEEL, WUXI}
+    assert {row["url"] for row in rows} == {PEEL_URL, WUXI_URL}
+
+
+def test_keyboard_only_search_and_open(page, site):
+    page.goto(site + "/partnerships/")
+
+    page.keyboard.press("Tab")
+    first = focused(page)
+    assert first["text"] == "Skip to main content", first
+    expect(page.locator(":focus")).to_be_visible()  # not left off-screen when focused
+
+    # The skip link moves focus to <main>, so the next Tab lands inside the content.
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "main"
+    tab_until(page, lambda e: e["tag"] == "INPUT" and e["name"] == "q", limit=10)
+    page.keyboard.type("Wuxi")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]q=Wuxi(&|$)"))
+    expect(result_rows(page)).to_have_count(1)
+
+    # (The form keeps the #main the skip link added, so the results page starts at <main>.)
+    tab_until(page, lambda e: e["tag"] == "A" and e["text"] == WUXI)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(site + WUXI_URL)
+    expect(page.locator("h1")).to_have_text(WUXI)
+
+    # A page reached by a link starts at the top: the first Tab is the skip link again.
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Skip to main content"
+
+
+def test_form_error_is_tied_to_its_field(page, site):
+    page.goto(site + "/partnerships/?year_from=abc")
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Established from (year)")
+    field = page.get_by_label("Established from (year)")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description("Enter a whole number.")
+    # The summary links to the field, and following the link puts the cursor in it.
+    summary.get_by_role("link", name="Established from (year)").click()
+    expect(field).to_be_focused()
+    # Exports of a query that cannot be run are not offered.
+    expect(page.locator(".exports")).to_have_count(0)
+
+
+@pytest.fixture
+def narrow_page(page):
+    """A fresh page as wide as a small phone."""
+    page.set_viewport_size(NARROW)
+    return page
+
+
+def scroll_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [("dashboard", "/"), ("partnerships-list", "/partnerships/?region=jiangsu")],
+)
+def test_no_horizontal_scroll_at_375px(narrow_page, site, name, path):
+    page = narrow_page
+    page.goto(site + path)
+    expect(page.locator("h1")).to_be_visible()
+    shoot(page, f"{name}-375")
+    width = scroll_width(page)
+    assert width <= NARROW["width"] + 1, f"{path} is {width} px wide at 375 px"
+
+
+def test_no_page_type_scrolls_sideways_at_375px(narrow_page, site):
+    """The same for every other page type, in one test to keep the run short."""
+    page = narrow_page
+    too_wide = []
+    for name, path, marker, _status in PAGES:
+        page.goto(site + path)
+        expect(page.locator(marker).first).to_be_visible()
+        if (width := scroll_width(page)) > NARROW["width"] + 1:
+            too_wide.append(f"{name} ({path}): {width} px")
+    assert not too_wide, "wider than 375 px:\n" + "\n".join(too_wide)
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [("dashboard", "/"), ("partnerships", "/partnerships/?region=jiangsu")],
+)
+def test_readme_screenshots(page, site, name, path):
+    page.goto(site + path)
+    expect(page.locator("h1")).to_be_visible()
+    shot = shoot(page, f"readme-{name}-1440")
+    assert shot.stat().st_size > 10_000, "suspiciously small screenshot"
+    target = DOCS / f"screenshot-{name}.png"
+    if os.environ.get("UPDATE_DOC_SCREENSHOTS") == "1" or not target.exists():
+        DOCS.mkdir(exist_ok=True)
+        target.write_bytes(shot.read_bytes())
+
+
+# --------------------------------------------------------------------------- staff workflow
+
+
+def pick(page, select_id: str, text: str):
+    """Choose ``text`` in one of the admin's autocomplete (select2) fields."""
+    page.locator(f"select#{select_id} + .select2 .select2-selection").click()
+    page.fill(".select2-container--open .select2-search__field", text)
+    page.locator(".select2-results__option", has_text=text).first.click()
+
+
+def add_citation(page, source_title: str, paragraph: int):
+    page.locator("#partnerships-citation-content_type-object_id-group .add-row a").click()
+    prefix = "id_partnerships-citation-content_type-object_id-0"
+    pick(page, f"{prefix}-source", source_title)
+    page.fill(f"#{prefix}-paragraph", str(paragraph))
+
+
+def publish(page, site, model: str, pk: int):
+    page.goto(f"{site}/admin/partnerships/{model}/")
+    page.check(f"input[name=_selected_action][value='{pk}']")
+    page.select_option("select[name=action]", "publish")
+    page.get_by_role("button", name="Go").click()
+    expect(page.locator(".messagelist")).to_contain_text("now published")
+
+
+def test_publisher_adds_records_as_drafts_then_publishes_them(site, page, django_user_model):
+    from partnerships.models import Citation, Organization, SisterSchoolPartnership
+
+    django_user_model.objects.create_user("pat", "pat@example.org", "a-long-password-for-pat")
+    call_command("grant_role", "pat", "publisher", stdout=io.StringIO())
+
+    page.goto(f"{site}/admin/login/")
+    page.fill("#id_username", "pat")
+    page.fill("#id_password", "a-long-password-for-pat")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#site-name")).to_contain_text("Partnerships administration")
+
+    # An organization, with its citation, saved as a draft (the default).
+    page.goto(f"{site}/admin/partnerships/organization/add/")
+    page.fill("#id_name", "Xuzhou Experimental School")
+    page.select_option("#id_kind", "school")
+    pick(page, "id_region", "Xuzhou")
+    add_citation(page, "Jiangsu strengthens global educational bonds", 6)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    school = Organization.objects.get(name="Xuzhou Experimental School")
+    assert school.publication == "draft"
+    assert Citation.objects.filter(object_id=school.pk, paragraph=6).exists()
+
+    # A partnership between it and the Peel board, with a citation, also a draft.
+    page.goto(f"{site}/admin/partnerships/sisterschoolpartnership/add/")
+    pick(page, "id_party_a", "Xuzhou Experimental School")
+    pick(page, "id_party_b", "Peel District School Board")
+    page.select_option("#id_level", "school")
+    add_citation(page, "Jiangsu strengthens global educational bonds", 6)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    partnership = SisterSchoolPartnership.objects.get(party_a=school)
+    assert partnership.publication == "draft"
+
+    # Drafts are on no public page.
+    page.goto(f"{site}/partnerships/?region=xuzhou")
+    expect(page.locator("#result-count")).to_contain_text("0 results")
+    page.goto(f"{site}/organizations/?q=Xuzhou+Experimental")
+    expect(page.locator("#result-count")).to_contain_text("0 results")
+
+    # Published, the school and then the partnership appear.
+    publish(page, site, "organization", school.pk)
+    publish(page, site, "sisterschoolpartnership", partnership.pk)
+    page.goto(f"{site}/partnerships/?region=xuzhou")
+    expect(page.locator("#result-count")).to_contain_text("1 result")
+    row = page.get_by_role("link", name="Xuzhou Experimental School – Peel District School Board")
+    expect(row).to_be_visible()
+    shoot(page, "staff-published-partnership")
+    row.click()
+    expect(page.locator("h1")).to_contain_text("Xuzhou Experimental School")
+    expect(page.locator("#ref-1")).to_contain_text("Paragraph 6")

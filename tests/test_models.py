@@ -1,0 +1,234 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from partnerships.dates import DatePrecision, PartialDate
+from partnerships.models import (
+    Citation,
+    Conference,
+    Organization,
+    Region,
+    SisterSchoolPartnership,
+    Source,
+)
+
+
+@pytest.fixture
+def china(db):
+    return Region.objects.create(name="China", kind="country", iso_code="CN")
+
+
+@pytest.fixture
+def jiangsu(china):
+    return Region.objects.create(name="Jiangsu", kind="province", iso_code="CN-JS", parent=china)
+
+
+@pytest.fixture
+def two_orgs(jiangsu):
+    a = Organization.objects.create(name="School A", kind="school", region=jiangsu)
+    b = Organization.objects.create(name="School B", kind="school", region=jiangsu)
+    return a, b
+
+
+# Regions ---------------------------------------------------------------------
+
+
+def test_region_slug_comes_from_the_english_name(jiangsu):
+    assert jiangsu.slug == "jiangsu"
+
+
+def test_region_path_and_descendants(china, jiangsu):
+    suzhou = Region.objects.create(name="Suzhou", kind="city", parent=jiangsu)
+    assert suzhou.path == f"/{china.pk}/{jiangsu.pk}/{suzhou.pk}/"
+    assert set(Region.objects.descendants_of(jiangsu)) == {jiangsu, suzhou}
+    assert suzhou.ancestors() == [china, jiangsu]
+    assert suzhou.country() == china
+
+
+def test_moving_a_region_moves_its_subtree(china, jiangsu):
+    suzhou = Region.objects.create(name="Suzhou", kind="city", parent=jiangsu)
+    other = Region.objects.create(name="Other", kind="country", iso_code="XX")
+    jiangsu.parent = other
+    jiangsu.save()
+    suzhou.refresh_from_db()
+    assert suzhou.path == f"/{other.pk}/{jiangsu.pk}/{suzhou.pk}/"
+
+
+def test_region_cannot_be_its_own_parent_in_the_database(china):
+    Region.objects.filter(pk=china.pk).update(parent=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Region.objects.filter(pk=china.pk).update(parent=china.pk)
+
+
+def test_region_cycle_is_refused_with_a_clear_message(china, jiangsu):
+    china.parent = jiangsu
+    china.kind = "province"
+    with pytest.raises(ValidationError) as excinfo:
+        china.full_clean()
+    assert "loop" in str(excinfo.value.message_dict["parent"])
+
+
+def test_region_cycle_is_refused_on_save_too(china, jiangsu):
+    china.parent = jiangsu
+    with pytest.raises(ValidationError):
+        china.save()
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "message"),
+    [
+        ("country", "cn1", "two capital letters"),
+        ("province", "JS", "ISO 3166-2"),
+        ("province", "RU-JS", "does not start with CN"),
+    ],
+)
+def test_malformed_iso_codes_are_explained(jiangsu, kind, code, message):
+    region = Region(
+        name="X",
+        slug="x",
+        kind=kind,
+        iso_code=code,
+        parent=jiangsu.parent if kind != "country" else None,
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        region.full_clean()
+    assert message in " ".join(excinfo.value.message_dict["iso_code"])
+
+
+def test_iso_code_is_unique(china):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Region.objects.create(name="Other China", kind="country", iso_code="CN")
+
+
+def test_slugs_are_unique_and_generated_without_clashes(china):
+    again = Region.objects.create(name="China", kind="sar")
+    assert again.slug == "china-2"
+
+
+# Partnerships -------------------------------------------------------------------
+
+
+def test_partnership_parties_must_differ_in_the_database(two_orgs):
+    a, _ = two_orgs
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SisterSchoolPartnership.objects.create(party_a=a, party_b=a, level="school", slug="x")
+
+
+def test_partnership_parties_must_differ_with_a_readable_message(two_orgs):
+    a, _ = two_orgs
+    partnership = SisterSchoolPartnership(party_a=a, party_b=a, level="school", slug="x")
+    with pytest.raises(ValidationError) as excinfo:
+        partnership.full_clean()
+    assert "two different organizations" in " ".join(excinfo.value.message_dict["party_b"])
+
+
+def test_the_same_pair_in_reverse_order_is_a_duplicate(two_orgs):
+    a, b = two_orgs
+    SisterSchoolPartnership.objects.create(party_a=a, party_b=b, level="school")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SisterSchoolPartnership.objects.create(party_a=b, party_b=a, level="school", slug="rev")
+
+
+def test_partnership_str_names_both_parties(two_orgs):
+    a, b = two_orgs
+    p = SisterSchoolPartnership.objects.create(party_a=a, party_b=b, level="school")
+    assert str(p) == "School A – School B"
+    assert p.get_absolute_url() == f"/partnerships/{p.slug}/"
+
+
+def test_partnership_in_region_includes_subregions(two_orgs, china):
+    a, b = two_orgs
+    p = SisterSchoolPartnership.objects.create(party_a=a, party_b=b, level="school")
+    assert list(SisterSchoolPartnership.objects.in_region(china)) == [p]
+
+
+def test_draft_partnership_or_draft_party_is_not_published(two_orgs):
+    a, b = two_orgs
+    p = SisterSchoolPartnership.objects.create(
+        party_a=a, party_b=b, level="school", publication="published"
+    )
+    assert not SisterSchoolPartnership.objects.published().exists()  # parties are drafts
+    for org in (a, b):
+        org.refresh_from_db()
+        org.publication = "published"
+        org.save()
+    assert list(SisterSchoolPartnership.objects.published()) == [p]
+    a.publication = "draft"
+    a.save()
+    assert not SisterSchoolPartnership.objects.published().exists()
+
+
+# Conferences and dates ---------------------------------------------------------
+
+
+def test_conference_cannot_end_before_it_starts(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Conference.objects.create(
+            name="C", held_on=datetime.date(2023, 11, 17), ends_on=datetime.date(2023, 11, 16)
+        )
+
+
+def test_conference_end_before_start_message(db):
+    conf = Conference(
+        name="C", slug="c", held_on=datetime.date(2023, 11, 17), ends_on=datetime.date(2023, 11, 16)
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        conf.full_clean()
+    assert "before the first day" in " ".join(excinfo.value.message_dict["ends_on"])
+
+
+def test_conference_edition_must_be_positive(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Conference.objects.create(name="C", edition=0)
+
+
+def test_partial_date_may_not_pretend_to_know_the_day(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Conference.objects.create(
+            name="C", held_on=datetime.date(2023, 11, 16), held_precision=DatePrecision.MONTH
+        )
+
+
+def test_partial_date_with_invented_day_is_explained(db):
+    conf = Conference(
+        name="C", slug="c", held_on=datetime.date(2023, 11, 16), held_precision=DatePrecision.MONTH
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        conf.full_clean()
+    assert "first day of that month" in " ".join(excinfo.value.message_dict["held_on"])
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        (PartialDate(datetime.date(2023, 11, 16)), "16 November 2023"),
+        (PartialDate(datetime.date(2023, 11, 1), DatePrecision.MONTH), "November 2023"),
+        (
+            PartialDate(datetime.date(2025, 1, 1), DatePrecision.YEAR, datetime.date(2025, 12, 3)),
+            "2025, before 3 December",
+        ),
+        (PartialDate(None, DatePrecision.DAY, datetime.date(2023, 11, 24)), "by 24 November 2023"),
+        (PartialDate(None), "date not reported"),
+    ],
+)
+def test_partial_dates_read_as_what_is_known(date, expected):
+    assert str(date) == expected
+
+
+# Citations ------------------------------------------------------------------------
+
+
+def test_citation_paragraph_must_exist_in_the_source(china):
+    source = Source.objects.create(title="T", outlet="O", summary="S", paragraph_count=3)
+    citation = Citation(source=source, paragraph=7, record=china)
+    with pytest.raises(ValidationError) as excinfo:
+        citation.full_clean()
+    assert "has 3 paragraphs" in " ".join(excinfo.value.message_dict["paragraph"])
+
+
+def test_citation_paragraph_zero_is_refused_by_the_database(china):
+    source = Source.objects.create(title="T", outlet="O", summary="S")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Citation.objects.create(source=source, paragraph=0, record=china)

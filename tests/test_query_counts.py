@@ -1,0 +1,346 @@
+"""Every public page runs a fixed number of queries, whatever the size of the data and of
+the page: more rows, more related rows or a bigger page must not add queries (no N+1).
+
+The numbers are exact, so that a query added by a change shows up here; if a change adds
+one on purpose, update the number with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from partnerships.models import AllianceMembership, Metric, OrganizationKind, RegionKind
+from tests import test_views
+from tests.test_views import (
+    LISTS,
+    Bulk,
+    bulk_query,
+    cite,
+    make_alliance,
+    make_conference,
+    make_event,
+    make_figure,
+    make_org,
+    make_partnership,
+    make_person,
+    make_region,
+    make_series,
+    make_source,
+    make_speech,
+    result_count,
+)
+
+# Fixtures shared with test_views: the seed, loaded once per module.
+seeded_module = test_views.seeded_module
+
+# Queries per list page (measured): the count, the page of rows, one per prefetched relation
+# of the rows, the facets (one GROUP BY per counted column, one for the labels of related
+# values) and the choices of the form. On PostgreSQL the facets run in a transaction that sets
+# their time limit: one query, plus SAVEPOINT and RELEASE inside a test's own transaction.
+PG = 3 if connection.vendor == "postgresql" else 0
+LIST_QUERIES = {
+    "partnerships": 14 + PG,
+    "alliances": 11 + PG,
+    "conferences": 9 + PG,
+    "organizations": 9 + PG,
+    "regions": 6 + PG,
+    "sources": 6 + PG,
+    "people": 5 + PG,
+}
+
+# The same with the filter of test_views.BULK_FILTERS: one more query to check the slugs
+# (or languages) given, and for filters on related records one to label the chips.
+FILTERED_LIST_QUERIES = {
+    "partnerships": 16 + PG,
+    "alliances": 13 + PG,
+    "conferences": 10 + PG,
+    "organizations": 11 + PG,
+    "regions": 8 + PG,
+    "sources": 7 + PG,
+    "people": 7 + PG,
+}
+
+# Queries per JSON export: the rows and one per prefetched relation (citations, alliance
+# member countries and members, conference organizers, organization names). The CSV has no
+# citations: one query fewer. The rows are read in a transaction, which inside a test's own
+# transaction adds SAVEPOINT and RELEASE (in production BEGIN and COMMIT, which Django does
+# not log).
+EXPORT_QUERIES = {
+    "partnerships": 2,
+    "alliances": 4,
+    "conferences": 3,
+    "organizations": 3,
+    "regions": 2,
+    "sources": 2,
+    "people": 2,
+}
+IN_TRANSACTION = 2
+
+
+def export_queries(name: str, fmt: str) -> int:
+    return EXPORT_QUERIES[name] - (fmt == "csv") + IN_TRANSACTION
+
+
+@pytest.fixture(scope="module")
+def world(seeded_module, django_db_blocker):
+    """The seed, 20 rows of every list ("Small") and 60 more ("Large"), and two hubs with 2
+    and 8 related rows of every kind: built once for the module, rolled back after it."""
+    with django_db_blocker.unblock():
+        return {
+            "small": Bulk("Small", language="da").add(20),
+            "large": Bulk("Large", language="sv").add(60),
+            "small_hub": Hub("Small").add(2),
+            "large_hub": Hub("Large").add(8),
+        }
+
+
+@pytest.fixture
+def data(world, db):
+    return world
+
+
+def fetch(client, url):
+    """GET a page and read all of it (exports stream their rows while being read)."""
+    response = client.get(url)
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_list_page_queries_do_not_grow_with_page_size(
+    client, data, django_assert_num_queries, name
+):
+    url = LISTS[name]
+    fetch(client, url)  # warms the caches that live for the process (content types)
+    for per_page in (10, 50):
+        with django_assert_num_queries(LIST_QUERIES[name]):
+            response = fetch(client, f"{url}?per_page={per_page}")
+        assert len(response.context["object_list"]) == per_page
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_later_pages_of_a_list_run_no_more_queries_than_the_first(
+    client, data, django_assert_max_num_queries, name
+):
+    fetch(client, LISTS[name])
+    for page in ("2", "3", "last"):
+        with django_assert_max_num_queries(LIST_QUERIES[name]):
+            response = fetch(client, f"{LISTS[name]}?per_page=10&page={page}")
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_list_page_queries_do_not_grow_with_matching_rows(
+    client, data, django_assert_num_queries, name
+):
+    """20 rows or 60 rows, 10 or 50 on the page: the same queries."""
+    fetch(client, LISTS[name])
+    for size, rows in (("small", 20), ("large", 60)):
+        url = f"{LISTS[name]}?{bulk_query(name, data[size])}"
+        for per_page in (10, 50):
+            with django_assert_num_queries(FILTERED_LIST_QUERIES[name]):
+                response = fetch(client, f"{url}&per_page={per_page}")
+            matching = rows * (2 if name == "organizations" else 1)
+            assert result_count(response) == matching
+            assert len(response.context["object_list"]) == min(per_page, matching)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize("name", LISTS)
+def test_export_queries_do_not_grow_with_rows(client, data, django_assert_num_queries, name, fmt):
+    fetch(client, LISTS[name])
+    for size in ("small", "large"):
+        url = f"{LISTS[name]}?{bulk_query(name, data[size])}&format={fmt}"
+        with django_assert_num_queries(export_queries(name, fmt) + 1):  # + checking the filter
+            fetch(client, url)
+    with django_assert_num_queries(export_queries(name, fmt)):
+        fetch(client, f"{LISTS[name]}?format={fmt}")
+
+
+# --------------------------------------------------------------------------- detail pages
+
+
+class Hub:
+    """One record of every kind (its names start with ``tag``) with ``k`` related rows of
+    every kind, for the detail pages."""
+
+    def __init__(self, tag):
+        self.tag = tag
+        self.country = make_region(f"{tag} Hub Land")
+        self.province = make_region(
+            f"{tag} Hub Province", kind=RegionKind.PROVINCE, parent=self.country
+        )
+        self.org = make_org(f"{tag} Hub University", self.province, other_names=[f"{tag} Hub U"])
+        self.partner = make_org(f"{tag} Hub Partner", self.country)
+        self.series = make_series(f"{tag} Hub Series")
+        self.conference = make_conference(
+            f"{tag} Hub Conference",
+            host_region=self.province,
+            series=self.series,
+            edition=1,
+            venue=self.org,
+            organizers=[self.org],
+        )
+        self.alliance = make_alliance(
+            f"{tag} Hub Alliance",
+            countries=[self.country],
+            members=[self.org],
+            founding_conference=self.conference,
+        )
+        self.person = make_person(f"{tag} Hub Person", self.org)
+        self.source = make_source(f"{tag} Hub Source")
+        self.partnership = make_partnership(
+            self.org, self.partner, conference=self.conference, series=self.series
+        )
+        self.count = 0
+
+    def add(self, k: int) -> Hub:
+        tag = self.tag
+        for i in range(self.count, self.count + k):
+            paragraph = i + 1
+            source = make_source(f"{tag} Hub Source {i:03}")
+            city = make_region(f"{tag} Hub City {i:03}", kind=RegionKind.CITY, parent=self.province)
+            land = make_region(f"{tag} Hub Land {i:03}")
+            school = make_org(
+                f"{tag} Hub School {i:03}", city, other_names=[f"{tag} Hub Alias {i:03}"]
+            )
+            abroad = make_org(f"{tag} Hub Abroad {i:03}", land)
+            unit = make_org(
+                f"{tag} Hub Department {i:03}",
+                self.province,
+                kind=OrganizationKind.OTHER,
+                parent=self.org,
+            )
+            partnership = make_partnership(
+                self.org, school, conference=self.conference, series=self.series
+            )
+            make_partnership(school, abroad, series=self.series)
+            conference = make_conference(
+                f"{tag} Hub Edition {i:03}",
+                host_region=city,
+                series=self.series,
+                edition=i + 2,
+                venue=self.org,
+                organizers=[school, self.org],
+                participating=[land],
+            )
+            self.conference.organizers.add(school)
+            self.conference.participating_regions.add(land)
+            alliance = make_alliance(
+                f"{tag} Hub Alliance {i:03}",
+                countries=[land],
+                members=[school, self.org],
+                founding_conference=self.conference,
+            )
+            membership = AllianceMembership.objects.create(
+                alliance=self.alliance, organization=school
+            )
+            event = make_event(self.alliance, description=f"Meeting {i}")
+            self.alliance.countries.add(land)
+            person = make_person(f"{tag} Hub Person {i:03}", school)
+            speech = make_speech(person, self.conference)
+            own_speech = make_speech(self.person, conference)
+            figures = [
+                make_figure(
+                    subject,
+                    100 + i,
+                    metric=metric,
+                    as_of=datetime.date(2024, 1, 1) + datetime.timedelta(days=i),
+                )
+                for subject, metric in (
+                    (self.conference, Metric.PARTICIPANTS),
+                    (self.series, Metric.SISTER_SCHOOL_PARTNERSHIPS),
+                    (self.org, Metric.EXCHANGE_VISITORS),
+                    (self.province, Metric.ALLIANCES),
+                    (self.alliance, Metric.OTHER),
+                    (self.partnership, Metric.OTHER),
+                    (partnership, Metric.COMPREHENSIVE_PARTNERSHIPS),
+                    (self.country, Metric.COUNTRIES),
+                )
+            ]
+            records = [
+                city,
+                land,
+                school,
+                abroad,
+                unit,
+                partnership,
+                conference,
+                alliance,
+                membership,
+                event,
+                person,
+                speech,
+                own_speech,
+                *figures,
+            ]
+            for record in records:
+                cite(record, self.source, paragraph=paragraph)
+                cite(record, source)
+            for record in (
+                self.partnership,
+                self.org,
+                self.conference,
+                self.alliance,
+                self.person,
+                self.series,
+                self.province,
+                self.country,
+            ):
+                cite(record, source, paragraph=paragraph)
+        self.count += k
+        return self
+
+
+# Queries per detail page (measured), with 2 or 8 related rows of every kind.
+DETAIL_QUERIES = {
+    "partnership": 4,
+    "alliance": 9,
+    "conference": 10,
+    "series": 6,
+    "org": 10,
+    "province": 10,
+    "country": 9,
+    "person": 5,
+    # One per kind of record citing it (a generic relation) and one per relation that
+    # names those records (parties, members, speakers, figure subjects).
+    "source": 26,
+}
+
+
+@pytest.mark.parametrize("kind", DETAIL_QUERIES)
+def test_detail_page_queries_do_not_grow_with_related_rows(
+    client, data, django_assert_num_queries, kind
+):
+    """A record with 2 related rows of every kind and one with 8: the same queries."""
+    fetch(client, getattr(data["small_hub"], kind).get_absolute_url())
+    for hub in ("small_hub", "large_hub"):
+        url = getattr(data[hub], kind).get_absolute_url()
+        with django_assert_num_queries(DETAIL_QUERIES[kind]):
+            response = fetch(client, url)
+        assert response.status_code == 200
+
+
+def test_detail_pages_show_the_related_rows_counted(client, data):
+    response = fetch(client, data["large_hub"].org.get_absolute_url())
+    assert len(response.context["partnerships"]) == 9
+    assert len(response.context["people"]) == 1
+    assert len(response.context["units"]) == 8
+
+
+DASHBOARD_QUERIES = 25
+
+
+def test_dashboard_queries_do_not_grow_with_records(client, data, django_assert_num_queries):
+    fetch(client, "/")
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        fetch(client, "/")
+    Hub("More").add(3)
+    Bulk("More").add(5)
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        response = fetch(client, "/")
+    assert response.status_code == 200
