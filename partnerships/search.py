@@ -1,20 +1,17 @@
 """Search over the ``search_text`` column every public record keeps.
 
-On PostgreSQL two indexes serve it (created by migration 0002): a GIN index on
-``to_tsvector('simple', search_text)`` for whole words and a trigram GIN index for
-substrings ("Pee" finds Peel). SQLite has neither, so it gets a case-insensitive
-substring match, which is what the trigram half does on PostgreSQL.
+On PostgreSQL two indexes serve it: a GIN index on the stored ``search_vector`` column (which
+a trigger keeps equal to ``to_tsvector('simple', search_text)``, migration 0006) for whole
+words, and a trigram GIN index on ``UPPER(search_text)`` for substrings ("Pee" finds Peel,
+migration 0002). SQLite has neither, so it gets a case-insensitive substring match, which is
+what the trigram half does on PostgreSQL.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
+from django.contrib.postgres.search import SearchQuery
 from django.db import connections
 from django.db.models import Q
 
 MAX_QUERY_LENGTH = 200
-
-
-def search_vector():
-    return SearchVector("search_text", config="simple")
 
 
 def search_queryset(queryset, text: str):
@@ -22,10 +19,6 @@ def search_queryset(queryset, text: str):
     if not text:
         return queryset
     if connections[queryset.db].vendor == "postgresql":
-        # A condition, not an annotation: an annotation would be computed for every row of
-        # every count and page query that wraps this one.
-        matches = SearchVectorExact(
-            search_vector(), SearchQuery(text, search_type="websearch", config="simple")
-        )
-        return queryset.filter(Q(matches) | Q(search_text__icontains=text))
+        words = SearchQuery(text, search_type="websearch", config="simple")
+        return queryset.filter(Q(search_vector=words) | Q(search_text__icontains=text))
     return queryset.filter(search_text__icontains=text)

@@ -305,6 +305,18 @@ def test_works_on_an_empty_database(db):
     assert SisterSchoolPartnership.objects.count() == 50
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
+def test_a_statement_timeout_for_web_requests_does_not_cut_the_load_short(seed):
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = '1ms'")
+    try:
+        generate(partnerships=200, organizations=50)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+    assert SisterSchoolPartnership.objects.filter(is_synthetic=True).count() == 200
+
+
 # --------------------------------------------------------------------------- reproducible
 
 

@@ -251,8 +251,7 @@ def sqlite_fts_count(path: Path, word: str) -> int:
 
 SEARCH_SQL = (
     f"SELECT count(*) FROM {P} WHERE is_public AND ("
-    "to_tsvector('simple'::regconfig, COALESCE(search_text, ''::text)) "
-    "@@ websearch_to_tsquery('simple'::regconfig, %s) "
+    "search_vector @@ websearch_to_tsquery('simple'::regconfig, %s) "
     "OR UPPER(search_text::text) LIKE UPPER(%s))"
 )
 
@@ -313,10 +312,7 @@ def pick_parameters(name: str, sqlite_path: Path | None) -> dict:
         sample_n = conn.execute(
             f"SELECT count(*) FROM {P} WHERE is_public AND id % {step} = 0"
         ).fetchone()[0]
-        inner = (
-            f"SELECT to_tsvector('simple', search_text) FROM {P} "
-            f"WHERE is_public AND id % {step} = 0"
-        )
+        inner = f"SELECT search_vector FROM {P} WHERE is_public AND id % {step} = 0"
         candidates = conn.execute(
             "SELECT word, ndoc FROM ts_stat(%s) WHERE word ~ '^[a-z]{4,}$' "
             "ORDER BY abs(ln(ndoc::float / %s) - ln(%s)) LIMIT 8",

@@ -43,7 +43,9 @@ def run(cmd, *, env=None, cwd=None, timeout: float, capture=False, log_file=None
             detail = (result.stderr or result.stdout or "")[-2000:]
         elif log_file:
             detail = f"(see {log_file})"
-        raise RuntimeError(f"command failed ({result.returncode}): {shlex.join(cmd)} {detail}")
+        raise RuntimeError(
+            f"command failed ({result.returncode}): {shlex.join(map(str, cmd))} {detail}"
+        )
     return result
 
 

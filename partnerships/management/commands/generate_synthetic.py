@@ -83,6 +83,11 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 synthetic.lock(connection)
+                if connection.vendor == "postgresql":
+                    # A bulk load, not a web request: DJANGO_STATEMENT_TIMEOUT_MS (meant for
+                    # public pages) must not cancel the COPY of a million rows halfway.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL statement_timeout = 0")
                 deleted = {}
                 existing = synthetic.synthetic_counts()
                 if clear:

@@ -1,0 +1,101 @@
+"""PostgreSQL's stored search vector: a trigger keeps it equal to the search text, whatever
+wrote the row, and the search uses it through its GIN index (migration 0006)."""
+
+import pytest
+from django.db import connection
+
+from partnerships.models import Organization, SisterSchoolPartnership
+from tests.test_views import make_org, make_partnership, make_region
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the search vector is PostgreSQL's"
+)
+
+
+def stored_vector(model, pk) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT search_vector::text FROM {model._meta.db_table} WHERE id = %s", [pk]
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def school(db):
+    return make_org("Harbin Lighthouse School", make_region("Narnia"))
+
+
+def test_insert_fills_the_search_vector(school):
+    assert stored_vector(Organization, school.pk) == "'harbin':1 'lighthouse':2 'school':3"
+
+
+def test_save_after_a_rename_refreshes_the_search_vector(school):
+    school.name = "Qiqihar Beacon School"
+    school.save()
+    vector = stored_vector(Organization, school.pk)
+    assert "'qiqihar'" in vector
+    assert "'harbin'" not in vector
+
+
+def test_bare_update_of_the_search_text_refreshes_the_search_vector(school):
+    Organization.objects.filter(pk=school.pk).update(search_text="Mudanjiang")
+    assert stored_vector(Organization, school.pk) == "'mudanjiang':1"
+
+
+def test_update_of_other_columns_keeps_the_search_vector(school):
+    Organization.objects.filter(pk=school.pk).update(website="https://example.org/")
+    assert stored_vector(Organization, school.pk) == "'harbin':1 'lighthouse':2 'school':3"
+
+
+def test_renaming_a_party_refreshes_its_partnerships_search_vector(school):
+    other = make_org("Maple Leaf Academy")
+    partnership = make_partnership(school, other)
+    school.name = "Jixi Star School"
+    school.save()
+    vector = stored_vector(SisterSchoolPartnership, partnership.pk)
+    assert "'jixi'" in vector
+    assert "'harbin'" not in vector
+
+
+def test_search_finds_a_whole_word_through_the_vector_and_a_fragment_through_trigrams(
+    school, client
+):
+    make_org("Maple Leaf Academy")
+    assert list(Organization.objects.search("lighthouse")) == [school]
+    assert list(Organization.objects.search("ghthou")) == [school]  # inside a word
+    assert list(Organization.objects.search("lighthouse -harbin")) == []  # websearch syntax
+
+
+def test_search_condition_reads_the_stored_vector_not_a_recomputed_one(db):
+    sql = str(SisterSchoolPartnership.objects.search("fuzhou").query)
+    assert '"search_vector" @@' in sql
+    assert "to_tsvector" not in sql
+
+
+def test_full_text_half_of_the_search_can_use_the_gin_index(db):
+    """With sequential scans priced out, the planner still has an index path: the GIN index on
+    the stored vector (and the trigram index for the substring half)."""
+    queryset = SisterSchoolPartnership.objects.search("fuzhou")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.explain()
+    assert "sisterschool_search_vec" in plan
+    assert "sisterschool_search_trgm" in plan
+    assert "Seq Scan" not in plan
+
+
+def test_list_page_reads_its_rows_with_the_joins_as_written_then_restores_the_setting(client, seed):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/partnerships/")
+    assert response.status_code == 200
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    set_at = next(i for i, s in enumerate(sqls) if "set_config('join_collapse_limit', '1'" in s)
+    rows = 'SELECT "partnerships_sisterschoolpartnership"."id", '
+    page_at = next(i for i, s in enumerate(sqls) if s.startswith(rows))
+    restore_at = next(i for i, s in enumerate(sqls) if "set_config('join_collapse_limit', '8'" in s)
+    assert set_at < page_at < restore_at
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        assert cursor.fetchone()[0] == "8"
