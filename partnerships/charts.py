@@ -29,6 +29,7 @@ class Chart:
     height: int
     width: int = CHART_WIDTH
     label_width: int = LABEL_WIDTH
+    approximate: bool = False  # estimated from a sample of the rows
 
     @property
     def total(self) -> int:

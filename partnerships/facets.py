@@ -4,6 +4,7 @@ plus one query for the labels of related values)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -193,18 +194,49 @@ class TreeFacet(RelatedFacet):
         self.parents_only = parents_only
 
     def raw_counts(self, queryset) -> dict:
+        """{region path: rows in that region or below it}, from one GROUP BY over the
+        matching rows' own paths, each added to every region on its path (a path holds its
+        ancestors: "/36/412/" is in "/36/" and in "/36/412/"). With several fields a row may
+        sit below a region twice: those are counted per region with COUNT(DISTINCT)."""
+        if len(self.fields) > 1:
+            return self.counts_per_region(queryset)
+        name = self.fields[0]
+        path = f"{name}__path" if name else "path"
+        rows = (
+            queryset.order_by()
+            .exclude(**{f"{path}__isnull": True})
+            .values(_path=F(path))
+            .annotate(_n=Count("pk", distinct=True))
+        )
+        below: dict[str, int] = {}
+        for row in rows:
+            parts = [part for part in row["_path"].split("/") if part]
+            for k in range(1, len(parts) + 1):
+                prefix = "/" + "/".join(parts[:k]) + "/"
+                below[prefix] = below.get(prefix, 0) + row["_n"]
+        return below
+
+    def counts_per_region(self, queryset) -> dict:
         inside = Q()
         for name in self.fields:
             prefix = f"{name}__" if name else ""
             inside |= Q(**{f"{prefix}path__startswith": OuterRef("path")})
         rows = queryset.order_by().filter(inside).annotate(_n=CountDistinct("pk")).values("_n")
+        counted = self.regions().annotate(_n=Subquery(rows[:1])).values_list("path", "_n")
+        return {path: n for path, n in counted if n}
+
+    def regions(self):
         regions = self.model.objects.published()
         if self.parents_only:
             regions = regions.filter(
                 Exists(self.model.objects.published().filter(parent=OuterRef("pk")))
             )
-        counted = regions.annotate(_n=Subquery(rows[:1])).filter(_n__gt=0)
-        return dict(counted.values_list("pk", "_n"))
+        return regions
+
+    def labels(self, keys):
+        """Counts are keyed by region path here."""
+        rows = self.regions().filter(path__in=keys).values_list("path", "slug", "name")
+        return {path: (str(slug), str(name)) for path, slug, name in rows}
 
 
 class YearFacet(Facet):
@@ -295,6 +327,17 @@ def grouped_counts(queryset, columns: dict, sample_percent: float | None = None)
 
 SAMPLE_ROWS = 20_000
 
+# A search past the count cap whose matching rows the planner puts at no more than this gets
+# exact facets: the search indexes find those rows, and counting them all costs about what a
+# sample does, while a sample of a selective search holds too few matches to estimate from.
+EXACT_SEARCH_FACET_ROWS = 50_000
+
+
+def estimated_rows(queryset) -> float:
+    """The planner's estimate of the rows ``queryset`` matches (EXPLAIN, nothing run)."""
+    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    return float(plan[0]["Plan"]["Plan Rows"])
+
 
 def sample_percent_for(queryset) -> float:
     """The share of the table to sample to read about SAMPLE_ROWS rows (planner's estimate)."""
@@ -319,7 +362,8 @@ def compute_facets(facets, queryset, request, *, combine=False, estimate=False):
 
     With ``estimate`` (the list is larger than its count cap) the facets that can be are
     counted on a random sample of the table's pages, scaled up and marked approximate: a few
-    tens of milliseconds instead of a scan of every matching row."""
+    tens of milliseconds instead of a scan of every matching row. A search the planner expects
+    to match at most EXACT_SEARCH_FACET_ROWS rows is counted exactly all the same."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return [f.compute(queryset, request) for f in facets], []
@@ -334,6 +378,8 @@ def compute_facets(facets, queryset, request, *, combine=False, estimate=False):
         grouped = None
         sample = sample_percent_for(queryset) if estimate else None
         if sample is not None and sample >= 100:
+            sample = None
+        if sample is not None and combine and estimated_rows(queryset) <= EXACT_SEARCH_FACET_ROWS:
             sample = None
         if sample is not None:
             combine = True

@@ -58,12 +58,31 @@ class CappedPaginator(Paginator):
             raise EmptyPage("That page number is out of range")
         return number
 
+    def rows(self, bottom: int, top: int) -> list:
+        """Rows bottom to top of the list, in its order.
+
+        Past the first page, the keys of the page are found first (the OFFSET walks an index
+        of the narrow table) and only those rows are then read with their joins and
+        prefetches: an OFFSET over the full query would join every skipped row to its
+        parties and regions (1,225 rows on page 50, 250,000 on page 10,000)."""
+        queryset = self.object_list
+        if bottom == 0 or not hasattr(queryset, "values_list"):
+            return list(queryset[bottom:top])
+        keys = list(queryset.values_list("pk", flat=True)[bottom:top])
+        if not keys:
+            return []
+        found = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
+        return [found[key] for key in keys if key in found]
+
     def page(self, number):
-        if not self.is_capped:
-            return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not self.is_capped:
+            top = bottom + self.per_page
+            if top + self.orphans >= self.count:
+                top = self.count
+            return self._get_page(self.rows(bottom, top), number, self)
+        rows = self.rows(bottom, bottom + self.per_page + 1)
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")
         return CappedPage(rows[: self.per_page], number, self, len(rows) > self.per_page)

@@ -39,8 +39,12 @@ seeded_module = test_views.seeded_module
 # Queries per list page (measured): the count, the page of rows, one per prefetched relation
 # of the rows, the facets (one GROUP BY per counted column, one for the labels of related
 # values) and the choices of the form. On PostgreSQL the facets run in a transaction that sets
-# their time limit: one query, plus SAVEPOINT and RELEASE inside a test's own transaction.
-PG = 3 if connection.vendor == "postgresql" else 0
+# their time limit (one query, plus SAVEPOINT and RELEASE inside a test's own transaction),
+# and the page's rows are read with the joins in the written order: two queries to set and
+# restore join_collapse_limit (views.joins_as_written).
+PG = 5 if connection.vendor == "postgresql" else 0
+# Detail pages read their record with joins_as_written too.
+PG_DETAIL = 2 if connection.vendor == "postgresql" else 0
 LIST_QUERIES = {
     "partnerships": 14 + PG,
     "alliances": 11 + PG,
@@ -89,12 +93,19 @@ def world(seeded_module, django_db_blocker):
     """The seed, 20 rows of every list ("Small") and 60 more ("Large"), and two hubs with 2
     and 8 related rows of every kind: built once for the module, rolled back after it."""
     with django_db_blocker.unblock():
-        return {
+        built = {
             "small": Bulk("Small", language="da").add(20),
             "large": Bulk("Large", language="sv").add(60),
             "small_hub": Hub("Small").add(2),
             "large_hub": Hub("Large").add(8),
         }
+        if connection.vendor == "postgresql":
+            # Planner statistics, as autovacuum keeps them on a real database: without them
+            # PostgreSQL guesses one row per table and a facet's subquery plan can take
+            # longer than the facet time limit, which would leave the facet out.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        return built
 
 
 @pytest.fixture
@@ -298,17 +309,17 @@ class Hub:
 
 # Queries per detail page (measured), with 2 or 8 related rows of every kind.
 DETAIL_QUERIES = {
-    "partnership": 4,
-    "alliance": 9,
-    "conference": 10,
-    "series": 6,
-    "org": 10,
-    "province": 10,
-    "country": 9,
-    "person": 5,
+    "partnership": 4 + PG_DETAIL,
+    "alliance": 9 + PG_DETAIL,
+    "conference": 10 + PG_DETAIL,
+    "series": 6 + PG_DETAIL,
+    "org": 10 + PG_DETAIL,
+    "province": 10 + PG_DETAIL,
+    "country": 9 + PG_DETAIL,
+    "person": 5 + PG_DETAIL,
     # One per kind of record citing it (a generic relation) and one per relation that
     # names those records (parties, members, speakers, figure subjects).
-    "source": 26,
+    "source": 26 + PG_DETAIL,
 }
 
 
@@ -332,7 +343,9 @@ def test_detail_pages_show_the_related_rows_counted(client, data):
     assert len(response.context["units"]) == 8
 
 
-DASHBOARD_QUERIES = 25
+# The charts: on SQLite one GROUP BY per counted column (year, both parties' countries and
+# provinces); on PostgreSQL one GROUPING SETS query for all five.
+DASHBOARD_QUERIES = 21 if connection.vendor == "postgresql" else 25
 
 
 def test_dashboard_queries_do_not_grow_with_records(client, data, django_assert_num_queries):

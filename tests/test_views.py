@@ -484,7 +484,7 @@ def test_dashboard_shows_recorded_counts(client, seed):
         "<strong>2</strong> <span>sister-school partnerships recorded</span>",
         html=False,
     )
-    assertContains(response, "<strong>1</strong> <span>alliances recorded</span>")
+    assertContains(response, "<strong>1</strong> <span>alliance recorded</span>")
     assertContains(response, "<strong>11</strong> <span>organizations recorded</span>")
 
 
@@ -1357,6 +1357,62 @@ def test_facets_of_a_list_past_its_count_cap_are_estimated_from_a_sample(
     }
     assertContains(response, "Estimated from a random sample")
     assertContains(response, "≈2")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TABLESAMPLE is PostgreSQL's")
+def test_facets_of_a_selective_search_past_its_count_cap_are_exact(
+    client, seed, settings, monkeypatch
+):
+    from partnerships import facets
+
+    settings.LIST_COUNT_CAP = 1
+    monkeypatch.setattr(facets, "sample_percent_for", lambda queryset: 99.0)
+    response = client.get("/partnerships/?q=Jiangsu")
+    assertContains(response, "1+ results")
+    country = next(f for f in response.context["facets"] if f.param == "country")
+    assert not country.approximate
+    assert {item.label: item.count for item in country.items} == {
+        "China": 2,
+        "Canada": 1,
+        "Denmark": 1,
+    }
+    assertNotContains(response, "Estimated from a random sample")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TABLESAMPLE is PostgreSQL's")
+def test_facets_of_a_broad_search_past_its_count_cap_are_estimated(
+    client, seed, settings, monkeypatch
+):
+    from partnerships import facets
+
+    settings.LIST_COUNT_CAP = 1
+    monkeypatch.setattr(facets, "sample_percent_for", lambda queryset: 99.0)
+    monkeypatch.setattr(facets, "EXACT_SEARCH_FACET_ROWS", 0)
+    response = client.get("/partnerships/?q=Jiangsu")
+    country = next(f for f in response.context["facets"] if f.param == "country")
+    assert country.approximate
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TABLESAMPLE is PostgreSQL's")
+def test_dashboard_charts_past_the_count_cap_are_estimated_and_say_so(
+    client, seed, settings, monkeypatch
+):
+    from partnerships import facets
+
+    settings.LIST_COUNT_CAP = 1
+    monkeypatch.setattr(facets, "sample_percent_for", lambda queryset: 99.0)
+    response = client.get("/")
+    charts = {c.id: c for c in response.context["charts"]}
+    assert all(chart.approximate for chart in charts.values())
+    assert ("China", 2) in [(b.label, b.value) for b in charts["chart-country"].bars]
+    assertContains(response, "Estimated from a random sample of the partnerships")
+    assertContains(response, "<td>≈2</td>", html=False)
+
+
+def test_dashboard_charts_are_exact_below_the_count_cap(client, seed):
+    response = client.get("/")
+    assert not any(chart.approximate for chart in response.context["charts"])
+    assertNotContains(response, "Estimated from a random sample")
 
 
 def test_facets_are_exact_while_the_list_is_counted_exactly(client, seed):
