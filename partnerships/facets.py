@@ -15,11 +15,8 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -170,36 +167,25 @@ class RelatedFacet(Facet):
         return {pk: (str(key), str(label)) for pk, key, label in rows}
 
 
-class CountDistinct(Func):
-    """COUNT(DISTINCT ...) that is not an aggregate to Django, so a subquery selecting it has
-    no GROUP BY and gives one row."""
-
-    function = "COUNT"
-    template = "%(function)s(DISTINCT %(expressions)s)"
-    output_field = IntegerField()
-
-
 class TreeFacet(RelatedFacet):
     """Regions, each with the number of rows in it or in one of its sub-regions: what the
     region filters select, so a value's count is the number of rows its link lists.
 
-    ``fields`` are paths from a row to a region ("host_region"); "" is the row itself, for
-    the list of regions. With ``parents_only`` only regions that have sub-regions are values.
+    ``field`` is the path from a row to its region ("host_region"); "" is the row itself,
+    for the list of regions. With ``parents_only`` only regions that have sub-regions are
+    values.
     """
 
-    def __init__(self, param, title, fields, *, parents_only=False):
+    def __init__(self, param, title, field, *, parents_only=False):
         from .models import Region
 
-        super().__init__(param, title, fields, Region)
+        super().__init__(param, title, [field], Region)
         self.parents_only = parents_only
 
     def raw_counts(self, queryset) -> dict:
         """{region path: rows in that region or below it}, from one GROUP BY over the
         matching rows' own paths, each added to every region on its path (a path holds its
-        ancestors: "/36/412/" is in "/36/" and in "/36/412/"). With several fields a row may
-        sit below a region twice: those are counted per region with COUNT(DISTINCT)."""
-        if len(self.fields) > 1:
-            return self.counts_per_region(queryset)
+        ancestors: "/36/412/" is in "/36/" and in "/36/412/")."""
         name = self.fields[0]
         path = f"{name}__path" if name else "path"
         rows = (
@@ -215,15 +201,6 @@ class TreeFacet(RelatedFacet):
                 prefix = "/" + "/".join(parts[:k]) + "/"
                 below[prefix] = below.get(prefix, 0) + row["_n"]
         return below
-
-    def counts_per_region(self, queryset) -> dict:
-        inside = Q()
-        for name in self.fields:
-            prefix = f"{name}__" if name else ""
-            inside |= Q(**{f"{prefix}path__startswith": OuterRef("path")})
-        rows = queryset.order_by().filter(inside).annotate(_n=CountDistinct("pk")).values("_n")
-        counted = self.regions().annotate(_n=Subquery(rows[:1])).values_list("path", "_n")
-        return {path: n for path, n in counted if n}
 
     def regions(self):
         regions = self.model.objects.published()
@@ -351,6 +328,25 @@ def sample_percent_for(queryset) -> float:
     return 100.0 if total <= SAMPLE_ROWS else max(0.01, 100.0 * SAMPLE_ROWS / total)
 
 
+def table_sample_percent(queryset) -> float | None:
+    """The share of the table to read for estimated facets, or None when the whole table is
+    no bigger than the sample (count it exactly)."""
+    percent = sample_percent_for(queryset)
+    return None if percent >= 100 else percent
+
+
+def combined_counts(facets, queryset, sample_percent: float | None = None) -> dict:
+    """{param: counts} for the facets that can be counted together (count_columns), from one
+    GROUPING SETS query, on a sample of the table when ``sample_percent`` is given."""
+    columns = {}
+    for facet in facets:
+        columns.update(facet.count_columns() or {})
+    if not columns:
+        return {}
+    grouped = grouped_counts(queryset, columns, sample_percent)
+    return {f.param: f.counts_from(grouped) for f in facets if f.count_columns()}
+
+
 def compute_facets(facets, queryset, request, *, combine=False, estimate=False):
     """Every facet of a list for ``queryset``: (results, titles of facets left out).
 
@@ -375,23 +371,17 @@ def compute_facets(facets, queryset, request, *, combine=False, estimate=False):
                 "SELECT set_config('statement_timeout', %s, true)",
                 [f"{int(settings.FACET_TIME_LIMIT_MS)}ms"],
             )
-        grouped = None
-        sample = sample_percent_for(queryset) if estimate else None
-        if sample is not None and sample >= 100:
-            sample = None
+        counted = {}
+        sample = table_sample_percent(queryset) if estimate else None
         if sample is not None and combine and estimated_rows(queryset) <= EXACT_SEARCH_FACET_ROWS:
             sample = None
         if sample is not None:
             combine = True
         if combine:
-            combined = {}
-            for facet in facets:
-                combined.update(facet.count_columns() or {})
-            if combined:
-                try:
-                    grouped = grouped_counts(queryset, combined, sample)
-                except DatabaseError:
-                    timed_out = True
+            try:
+                counted = combined_counts(facets, queryset, sample)
+            except DatabaseError:
+                timed_out = True
         for facet in facets:
             if timed_out:
                 # After a timeout the transaction accepts no more queries: the facets not yet
@@ -399,8 +389,8 @@ def compute_facets(facets, queryset, request, *, combine=False, estimate=False):
                 left_out.append(str(facet.title))
                 continue
             try:
-                if grouped is not None and facet.count_columns():
-                    result = facet.compute(queryset, request, facet.counts_from(grouped))
+                if facet.param in counted:
+                    result = facet.compute(queryset, request, counted[facet.param])
                     result.approximate = sample is not None
                     results.append(result)
                 else:

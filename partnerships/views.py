@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, connections, router, transaction
 from django.db.models import (
     Count,
     Exists,
@@ -547,7 +547,7 @@ class ConferenceListView(RecordListView):
     export_stem = "conferences"
     draft_relations = ("series", "host_region", "venue")
     facets = [
-        TreeFacet("region", gettext_lazy("Host city or region"), ["host_region"]),
+        TreeFacet("region", gettext_lazy("Host city or region"), "host_region"),
         RelatedFacet("series", gettext_lazy("Series"), ["series"], ConferenceSeries),
         YearFacet(gettext_lazy("Year"), "held_on"),
     ]
@@ -628,7 +628,7 @@ class RegionListView(RecordListView):
     draft_relations = ("parent",)
     facets = [
         ChoiceFacet("kind", gettext_lazy("Kind"), "kind", RegionKind.choices),
-        TreeFacet("region", gettext_lazy("Within"), [""], parents_only=True),
+        TreeFacet("region", gettext_lazy("Within"), "", parents_only=True),
     ]
     columns = [
         Column("name", lambda r: r.name),
@@ -727,7 +727,7 @@ class RecordDetailView(DetailView):
         return self.model.objects.published().prefetch_related(published_citations())
 
     def get_object(self, queryset=None):
-        with joins_as_written((queryset if queryset is not None else self.get_queryset()).db):
+        with joins_as_written(router.db_for_read(self.model)):
             obj = super().get_object(queryset)
         hide_drafts([obj], self.draft_relations)
         return obj
@@ -1057,21 +1057,13 @@ class DashboardView(TemplateView):
         list it links to agree. On PostgreSQL they are counted in one GROUPING SETS query,
         and past the list's count cap estimated from a sample of the table, as on the list.
         Returns ({facet: {value: count}}, the sampled percentage or None when exact)."""
-        from .facets import grouped_counts, sample_percent_for
+        from .facets import combined_counts, table_sample_percent
 
         wanted = [f for f in PartnershipListView.facets if f.param in ("country", "region", "year")]
         if connections[partnerships.db].vendor != "postgresql":
             return {f.param: f.raw_counts(partnerships) for f in wanted}, None
-        sample = None
-        if total > settings.LIST_COUNT_CAP:
-            sample = sample_percent_for(partnerships)
-            if sample >= 100:
-                sample = None
-        columns = {}
-        for facet in wanted:
-            columns.update(facet.count_columns())
-        grouped = grouped_counts(partnerships, columns, sample)
-        return {f.param: f.counts_from(grouped) for f in wanted}, sample
+        sample = table_sample_percent(partnerships) if total > settings.LIST_COUNT_CAP else None
+        return combined_counts(wanted, partnerships, sample), sample
 
     @staticmethod
     def region_rows(counts, china_only=False):
