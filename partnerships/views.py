@@ -960,7 +960,7 @@ class DashboardView(TemplateView):
     template_name = "partnerships/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        from .charts import bar_chart
+        from .charts import TOP_BARS, bar_chart
 
         context = super().get_context_data(**kwargs)
         partnerships = SisterSchoolPartnership.objects.published()
@@ -1036,6 +1036,7 @@ class DashboardView(TemplateView):
                 self.region_rows(counts["country"]),
                 _("Country"),
                 "country",
+                top=TOP_BARS,
             ),
             bar_chart(
                 "chart-province",
@@ -1043,6 +1044,7 @@ class DashboardView(TemplateView):
                 self.region_rows(counts["region"], china_only=True),
                 _("Province"),
                 "region",
+                top=TOP_BARS,
             ),
         ]
         for chart in context["charts"]:

@@ -1409,6 +1409,24 @@ def test_dashboard_charts_past_the_count_cap_are_estimated_and_say_so(
     assertContains(response, "<td>≈2</td>", html=False)
 
 
+def test_dashboard_country_chart_draws_the_top_countries_and_says_how_many_are_left_out(
+    client, seed
+):
+    from partnerships.charts import TOP_BARS
+
+    school = Organization.objects.get(slug="suzhou-bureau-of-education")
+    for i in range(TOP_BARS + 2):
+        country = make_region(f"Country {i:02d}")
+        make_partnership(school, make_org(f"School {i:02d}", country))
+    response = client.get("/")
+    chart = next(c for c in response.context["charts"] if c.id == "chart-country")
+    assert len(chart.bars) == TOP_BARS
+    assert chart.bars[0].label == "China"  # the most partnerships first
+    # China, Canada, Denmark and 17 new countries: 20 with partnerships.
+    assert chart.left_out == 20 - TOP_BARS
+    assertContains(response, f"The {TOP_BARS} with the most partnerships; 5 more are not shown.")
+
+
 def test_dashboard_charts_are_exact_below_the_count_cap(client, seed):
     response = client.get("/")
     assert not any(chart.approximate for chart in response.context["charts"])
