@@ -116,14 +116,40 @@ class Facet:
                     counts[key] = counts.get(key, 0) + n
         return counts
 
-    def labels(self, keys) -> dict:
+    def labels(self, keys, selected=()) -> dict:
+        """{key: (value, label)} for ``keys`` and for the keys whose value is ``selected``,
+        leaving out what the public may not see (drafts)."""
         raise NotImplementedError
+
+    def ranked_labels(self, counts: dict, selected: set) -> dict:
+        """Labels of the keys that can be shown: the selected ones and the most frequent,
+        read in growing batches until FACET_SIZE + 1 unselected keys have a label (one more
+        tells that the facet is truncated) or every key has been tried. A large facet (the
+        provinces of a million rows) thus reads a few dozen labels instead of thousands.
+
+        A batch always ends at the end of a run of equal counts: items are ordered by count,
+        then label, so every key tied with the last one read may belong on the list."""
+        order = sorted(counts, key=counts.__getitem__, reverse=True)
+        labels: dict = {}
+        done, end = 0, FACET_SIZE + 9
+        while done < len(order):
+            end = min(end, len(order))
+            while end < len(order) and counts[order[end]] == counts[order[end - 1]]:
+                end += 1
+            labels.update(self.labels(order[done:end], selected if done == 0 else ()))
+            done, end = end, end * 4
+            unselected = sum(
+                1 for key in order[:done] if key in labels and labels[key][0] not in selected
+            )
+            if unselected > FACET_SIZE:
+                break
+        return labels
 
     def compute(self, queryset, request, counts=None) -> FacetResult:
         if counts is None:
             counts = self.raw_counts(queryset)
-        labels = self.labels(list(counts))
         selected = set(request.GET.getlist(self.param))
+        labels = self.ranked_labels(counts, selected)
         items = []
         for key, n in counts.items():
             if key not in labels:
@@ -145,7 +171,7 @@ class ChoiceFacet(Facet):
         super().__init__(param, title, [field_name], **kwargs)
         self.choices = dict(choices)
 
-    def labels(self, keys):
+    def labels(self, keys, selected=()):
         return {k: (k, str(self.choices.get(k, k))) for k in keys}
 
 
@@ -158,10 +184,13 @@ class RelatedFacet(Facet):
         self.label_field = label_field
         self.key_field = key_field
 
-    def labels(self, keys):
+    def labels(self, keys, selected=()):
+        wanted = Q(pk__in=keys)
+        if selected:
+            wanted |= Q(**{f"{self.key_field}__in": list(selected)})
         rows = (
             self.model.objects.published()
-            .filter(pk__in=keys)
+            .filter(wanted)
             .values_list("pk", self.key_field, self.label_field)
         )
         return {pk: (str(key), str(label)) for pk, key, label in rows}
@@ -210,9 +239,12 @@ class TreeFacet(RelatedFacet):
             )
         return regions
 
-    def labels(self, keys):
+    def labels(self, keys, selected=()):
         """Counts are keyed by region path here."""
-        rows = self.regions().filter(path__in=keys).values_list("path", "slug", "name")
+        wanted = Q(path__in=keys)
+        if selected:
+            wanted |= Q(slug__in=list(selected))
+        rows = self.regions().filter(wanted).values_list("path", "slug", "name")
         return {path: (str(slug), str(name)) for path, slug, name in rows}
 
 
@@ -264,11 +296,17 @@ class YearFacet(Facet):
         return result
 
 
-def grouped_counts(queryset, columns: dict, sample_percent: float | None = None) -> dict[str, dict]:
+TOTAL = "__total__"
+
+
+def grouped_counts(
+    queryset, columns: dict, sample_percent: float | None = None, *, with_total: bool = False
+) -> dict[str, dict]:
     """Row counts per value of each column, in one scan: PostgreSQL's GROUP BY GROUPING SETS.
 
     ``columns`` maps an alias to an expression on the queryset's model. Returns, per alias,
-    {value: count} (None counts rows where the expression is NULL)."""
+    {value: count} (None counts rows where the expression is NULL). With ``with_total`` the
+    empty grouping set adds the number of rows, under TOTAL: {None: count}."""
     aliases = list(columns)
     inner = queryset.order_by().values(**columns)
     sql, params = inner.query.sql_with_params()
@@ -284,21 +322,26 @@ def grouped_counts(queryset, columns: dict, sample_percent: float | None = None)
             raise DatabaseError("no table to sample in the facet query")
         scale = 100.0 / sample_percent
     names = ", ".join(f'"{a}"' for a in aliases)
-    sets = ", ".join(f'("{a}")' for a in aliases)
+    sets = ", ".join([f'("{a}")' for a in aliases] + (["()"] if with_total else []))
     # The aliases come from code, not from the request; the values stay query parameters.
     outer = (
         f"SELECT GROUPING({names}), {names}, COUNT(*) FROM ({sql}) AS facet_rows "  # noqa: S608
         f"GROUP BY GROUPING SETS ({sets})"
     )
     result: dict[str, dict] = {a: {} for a in aliases}
+    if with_total:
+        result[TOTAL] = {None: 0}  # the empty set gives no row when no row matches
     width = len(aliases)
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(outer, params)
         for grouping, *values, n in cursor.fetchall():
             # GROUPING() has a 1 bit for each column not grouped in this row's set; the
-            # first column is the most significant bit.
-            i = next(i for i in range(width) if not grouping & (1 << (width - 1 - i)))
-            result[aliases[i]][values[i]] = round(n * scale)
+            # first column is the most significant bit. All bits set: the empty set.
+            i = next((i for i in range(width) if not grouping & (1 << (width - 1 - i))), None)
+            if i is None:
+                result[TOTAL] = {None: round(n * scale)}
+            else:
+                result[aliases[i]][values[i]] = round(n * scale)
     return result
 
 
@@ -335,20 +378,47 @@ def table_sample_percent(queryset) -> float | None:
     return None if percent >= 100 else percent
 
 
-def combined_counts(facets, queryset, sample_percent: float | None = None) -> dict:
+def combined_counts(
+    facets, queryset, sample_percent: float | None = None, *, with_total: bool = False
+) -> dict:
     """{param: counts} for the facets that can be counted together (count_columns), from one
-    GROUPING SETS query, on a sample of the table when ``sample_percent`` is given."""
+    GROUPING SETS query, on a sample of the table when ``sample_percent`` is given. With
+    ``with_total``, also {TOTAL: number of rows}."""
     columns = {}
     for facet in facets:
         columns.update(facet.count_columns() or {})
     if not columns:
         return {}
-    grouped = grouped_counts(queryset, columns, sample_percent)
-    return {f.param: f.counts_from(grouped) for f in facets if f.count_columns()}
+    grouped = grouped_counts(queryset, columns, sample_percent, with_total=with_total)
+    counted = {f.param: f.counts_from(grouped) for f in facets if f.count_columns()}
+    if with_total:
+        counted[TOTAL] = grouped[TOTAL][None]
+    return counted
 
 
-def compute_facets(facets, queryset, request, *, combine=False, estimate=False):
-    """Every facet of a list for ``queryset``: (results, titles of facets left out).
+@dataclass
+class Faceted:
+    results: list[FacetResult]
+    left_out: list[str]  # titles of the facets that ran out of time
+    total: int | None = None  # the number of matching rows, when it was counted on the way
+
+
+def search_facets_with_total(facets, queryset, request) -> Faceted | None:
+    """Exact facets of a search and its exact number of rows, from one pass over the rows
+    it matches (the empty grouping set counts them): the list need not count them again.
+
+    Only on PostgreSQL, for a search the planner expects to match at most
+    EXACT_SEARCH_FACET_ROWS rows (the facets of such a search are exact in any case); None
+    otherwise, and the list counts and computes its facets as usual."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    if estimated_rows(queryset) > EXACT_SEARCH_FACET_ROWS:
+        return None
+    return compute_facets(facets, queryset, request, combine=True, with_total=True)
+
+
+def compute_facets(facets, queryset, request, *, combine=False, estimate=False, with_total=False):
+    """Every facet of a list for ``queryset``, with the titles of facets left out.
 
     On PostgreSQL each facet query is bounded by FACET_TIME_LIMIT_MS: a facet that runs out
     of time is left out (as Datasette does) and the page says so. With ``combine`` the facets
@@ -359,10 +429,13 @@ def compute_facets(facets, queryset, request, *, combine=False, estimate=False):
     With ``estimate`` (the list is larger than its count cap) the facets that can be are
     counted on a random sample of the table's pages, scaled up and marked approximate: a few
     tens of milliseconds instead of a scan of every matching row. A search the planner expects
-    to match at most EXACT_SEARCH_FACET_ROWS rows is counted exactly all the same."""
+    to match at most EXACT_SEARCH_FACET_ROWS rows is counted exactly all the same.
+
+    With ``with_total`` (and ``combine``, exact counts) the combined query also counts the
+    matching rows: Faceted.total, None if that query ran out of time."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
-        return [f.compute(queryset, request) for f in facets], []
+        return Faceted([f.compute(queryset, request) for f in facets], [])
     results, left_out = [], []
     timed_out = False
     with transaction.atomic(using=queryset.db):
@@ -379,7 +452,9 @@ def compute_facets(facets, queryset, request, *, combine=False, estimate=False):
             combine = True
         if combine:
             try:
-                counted = combined_counts(facets, queryset, sample)
+                counted = combined_counts(
+                    facets, queryset, sample, with_total=with_total and sample is None
+                )
             except DatabaseError:
                 timed_out = True
         for facet in facets:
@@ -400,4 +475,4 @@ def compute_facets(facets, queryset, request, *, combine=False, estimate=False):
                 left_out.append(str(facet.title))
         if timed_out:
             transaction.set_rollback(True, using=queryset.db)
-    return results, left_out
+    return Faceted(results, left_out, counted.get(TOTAL))

@@ -30,7 +30,14 @@ from django_filters.views import FilterView
 from . import filters
 from .dates import PartialDate
 from .exports import Column, csv_response, json_response
-from .facets import ChoiceFacet, RelatedFacet, TreeFacet, YearFacet, compute_facets
+from .facets import (
+    ChoiceFacet,
+    RelatedFacet,
+    TreeFacet,
+    YearFacet,
+    compute_facets,
+    search_facets_with_total,
+)
 from .models import (
     Alliance,
     AllianceEvent,
@@ -185,6 +192,18 @@ def prefetch_names(records) -> None:
             prefetch_related_objects(same_kind, *NAMED_BY[model])
 
 
+def without_citations(queryset):
+    """``queryset`` without its prefetch of citations (which only the JSON export and the
+    detail pages show); the other prefetches, which the columns read and which leave drafts
+    out, stay."""
+    lookups = [
+        lookup
+        for lookup in queryset._prefetch_related_lookups
+        if getattr(lookup, "prefetch_to", lookup) != "citations"
+    ]
+    return queryset.prefetch_related(None).prefetch_related(*lookups)
+
+
 def public_pks(model):
     """The pks of the rows of ``model`` the public may see, as a subquery: published records;
     parts of records (members, speeches, events) whose records are all published; figures
@@ -256,6 +275,8 @@ class RecordListView(FilterView):
     # Relations of a row (as for select_related) that may point to a draft: a draft's name
     # must not show on a published row, in the page or in an export.
     draft_relations: tuple[str, ...] = ()
+    # Facets (and maybe the count) computed before the page: see get_context_data.
+    counted = None
 
     def get_queryset(self):
         return self.model.objects.published()
@@ -295,35 +316,48 @@ class RecordListView(FilterView):
         return super().get(request, *args, **kwargs)
 
     def csv_export(self, queryset):
-        """The CSV has no citations: their prefetch goes, the others (which the columns read,
-        and which leave drafts out) stay."""
-        lookups = [
-            lookup
-            for lookup in queryset._prefetch_related_lookups
-            if getattr(lookup, "prefetch_to", lookup) != "citations"
-        ]
-        queryset = queryset.prefetch_related(None).prefetch_related(*lookups)
-        rows = hide_drafts_in(streamed(queryset), self.draft_relations)
+        """The CSV has no citations."""
+        rows = hide_drafts_in(streamed(without_citations(queryset)), self.draft_relations)
         return csv_response(rows, self.columns, self.export_stem)
 
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        if self.counted is not None and self.counted.total is not None:
+            # Counted with the facets: the same figure the paginator's own count would give.
+            paginator.__dict__["count"] = min(self.counted.total, paginator.cap + 1)
+        return paginator
+
     def get_context_data(self, **kwargs):
+        filterset = self.filterset
+        searching = filterset.is_valid() and bool(filterset.form.cleaned_data.get("q"))
+        # A search on its first page: its facets and its count in one pass over its rows.
+        self.counted = None
+        if searching and self.request.GET.get(self.page_kwarg, "1") == "1":
+            # (None for a broad search; if it runs out of time, the list counts on its own
+            # and the page says which facets are left out.)
+            self.counted = search_facets_with_total(self.facets, filterset.qs, self.request)
+        # The table of a list page shows no citations.
+        self.object_list = without_citations(kwargs.get("object_list", self.object_list))
+        kwargs["object_list"] = self.object_list
         with joins_as_written(self.object_list.db):
             context = super().get_context_data(**kwargs)
             hide_drafts(context["object_list"], self.draft_relations)  # reads the page
-        filterset = self.filterset
         facets, facets_left_out = [], []
         page = context.get("page_obj")
         # Facets describe the whole result set, the same on every page: they are counted on
         # the first page only, so that paging through a large list stays cheap.
         facets_on_first_page = page is not None and page.number > 1
-        if filterset.is_valid() and not facets_on_first_page:
-            facets, facets_left_out = compute_facets(
+        if self.counted is not None:
+            facets, facets_left_out = self.counted.results, self.counted.left_out
+        elif filterset.is_valid() and not facets_on_first_page:
+            faceted = compute_facets(
                 self.facets,
                 filterset.qs,
                 self.request,
-                combine=bool(filterset.form.cleaned_data.get("q")),
+                combine=searching,
                 estimate=bool(context.get("paginator") and context["paginator"].is_capped),
             )
+            facets, facets_left_out = faceted.results, faceted.left_out
         query = self.request.GET.copy()
         query.pop("page", None)
         export_links = []

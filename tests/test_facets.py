@@ -1,0 +1,151 @@
+"""Facets: which labels a facet reads, the count a search gets from its facets, and facets
+that run out of time."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pytest_django.asserts import assertContains
+
+from partnerships import facets
+from partnerships.facets import FACET_SIZE, Facet
+from tests.test_views import (  # seeded_module: the seed, loaded once per module
+    Bulk,
+    facet,
+    result_count,
+    seeded_module,  # noqa: F401
+)
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's GROUPING SETS and statement_timeout"
+)
+
+
+class RecordingFacet(Facet):
+    """Labels every key but those in ``drafts``, and records which keys it was asked for."""
+
+    def __init__(self, drafts=()):
+        super().__init__("x", "X", ["x"])
+        self.drafts = set(drafts)
+        self.asked: list[list] = []
+
+    def labels(self, keys, selected=()):
+        self.asked.append(list(keys))
+        wanted = set(keys) | {int(v[1:]) for v in selected}
+        return {k: (f"v{k}", f"Label {k:04d}") for k in wanted if k not in self.drafts}
+
+
+def test_a_large_facet_reads_the_labels_of_its_most_frequent_values_only():
+    counts = {k: 10_000 - k for k in range(3_000)}
+    recorder = RecordingFacet()
+    labels = recorder.ranked_labels(counts, set())
+    assert len(recorder.asked) == 1
+    assert recorder.asked[0] == list(range(FACET_SIZE + 9))
+    assert set(range(FACET_SIZE + 1)) <= set(labels)
+
+
+def test_a_facet_reads_more_labels_while_its_top_values_are_drafts():
+    counts = {k: 10_000 - k for k in range(3_000)}
+    recorder = RecordingFacet(drafts=range(100))  # the 100 most frequent may not be shown
+    labels = recorder.ranked_labels(counts, set())
+    assert len(recorder.asked) > 1
+    shown = sorted(k for k in labels if k >= 100)
+    assert shown[: FACET_SIZE + 1] == list(range(100, 100 + FACET_SIZE + 1))
+
+
+def test_a_facet_reads_every_label_tied_with_the_last_one_it_needs():
+    # 40 values with the same count: which are shown depends on their labels.
+    counts = dict.fromkeys(range(40), 5)
+    recorder = RecordingFacet()
+    recorder.ranked_labels(counts, set())
+    assert sorted(recorder.asked[0]) == list(range(40))
+
+
+def test_a_selected_value_gets_its_label_however_rare_it_is():
+    counts = {k: 10_000 - k for k in range(3_000)}
+    recorder = RecordingFacet()
+    labels = recorder.ranked_labels(counts, {"v2999"})
+    assert labels[2999] == ("v2999", "Label 2999")
+
+
+def test_facet_of_many_values_shows_the_most_frequent_and_says_it_is_truncated(rf):
+    counts = {k: 10_000 - k for k in range(3_000)}
+    result = RecordingFacet(drafts={0}).compute(None, rf.get("/"), counts)
+    assert [item.value for item in result.items] == [f"v{k}" for k in range(1, FACET_SIZE + 1)]
+    assert result.truncated
+
+
+def test_facet_with_few_values_is_not_truncated(rf):
+    counts = {k: 10 - k for k in range(FACET_SIZE)}
+    result = RecordingFacet().compute(None, rf.get("/"), counts)
+    assert len(result.items) == FACET_SIZE
+    assert not result.truncated
+
+
+def count_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)")]
+
+
+@on_postgresql
+def test_search_takes_its_count_from_its_facets_query(client, seed):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/partnerships/?q=Jiangsu")
+    assert result_count(response) == 2
+    assertContains(response, "2 results")
+    assert facet(response, "country")["China"].count == 2
+    assert count_queries(ctx.captured_queries) == []
+    assert any("GROUPING SETS" in q["sql"] and "()" in q["sql"] for q in ctx.captured_queries)
+
+
+@on_postgresql
+def test_search_on_a_later_page_counts_its_rows_itself(client, seed):
+    Bulk().add(12, only="partnerships")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/partnerships/?q=Extra&per_page=10&page=2")
+    assert len(response.context["object_list"]) == 2
+    assert result_count(response) == 12
+    assert len(count_queries(ctx.captured_queries)) == 1
+
+
+@on_postgresql
+def test_search_past_the_count_cap_says_so_when_counted_with_its_facets(client, seed, settings):
+    settings.LIST_COUNT_CAP = 1
+    response = client.get("/partnerships/?q=Jiangsu")
+    assertContains(response, "1+ results")
+    assert response.context["paginator"].is_capped
+
+
+@pytest.fixture
+def slow_facets(monkeypatch, settings):
+    """Counting a facet takes 2 s, against a time limit of 50 ms: PostgreSQL cancels it."""
+    settings.FACET_TIME_LIMIT_MS = 50
+
+    def slow(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(2)")
+        return {}
+
+    monkeypatch.setattr(facets, "grouped_counts", slow)
+    monkeypatch.setattr(Facet, "raw_counts", lambda self, queryset: slow())
+
+
+@on_postgresql
+def test_search_whose_facets_run_out_of_time_leaves_them_out_and_still_counts(
+    client, seed, slow_facets
+):
+    response = client.get("/partnerships/?q=Jiangsu")
+    assert response.status_code == 200
+    assert response.context["facets"] == []
+    assert "Country" in response.context["facets_left_out"]
+    assertContains(response, "Left out because counting them took too long")
+    assert result_count(response) == 2
+    assertContains(response, "2 results")
+
+
+@on_postgresql
+def test_list_whose_facets_run_out_of_time_leaves_them_out_with_a_note(client, seed, slow_facets):
+    response = client.get("/partnerships/")
+    assert response.status_code == 200
+    assert response.context["facets"] == []
+    assert len(response.context["facets_left_out"]) == 6
+    assertContains(response, "Left out because counting them took too long")
+    assert len(response.context["object_list"]) == 2
