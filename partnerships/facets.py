@@ -297,18 +297,59 @@ class YearFacet(Facet):
 
 
 TOTAL = "__total__"
+FIRST = "__first__"
+
+
+def first_rows_order(queryset) -> list[tuple[str, bool]] | None:
+    """The list's order as (column, descending) pairs when it can be replayed on the facet
+    query's rows: columns of the model's own table, ending with a unique one (so that the
+    order is total and agrees with the list's own query). None otherwise."""
+    opts = queryset.model._meta
+    order = []
+    for term in queryset.query.order_by or opts.ordering:
+        if not isinstance(term, str):
+            return None
+        name = term.removeprefix("-")
+        field = (
+            opts.pk
+            if name == "pk"
+            else next(
+                (f for f in opts.concrete_fields if f.name == name or f.attname == name), None
+            )
+        )
+        if field is None:
+            return None
+        order.append((field, term.startswith("-")))
+    if not order or not (order[-1][0].primary_key or order[-1][0].unique):
+        return None
+    return [(field.attname, descending) for field, descending in order]
 
 
 def grouped_counts(
-    queryset, columns: dict, sample_percent: float | None = None, *, with_total: bool = False
+    queryset,
+    columns: dict,
+    sample_percent: float | None = None,
+    *,
+    with_total: bool = False,
+    first: int = 0,
 ) -> dict[str, dict]:
     """Row counts per value of each column, in one scan: PostgreSQL's GROUP BY GROUPING SETS.
 
     ``columns`` maps an alias to an expression on the queryset's model. Returns, per alias,
     {value: count} (None counts rows where the expression is NULL). With ``with_total`` the
-    empty grouping set adds the number of rows, under TOTAL: {None: count}."""
+    empty grouping set adds the number of rows, under TOTAL: {None: count}.
+
+    With ``first`` (and the total, no sample) the same pass also gives the primary keys of the
+    first ``first`` rows in the queryset's order, under FIRST: {None: [keys]}, when that order
+    can be replayed (first_rows_order); a list's first page then reads only those rows
+    instead of finding them again (PostgreSQL would walk an index in list order, checking
+    every row it meets against the search and filters)."""
     aliases = list(columns)
-    inner = queryset.order_by().values(**columns)
+    order = first_rows_order(queryset) if first and with_total and sample_percent is None else None
+    extra = {}
+    if order:
+        extra = {"_k": F("pk"), **{f"_o{i}": F(name) for i, (name, _d) in enumerate(order)}}
+    inner = queryset.order_by().values(**columns, **extra)
     sql, params = inner.query.sql_with_params()
     scale = 1.0
     if sample_percent is not None:
@@ -323,23 +364,38 @@ def grouped_counts(
         scale = 100.0 / sample_percent
     names = ", ".join(f'"{a}"' for a in aliases)
     sets = ", ".join([f'("{a}")' for a in aliases] + (["()"] if with_total else []))
-    # The aliases come from code, not from the request; the values stay query parameters.
-    outer = (
-        f"SELECT GROUPING({names}), {names}, COUNT(*) FROM ({sql}) AS facet_rows "  # noqa: S608
-        f"GROUP BY GROUPING SETS ({sets})"
-    )
+    width = len(aliases)
+    # The aliases and the order come from code, not from the request; the values stay query
+    # parameters.
+    if order:
+        by = ", ".join(f'"_o{i}"{" DESC" if d else ""}' for i, (_n, d) in enumerate(order))
+        outer = (
+            f"WITH facet_rows AS MATERIALIZED ({sql}) "  # noqa: S608
+            f"SELECT GROUPING({names}), {names}, COUNT(*), "
+            f"CASE WHEN GROUPING({names}) = {2**width - 1} THEN ARRAY("
+            f'SELECT "_k" FROM facet_rows ORDER BY {by} LIMIT {int(first)}) END '
+            f"FROM facet_rows GROUP BY GROUPING SETS ({sets})"
+        )
+    else:
+        outer = (
+            f"SELECT GROUPING({names}), {names}, COUNT(*), NULL "  # noqa: S608
+            f"FROM ({sql}) AS facet_rows GROUP BY GROUPING SETS ({sets})"
+        )
     result: dict[str, dict] = {a: {} for a in aliases}
     if with_total:
         result[TOTAL] = {None: 0}  # the empty set gives no row when no row matches
-    width = len(aliases)
+    if order:
+        result[FIRST] = {None: []}
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(outer, params)
-        for grouping, *values, n in cursor.fetchall():
+        for grouping, *values, n, keys in cursor.fetchall():
             # GROUPING() has a 1 bit for each column not grouped in this row's set; the
             # first column is the most significant bit. All bits set: the empty set.
             i = next((i for i in range(width) if not grouping & (1 << (width - 1 - i))), None)
             if i is None:
                 result[TOTAL] = {None: round(n * scale)}
+                if order:
+                    result[FIRST] = {None: list(keys)}
             else:
                 result[aliases[i]][values[i]] = round(n * scale)
     return result
@@ -379,20 +435,27 @@ def table_sample_percent(queryset) -> float | None:
 
 
 def combined_counts(
-    facets, queryset, sample_percent: float | None = None, *, with_total: bool = False
+    facets,
+    queryset,
+    sample_percent: float | None = None,
+    *,
+    with_total: bool = False,
+    first: int = 0,
 ) -> dict:
     """{param: counts} for the facets that can be counted together (count_columns), from one
     GROUPING SETS query, on a sample of the table when ``sample_percent`` is given. With
-    ``with_total``, also {TOTAL: number of rows}."""
+    ``with_total``, also {TOTAL: number of rows}, and with ``first`` maybe {FIRST: keys}
+    (see grouped_counts)."""
     columns = {}
     for facet in facets:
         columns.update(facet.count_columns() or {})
     if not columns:
         return {}
-    grouped = grouped_counts(queryset, columns, sample_percent, with_total=with_total)
+    grouped = grouped_counts(queryset, columns, sample_percent, with_total=with_total, first=first)
     counted = {f.param: f.counts_from(grouped) for f in facets if f.count_columns()}
-    if with_total:
-        counted[TOTAL] = grouped[TOTAL][None]
+    for key in (TOTAL, FIRST):
+        if key in grouped:
+            counted[key] = grouped[key][None]
     return counted
 
 
@@ -401,23 +464,33 @@ class Faceted:
     results: list[FacetResult]
     left_out: list[str]  # titles of the facets that ran out of time
     total: int | None = None  # the number of matching rows, when it was counted on the way
+    first_keys: list | None = None  # primary keys of the first rows, in the list's order
 
 
-def search_facets_with_total(facets, queryset, request) -> Faceted | None:
+def search_facets_with_total(
+    facets, queryset, request, estimate=None, first: int = 0
+) -> Faceted | None:
     """Exact facets of a search and its exact number of rows, from one pass over the rows
     it matches (the empty grouping set counts them): the list need not count them again.
 
     Only on PostgreSQL, for a search the planner expects to match at most
     EXACT_SEARCH_FACET_ROWS rows (the facets of such a search are exact in any case); None
-    otherwise, and the list counts and computes its facets as usual."""
+    otherwise, and the list counts and computes its facets as usual. ``estimate``, when
+    given, is that expectation already read (for the search without its filters, which
+    match no more rows than it). With ``first``, the keys of the list's first ``first`` rows
+    come from the same pass (Faceted.first_keys, None if they could not)."""
     if connections[queryset.db].vendor != "postgresql":
         return None
-    if estimated_rows(queryset) > EXACT_SEARCH_FACET_ROWS:
+    if estimate is None:
+        estimate = estimated_rows(queryset)
+    if estimate > EXACT_SEARCH_FACET_ROWS:
         return None
-    return compute_facets(facets, queryset, request, combine=True, with_total=True)
+    return compute_facets(facets, queryset, request, combine=True, with_total=True, first=first)
 
 
-def compute_facets(facets, queryset, request, *, combine=False, estimate=False, with_total=False):
+def compute_facets(
+    facets, queryset, request, *, combine=False, estimate=False, with_total=False, first=0
+):
     """Every facet of a list for ``queryset``, with the titles of facets left out.
 
     On PostgreSQL each facet query is bounded by FACET_TIME_LIMIT_MS: a facet that runs out
@@ -452,8 +525,9 @@ def compute_facets(facets, queryset, request, *, combine=False, estimate=False, 
             combine = True
         if combine:
             try:
+                exact = sample is None
                 counted = combined_counts(
-                    facets, queryset, sample, with_total=with_total and sample is None
+                    facets, queryset, sample, with_total=with_total and exact, first=first
                 )
             except DatabaseError:
                 timed_out = True
@@ -475,4 +549,4 @@ def compute_facets(facets, queryset, request, *, combine=False, estimate=False, 
                 left_out.append(str(facet.title))
         if timed_out:
             transaction.set_rollback(True, using=queryset.db)
-    return Faceted(results, left_out, counted.get(TOTAL))
+    return Faceted(results, left_out, counted.get(TOTAL), counted.get(FIRST))

@@ -28,6 +28,10 @@ class CappedPage(Page):
 
 
 class CappedPaginator(Paginator):
+    # Primary keys of the list's first rows in its order, when something already found them
+    # (a search's facet query does): page 1 then reads just those rows.
+    first_keys: list | None = None
+
     @cached_property
     def cap(self) -> int:
         return settings.LIST_COUNT_CAP
@@ -64,11 +68,16 @@ class CappedPaginator(Paginator):
         Past the first page, the keys of the page are found first (the OFFSET walks an index
         of the narrow table) and only those rows are then read with their joins and
         prefetches: an OFFSET over the full query would join every skipped row to its
-        parties and regions (1,225 rows on page 50, 250,000 on page 10,000)."""
+        parties and regions (1,225 rows on page 50, 250,000 on page 10,000). The first
+        page's keys may be known already (first_keys)."""
         queryset = self.object_list
-        if bottom == 0 or not hasattr(queryset, "values_list"):
+        first = self.first_keys
+        if bottom == 0 and first is not None and (top <= len(first) or len(first) >= self.count):
+            keys = first[:top]
+        elif bottom == 0 or not hasattr(queryset, "values_list"):
             return list(queryset[bottom:top])
-        keys = list(queryset.values_list("pk", flat=True)[bottom:top])
+        else:
+            keys = list(queryset.values_list("pk", flat=True)[bottom:top])
         if not keys:
             return []
         found = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}

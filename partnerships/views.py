@@ -323,8 +323,10 @@ class RecordListView(FilterView):
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)
         if self.counted is not None and self.counted.total is not None:
-            # Counted with the facets: the same figure the paginator's own count would give.
+            # Counted with the facets: the same figure the paginator's own count would give,
+            # and the keys of the first page's rows.
             paginator.__dict__["count"] = min(self.counted.total, paginator.cap + 1)
+            paginator.first_keys = self.counted.first_keys
         return paginator
 
     def get_context_data(self, **kwargs):
@@ -335,7 +337,13 @@ class RecordListView(FilterView):
         if searching and self.request.GET.get(self.page_kwarg, "1") == "1":
             # (None for a broad search; if it runs out of time, the list counts on its own
             # and the page says which facets are left out.)
-            self.counted = search_facets_with_total(self.facets, filterset.qs, self.request)
+            self.counted = search_facets_with_total(
+                self.facets,
+                filterset.qs,
+                self.request,
+                filterset.search_estimate(),
+                first=self.get_paginate_by(None) + 1,  # one more tells if there is a next page
+            )
         # The table of a list page shows no citations.
         self.object_list = without_citations(kwargs.get("object_list", self.object_list))
         kwargs["object_list"] = self.object_list
@@ -387,13 +395,15 @@ class RecordListView(FilterView):
         if not filterset.is_valid():
             return chips
         for param in filterset.facet_params:
-            values = self.request.GET.getlist(param)
+            values = [value for value in self.request.GET.getlist(param) if value.strip()]
+            if not values:
+                continue
             data = filterset.form.cleaned_data.get(param)
-            labels = {}
-            if data is not None and hasattr(data, "model"):
-                labels = {obj.slug: str(obj) for obj in data}
+            field = filterset.form.fields[param]
+            if hasattr(field, "queryset"):
+                # The records selected, as cleaned: never every choice (thousands of regions).
+                labels = {obj.slug: str(obj) for obj in data or ()}
             else:
-                field = filterset.form.fields[param]
                 labels = {str(k): str(v) for k, v in getattr(field, "choices", [])}
             for value in values:
                 if not value.strip():

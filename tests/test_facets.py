@@ -149,3 +149,82 @@ def test_list_whose_facets_run_out_of_time_leaves_them_out_with_a_note(client, s
     assert len(response.context["facets_left_out"]) == 6
     assertContains(response, "Left out because counting them took too long")
     assert len(response.context["object_list"]) == 2
+
+
+ROWS = 'SELECT "partnerships_sisterschoolpartnership"."id", '
+
+
+def listed_slugs(response) -> list[str]:
+    return [p.slug for p in response.context["object_list"]]
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("sort", "order"),
+    [("", ("-established_on", "slug")), ("level", ("level", "pk")), ("-name", ("-slug", "pk"))],
+)
+def test_search_first_page_read_from_its_facet_query_is_the_lists_first_page(
+    client, seed, sort, order
+):
+    from partnerships.models import SisterSchoolPartnership
+
+    Bulk().add(30, only="partnerships")
+    query = f"?q=Extra&per_page=10&sort={sort}"
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/partnerships/{query}")
+    expected = SisterSchoolPartnership.objects.published().search("Extra").order_by(*order)
+    assert listed_slugs(response) == [p.slug for p in expected[:10]]
+    assert any("WITH facet_rows AS MATERIALIZED" in q["sql"] for q in ctx.captured_queries)
+    # The page reads its rows by key: the rows are found and ordered once, in the facet query.
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith(ROWS)]
+    assert len(reads) == 1
+    assert '"id" IN (' in reads[0]
+    assert "LIMIT" not in reads[0]
+
+
+@on_postgresql
+def test_pages_of_a_sorted_search_list_every_row_once(client, seed):
+    Bulk().add(30, only="partnerships")  # all at one level: the sort ties everywhere
+    seen = []
+    for page in (1, 2, 3):
+        response = client.get(f"/partnerships/?q=Extra&per_page=10&sort=level&page={page}")
+        seen += listed_slugs(response)
+    assert len(seen) == 30
+    assert len(set(seen)) == 30
+
+
+def test_first_rows_order_replays_an_order_that_ends_with_a_unique_column(db):
+    from partnerships.facets import first_rows_order
+    from partnerships.models import SisterSchoolPartnership
+
+    qs = SisterSchoolPartnership.objects.all()
+    assert first_rows_order(qs.order_by("-established_on", "slug")) == [
+        ("established_on", True),
+        ("slug", False),
+    ]
+    assert first_rows_order(qs.order_by("level", "pk")) == [("level", False), ("id", False)]
+    assert first_rows_order(qs.order_by("level")) is None  # ties: no total order
+    assert first_rows_order(qs.order_by("party_a__name", "pk")) is None  # another table
+
+
+def unindexed(sql: str) -> bool:
+    """Whether ``sql`` compares a place column in the form no index matches (filters.unindexed)."""
+    return "+ 0)" in sql or "|| COALESCE('', '')" in sql
+
+
+@on_postgresql
+@pytest.mark.parametrize("place", ["country=canada", "region=jiangsu", "country=denmark"])
+def test_filters_on_a_narrow_search_select_the_same_rows_checked_row_by_row(
+    client, seed, monkeypatch, place
+):
+    url = f"/partnerships/?q=Jiangsu&{place}"
+    with CaptureQueriesContext(connection) as ctx:
+        narrow = client.get(url)
+    assert any(unindexed(q["sql"]) for q in ctx.captured_queries)
+    monkeypatch.setattr(facets, "EXACT_SEARCH_FACET_ROWS", -1)  # no search is narrow now
+    with CaptureQueriesContext(connection) as ctx:
+        broad = client.get(url)
+    assert not any(unindexed(q["sql"]) for q in ctx.captured_queries)
+    assert listed_slugs(narrow) == listed_slugs(broad)
+    assert listed_slugs(narrow)  # the seed has a match for each
+    assert result_count(narrow) == result_count(broad)

@@ -52,20 +52,21 @@ LIST_QUERIES = {
     "conferences": 8 + PG,
     "organizations": 8 + PG,
     "regions": 5 + PG,
-    "sources": 5 + PG,
+    "sources": 4 + PG,
     "people": 4 + PG,
 }
 
 # The same with the filter of test_views.BULK_FILTERS: one more query to check the slugs
-# (or languages) given, and for filters on related records one to label the chips.
+# given (the chips name the records it found); for sources two, to check the language and to
+# read the languages' names for its chip.
 FILTERED_LIST_QUERIES = {
-    "partnerships": 15 + PG,
-    "alliances": 12 + PG,
-    "conferences": 9 + PG,
-    "organizations": 10 + PG,
-    "regions": 7 + PG,
+    "partnerships": 14 + PG,
+    "alliances": 11 + PG,
+    "conferences": 8 + PG,
+    "organizations": 9 + PG,
+    "regions": 6 + PG,
     "sources": 6 + PG,
-    "people": 6 + PG,
+    "people": 5 + PG,
 }
 
 # Queries per JSON export: the rows and one per prefetched relation (citations, alliance

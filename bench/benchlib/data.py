@@ -249,10 +249,11 @@ def sqlite_fts_count(path: Path, word: str) -> int:
 
 # --------------------------------------------------------------------------- parameters
 
+# The app's search for a word that some record has (the candidates come from ts_stat, so
+# they do): whole words, through the search vector (partnerships/search.py).
 SEARCH_SQL = (
     f"SELECT count(*) FROM {P} WHERE is_public AND ("
-    "search_vector @@ websearch_to_tsquery('simple'::regconfig, %s) "
-    "OR UPPER(search_text::text) LIKE UPPER(%s))"
+    "search_vector @@ websearch_to_tsquery('simple'::regconfig, %s))"
 )
 
 
@@ -324,9 +325,9 @@ def pick_parameters(name: str, sqlite_path: Path | None) -> dict:
         )
         tried = []
         for word, _ndoc in candidates:
-            n = conn.execute(SEARCH_SQL, [word, f"%{word}%"]).fetchone()[0]
+            n = conn.execute(SEARCH_SQL, [word]).fetchone()[0]
             # With the two filters of "search + two filters" (the country, the commonest level).
-            nf = conn.execute(filtered_sql, [cid, cid, out["level"], word, f"%{word}%"])
+            nf = conn.execute(filtered_sql, [cid, cid, out["level"], word])
             tried.append((word, n, nf.fetchone()[0]))
         out["search_candidates"] = tried
         # Of the words within 30% of the target share, the one the two filters keep most of
@@ -338,8 +339,8 @@ def pick_parameters(name: str, sqlite_path: Path | None) -> dict:
             word, n, nf = min(tried, key=lambda t: abs(t[1] / max(1, total) - TARGET_SEARCH_SHARE))
         else:
             word = "school"
-            n = conn.execute(SEARCH_SQL, [word, f"%{word}%"]).fetchone()[0]
-            nf = conn.execute(filtered_sql, [cid, cid, out["level"], word, f"%{word}%"])
+            n = conn.execute(SEARCH_SQL, [word]).fetchone()[0]
+            nf = conn.execute(filtered_sql, [cid, cid, out["level"], word])
             nf = nf.fetchone()[0]
         out["search_word"], out["search_rows"], out["search_filtered_rows"] = word, n, nf
         out["search_share"] = n / total if total else None

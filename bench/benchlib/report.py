@@ -807,9 +807,9 @@ def render(results: list[dict], why: str | None = None) -> str:
         "are on the first page); Datasette's is a "
         "keyset `_next=<id>` token (ordered by primary key), found by following 49 `next` "
         "tokens from page 1.",
-        "- Our search is PostgreSQL full-text (websearch syntax) OR a trigram-indexed "
-        "substring match over names, other names and summary; Datasette's is FTS5 over party "
-        "names and summary.",
+        "- Our search is PostgreSQL full-text (websearch syntax, whole words) over names, "
+        "other names and summary, falling back to a trigram-indexed substring match when no "
+        "record has the words; Datasette's is FTS5 over party names and summary.",
         "- Our detail page also loads citations and reported figures; Datasette's row page "
         "shows one row.",
         '- Our result count may stop at a cap (shown as "10,000+" in the URL tables: '
