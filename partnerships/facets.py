@@ -365,6 +365,7 @@ def grouped_counts(
     names = ", ".join(f'"{a}"' for a in aliases)
     sets = ", ".join([f'("{a}")' for a in aliases] + (["()"] if with_total else []))
     width = len(aliases)
+    all_bits = 2**width - 1  # GROUPING() of the empty set
     # The aliases and the order come from code, not from the request; the values stay query
     # parameters.
     if order:
@@ -372,7 +373,7 @@ def grouped_counts(
         outer = (
             f"WITH facet_rows AS MATERIALIZED ({sql}) "  # noqa: S608
             f"SELECT GROUPING({names}), {names}, COUNT(*), "
-            f"CASE WHEN GROUPING({names}) = {2**width - 1} THEN ARRAY("
+            f"CASE WHEN GROUPING({names}) = {all_bits} THEN ARRAY("
             f'SELECT "_k" FROM facet_rows ORDER BY {by} LIMIT {int(first)}) END '
             f"FROM facet_rows GROUP BY GROUPING SETS ({sets})"
         )
@@ -386,12 +387,14 @@ def grouped_counts(
         result[TOTAL] = {None: 0}  # the empty set gives no row when no row matches
     if order:
         result[FIRST] = {None: []}
+    # GROUPING() has a 1 bit for each column not grouped in a row's set, the first column
+    # the most significant: each set of one column i has all bits but its own; the empty set
+    # has them all (no entry here: None).
+    grouped_column = {all_bits ^ (1 << (width - 1 - i)): i for i in range(width)}
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(outer, params)
         for grouping, *values, n, keys in cursor.fetchall():
-            # GROUPING() has a 1 bit for each column not grouped in this row's set; the
-            # first column is the most significant bit. All bits set: the empty set.
-            i = next((i for i in range(width) if not grouping & (1 << (width - 1 - i))), None)
+            i = grouped_column.get(grouping)
             if i is None:
                 result[TOTAL] = {None: round(n * scale)}
                 if order:
@@ -401,7 +404,10 @@ def grouped_counts(
     return result
 
 
-SAMPLE_ROWS = 20_000
+# Rows read for estimated facets: a value with a 40% share comes out within about 1% of its
+# count (one standard error), one with 0.5% within about 14%; reading the 2% of the pages of a
+# million rows that hold 10,000 takes ~15 ms (20,000: ~30 ms, for errors 1.4 times smaller).
+SAMPLE_ROWS = 10_000
 
 # A search past the count cap whose matching rows the planner puts at no more than this gets
 # exact facets: the search indexes find those rows, and counting them all costs about what a
