@@ -798,8 +798,11 @@ def render(results: list[dict], why: str | None = None) -> str:
         "- Our list's first page always computes its six facets (country, province or state, "
         "level, status, conference, year), each within the facet time limit (set to 1,000 ms "
         'like Datasette\'s), and a count capped at 10,000 ("10,000+"); "list" and "three '
-        "facets\" are the same URL for us (measured once, shown twice). Datasette's list has no "
-        "facets unless asked (`_facet=`) and counts exactly.",
+        'facets" are the same URL for us (measured once, shown twice). Past the cap the '
+        "facets are estimated from a sample of about 10,000 rows (marked ≈); a search the "
+        "planner expects to match at most 50,000 rows gets exact facets, its count and its "
+        "first page's keys from one query. Datasette's list has no facets unless asked "
+        "(`_facet=`) and counts exactly.",
         "- Our country filter matches either party (`a_country` or `b_country`); Datasette's "
         "`?a_country=<name>` matches one column (the side that holds the country most often). "
         "Result counts are in the URL tables.",
