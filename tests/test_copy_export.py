@@ -1,0 +1,138 @@
+"""The partnership CSV that PostgreSQL writes (COPY) holds exactly the cells of the one that
+Python writes, for every kind of date, draft relation and awkward text."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+
+from partnerships.copy_export import copy_sql
+from partnerships.dates import DatePrecision
+from partnerships.models import PartnershipStatus, SisterSchoolPartnership
+from partnerships.views import PartnershipListView
+from tests.test_views import (  # seeded_module: the seed, loaded once per module
+    body,
+    create_drafts,
+    make_conference,
+    make_org,
+    make_partnership,
+    make_region,
+    make_series,
+    seeded_module,  # noqa: F401
+    tie_to_drafts,
+)
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+
+D = datetime.date
+DAY, MONTH, YEAR = DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR
+
+
+@pytest.fixture
+def awkward(seed):
+    """Partnerships with every form of date and text a CSV cell can trip on."""
+    land = make_region("Testland")
+    city = make_region("Comma, City", parent=land)
+    series = make_series('Series "Quoted"')
+    conference = make_conference("=Forum", series=series)
+    names = [
+        "=cmd|' /C calc'!A0",
+        "+Plus School",
+        "-Minus School",
+        "@At School",
+        "\tTab School",
+        "Line\nbreak School",
+        'Quote "School"',
+        "Comma, School",
+        "École Ünïcode 学校",
+        "Plain School",
+        "Another School",
+        "Third School",
+    ]
+    orgs = [make_org(name, city if i % 2 else land) for i, name in enumerate(names)]
+    dates = [
+        {},  # not reported
+        {"established_not_after": D(2023, 11, 24)},  # by …
+        {"established_on": D(2019, 3, 5), "established_precision": DAY},
+        {"established_on": D(2019, 3, 1), "established_precision": MONTH},
+        {"established_on": D(2019, 1, 1), "established_precision": YEAR},
+        {
+            "established_on": D(2019, 1, 1),
+            "established_precision": YEAR,
+            "established_not_after": D(2019, 6, 30),
+        },
+        {
+            "established_on": D(2018, 12, 1),
+            "established_precision": MONTH,
+            "established_not_after": D(2019, 2, 1),
+        },
+        {
+            "established_on": D(2020, 7, 9),
+            "established_precision": DAY,
+            "established_not_after": D(2020, 7, 9),
+        },
+    ]
+    for i in range(len(orgs) - 1):
+        make_partnership(
+            orgs[i],
+            orgs[i + 1],
+            status=list(PartnershipStatus)[i % 3],
+            summary=["", "=1+1", "Plain summary.", 'Multi\r\nline, "quoted"'][i % 4],
+            conference=conference if i % 2 else None,
+            series=series if i % 3 else None,
+            **dates[i % len(dates)],
+        )
+
+
+def parsed(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def both_exports(client, query=""):
+    """(rows PostgreSQL wrote, rows Python wrote) for /partnerships/?format=csv&<query>."""
+    response = client.get(f"/partnerships/?format=csv&{query}")
+    assert response.status_code == 200
+    view = PartnershipListView()
+    view.request = RequestFactory().get("/partnerships/")
+    view.request.GET = response.wsgi_request.GET
+    filterset = view.get_filterset(view.get_filterset_class())
+    assert filterset.is_valid()
+    python = view.python_csv_export(filterset.qs)
+    return parsed(body(response)), parsed(body(python))
+
+
+def test_postgresql_writes_the_cells_python_writes(client, awkward):
+    copied, written = both_exports(client)
+    assert len(copied) == SisterSchoolPartnership.objects.published().count() + 1
+    assert copied == written
+
+
+def test_postgresql_writes_the_cells_python_writes_for_a_filtered_sorted_list(client, awkward):
+    copied, written = both_exports(client, "q=School&sort=-level&country=testland")
+    assert len(copied) > 2
+    assert copied == written
+
+
+def test_postgresql_leaves_out_draft_names_as_python_does(client, seed):
+    tie_to_drafts(create_drafts())
+    copied, written = both_exports(client)
+    assert copied == written
+    assert any(row[0] == "Open School – Maple Board" for row in copied)
+
+
+def test_the_export_on_postgresql_does_not_go_through_python(client, awkward, monkeypatch):
+    def refuse(self, queryset):
+        raise AssertionError("the Python export ran")
+
+    monkeypatch.setattr(PartnershipListView, "python_csv_export", refuse)
+    text, _params = copy_sql(SisterSchoolPartnership.objects.published().order_by("-pk"))
+    assert text.startswith("COPY (SELECT ")
+    assert len(parsed(body(client.get("/partnerships/?format=csv")))) > 10
+
+
+def test_an_order_that_cannot_be_replayed_falls_back_to_python(db):
+    queryset = SisterSchoolPartnership.objects.published().order_by("party_a__name", "pk")
+    assert copy_sql(queryset) is None
