@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -205,6 +207,24 @@ def without_citations(queryset):
     return queryset.prefetch_related(None).prefetch_related(*lookups)
 
 
+SEARCH_COLUMNS = ("search_text", "search_vector")
+
+
+def without_search_columns(queryset):
+    """``queryset`` without the search columns of its rows and of the related rows it joins
+    (select_related): pages never show them, and a stored tsvector is the widest column of
+    a row (about 220 bytes for a partnership) and slow to print and parse."""
+    paths = [""]
+    pending = [("", queryset.query.select_related)]
+    while pending:
+        prefix, tree = pending.pop()
+        if isinstance(tree, dict):
+            for name, subtree in tree.items():
+                paths.append(f"{prefix}{name}__")
+                pending.append((f"{prefix}{name}__", subtree))
+    return queryset.defer(*(f"{path}{column}" for path in paths for column in SEARCH_COLUMNS))
+
+
 def public_pks(model):
     """The pks of the rows of ``model`` the public may see, as a subquery: published records;
     parts of records (members, speeches, events) whose records are all published; figures
@@ -345,8 +365,10 @@ class RecordListView(FilterView):
                 filterset.search_estimate(),
                 first=self.get_paginate_by(None) + 1,  # one more tells if there is a next page
             )
-        # The table of a list page shows no citations.
-        self.object_list = without_citations(kwargs.get("object_list", self.object_list))
+        # The table of a list page shows no citations and no search columns.
+        self.object_list = without_search_columns(
+            without_citations(kwargs.get("object_list", self.object_list))
+        )
         kwargs["object_list"] = self.object_list
         with joins_as_written(self.object_list.db):
             context = super().get_context_data(**kwargs)
@@ -777,6 +799,8 @@ class RecordDetailView(DetailView):
         return self.model.objects.published().prefetch_related(published_citations())
 
     def get_object(self, queryset=None):
+        if queryset is None:
+            queryset = without_search_columns(self.get_queryset())
         with joins_as_written(router.db_for_read(self.model)):
             obj = super().get_object(queryset)
         hide_drafts([obj], self.draft_relations)
@@ -793,6 +817,47 @@ def published_partnerships():
     return SisterSchoolPartnership.objects.published().select_related(
         "party_a__country", "party_b__country", "conference"
     )
+
+
+# Related rows a detail page lists at most: a region such as China holds most of a million
+# partnerships and a hundred thousand organizations, which no page can show.
+RELATED_ROWS = 50
+
+
+@dataclass
+class FirstRows:
+    """The first rows of a detail page's related list, and how many there are (counted up
+    to LIST_COUNT_CAP, as lists count). Iterates like the rows."""
+
+    rows: list
+    count: int
+    capped: bool = False
+    list_url: str = ""  # the list page that shows them all, with filters and exports
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    @property
+    def more(self) -> bool:
+        return self.capped or self.count > len(self.rows)
+
+
+def first_rows(queryset, list_url="", draft_relations=()) -> FirstRows:
+    limit = RELATED_ROWS
+    rows = list(without_search_columns(queryset)[:limit])
+    hide_drafts(rows, draft_relations)
+    if len(rows) < limit:
+        return FirstRows(rows, len(rows), False, list_url)
+    cap = settings.LIST_COUNT_CAP
+    count = queryset.order_by()[: cap + 1].count()
+    return FirstRows(rows, min(count, cap), count > cap, list_url)
+
+
+def list_url(name: str, **query) -> str:
+    return f"{reverse(name)}?{urlencode(query)}"
 
 
 class PartnershipDetailView(RecordDetailView):
@@ -860,7 +925,10 @@ class ConferenceDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["partnerships"] = published_partnerships().filter(conference=self.object)
+        context["partnerships"] = first_rows(
+            published_partnerships().filter(conference=self.object),
+            list_url("partnership-list", conference=self.object.slug),
+        )
         return context
 
 
@@ -877,8 +945,10 @@ class SeriesDetailView(RecordDetailView):
             ),
             ["host_region"],
         )
-        context["partnerships"] = published_partnerships().filter(
-            Q(series=self.object) | Q(conference__series=self.object)
+        context["partnerships"] = first_rows(
+            published_partnerships().filter(
+                Q(series=self.object) | Q(conference__series=self.object)
+            )
         )
         return context
 
@@ -899,7 +969,7 @@ class OrganizationDetailView(RecordDetailView):
         context = super().get_context_data(**kwargs)
         org = self.object
         context.update(
-            partnerships=published_partnerships().involving(org),
+            partnerships=first_rows(published_partnerships().involving(org)),
             memberships=AllianceMembership.objects.filter(
                 organization=org, alliance__publication="published"
             ).select_related("alliance"),
@@ -926,25 +996,31 @@ class RegionDetailView(RecordDetailView):
         context.update(
             ancestors=[r for r in region.ancestors() if r.is_published],
             subregions=Region.objects.published().filter(parent=region),
-            organizations=hide_drafts(
-                list(Organization.objects.published().filter(within).select_related("region")),
+            organizations=first_rows(
+                Organization.objects.published().filter(within).select_related("region"),
+                list_url("organization-list", region=region.slug),
                 ["region"],
             ),
-            partnerships=published_partnerships().in_region(region),
-            conferences=hide_drafts(
-                list(
-                    Conference.objects.published()
-                    .filter(host_region__path__startswith=region.path)
-                    .select_related("host_region")
-                ),
+            partnerships=first_rows(
+                published_partnerships().in_region(region),
+                list_url("partnership-list", region=region.slug),
+            ),
+            conferences=first_rows(
+                Conference.objects.published()
+                .filter(host_region__path__startswith=region.path)
+                .select_related("host_region"),
+                list_url("conference-list", region=region.slug),
                 ["host_region"],
             ),
-            alliances=Alliance.objects.published()
-            .filter(
-                Q(countries__path__startswith=region.path)
-                | Q(memberships__organization__region__path__startswith=region.path)
-            )
-            .distinct(),
+            alliances=first_rows(
+                Alliance.objects.published()
+                .filter(
+                    Q(countries__path__startswith=region.path)
+                    | Q(memberships__organization__region__path__startswith=region.path)
+                )
+                .distinct(),
+                list_url("alliance-list", region=region.slug),
+            ),
         )
         return context
 
