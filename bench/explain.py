@@ -14,7 +14,7 @@ has one, so it can gate a change.
 Queries are explained one by one, outside the transaction they ran in. The search's check
 that some record has the words (``SELECT 1 … LIMIT 1``) may use a sequential scan that stops
 at the first match: it runs under a 50 ms limit and then through the word index
-(search.has_rows_through_index). It is explained as it runs once that limit is hit, with
+(search.bounded_exists). It is explained as it runs once that limit is hit, with
 sequential and plain index scans priced out.
 """
 

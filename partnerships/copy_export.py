@@ -61,7 +61,25 @@ class Sql:
         self.params = list(params)
 
     def __add__(self, other: Sql) -> Sql:
-        return Sql(f"({self.text} || {other.text})", self.params + other.params)
+        return sql("({} || {})", self, other)
+
+
+def sql(template: str, *args) -> Sql:
+    """``template`` with each ``{}`` replaced by the next argument: an Sql in place, with its
+    parameters; any other value as a query parameter. Text and parameters stay in step."""
+    pieces = template.split("{}")
+    if len(pieces) != len(args) + 1:
+        raise ValueError(f"{len(pieces) - 1} places for {len(args)} arguments")
+    text, params = [pieces[0]], []
+    for arg, piece in zip(args, pieces[1:], strict=True):
+        if isinstance(arg, Sql):
+            text.append(arg.text)
+            params += arg.params
+        else:
+            text.append("%s")
+            params.append(arg)
+        text.append(piece)
+    return Sql("".join(text), params)
 
 
 def col(name: str) -> Sql:
@@ -69,34 +87,38 @@ def col(name: str) -> Sql:
 
 
 def literal(value: str) -> Sql:
-    return Sql("%s::text", [value])
+    return sql("{}::text", value)
 
 
 def published(name: str, publication: str) -> Sql:
-    return Sql(f'CASE WHEN r."x_{publication}" = %s THEN r."x_{name}" END', [Publication.PUBLISHED])
+    return sql("CASE WHEN {} = {} THEN {} END", col(publication), Publication.PUBLISHED, col(name))
 
 
 def labelled(name: str, choices) -> Sql:
-    whens = " ".join("WHEN %s THEN %s" for _ in choices)
-    params = [p for value, label in choices for p in (value, str(label))]
-    return Sql(f'CASE r."x_{name}" {whens} ELSE r."x_{name}" END', params)
+    whens = [sql("WHEN {} THEN {}", value, str(label)) for value, label in choices]
+    places = " ".join("{}" for _ in whens)
+    return sql(f"CASE {{}} {places} ELSE {{}} END", col(name), *whens, col(name))
 
 
 def day(d: Sql) -> Sql:
-    return Sql(f"EXTRACT(DAY FROM {d.text})::int::text", d.params)
+    return sql("EXTRACT(DAY FROM {})::int::text", d)
 
 
 def month(d: Sql) -> Sql:
     names = [str(MONTHS[i]) for i in range(1, 13)]
-    return Sql(f"(%s::text[])[EXTRACT(MONTH FROM {d.text})::int]", [names, *d.params])
+    return sql("({}::text[])[EXTRACT(MONTH FROM {})::int]", names, d)
 
 
 def year(d: Sql) -> Sql:
-    return Sql(f"lpad(EXTRACT(YEAR FROM {d.text})::int::text, 4, '0')", d.params)
+    return sql("lpad(EXTRACT(YEAR FROM {})::int::text, 4, '0')", d)
 
 
-def day_month_year(d: Sql) -> Sql:  # date_format(d, "j F Y")
-    return day(d) + literal(" ") + month(d) + literal(" ") + year(d)
+def spaced(*parts: Sql) -> Sql:
+    """The parts with a space between each two, as date_format joins "j F Y"."""
+    result = parts[0]
+    for part in parts[1:]:
+        result = result + literal(" ") + part
+    return result
 
 
 def fill(template: str, values: dict[str, Sql]) -> Sql:
@@ -110,41 +132,40 @@ def fill(template: str, values: dict[str, Sql]) -> Sql:
 
 def established() -> Sql:
     """str(PartialDate(on, precision, not_after)), see dates.PartialDate.__str__."""
-    on, not_after = col("on"), col("not_after")
-    period = Sql(
-        f'CASE r."x_precision" WHEN %s THEN {day_month_year(on).text} '
-        f"WHEN %s THEN {(month(on) + literal(' ') + year(on)).text} "
-        f"ELSE {year(on).text} END",
-        [DatePrecision.DAY, *day_month_year(on).params, DatePrecision.MONTH]
-        + (month(on) + literal(" ") + year(on)).params
-        + year(on).params,
+    on, not_after, precision = col("on"), col("not_after"), col("precision")
+    period = sql(
+        "CASE {} WHEN {} THEN {} WHEN {} THEN {} ELSE {} END",
+        precision,
+        DatePrecision.DAY,
+        spaced(day(on), month(on), year(on)),
+        DatePrecision.MONTH,
+        spaced(month(on), year(on)),
+        year(on),
     )
-    bound = Sql(
-        f'CASE WHEN EXTRACT(YEAR FROM r."x_not_after") = EXTRACT(YEAR FROM r."x_on") '
-        f"THEN {(day(not_after) + literal(' ') + month(not_after)).text} "
-        f"ELSE {day_month_year(not_after).text} END",
-        (day(not_after) + literal(" ") + month(not_after)).params
-        + day_month_year(not_after).params,
+    bound = sql(
+        "CASE WHEN EXTRACT(YEAR FROM {}) = EXTRACT(YEAR FROM {}) THEN {} ELSE {} END",
+        not_after,
+        on,
+        spaced(day(not_after), month(not_after)),
+        spaced(day(not_after), month(not_after), year(not_after)),
     )
+    by = fill(_("by %(date)s"), {"date": spaced(day(not_after), month(not_after), year(not_after))})
     before = fill(_("%(period)s, before %(date)s"), {"period": period, "date": bound})
-    by = fill(_("by %(date)s"), {"date": day_month_year(not_after)})
-    return Sql(
-        f'CASE WHEN r."x_on" IS NULL AND r."x_not_after" IS NULL THEN %s '
-        f'WHEN r."x_on" IS NULL THEN {by.text} '
-        f'WHEN r."x_not_after" IS NOT NULL AND r."x_precision" <> %s THEN {before.text} '
-        f"ELSE {period.text} END",
-        [_("date not reported"), *by.params, DatePrecision.DAY, *before.params, *period.params],
+    return sql(
+        "CASE WHEN {} IS NULL AND {} IS NULL THEN {} WHEN {} IS NULL THEN {} "
+        "WHEN {} IS NOT NULL AND {} <> {} THEN {} ELSE {} END",
+        *(on, not_after, _("date not reported")),
+        *(on, by),
+        *(not_after, precision, DatePrecision.DAY, before),
+        period,
     )
 
 
 def safe(cell: Sql) -> Sql:
     """exports.safe_cell: an apostrophe before a formula's first character; '' as NULL,
     which COPY writes as an empty field (an empty string it would quote)."""
-    x = cell.text
-    return Sql(
-        f"CASE WHEN left({x}, 1) = ANY(%s) THEN '''' || {x} ELSE NULLIF({x}, '') END",
-        [*cell.params, list(FORMULA_START), *cell.params, *cell.params],
-    )
+    template = "CASE WHEN left({}, 1) = ANY({}) THEN '''' || {} ELSE NULLIF({}, '') END"
+    return sql(template, cell, list(FORMULA_START), cell, cell)
 
 
 def cells() -> list[Sql]:

@@ -15,6 +15,11 @@ from django.utils.functional import cached_property
 MAX_PAGE = 100_000
 
 
+def capped_count(queryset, cap: int) -> int:
+    """The rows of ``queryset``, counted up to cap + 1: more than the cap is cap + 1."""
+    return queryset.order_by()[: cap + 1].count()
+
+
 class CappedPage(Page):
     def __init__(self, object_list, number, paginator, has_more):
         super().__init__(object_list, number, paginator)
@@ -39,7 +44,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         """Exact up to the cap, else cap + 1 (is_capped tells)."""
-        return self.object_list.order_by()[: self.cap + 1].count()
+        return capped_count(self.object_list, self.cap)
 
     @property
     def is_capped(self) -> bool:

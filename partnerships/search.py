@@ -26,7 +26,7 @@ def search_condition(queryset, text: str) -> Q | None:
         return None
     if connections[queryset.db].vendor == "postgresql":
         words = Q(search_vector=SearchQuery(text, search_type="websearch", config="simple"))
-        if has_rows_through_index(queryset.filter(words)):
+        if bounded_exists(queryset.filter(words)):
             return words
     return Q(search_text__icontains=text)
 
@@ -36,7 +36,7 @@ def search_condition(queryset, text: str) -> Q | None:
 QUICK_CHECK_MS = 50
 
 
-def has_rows_through_index(queryset) -> bool:
+def bounded_exists(queryset) -> bool:
     """``queryset.exists()`` for a word search, bounded at a million rows.
 
     For a word the planner thinks common, "LIMIT 1" makes a scan in table order look

@@ -62,7 +62,7 @@ from .models import (
     Source,
     Speech,
 )
-from .pagination import CappedPaginator
+from .pagination import CappedPaginator, capped_count
 from .references import References
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -852,7 +852,7 @@ def first_rows(queryset, list_url="", draft_relations=()) -> FirstRows:
     if len(rows) < limit:
         return FirstRows(rows, len(rows), False, list_url)
     cap = settings.LIST_COUNT_CAP
-    count = queryset.order_by()[: cap + 1].count()
+    count = capped_count(queryset, cap)
     return FirstRows(rows, min(count, cap), count > cap, list_url)
 
 

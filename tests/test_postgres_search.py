@@ -121,7 +121,7 @@ def test_list_page_reads_its_rows_with_the_joins_as_written_then_restores_the_se
 def test_word_check_that_runs_out_of_its_quick_time_goes_through_the_index(school):
     """A check slower than QUICK_CHECK_MS is canceled by PostgreSQL, then made again with
     sequential scans priced out; the transaction it ran in stays usable."""
-    from partnerships.search import QUICK_CHECK_MS, has_rows_through_index
+    from partnerships.search import QUICK_CHECK_MS, bounded_exists
 
     slow = Organization.objects.filter(pk=school.pk).extra(
         where=[f"pg_sleep({QUICK_CHECK_MS * 3 / 1000}) IS NOT NULL"]
@@ -130,7 +130,7 @@ def test_word_check_that_runs_out_of_its_quick_time_goes_through_the_index(schoo
         cursor.execute("SHOW statement_timeout")
         before = cursor.fetchone()[0]
     with CaptureQueriesContext(connection) as ctx:
-        assert has_rows_through_index(slow)
+        assert bounded_exists(slow)
     settings = [q["sql"] for q in ctx.captured_queries if "enable_seqscan = off" in q["sql"]]
     assert len(settings) == 1  # the second try ran
     assert Organization.objects.filter(pk=school.pk).exists()
@@ -140,8 +140,8 @@ def test_word_check_that_runs_out_of_its_quick_time_goes_through_the_index(schoo
 
 
 def test_word_check_within_its_quick_time_runs_once(school):
-    from partnerships.search import has_rows_through_index
+    from partnerships.search import bounded_exists
 
     with CaptureQueriesContext(connection) as ctx:
-        assert has_rows_through_index(Organization.objects.filter(pk=school.pk))
+        assert bounded_exists(Organization.objects.filter(pk=school.pk))
     assert not any("enable_seqscan" in q["sql"] for q in ctx.captured_queries)
