@@ -4,9 +4,9 @@ On PostgreSQL a search matches whole words first: ``websearch_to_tsquery`` over 
 ``search_vector`` column (which a trigger keeps equal to ``to_tsvector('simple',
 search_text)``, migration 0006), through its GIN index; quotes, ``or`` and ``-word`` work as
 on a web search engine. When no record has those words, it looks for the text inside the
-records instead ("Pee" finds Peel), through the trigram GIN index on ``UPPER(search_text)``
-(migration 0002). Words first keeps a common search fast: the word index is exact, where a
-substring match has to re-read and re-check every row it returns.
+records instead ("Pee" finds Peel; from three characters on), through the trigram GIN
+index on ``UPPER(search_text)`` (migration 0002). Words first keeps a common search fast:
+the word index is exact, where a substring match has to re-read and re-check every row it returns.
 
 SQLite has neither index: there a search is a case-insensitive substring match, which is what
 the fallback does on PostgreSQL.
@@ -17,6 +17,8 @@ from django.db import OperationalError, connections, transaction
 from django.db.models import Q
 
 MAX_QUERY_LENGTH = 200
+# The shortest text looked for inside words on PostgreSQL: the trigram index's unit.
+MIN_FRAGMENT = 3
 
 
 def search_condition(queryset, text: str) -> Q | None:
@@ -26,7 +28,9 @@ def search_condition(queryset, text: str) -> Q | None:
         return None
     if connections[queryset.db].vendor == "postgresql":
         words = Q(search_vector=SearchQuery(text, search_type="websearch", config="simple"))
-        if bounded_exists(queryset.filter(words)):
+        if len(text) < MIN_FRAGMENT or bounded_exists(queryset.filter(words)):
+            # Shorter than a trigram, text inside words has no index to be found through
+            # (matching "zz" read the whole table: 6 s at a million rows): words only.
             return words
     return Q(search_text__icontains=text)
 

@@ -145,3 +145,10 @@ def test_word_check_within_its_quick_time_runs_once(school):
     with CaptureQueriesContext(connection) as ctx:
         assert bounded_exists(Organization.objects.filter(pk=school.pk))
     assert not any("enable_seqscan" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_text_shorter_than_a_trigram_is_searched_as_a_word_only(school):
+    make_org("Zz Top Academy")
+    assert list(Organization.objects.search("ht")) == []  # inside "Lighthouse": not looked for
+    assert "LIKE" not in str(Organization.objects.search("ht").query)
+    assert [o.name for o in Organization.objects.search("zz")] == ["Zz Top Academy"]  # a word
