@@ -5,6 +5,7 @@ plus one query for the labels of related values)."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -15,12 +16,14 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
+    IntegerField,
     OuterRef,
     Q,
     Value,
     When,
 )
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Cast, ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 FACET_SIZE = 12
@@ -266,7 +269,9 @@ class YearFacet(Facet):
         return {row["_year"]: row["n"] for row in rows}
 
     def count_columns(self):
-        return None if self.distinct else {"year_0": ExtractYear(self.date_field)}
+        # An integer: PostgreSQL's EXTRACT gives a numeric, slower to group by.
+        year = Cast(ExtractYear(self.date_field), IntegerField())
+        return None if self.distinct else {"year_0": year}
 
     def counts_from(self, grouped):
         return dict(grouped["year_0"])
@@ -325,6 +330,20 @@ def first_rows_order(queryset) -> list[tuple[str, bool]] | None:
     return [(field.attname, descending) for field, descending in order]
 
 
+# Partnerships fall into SAMPLE_BUCKETS buckets by a hash of their key (SampleBucket); the
+# search index of migration 0008 holds the bucket beside the words, so that the rows of a
+# search in some buckets, a random sample of its rows, are found without reading the others.
+SAMPLE_BUCKETS = 16
+
+
+class SampleBucket(Func):
+    """A row's sample bucket, 0 to SAMPLE_BUCKETS - 1: the expression migration 0008 indexes
+    (PostgreSQL's hashint8 of the key spreads consecutive keys over all buckets)."""
+
+    template = f"(hashint8(%(expressions)s) & {SAMPLE_BUCKETS - 1})"  # a power of two
+    output_field = IntegerField()
+
+
 def grouped_counts(
     queryset,
     columns: dict,
@@ -332,6 +351,7 @@ def grouped_counts(
     *,
     with_total: bool = False,
     first: int = 0,
+    buckets: int | None = None,
 ) -> dict[str, dict]:
     """Row counts per value of each column, in one scan: PostgreSQL's GROUP BY GROUPING SETS.
 
@@ -343,9 +363,19 @@ def grouped_counts(
     first ``first`` rows in the queryset's order, under FIRST: {None: [keys]}, when that order
     can be replayed (first_rows_order); a list's first page then reads only those rows
     instead of finding them again (PostgreSQL would walk an index in list order, checking
-    every row it meets against the search and filters)."""
+    every row it meets against the search and filters).
+
+    With ``buckets`` (1 to SAMPLE_BUCKETS) only the rows in that many sample buckets are
+    counted and the counts scaled up: an estimate, from a random sample of the rows."""
     aliases = list(columns)
-    order = first_rows_order(queryset) if first and with_total and sample_percent is None else None
+    exact = sample_percent is None and buckets is None
+    order = first_rows_order(queryset) if first and with_total and exact else None
+    if buckets is not None:
+        if not 1 <= buckets <= SAMPLE_BUCKETS:
+            raise ValueError(f"buckets must be 1 to {SAMPLE_BUCKETS}")
+        queryset = queryset.alias(_bucket=SampleBucket("pk")).filter(
+            _bucket__in=list(range(buckets))
+        )
     extra = {}
     if order:
         extra = {"_k": F("pk"), **{f"_o{i}": F(name) for i, (name, _d) in enumerate(order)}}
@@ -362,6 +392,8 @@ def grouped_counts(
         if not found:
             raise DatabaseError("no table to sample in the facet query")
         scale = 100.0 / sample_percent
+    elif buckets is not None:
+        scale = SAMPLE_BUCKETS / buckets
     names = ", ".join(f'"{a}"' for a in aliases)
     sets = ", ".join([f'("{a}")' for a in aliases] + (["()"] if with_total else []))
     width = len(aliases)
@@ -447,17 +479,20 @@ def combined_counts(
     *,
     with_total: bool = False,
     first: int = 0,
+    buckets: int | None = None,
 ) -> dict:
     """{param: counts} for the facets that can be counted together (count_columns), from one
-    GROUPING SETS query, on a sample of the table when ``sample_percent`` is given. With
-    ``with_total``, also {TOTAL: number of rows}, and with ``first`` maybe {FIRST: keys}
-    (see grouped_counts)."""
+    GROUPING SETS query, on a sample of the table when ``sample_percent`` is given, on the
+    rows in ``buckets`` sample buckets when that is. With ``with_total``, also {TOTAL:
+    number of rows}, and with ``first`` maybe {FIRST: keys} (see grouped_counts)."""
     columns = {}
     for facet in facets:
         columns.update(facet.count_columns() or {})
     if not columns:
         return {}
-    grouped = grouped_counts(queryset, columns, sample_percent, with_total=with_total, first=first)
+    grouped = grouped_counts(
+        queryset, columns, sample_percent, with_total=with_total, first=first, buckets=buckets
+    )
     counted = {f.param: f.counts_from(grouped) for f in facets if f.count_columns()}
     for key in (TOTAL, FIRST):
         if key in grouped:
@@ -471,31 +506,80 @@ class Faceted:
     left_out: list[str]  # titles of the facets that ran out of time
     total: int | None = None  # the number of matching rows, when it was counted on the way
     first_keys: list | None = None  # primary keys of the first rows, in the list's order
+    estimated: bool = False  # total and facets come from a sample of the rows
+
+
+# A search that matches more rows than this gets its facets and its number of rows estimated
+# from the rows in a few sample buckets, about SEARCH_SAMPLE_ROWS of them: reading and
+# counting every row it matches (10,652 for a 1% search of a million partnerships, each on
+# its own page of the table) took most of the page's time. Up to this many rows, counting
+# them all costs about what the sample does and the page shows exact figures.
+EXACT_SEARCH_ROWS = 4_000
+SEARCH_SAMPLE_ROWS = 2_500
+# Each bucket is one more lookup in the search index: a sample takes at most this many.
+MAX_SAMPLE_BUCKETS = 4
+# A sample that finds fewer rows than this is too small to estimate from (the planner
+# expected more rows than the search has): the search is counted exactly instead.
+MIN_SAMPLED_ROWS = 500
+
+
+def sample_buckets_for(rows: float) -> int | None:
+    """How many sample buckets to count for a search expected to match ``rows`` rows, or
+    None to count every row it matches."""
+    if rows <= EXACT_SEARCH_ROWS:
+        return None
+    wanted = math.ceil(SAMPLE_BUCKETS * SEARCH_SAMPLE_ROWS / rows)
+    return max(1, min(MAX_SAMPLE_BUCKETS, wanted))
 
 
 def search_facets_with_total(
     facets, queryset, request, estimate=None, first: int = 0
 ) -> Faceted | None:
-    """Exact facets of a search and its exact number of rows, from one pass over the rows
-    it matches (the empty grouping set counts them): the list need not count them again.
+    """Facets of a search and its number of rows, from one pass over the rows it matches
+    (the empty grouping set counts them): the list need not count them again.
 
     Only on PostgreSQL, for a search the planner expects to match at most
-    EXACT_SEARCH_FACET_ROWS rows (the facets of such a search are exact in any case); None
-    otherwise, and the list counts and computes its facets as usual. ``estimate``, when
-    given, is that expectation already read (for the search without its filters, which
-    match no more rows than it). With ``first``, the keys of the list's first ``first`` rows
-    come from the same pass (Faceted.first_keys, None if they could not)."""
-    if connections[queryset.db].vendor != "postgresql":
+    EXACT_SEARCH_FACET_ROWS rows; None otherwise, and the list counts and computes its
+    facets as usual. ``estimate``, when given, is that expectation already read (for the
+    search without its filters, which match no more rows than it).
+
+    Up to EXACT_SEARCH_ROWS expected rows the figures are exact, and with ``first`` the keys
+    of the list's first ``first`` rows come from the same pass (Faceted.first_keys, None if
+    they could not). Past it they are estimated from the rows in a few sample buckets
+    (Faceted.estimated), unless the sample holds fewer than MIN_SAMPLED_ROWS rows."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
         return None
     if estimate is None:
         estimate = estimated_rows(queryset)
     if estimate > EXACT_SEARCH_FACET_ROWS:
         return None
+    if sample_buckets_for(estimate) is not None and getattr(
+        queryset.model, "search_sample_index", False
+    ):
+        # The filters may leave far fewer rows than the search alone: sample on that figure.
+        buckets = sample_buckets_for(estimated_rows(queryset))
+        if buckets is not None:
+            faceted = compute_facets(
+                facets, queryset, request, combine=True, with_total=True, buckets=buckets
+            )
+            sampled = (faceted.total or 0) * buckets / SAMPLE_BUCKETS
+            if faceted.total is not None and sampled >= MIN_SAMPLED_ROWS:
+                faceted.estimated = True
+                return faceted
     return compute_facets(facets, queryset, request, combine=True, with_total=True, first=first)
 
 
 def compute_facets(
-    facets, queryset, request, *, combine=False, estimate=False, with_total=False, first=0
+    facets,
+    queryset,
+    request,
+    *,
+    combine=False,
+    estimate=False,
+    with_total=False,
+    first=0,
+    buckets=None,
 ):
     """Every facet of a list for ``queryset``, with the titles of facets left out.
 
@@ -511,7 +595,11 @@ def compute_facets(
     to match at most EXACT_SEARCH_FACET_ROWS rows is counted exactly all the same.
 
     With ``with_total`` (and ``combine``, exact counts) the combined query also counts the
-    matching rows: Faceted.total, None if that query ran out of time."""
+    matching rows: Faceted.total, None if that query ran out of time.
+
+    With ``buckets`` (and ``combine``) the combined query counts only the rows in that many
+    sample buckets and scales up (see grouped_counts): facets marked approximate, and the
+    total an estimate too."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return Faceted([f.compute(queryset, request) for f in facets], [])
@@ -529,11 +617,17 @@ def compute_facets(
             sample = None
         if sample is not None:
             combine = True
+        if sample is not None:
+            buckets = None
         if combine:
             try:
-                exact = sample is None
                 counted = combined_counts(
-                    facets, queryset, sample, with_total=with_total and exact, first=first
+                    facets,
+                    queryset,
+                    sample,
+                    with_total=with_total and sample is None,
+                    first=first,
+                    buckets=buckets,
                 )
             except DatabaseError:
                 timed_out = True
@@ -546,7 +640,7 @@ def compute_facets(
             try:
                 if facet.param in counted:
                     result = facet.compute(queryset, request, counted[facet.param])
-                    result.approximate = sample is not None
+                    result.approximate = sample is not None or buckets is not None
                     results.append(result)
                 else:
                     results.append(facet.compute(queryset, request))

@@ -36,6 +36,9 @@ class CappedPaginator(Paginator):
     # Primary keys of the list's first rows in its order, when something already found them
     # (a search's facet query does): page 1 then reads just those rows.
     first_keys: list | None = None
+    # The number of rows estimated from a sample (a large search), when that is all that is
+    # known: the page shows it as an estimate and pages on as past the cap.
+    estimated_count: int | None = None
 
     @cached_property
     def cap(self) -> int:

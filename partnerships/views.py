@@ -344,10 +344,16 @@ class RecordListView(FilterView):
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)
         if self.counted is not None and self.counted.total is not None:
-            # Counted with the facets: the same figure the paginator's own count would give,
-            # and the keys of the first page's rows.
-            paginator.__dict__["count"] = min(self.counted.total, paginator.cap + 1)
-            paginator.first_keys = self.counted.first_keys
+            if self.counted.estimated:
+                # Estimated from a sample with the facets: shown as an estimate, and the
+                # pages run on as past the cap (a page knows if there is a next one).
+                paginator.estimated_count = self.counted.total
+                paginator.__dict__["count"] = paginator.cap + 1
+            else:
+                # Counted with the facets: the same figure the paginator's own count would
+                # give, and the keys of the first page's rows.
+                paginator.__dict__["count"] = min(self.counted.total, paginator.cap + 1)
+                paginator.first_keys = self.counted.first_keys
         return paginator
 
     def get_context_data(self, **kwargs):

@@ -228,3 +228,112 @@ def test_filters_on_a_narrow_search_select_the_same_rows_checked_row_by_row(
     assert listed_slugs(narrow) == listed_slugs(broad)
     assert listed_slugs(narrow)  # the seed has a match for each
     assert result_count(narrow) == result_count(broad)
+
+
+def test_a_search_is_sampled_on_fewer_buckets_the_more_rows_it_matches(monkeypatch):
+    monkeypatch.setattr(facets, "EXACT_SEARCH_ROWS", 4_000)
+    monkeypatch.setattr(facets, "SEARCH_SAMPLE_ROWS", 2_500)
+    assert facets.sample_buckets_for(4_000) is None  # counted exactly
+    assert facets.sample_buckets_for(4_001) == facets.MAX_SAMPLE_BUCKETS
+    assert facets.sample_buckets_for(11_000) == 4  # 16 * 2,500 / 11,000 = 3.6
+    assert facets.sample_buckets_for(20_000) == 2
+    assert facets.sample_buckets_for(50_000) == 1
+    assert facets.sample_buckets_for(10**9) == 1
+
+
+def sampled_rows(query: str, buckets: int) -> int:
+    """Published partnerships that ``query`` matches in the first ``buckets`` sample buckets,
+    counted with SQL written here (not the code under test)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM partnerships_sisterschoolpartnership WHERE is_public "
+            "AND search_vector @@ websearch_to_tsquery('simple', %s) "
+            "AND (hashint8(id) & 15) < %s",
+            [query, buckets],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def sampled_search(monkeypatch):
+    """Every search is sampled (on four buckets of sixteen), however few rows it matches."""
+    monkeypatch.setattr(facets, "EXACT_SEARCH_ROWS", 0)
+    monkeypatch.setattr(facets, "MIN_SAMPLED_ROWS", 1)
+
+
+@on_postgresql
+def test_a_large_search_shows_its_count_and_facets_as_estimates_from_a_sample(
+    client, seed, sampled_search
+):
+    Bulk().add(60, only="partnerships")
+    in_sample = sampled_rows("Extra", 4)
+    assert in_sample  # 60 rows, each in one of 16 buckets: some fall in the first four
+    response = client.get("/partnerships/?q=Extra")
+    estimate = in_sample * 16 // 4
+    assert response.context["paginator"].estimated_count == estimate
+    assertContains(response, f"about {estimate:,} results")
+    assertContains(response, "estimated from a random sample of the matches")
+    country = facet(response, "country")["Extra Land"]
+    assert country.count == estimate
+    assert all(f.approximate for f in response.context["facets"])
+
+
+@on_postgresql
+def test_a_sampled_search_lists_the_same_first_page_and_pages_on(client, seed, sampled_search):
+    from partnerships.models import SisterSchoolPartnership
+
+    Bulk().add(30, only="partnerships")
+    response = client.get("/partnerships/?q=Extra&per_page=10")
+    expected = SisterSchoolPartnership.objects.published().search("Extra")
+    assert listed_slugs(response) == [p.slug for p in expected[:10]]
+    assert response.context["page_obj"].has_next()
+    assertContains(response, "Next page")
+
+
+@on_postgresql
+def test_a_sample_too_small_to_estimate_from_is_counted_exactly(client, seed, monkeypatch):
+    monkeypatch.setattr(facets, "EXACT_SEARCH_ROWS", 0)
+    monkeypatch.setattr(facets, "MIN_SAMPLED_ROWS", 1_000)  # more than the search has
+    Bulk().add(12, only="partnerships")
+    response = client.get("/partnerships/?q=Extra")
+    assert response.context["paginator"].estimated_count is None
+    assert result_count(response) == 12
+    assertContains(response, "12 results")
+    assert not any(f.approximate for f in response.context["facets"])
+
+
+@on_postgresql
+def test_a_sample_on_every_bucket_counts_what_the_exact_query_does(db, seed):
+    from partnerships.models import SisterSchoolPartnership
+
+    Bulk().add(20, only="partnerships")
+    qs = SisterSchoolPartnership.objects.published().search("Extra")
+    columns = {"level_0": facets.F("level"), "country_0": facets.F("a_country")}
+    exact = facets.grouped_counts(qs, columns, with_total=True)
+    every_bucket = facets.grouped_counts(qs, columns, with_total=True, buckets=16)
+    assert every_bucket == exact
+    assert exact[facets.TOTAL] == {None: 20}
+    for wrong in (0, 17):
+        with pytest.raises(ValueError):
+            facets.grouped_counts(qs, columns, buckets=wrong)
+
+
+@on_postgresql
+def test_the_sample_buckets_of_a_search_are_found_in_the_search_index(db, seed):
+    from partnerships.models import SisterSchoolPartnership
+
+    qs = (
+        SisterSchoolPartnership.objects.published()
+        .search("Jiangsu")
+        .alias(_bucket=facets.SampleBucket("pk"))
+        .filter(_bucket__in=[0, 1])
+        .values("pk")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = qs.explain()
+    # The bucket is an index condition, not a filter on rows read: the expression the code
+    # writes is the one migration 0008 indexes.
+    assert "sisterschool_search_sample" in plan
+    index_cond = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert any("hashint8" in line for line in index_cond)
