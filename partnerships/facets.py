@@ -8,6 +8,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
@@ -48,17 +49,20 @@ class FacetResult:
 
 
 def toggle_url(request, param: str, value: str, *, single: bool = False) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    values = query.getlist(param)
+    """The URL of the list with ``value`` of ``param`` added (or removed, if it is in use),
+    from page 1. Plain lists, not QueryDict.copy(): that deep-copies the whole querystring,
+    and a list page makes this link for every facet value it shows."""
+    query = {key: values for key, values in request.GET.lists() if key != "page"}
+    values = query.get(param, [])
     if value in values:
         values = [v for v in values if v != value]
     else:
         values = [value] if single else [*values, value]
-    query.setlist(param, values)
-    if not values:
-        del query[param]
-    encoded = query.urlencode()
+    if values:
+        query[param] = values
+    else:
+        query.pop(param, None)
+    encoded = urlencode(query, doseq=True)
     return f"?{encoded}" if encoded else request.path
 
 
@@ -515,7 +519,7 @@ class Faceted:
 # its own page of the table) took most of the page's time. Up to this many rows, counting
 # them all costs about what the sample does and the page shows exact figures.
 EXACT_SEARCH_ROWS = 4_000
-SEARCH_SAMPLE_ROWS = 2_500
+SEARCH_SAMPLE_ROWS = 1_000
 # Each bucket is one more lookup in the search index: a sample takes at most this many.
 MAX_SAMPLE_BUCKETS = 4
 # A sample that finds fewer rows than this is too small to estimate from (the planner
@@ -533,7 +537,7 @@ def sample_buckets_for(rows: float) -> int | None:
 
 
 def search_facets_with_total(
-    facets, queryset, request, estimate=None, first: int = 0
+    facets, queryset, request, estimate=None, first: int = 0, *, filtered: bool = True
 ) -> Faceted | None:
     """Facets of a search and its number of rows, from one pass over the rows it matches
     (the empty grouping set counts them): the list need not count them again.
@@ -541,7 +545,8 @@ def search_facets_with_total(
     Only on PostgreSQL, for a search the planner expects to match at most
     EXACT_SEARCH_FACET_ROWS rows; None otherwise, and the list counts and computes its
     facets as usual. ``estimate``, when given, is that expectation already read (for the
-    search without its filters, which match no more rows than it).
+    search without its filters, which match no more rows than it; ``filtered=False`` says
+    that there are none).
 
     Up to EXACT_SEARCH_ROWS expected rows the figures are exact, and with ``first`` the keys
     of the list's first ``first`` rows come from the same pass (Faceted.first_keys, None if
@@ -558,7 +563,7 @@ def search_facets_with_total(
         queryset.model, "search_sample_index", False
     ):
         # The filters may leave far fewer rows than the search alone: sample on that figure.
-        buckets = sample_buckets_for(estimated_rows(queryset))
+        buckets = sample_buckets_for(estimated_rows(queryset) if filtered else estimate)
         if buckets is not None:
             faceted = compute_facets(
                 facets, queryset, request, combine=True, with_total=True, buckets=buckets

@@ -159,6 +159,18 @@ class RecordFilterSet(FilterSet):
                 self._search_estimate = facets.estimated_rows(self.queryset.filter(condition))
         return self._search_estimate
 
+    def search_alone(self) -> bool:
+        """Whether the search is the only filter in the querystring (the order aside): its
+        estimate is then the list's own."""
+        data = self.data or {}
+        values = data.getlist if hasattr(data, "getlist") else (lambda name: [data.get(name)])
+        return not any(
+            str(value or "").strip()
+            for name in self.filters
+            if name not in ("q", "sort")
+            for value in values(name)
+        )
+
     def narrowed_by_search(self) -> bool:
         """Whether a search already selects few rows (see facets.EXACT_SEARCH_FACET_ROWS).
         Then a filter that matches a large share of the table (a country) is better checked

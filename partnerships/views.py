@@ -207,13 +207,15 @@ def without_citations(queryset):
     return queryset.prefetch_related(None).prefetch_related(*lookups)
 
 
-SEARCH_COLUMNS = ("search_text", "search_vector")
+# Columns of a record that no public page shows: the search columns (a stored tsvector is
+# the widest column of a row, about 220 bytes for a partnership, and slow to print and parse)
+# and the timestamps (two datetimes to parse per row and per related row).
+UNSHOWN_COLUMNS = ("search_text", "search_vector", "created_at", "updated_at")
 
 
-def without_search_columns(queryset):
-    """``queryset`` without the search columns of its rows and of the related rows it joins
-    (select_related): pages never show them, and a stored tsvector is the widest column of
-    a row (about 220 bytes for a partnership) and slow to print and parse."""
+def without_unshown_columns(queryset):
+    """``queryset`` without the UNSHOWN_COLUMNS of its rows and of the related rows it joins
+    (select_related)."""
     paths = [""]
     pending = [("", queryset.query.select_related)]
     while pending:
@@ -222,7 +224,7 @@ def without_search_columns(queryset):
             for name, subtree in tree.items():
                 paths.append(f"{prefix}{name}__")
                 pending.append((f"{prefix}{name}__", subtree))
-    return queryset.defer(*(f"{path}{column}" for path in paths for column in SEARCH_COLUMNS))
+    return queryset.defer(*(f"{path}{column}" for path in paths for column in UNSHOWN_COLUMNS))
 
 
 def public_pks(model):
@@ -296,6 +298,9 @@ class RecordListView(FilterView):
     # Relations of a row (as for select_related) that may point to a draft: a draft's name
     # must not show on a published row, in the page or in an export.
     draft_relations: tuple[str, ...] = ()
+    # The relations the page's table shows (as for select_related), when fewer than the
+    # exports need: the page joins only these and checks only these for drafts.
+    table_relations: tuple[str, ...] | None = None
     # Facets (and maybe the count) computed before the page: see get_context_data.
     counted = None
 
@@ -370,15 +375,19 @@ class RecordListView(FilterView):
                 self.request,
                 filterset.search_estimate(),
                 first=self.get_paginate_by(None) + 1,  # one more tells if there is a next page
+                filtered=not filterset.search_alone(),
             )
-        # The table of a list page shows no citations and no search columns.
-        self.object_list = without_search_columns(
-            without_citations(kwargs.get("object_list", self.object_list))
-        )
+        # The table of a list page shows no citations, no search columns, no timestamps.
+        rows = without_citations(kwargs.get("object_list", self.object_list))
+        drafts = self.draft_relations
+        if self.table_relations is not None:
+            rows = rows.select_related(None).select_related(*self.table_relations)
+            drafts = self.table_relations
+        self.object_list = without_unshown_columns(rows)
         kwargs["object_list"] = self.object_list
         with joins_as_written(self.object_list.db):
             context = super().get_context_data(**kwargs)
-            hide_drafts(context["object_list"], self.draft_relations)  # reads the page
+            hide_drafts(context["object_list"], drafts)  # reads the page
         facets, facets_left_out = [], []
         page = context.get("page_obj")
         # Facets describe the whole result set, the same on every page: they are counted on
@@ -470,6 +479,8 @@ class PartnershipListView(RecordListView):
         "conference",
         "series",
     )
+    # What includes/tables/partnership.html shows: names, countries and the conference.
+    table_relations = ("party_a__country", "party_b__country", "conference")
     # The parties' places are copied onto the partnership, so facets read one table; a
     # partnership row is never repeated by a join, so counts need no DISTINCT.
     facets = [
@@ -806,7 +817,7 @@ class RecordDetailView(DetailView):
 
     def get_object(self, queryset=None):
         if queryset is None:
-            queryset = without_search_columns(self.get_queryset())
+            queryset = without_unshown_columns(self.get_queryset())
         with joins_as_written(router.db_for_read(self.model)):
             obj = super().get_object(queryset)
         hide_drafts([obj], self.draft_relations)
@@ -853,7 +864,7 @@ class FirstRows:
 
 def first_rows(queryset, list_url="", draft_relations=()) -> FirstRows:
     limit = RELATED_ROWS
-    rows = list(without_search_columns(queryset)[:limit])
+    rows = list(without_unshown_columns(queryset)[:limit])
     hide_drafts(rows, draft_relations)
     if len(rows) < limit:
         return FirstRows(rows, len(rows), False, list_url)

@@ -746,6 +746,32 @@ def test_facet_link_drops_the_page_number(client, seed):
     assert not re.search(r"[?&]page=", url)
 
 
+@pytest.mark.parametrize(
+    ("query", "param", "value"),
+    [
+        ("q=a%20b%26c&kind=school&kind=board&page=3", "kind", "school"),  # removes one of two
+        ("q=%E4%B8%AD%E5%9B%BD+x&sort=-name", "kind", "board"),  # adds, after the rest
+        ("kind=school", "kind", "school"),  # removes the last: the bare path
+        ("country=china&country=canada", "country", "a+b/c?"),
+    ],
+)
+def test_facet_links_encode_the_querystring_as_django_does(query, param, value):
+    from django.test import RequestFactory
+
+    from partnerships.facets import toggle_url
+
+    request = RequestFactory().get(f"/partnerships/?{query}")
+    expected = request.GET.copy()  # the same link, built the QueryDict way
+    expected.pop("page", None)
+    values = expected.getlist(param)
+    values = [v for v in values if v != value] if value in values else [*values, value]
+    expected.setlist(param, values)
+    if not values:
+        del expected[param]
+    encoded = expected.urlencode()
+    assert toggle_url(request, param, value) == (f"?{encoded}" if encoded else "/partnerships/")
+
+
 def test_year_facet_links_set_both_year_bounds(client, seed):
     Bulk().add(2, only="partnerships")
     item = facet(client.get("/partnerships/"), "year")["2001"]
