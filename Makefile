@@ -42,7 +42,7 @@ test-postgres: install  ## The suite on PostgreSQL only
 
 serve-prod: install  ## Production-style: collectstatic, then gunicorn on $(HOST):$(PORT) (needs the production env)
 	$(MANAGE) collectstatic --no-input -v 0
-	DJANGO_STATEMENT_TIMEOUT_MS=$${DJANGO_STATEMENT_TIMEOUT_MS:-5000} $(BIN)/gunicorn partnerships.wsgi \
+	DJANGO_STATEMENT_TIMEOUT_MS=$${DJANGO_STATEMENT_TIMEOUT_MS:-5000} $(BIN)/gunicorn partnerships.wsgi -c partnerships/gunicorn_conf.py \
 		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 fuzz: install  ## 10,000 generated querystrings over the list views (hypothesis), expecting no 5xx

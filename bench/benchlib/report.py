@@ -767,13 +767,16 @@ def render(results: list[dict], why: str | None = None) -> str:
         "and an FTS5 table `partnerships_fts` (party_a, party_b, summary; "
         "`content=[partnerships]`, as sqlite-utils' `enable_fts` makes it).",
         "3. `manage.py collectstatic` into a temporary `DJANGO_STATIC_ROOT`; the app served by "
-        f"`.venv/bin/gunicorn partnerships.wsgi --bind 127.0.0.1:<port> --workers "
+        "`.venv/bin/gunicorn partnerships.wsgi --config partnerships/gunicorn_conf.py "
+        f"--bind 127.0.0.1:<port> --workers "
         f"{cfg.get('workers', 3)} --timeout 120` with `DJANGO_DEBUG=0`, "
         "`DJANGO_SECRET_KEY=bench-…`, `DJANGO_ALLOWED_HOSTS=127.0.0.1`, "
         "`DJANGO_SECURE_SSL_REDIRECT=0`, `DJANGO_SESSION_COOKIE_SECURE=0`, "
         "`DJANGO_CSRF_COOKIE_SECURE=0`, `DJANGO_SECURE_HSTS_SECONDS=0`, "
         "`DJANGO_LOG_LEVEL=WARNING`.",
-        "4. Each page: warm-up requests, then N sequential requests from one Python "
+        "4. Before any page is timed, every page is requested by as many concurrent clients as "
+        "there are workers, so that each worker is warm (Datasette: twice, by one client). "
+        "Each page: warm-up requests, then N sequential requests from one Python "
         "`http.client` connection (kept alive where the server allows: gunicorn's sync workers "
         "close every connection, uvicorn keeps it), timed from sending to the last byte; "
         "p50/p95/p99 by linear interpolation, req/s = requests ÷ wall time. A page stops "
