@@ -49,18 +49,19 @@ def bounded_exists(queryset) -> bool:
     rows): it gets QUICK_CHECK_MS, then the check reads the word index's bitmap instead (a
     few milliseconds, 60 ms for a word in nearly every row)."""
     using = queryset.db
-    with transaction.atomic(using=using):
-        try:
-            with transaction.atomic(using=using), connections[using].cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('statement_timeout', %s, true)", [f"{QUICK_CHECK_MS}ms"]
-                )
-                return queryset.exists()
-        except OperationalError:  # canceled by the time limit
-            pass
-        with connections[using].cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+    # Each check in a transaction of its own (a savepoint inside a caller's), which holds
+    # its settings (set_config(..., true), SET LOCAL) and which a cancellation rolls back.
+    try:
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, true)", [f"{QUICK_CHECK_MS}ms"]
+            )
             return queryset.exists()
+    except OperationalError:  # canceled by the time limit
+        pass
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        return queryset.exists()
 
 
 def search_queryset(queryset, text: str):
