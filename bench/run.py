@@ -281,15 +281,18 @@ def endpoints(p: dict, ds_next: str | None) -> list[dict]:
     ]
 
 
-RESULT_COUNT = re.compile(rb'id="result-count"[^>]*>\s*([\d,]+)(\+?)')
+RESULT_COUNT = re.compile(rb'id="result-count"[^>]*>\s*(about )?([\d,]+)(\+?)')
 
 
 def check_ours(body: bytes) -> dict:
-    """The result count the page shows ("10,000+" when the app stops counting)."""
+    """The result count the page shows ("10,000+" when the app stops counting, "about N"
+    when it is estimated from a sample)."""
     m = RESULT_COUNT.search(body)
-    out = {"result_count": int(m.group(1).replace(b",", b"")) if m else None}
-    if m and m.group(2):
+    out = {"result_count": int(m.group(2).replace(b",", b"")) if m else None}
+    if m and m.group(3):
         out["result_count_capped"] = True
+    if m and m.group(1):
+        out["result_count_estimated"] = True
     if b'class="errors"' in body:
         out["form_errors"] = True
     return out

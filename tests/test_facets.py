@@ -337,3 +337,24 @@ def test_the_sample_buckets_of_a_search_are_found_in_the_search_index(db, seed):
     assert "sisterschool_search_sample" in plan
     index_cond = [line for line in plan.splitlines() if "Index Cond" in line]
     assert any("hashint8" in line for line in index_cond)
+
+
+@on_postgresql
+def test_a_large_search_with_a_filter_is_estimated_from_the_sample_rows_that_pass_it(
+    client, seed, sampled_search
+):
+    Bulk().add(60, only="partnerships")
+    Bulk(tag="Other").add(20, only="partnerships")  # also "School", in another country
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM partnerships_sisterschoolpartnership p "
+            "JOIN partnerships_region r ON r.id IN (p.a_country_id, p.b_country_id) "
+            "WHERE p.is_public AND r.slug = 'extra-land' "
+            "AND p.search_vector @@ websearch_to_tsquery('simple', 'School') "
+            "AND (hashint8(p.id) & 15) < 4"
+        )
+        in_sample = cursor.fetchone()[0]
+    assert in_sample
+    response = client.get("/partnerships/?q=School&country=extra-land")
+    assert response.context["paginator"].estimated_count == in_sample * 4
+    assert facet(response, "country")["Extra Land"].count == in_sample * 4

@@ -315,7 +315,11 @@ def size_tables(res: dict) -> str:
             [
                 page["label"],
                 f"`{page['ours']}`",
-                (num(o.get("result_count")) + ("+" if o.get("result_count_capped") else ""))
+                (
+                    ("≈" if o.get("result_count_estimated") else "")
+                    + num(o.get("result_count"))
+                    + ("+" if o.get("result_count_capped") else "")
+                )
                 if o.get("result_count") is not None
                 else "–",
                 f"`{page['theirs']}`" if page.get("theirs") else "–",
