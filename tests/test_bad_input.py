@@ -7,11 +7,12 @@ import os
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_django.asserts import assertContains, assertNotContains
 
-from partnerships import views
+from partnerships import facets, views
 from tests import test_views
 from tests.test_views import (
     LISTS,
@@ -461,3 +462,36 @@ def test_fuzzed_querystrings_make_no_server_error(client, seed, name):
         assert SCRIPT not in text_of(response)
 
     check()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="search samples are a PostgreSQL index"
+)
+def test_fuzzed_querystrings_of_a_sampled_search_make_no_server_error(client, seed, monkeypatch):
+    """The same junk, on the partnership list with a search that its facets and count
+    estimate from a sample (facets.EXACT_SEARCH_ROWS, here for every search)."""
+    monkeypatch.setattr(facets, "EXACT_SEARCH_ROWS", 0)
+    monkeypatch.setattr(facets, "MIN_SAMPLED_ROWS", 1)
+    test_views.Bulk().add(20, only="partnerships")
+    estimated = []
+
+    @settings(
+        max_examples=EXAMPLES_PER_LIST,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
+    @given(
+        word=st.sampled_from(["Extra", "School", "Peel", "Jiangsu"]),
+        pairs=querystring_for("partnerships"),
+    )
+    def check(word, pairs):
+        response = client.get("/partnerships/?" + urlencode([("q", word), *pairs]))
+        assert response.status_code in (200, 400, 404), (pairs, response.status_code)
+        assert SCRIPT not in text_of(response)
+        paginator = (response.context or {}).get("paginator")
+        if paginator is not None and paginator.estimated_count is not None:
+            estimated.append(pairs)
+
+    check()
+    assert estimated  # the sampled path met some of the junk
