@@ -621,9 +621,7 @@ def compute_facets(
         if sample is not None and combine and estimated_rows(queryset) <= EXACT_SEARCH_FACET_ROWS:
             sample = None
         if sample is not None:
-            combine = True
-        if sample is not None:
-            buckets = None
+            combine, buckets = True, None
         if combine:
             try:
                 counted = combined_counts(

@@ -162,13 +162,11 @@ class RecordFilterSet(FilterSet):
     def search_alone(self) -> bool:
         """Whether the search is the only filter in the querystring (the order aside): its
         estimate is then the list's own."""
-        data = self.data or {}
-        values = data.getlist if hasattr(data, "getlist") else (lambda name: [data.get(name)])
         return not any(
-            str(value or "").strip()
+            value.strip()
             for name in self.filters
             if name not in ("q", "sort")
-            for value in values(name)
+            for value in self.data.getlist(name)
         )
 
     def narrowed_by_search(self) -> bool:

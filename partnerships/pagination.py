@@ -46,12 +46,16 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        """Exact up to the cap, else cap + 1 (is_capped tells)."""
+        """Exact up to the cap, else cap + 1; the estimate when there is one (is_capped
+        tells that the figure is not exact)."""
+        if self.estimated_count is not None:
+            return self.estimated_count
         return capped_count(self.object_list, self.cap)
 
     @property
     def is_capped(self) -> bool:
-        return self.count > self.cap
+        """Whether the pages run on without a known last page: past the cap, or estimated."""
+        return self.estimated_count is not None or self.count > self.cap
 
     @property
     def display_count(self) -> int:

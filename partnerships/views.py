@@ -350,10 +350,8 @@ class RecordListView(FilterView):
         paginator = super().get_paginator(*args, **kwargs)
         if self.counted is not None and self.counted.total is not None:
             if self.counted.estimated:
-                # Estimated from a sample with the facets: shown as an estimate, and the
-                # pages run on as past the cap (a page knows if there is a next one).
+                # Estimated from a sample with the facets: see CappedPaginator.
                 paginator.estimated_count = self.counted.total
-                paginator.__dict__["count"] = paginator.cap + 1
             else:
                 # Counted with the facets: the same figure the paginator's own count would
                 # give, and the keys of the first page's rows.
