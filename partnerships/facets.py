@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, connections
 from django.db.models import (
     Case,
     Count,
@@ -26,6 +26,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, ExtractYear
 from django.utils.translation import gettext_lazy as _
+
+from .pgsettings import rollback_if_failed, statement_settings
 
 FACET_SIZE = 12
 
@@ -64,6 +66,15 @@ def toggle_url(request, param: str, value: str, *, single: bool = False) -> str:
         query.pop(param, None)
     encoded = urlencode(query, doseq=True)
     return f"?{encoded}" if encoded else request.path
+
+
+def batch_end(order: list, counts: dict, end: int) -> int:
+    """``end``, moved past every key of ``order`` (keys by falling count) tied with the key
+    before it, and kept within ``order``."""
+    end = min(end, len(order))
+    while end < len(order) and counts[order[end]] == counts[order[end - 1]]:
+        end += 1
+    return end
 
 
 class Facet:
@@ -128,22 +139,31 @@ class Facet:
         leaving out what the public may not see (drafts)."""
         raise NotImplementedError
 
-    def ranked_labels(self, counts: dict, selected: set) -> dict:
+    def first_keys(self, counts: dict) -> list:
+        """The keys whose labels ranked_labels reads first (its first batch)."""
+        order = sorted(counts, key=counts.__getitem__, reverse=True)
+        return order[: batch_end(order, counts, FACET_SIZE + 9)]
+
+    def ranked_labels(self, counts: dict, selected: set, first: dict | None = None) -> dict:
         """Labels of the keys that can be shown: the selected ones and the most frequent,
         read in growing batches until FACET_SIZE + 1 unselected keys have a label (one more
         tells that the facet is truncated) or every key has been tried. A large facet (the
         provinces of a million rows) thus reads a few dozen labels instead of thousands.
 
         A batch always ends at the end of a run of equal counts: items are ordered by count,
-        then label, so every key tied with the last one read may belong on the list."""
+        then label, so every key tied with the last one read may belong on the list.
+
+        ``first``, when given, holds the labels of the first batch and of the selected keys,
+        already read (read_first_labels)."""
         order = sorted(counts, key=counts.__getitem__, reverse=True)
         labels: dict = {}
         done, end = 0, FACET_SIZE + 9
         while done < len(order):
-            end = min(end, len(order))
-            while end < len(order) and counts[order[end]] == counts[order[end - 1]]:
-                end += 1
-            labels.update(self.labels(order[done:end], selected if done == 0 else ()))
+            end = batch_end(order, counts, end)
+            if done == 0 and first is not None:
+                labels.update(first)  # read beforehand, with other facets' (read_first_labels)
+            else:
+                labels.update(self.labels(order[done:end], selected if done == 0 else ()))
             done, end = end, end * 4
             unselected = sum(
                 1 for key in order[:done] if key in labels and labels[key][0] not in selected
@@ -152,11 +172,11 @@ class Facet:
                 break
         return labels
 
-    def compute(self, queryset, request, counts=None) -> FacetResult:
+    def compute(self, queryset, request, counts=None, first_labels=None) -> FacetResult:
         if counts is None:
             counts = self.raw_counts(queryset)
         selected = set(request.GET.getlist(self.param))
-        labels = self.ranked_labels(counts, selected)
+        labels = self.ranked_labels(counts, selected, first_labels)
         items = []
         for key, n in counts.items():
             if key not in labels:
@@ -201,6 +221,31 @@ class RelatedFacet(Facet):
             .values_list("pk", self.key_field, self.label_field)
         )
         return {pk: (str(key), str(label)) for pk, key, label in rows}
+
+
+def read_first_labels(facets, counted: dict, request) -> dict:
+    """{param: labels} of the first batch (Facet.first_keys) and of the selected values of
+    the related facets in ``counted`` that name rows of one model: one query for them all
+    instead of one per facet (the country and province facets both name regions)."""
+    groups: dict = {}
+    for facet in facets:
+        if facet.param in counted and type(facet).labels is RelatedFacet.labels:
+            key = (facet.model, facet.key_field, facet.label_field)
+            groups.setdefault(key, []).append(facet)
+    first = {}
+    for group in groups.values():
+        if len(group) < 2:
+            continue  # nothing to share
+        keys = {f.param: set(f.first_keys(counted[f.param])) for f in group}
+        selected = {f.param: set(request.GET.getlist(f.param)) for f in group}
+        rows = group[0].labels(set().union(*keys.values()), set().union(*selected.values()))
+        for f in group:
+            first[f.param] = {
+                pk: label
+                for pk, label in rows.items()
+                if pk in keys[f.param] or label[0] in selected[f.param]
+            }
+    return first
 
 
 class TreeFacet(RelatedFacet):
@@ -280,7 +325,7 @@ class YearFacet(Facet):
     def counts_from(self, grouped):
         return dict(grouped["year_0"])
 
-    def compute(self, queryset, request, counts=None):
+    def compute(self, queryset, request, counts=None, first_labels=None):
         if counts is None:
             counts = self.raw_counts(queryset)
         counts = dict(counts)
@@ -610,12 +655,8 @@ def compute_facets(
         return Faceted([f.compute(queryset, request) for f in facets], [])
     results, left_out = [], []
     timed_out = False
-    with transaction.atomic(using=queryset.db):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('statement_timeout', %s, true)",
-                [f"{int(settings.FACET_TIME_LIMIT_MS)}ms"],
-            )
+    limit = f"{int(settings.FACET_TIME_LIMIT_MS)}ms"
+    with statement_settings(queryset.db, statement_timeout=limit):
         counted = {}
         sample = table_sample_percent(queryset) if estimate else None
         if sample is not None and combine and estimated_rows(queryset) <= EXACT_SEARCH_FACET_ROWS:
@@ -634,15 +675,23 @@ def compute_facets(
                 )
             except DatabaseError:
                 timed_out = True
+        first_labels = {}
+        if counted and not timed_out:
+            try:
+                first_labels = read_first_labels(facets, counted, request)
+            except DatabaseError:
+                timed_out = True
         for facet in facets:
             if timed_out:
-                # After a timeout the transaction accepts no more queries: the facets not yet
-                # counted are left out too.
+                # After a timeout the facets not yet counted are left out too: the page has
+                # waited long enough (and inside a transaction, it accepts no more queries).
                 left_out.append(str(facet.title))
                 continue
             try:
                 if facet.param in counted:
-                    result = facet.compute(queryset, request, counted[facet.param])
+                    result = facet.compute(
+                        queryset, request, counted[facet.param], first_labels.get(facet.param)
+                    )
                     result.approximate = sample is not None or buckets is not None
                     results.append(result)
                 else:
@@ -651,5 +700,5 @@ def compute_facets(
                 timed_out = True
                 left_out.append(str(facet.title))
         if timed_out:
-            transaction.set_rollback(True, using=queryset.db)
+            rollback_if_failed(queryset.db)
     return Faceted(results, left_out, counted.get(TOTAL), counted.get(FIRST))

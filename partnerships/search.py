@@ -13,8 +13,10 @@ the fallback does on PostgreSQL.
 """
 
 from django.contrib.postgres.search import SearchQuery
-from django.db import OperationalError, connections, transaction
+from django.db import OperationalError, connections
 from django.db.models import Q
+
+from .pgsettings import statement_settings
 
 MAX_QUERY_LENGTH = 200
 # The shortest text looked for inside words on PostgreSQL: the trigram index's unit.
@@ -49,18 +51,14 @@ def bounded_exists(queryset) -> bool:
     rows): it gets QUICK_CHECK_MS, then the check reads the word index's bitmap instead (a
     few milliseconds, 60 ms for a word in nearly every row)."""
     using = queryset.db
-    # Each check in a transaction of its own (a savepoint inside a caller's), which holds
-    # its settings (set_config(..., true), SET LOCAL) and which a cancellation rolls back.
+    # Each try with its settings for itself only (pgsettings): the time limit, or the
+    # planner told to use the index.
     try:
-        with transaction.atomic(using=using), connections[using].cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('statement_timeout', %s, true)", [f"{QUICK_CHECK_MS}ms"]
-            )
+        with statement_settings(using, statement_timeout=f"{QUICK_CHECK_MS}ms"):
             return queryset.exists()
     except OperationalError:  # canceled by the time limit
         pass
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+    with statement_settings(using, enable_seqscan="off", enable_indexscan="off"):
         return queryset.exists()
 
 

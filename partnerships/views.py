@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -63,6 +62,7 @@ from .models import (
     Speech,
 )
 from .pagination import CappedPaginator, capped_count
+from .pgsettings import statement_settings
 from .references import References
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -92,7 +92,6 @@ def streamed(queryset, chunk_size=2000):
         yield from queryset.iterator(chunk_size=chunk_size)
 
 
-@contextmanager
 def joins_as_written(using):
     """PostgreSQL: plan the joins of the queries inside in the order Django wrote them.
 
@@ -100,27 +99,9 @@ def joins_as_written(using):
     index) and follows foreign keys to their parties, regions and conference: nine relations,
     which the planner would otherwise order exhaustively, spending about 10 ms planning a
     query that runs in 2 (measured at a million partnerships). join_collapse_limit = 1 keeps
-    the written order for the queries inside; the previous value is put back after them, so
-    that the facets' subqueries (and everything else) are planned as usual."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('join_collapse_limit'), "
-            "set_config('join_collapse_limit', '1', false)"
-        )
-        previous = cursor.fetchone()[0]
-    try:
-        yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('join_collapse_limit', %s, false)", [previous])
-        except DatabaseError:
-            # The surrounding transaction failed; rolling it back restores the setting.
-            pass
+    the written order for the queries inside only (pgsettings), so that the facets'
+    subqueries (and everything else) are planned as usual."""
+    return statement_settings(using, join_collapse_limit=1)
 
 
 def hide_drafts(objects, paths):
