@@ -68,7 +68,12 @@ class DropEmptyValues:
 
 
 class SlugMultipleChoiceField(DropEmptyValues, filter_fields.ModelMultipleChoiceField):
-    pass
+    def clean(self, value):
+        # Nothing chosen: an empty list. Django's queryset.none() would be compiled into a
+        # query (that never runs) each time a filter or a chip checks whether it is empty.
+        if not self.required and not [v for v in value or () if str(v).strip()]:
+            return []
+        return super().clean(value)
 
 
 class ChoicesField(DropEmptyValues, filter_fields.MultipleChoiceField):
