@@ -36,6 +36,7 @@ SCAN = re.compile(
     r"(Seq Scan|Parallel Seq Scan|Index Only Scan|Index Scan|Bitmap Heap Scan|Sample Scan)"
     r"(?: Backward)?(?: using (\S+))? on " + TABLE + r"\b"
 )
+SETTINGS = re.compile(r"((?:SET LOCAL [a-z_]+ = '[A-Za-z0-9_.]+'; )*)(.*)", re.DOTALL)
 
 
 def pick_values(cursor) -> dict:
@@ -125,11 +126,15 @@ def main() -> int:
             continue
         scans, explained = [], 0
         for captured in ctx.captured_queries:
-            sql = captured["sql"]
+            # A statement may come with the settings it ran with (partnerships/pgsettings.py):
+            # "SET LOCAL name = 'value'; SELECT ...". They are applied to its EXPLAIN too.
+            settings, sql = SETTINGS.match(captured["sql"]).groups()
             if TABLE not in sql or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
             words_check = sql.startswith('SELECT 1 AS "a"') and "@@" in sql
             with transaction.atomic(), connection.cursor() as cursor:
+                if settings:
+                    cursor.execute(settings)
                 if words_check:
                     cursor.execute(
                         "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off"

@@ -2,7 +2,7 @@
 
 A public page sets a time limit for its facets and its word check, and a planner setting for
 its rows. Setting and resetting them with queries of their own (BEGIN, set_config, COMMIT)
-cost a search page eight of its fourteen round trips to the database. Outside a transaction
+cost a search page eight of its fifteen round trips to the database. Outside a transaction
 they travel with the statement instead: PostgreSQL runs a string of several statements sent
 at once as one implicit transaction, so ``SET LOCAL ...; SELECT ...`` holds the setting for
 that SELECT only, and a statement canceled by its time limit leaves the connection as it was.
