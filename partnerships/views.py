@@ -282,6 +282,9 @@ class RecordListView(FilterView):
     # The relations the page's table shows (as for select_related), when fewer than the
     # exports need: the page joins only these and checks only these for drafts.
     table_relations: tuple[str, ...] | None = None
+    # The columns the table shows, of the rows and of table_relations (as for only()), when
+    # that is worth listing: each column loaded is a value converted per row and relation.
+    table_fields: tuple[str, ...] | None = None
     # Facets (and maybe the count) computed before the page: see get_context_data.
     counted = None
 
@@ -362,7 +365,11 @@ class RecordListView(FilterView):
         if self.table_relations is not None:
             rows = rows.select_related(None).select_related(*self.table_relations)
             drafts = self.table_relations
-        self.object_list = without_unshown_columns(rows)
+        if self.table_fields is not None:
+            rows = rows.only(*self.table_fields)
+        else:
+            rows = without_unshown_columns(rows)
+        self.object_list = rows
         kwargs["object_list"] = self.object_list
         with joins_as_written(self.object_list.db):
             context = super().get_context_data(**kwargs)
@@ -460,6 +467,15 @@ class PartnershipListView(RecordListView):
     )
     # What includes/tables/partnership.html shows: names, countries and the conference.
     table_relations = ("party_a__country", "party_b__country", "conference")
+    table_fields = (
+        "slug", "level", "status", "established_on", "established_precision",
+        "established_not_after", "publication",
+        "party_a__name", "party_a__slug", "party_a__publication",
+        "party_a__country__name", "party_a__country__slug", "party_a__country__publication",
+        "party_b__name", "party_b__slug", "party_b__publication",
+        "party_b__country__name", "party_b__country__slug", "party_b__country__publication",
+        "conference__name", "conference__slug", "conference__publication",
+    )  # fmt: skip
     # The parties' places are copied onto the partnership, so facets read one table; a
     # partnership row is never repeated by a join, so counts need no DISTINCT.
     facets = [
