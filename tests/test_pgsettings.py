@@ -101,3 +101,20 @@ def test_outside_a_transaction_facets_that_run_out_of_time_are_left_out(client, 
     assert response.context["facets"] == []
     assert "Country" in response.context["facets_left_out"]
     assert result_count(response) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_server_side_binding_the_settings_fall_back_to_queries_of_their_own(monkeypatch):
+    # Server-side binding cannot send several statements at once.
+    options = {**connection.settings_dict.get("OPTIONS", {}), "server_side_binding": True}
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+    with (
+        CaptureQueriesContext(connection) as ctx,
+        statement_settings("default", join_collapse_limit=1),
+    ):
+        inside = show("join_collapse_limit")
+    assert inside == "1"
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert "SHOW join_collapse_limit" in sqls
+    assert not any(sql.startswith("SET LOCAL") for sql in sqls)
+    assert show("join_collapse_limit") == "8"
