@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.encoding import force_str
 from django.utils.text import slugify
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -110,7 +110,12 @@ class Record(models.Model):
             label = labels.get(value, value)
         except TypeError:  # an unhashable value: Django's way
             return super()._get_FIELD_display(field)
-        return force_str(label, strings_only=True)
+        # The translated label, kept per language: the same few labels on every row.
+        translated = field.__dict__.setdefault("_translated_labels", {})
+        key = (get_language(), value)
+        if key not in translated:
+            translated[key] = force_str(label, strings_only=True)
+        return translated[key]
 
     class Meta:
         abstract = True

@@ -358,3 +358,38 @@ def test_a_large_search_with_a_filter_is_estimated_from_the_sample_rows_that_pas
     response = client.get("/partnerships/?q=School&country=extra-land")
     assert response.context["paginator"].estimated_count == in_sample * 4
     assert facet(response, "country")["Extra Land"].count == in_sample * 4
+
+
+@on_postgresql
+def test_country_and_province_labels_come_from_one_query_and_drafts_stay_out(client, db):
+    from tests.test_views import (
+        DRAFT,
+        RegionKind,
+        make_conference,
+        make_org,
+        make_partnership,
+        make_region,
+    )
+
+    canada, peru = make_region("Canada"), make_region("Peru")
+    ontario = make_region("Ontario", kind=RegionKind.PROVINCE, parent=canada)
+    cusco = make_region("Cusco", kind=RegionKind.PROVINCE, parent=peru)
+    signed_at = make_conference("Toronto Forum")
+    secret = make_conference("Unannounced Summit", publication=DRAFT)
+    make_partnership(make_org("Maple School", ontario), make_org("Andes School", cusco),
+                     conference=signed_at)  # fmt: skip
+    make_partnership(make_org("Birch School", ontario), make_org("Inca School", cusco),
+                     conference=secret)  # fmt: skip
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/partnerships/?q=school")
+    region_labels = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if '"partnerships_region"."name"' in q["sql"]
+        and "partnerships_sisterschoolpartnership" not in q["sql"]
+    ]
+    assert len(region_labels) == 1
+    assert sorted(facet(response, "country")) == ["Canada", "Peru"]
+    assert sorted(facet(response, "region")) == ["Cusco", "Ontario"]
+    assert list(facet(response, "conference")) == ["Toronto Forum"]
+    assert "Unannounced Summit" not in response.content.decode()
