@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.functions import Greatest, Least
+from pytest_django.asserts import assertContains
 
 from partnerships import synthetic
 from partnerships.models import (
@@ -550,3 +551,10 @@ def test_public_pages_answer_with_synthetic_data(client, synth):
         assert response.status_code == 200, url
     response = client.get(partnership.get_absolute_url())
     assert partnership.party_a.name in response.content.decode()
+
+
+def test_an_exact_count_of_thousands_is_printed_with_separators(client, seed):
+    generate(partnerships=1_200, organizations=150)
+    response = client.get("/partnerships/")
+    assert response.context["paginator"].count == 1_202  # and the two sourced ones
+    assertContains(response, "1,202 results")
