@@ -25,8 +25,12 @@ VALUE = re.compile(r"[A-Za-z0-9_.]+")
 
 
 def can_send_with_statements(connection) -> bool:
-    return not connection.in_atomic_block and not connection.settings_dict.get("OPTIONS", {}).get(
-        "server_side_binding"
+    """Outside a transaction, with client-side binding."""
+    options = connection.settings_dict.get("OPTIONS", {})
+    return (
+        not connection.in_atomic_block
+        and connection.get_autocommit()
+        and not options.get("server_side_binding")
     )
 
 
@@ -37,7 +41,10 @@ def statement_settings(using: str, **settings):
 
     Outside a transaction a statement that fails (canceled by statement_timeout) raises as
     usual and the next one runs. Inside one, the block is a savepoint: after an error that
-    the block catches, it calls transaction.set_rollback(True) (see rollback_if_failed)."""
+    the block catches, it calls transaction.set_rollback(True) (see rollback_if_failed).
+
+    Not for server-side cursors (``QuerySet.iterator()`` on PostgreSQL), which send their
+    statement inside a DECLARE: no caller reads rows that way inside such a block."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         yield

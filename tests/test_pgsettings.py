@@ -2,7 +2,7 @@
 as the public pages run in production, and inside one, as in a test or an admin action."""
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from partnerships.pgsettings import rollback_if_failed, statement_settings
@@ -118,3 +118,16 @@ def test_with_server_side_binding_the_settings_fall_back_to_queries_of_their_own
     assert "SHOW join_collapse_limit" in sqls
     assert not any(sql.startswith("SET LOCAL") for sql in sqls)
     assert show("join_collapse_limit") == "8"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_transaction_opened_by_hand_the_settings_are_put_back_after_the_block():
+    transaction.set_autocommit(False)  # a transaction without atomic()
+    try:
+        with statement_settings("default", join_collapse_limit=1):
+            inside = show("join_collapse_limit")
+        after = show("join_collapse_limit")
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
+    assert (inside, after) == ("1", "8")
