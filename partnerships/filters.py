@@ -64,16 +64,15 @@ class DropEmptyValues:
     def clean(self, value):
         if isinstance(value, list | tuple):
             value = [v for v in value if str(v).strip()]
+        if not value and not self.required:
+            # Nothing chosen: an empty list (for slugs, Django's queryset.none() would be
+            # compiled into a query that never runs each time a filter or a chip checks it).
+            return []
         return super().clean(value)
 
 
 class SlugMultipleChoiceField(DropEmptyValues, filter_fields.ModelMultipleChoiceField):
-    def clean(self, value):
-        # Nothing chosen: an empty list. Django's queryset.none() would be compiled into a
-        # query (that never runs) each time a filter or a chip checks whether it is empty.
-        if not self.required and not [v for v in value or () if str(v).strip()]:
-            return []
-        return super().clean(value)
+    pass
 
 
 class ChoicesField(DropEmptyValues, filter_fields.MultipleChoiceField):

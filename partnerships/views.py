@@ -467,14 +467,15 @@ class PartnershipListView(RecordListView):
     )
     # What includes/tables/partnership.html shows: names, countries and the conference.
     table_relations = ("party_a__country", "party_b__country", "conference")
+    # Names and dates shown, the row's slug for its link, publications for hide_drafts.
     table_fields = (
         "slug", "level", "status", "established_on", "established_precision",
         "established_not_after", "publication",
-        "party_a__name", "party_a__slug", "party_a__publication",
-        "party_a__country__name", "party_a__country__slug", "party_a__country__publication",
-        "party_b__name", "party_b__slug", "party_b__publication",
-        "party_b__country__name", "party_b__country__slug", "party_b__country__publication",
-        "conference__name", "conference__slug", "conference__publication",
+        "party_a__name", "party_a__publication",
+        "party_a__country__name", "party_a__country__publication",
+        "party_b__name", "party_b__publication",
+        "party_b__country__name", "party_b__country__publication",
+        "conference__name", "conference__publication",
     )  # fmt: skip
     # The parties' places are copied onto the partnership, so facets read one table; a
     # partnership row is never repeated by a join, so counts need no DISTINCT.
