@@ -195,7 +195,7 @@ def copy_sql(queryset) -> tuple[str, list] | None:
     order = first_rows_order(queryset)
     if order is None:
         return None
-    extra = {f"_o{i}": F(name) for i, (name, _desc) in enumerate(order)}
+    extra = {f"_o{i}": F(term.column) for i, term in enumerate(order)}
     inner = (
         queryset.prefetch_related(None)
         .order_by()
@@ -203,7 +203,7 @@ def copy_sql(queryset) -> tuple[str, list] | None:
     )
     inner_sql, inner_params = inner.query.sql_with_params()
     selected = [safe(cell) for cell in cells()]
-    by = ", ".join(f'r."_o{i}"{" DESC" if desc else ""}' for i, (_n, desc) in enumerate(order))
+    by = ", ".join(term.sql(f'r."_o{i}"') for i, term in enumerate(order))
     text = (
         f"COPY (SELECT {', '.join(c.text for c in selected)} "  # noqa: S608 - no request text
         f"FROM ({inner_sql}) AS r ORDER BY {by}) TO STDOUT WITH (FORMAT csv)"

@@ -8,6 +8,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    OrderBy,
     OuterRef,
     Q,
     Value,
@@ -354,16 +356,37 @@ TOTAL = "__total__"
 FIRST = "__first__"
 
 
-def first_rows_order(queryset) -> list[tuple[str, bool]] | None:
-    """The list's order as (column, descending) pairs when it can be replayed on the facet
-    query's rows: columns of the model's own table, ending with a unique one (so that the
-    order is total and agrees with the list's own query). None otherwise."""
+class OrderTerm(NamedTuple):
+    """One column of a list's order, to be written as SQL on another query's rows."""
+
+    column: str  # the model field's column (attname)
+    descending: bool
+    nulls: str = ""  # "", "FIRST" or "LAST": where NULL goes, when the order says
+
+    def sql(self, alias: str) -> str:
+        return (
+            alias
+            + (" DESC" if self.descending else "")
+            + (f" NULLS {self.nulls}" if self.nulls else "")
+        )
+
+
+def first_rows_order(queryset) -> list[OrderTerm] | None:
+    """The list's order as OrderTerms when it can be replayed on the facet query's rows:
+    columns of the model's own table (by name, or as F(name).asc()/.desc() with or without
+    a NULLS clause), ending with a unique one (so that the order is total and agrees with
+    the list's own query). None otherwise."""
     opts = queryset.model._meta
     order = []
     for term in queryset.query.order_by or opts.ordering:
-        if not isinstance(term, str):
+        nulls = ""
+        if isinstance(term, str):
+            name, descending = term.removeprefix("-"), term.startswith("-")
+        elif isinstance(term, OrderBy) and isinstance(term.expression, F):
+            name, descending = term.expression.name, term.descending
+            nulls = "LAST" if term.nulls_last else "FIRST" if term.nulls_first else ""
+        else:
             return None
-        name = term.removeprefix("-")
         field = (
             opts.pk
             if name == "pk"
@@ -373,10 +396,10 @@ def first_rows_order(queryset) -> list[tuple[str, bool]] | None:
         )
         if field is None:
             return None
-        order.append((field, term.startswith("-")))
+        order.append((field, descending, nulls))
     if not order or not (order[-1][0].primary_key or order[-1][0].unique):
         return None
-    return [(field.attname, descending) for field, descending in order]
+    return [OrderTerm(field.attname, descending, nulls) for field, descending, nulls in order]
 
 
 # Partnerships fall into SAMPLE_BUCKETS buckets by a hash of their key (SampleBucket); the
@@ -427,7 +450,7 @@ def grouped_counts(
         )
     extra = {}
     if order:
-        extra = {"_k": F("pk"), **{f"_o{i}": F(name) for i, (name, _d) in enumerate(order)}}
+        extra = {"_k": F("pk"), **{f"_o{i}": F(term.column) for i, term in enumerate(order)}}
     inner = queryset.order_by().values(**columns, **extra)
     sql, params = inner.query.sql_with_params()
     scale = 1.0
@@ -450,7 +473,7 @@ def grouped_counts(
     # The aliases and the order come from code, not from the request; the values stay query
     # parameters.
     if order:
-        by = ", ".join(f'"_o{i}"{" DESC" if d else ""}' for i, (_n, d) in enumerate(order))
+        by = ", ".join(term.sql(f'"_o{i}"') for i, term in enumerate(order))
         outer = (
             f"WITH facet_rows AS MATERIALIZED ({sql}) "  # noqa: S608
             f"SELECT GROUPING({names}), {names}, COUNT(*), "

@@ -2,6 +2,7 @@
 field, so junk becomes a form error shown on the page, never a server error."""
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 from django.db.models import (
     BigIntegerField,
@@ -41,6 +42,8 @@ from .models import (
     RegionKind,
     SisterSchoolPartnership,
     Source,
+    newest_first,
+    oldest_first,
 )
 from .search import MAX_QUERY_LENGTH, search_condition
 
@@ -197,8 +200,27 @@ class StableOrderingFilter(OrderingFilter):
     def filter(self, qs, value):
         qs = super().filter(qs, value)
         if value:
-            qs = qs.order_by(*qs.query.order_by, "pk")
+            qs = qs.order_by(*map(self.null_smallest(qs.model), qs.query.order_by), "pk")
         return qs
+
+    @staticmethod
+    def null_smallest(model):
+        """A column that may be empty puts its empty values (NULL) last, whichever way it is
+        sorted (models.newest_first, oldest_first): on SQLite and PostgreSQL alike."""
+
+        def term(name):
+            if not isinstance(name, str):
+                return name
+            try:
+                field = model._meta.get_field(name.removeprefix("-"))
+            except FieldDoesNotExist:
+                return name
+            if not getattr(field, "null", False):
+                return name
+            column = field.name
+            return newest_first(column) if name.startswith("-") else oldest_first(column)
+
+        return term
 
 
 def ordering(fields, labels):

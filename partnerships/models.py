@@ -24,6 +24,37 @@ from simple_history.models import HistoricalRecords
 from .dates import DatePrecision, PartialDate, partial_date_constraints, partial_date_errors
 
 
+def newest_first(field: str) -> models.OrderBy:
+    """Latest date first and unknown dates (NULL) last, on every database.
+
+    PostgreSQL's NULL sorts as the largest value and SQLite's as the smallest: a plain
+    DESC put every partnership whose date no source reports at the top of PostgreSQL's
+    newest-first list, and at the bottom of SQLite's."""
+    return models.F(field).desc(nulls_last=True)
+
+
+def oldest_first(field: str) -> models.OrderBy:
+    """Earliest date first and, as in newest_first, unknown dates (NULL) last."""
+    return models.F(field).asc(nulls_last=True)
+
+
+class NullsLastIndex(models.Index):
+    """A B-tree index whose descending columns also put NULL last on PostgreSQL (its
+    ascending ones do by default), so that it reads in the order newest_first() asks for:
+    a plain DESC index there is NULLS FIRST. SQLite's CREATE INDEX takes no NULLS clause;
+    its DESC index already puts NULL last."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        index = self
+        if schema_editor.connection.vendor == "postgresql":
+            index = self.clone()
+            index.fields_orders = [
+                (name, "DESC NULLS LAST" if order == "DESC" else order)
+                for name, order in self.fields_orders
+            ]
+        return super(NullsLastIndex, index).create_sql(model, schema_editor, using, **kwargs)
+
+
 class StaleRecordError(Exception):
     """Someone else saved this record after it was loaded: saving would overwrite their work."""
 
@@ -419,7 +450,7 @@ class Source(Record):
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         permissions = [("publish_source", "Can publish and unpublish sources")]
-        ordering = ["-published_on", "title"]
+        ordering = [newest_first("published_on"), "title"]
         constraints = [
             models.UniqueConstraint(fields=["title", "outlet"], name="source_title_outlet_unique"),
         ]
@@ -748,7 +779,7 @@ class Conference(Record):
         verbose_name = _("conference")
         verbose_name_plural = _("conferences")
         permissions = [("publish_conference", "Can publish and unpublish conferences")]
-        ordering = ["-held_on", "name"]
+        ordering = [newest_first("held_on"), "name"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(edition__isnull=True) | models.Q(edition__gte=1),
@@ -1116,8 +1147,13 @@ class SisterSchoolPartnership(Record):
         verbose_name = _("sister-school partnership")
         verbose_name_plural = _("sister-school partnerships")
         indexes = [
-            models.Index(
+            # Newest first and oldest first, unknown dates last in both (newest_first,
+            # oldest_first): one index for each direction.
+            NullsLastIndex(
                 fields=["is_public", "-established_on", "slug"], name="partner_public_date"
+            ),
+            models.Index(
+                fields=["is_public", "established_on", "slug"], name="partner_public_date_asc"
             ),
             models.Index(fields=["is_public", "slug"], name="partner_public_slug"),
             models.Index(fields=["is_public", "level", "status"], name="partner_public_level"),
@@ -1135,7 +1171,7 @@ class SisterSchoolPartnership(Record):
                 "Can publish and unpublish sister-school partnerships",
             )
         ]
-        ordering = ["-established_on", "slug"]
+        ordering = [newest_first("established_on"), "slug"]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(party_a=models.F("party_b")),

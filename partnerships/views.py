@@ -60,6 +60,7 @@ from .models import (
     SisterSchoolPartnership,
     Source,
     Speech,
+    newest_first,
 )
 from .pagination import CappedPaginator, capped_count
 from .pgsettings import statement_settings
@@ -575,7 +576,7 @@ class PartnershipListView(RecordListView):
                 "series",
             )
             .prefetch_related(published_citations())
-            .order_by("-established_on", "slug")
+            .order_by(newest_first("established_on"), "slug")
         )
 
 
@@ -656,7 +657,7 @@ class ConferenceListView(RecordListView):
                 Prefetch("organizers", queryset=Organization.objects.published()),
                 published_citations(),
             )
-            .order_by("-held_on", "name")
+            .order_by(newest_first("held_on"), "name")
         )
 
 
@@ -769,7 +770,7 @@ class SourceListView(RecordListView):
             Source.objects.published()
             .annotate(record_count=Coalesce(Subquery(cited, output_field=IntegerField()), 0))
             .prefetch_related(published_citations())
-            .order_by("-published_on", "title")
+            .order_by(newest_first("published_on"), "title")
         )
 
 
@@ -1150,14 +1151,14 @@ class DashboardView(TemplateView):
             list(
                 Conference.objects.published()
                 .select_related("host_region")
-                .order_by("-held_on")[:5]
+                .order_by(newest_first("held_on"), "name")[:5]
             ),
             ["host_region"],
         )
         context["recent_alliances"] = (
             Alliance.objects.published()
             .select_related("founding_conference")
-            .order_by("-founded_on")[:5]
+            .order_by(newest_first("founded_on"), "name")[:5]
         )
 
         counts, sample = self.partnership_counts(partnerships, context["headlines"][0]["count"])

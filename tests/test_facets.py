@@ -3,11 +3,13 @@ that run out of time."""
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from pytest_django.asserts import assertContains
 
 from partnerships import facets
 from partnerships.facets import FACET_SIZE, Facet
+from partnerships.models import newest_first, oldest_first
 from tests.test_views import (  # seeded_module: the seed, loaded once per module
     Bulk,
     facet,
@@ -161,7 +163,12 @@ def listed_slugs(response) -> list[str]:
 @on_postgresql
 @pytest.mark.parametrize(
     ("sort", "order"),
-    [("", ("-established_on", "slug")), ("level", ("level", "pk")), ("-name", ("-slug", "pk"))],
+    [
+        ("", (newest_first("established_on"), "slug")),
+        ("established", (oldest_first("established_on"), "pk")),
+        ("level", ("level", "pk")),
+        ("-name", ("-slug", "pk")),
+    ],
 )
 def test_search_first_page_read_from_its_facet_query_is_the_lists_first_page(
     client, seed, sort, order
@@ -169,6 +176,10 @@ def test_search_first_page_read_from_its_facet_query_is_the_lists_first_page(
     from partnerships.models import SisterSchoolPartnership
 
     Bulk().add(30, only="partnerships")
+    # Undated rows go last in both date orders, and the facet query must place them so too:
+    # 25 of the 30, so that the first page of 10 holds 5 dated and 5 undated ones.
+    undated = SisterSchoolPartnership.objects.filter(established_on__year__lt=2015)
+    assert undated.update(established_on=None) == 25
     query = f"?q=Extra&per_page=10&sort={sort}"
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(f"/partnerships/{query}")
@@ -199,10 +210,15 @@ def test_first_rows_order_replays_an_order_that_ends_with_a_unique_column(db):
 
     qs = SisterSchoolPartnership.objects.all()
     assert first_rows_order(qs.order_by("-established_on", "slug")) == [
-        ("established_on", True),
-        ("slug", False),
+        ("established_on", True, ""),
+        ("slug", False, ""),
     ]
-    assert first_rows_order(qs.order_by("level", "pk")) == [("level", False), ("id", False)]
+    assert first_rows_order(qs) == [("established_on", True, "LAST"), ("slug", False, "")]
+    assert first_rows_order(qs.order_by(F("established_on").asc(nulls_first=True), "pk")) == [
+        ("established_on", False, "FIRST"),
+        ("id", False, ""),
+    ]
+    assert first_rows_order(qs.order_by("level", "pk")) == [("level", False, ""), ("id", False, "")]
     assert first_rows_order(qs.order_by("level")) is None  # ties: no total order
     assert first_rows_order(qs.order_by("party_a__name", "pk")) is None  # another table
 

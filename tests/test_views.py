@@ -834,6 +834,36 @@ def test_sort_by_name_and_its_reverse_give_opposite_orders(client, seed, name):
     assert down == list(reversed(up))
 
 
+@pytest.mark.parametrize(
+    ("sort", "years"),
+    [
+        ("", [2002, 2001, 2000]),
+        ("-established", [2002, 2001, 2000]),
+        ("established", [2000, 2001, 2002]),
+    ],
+)
+def test_partnerships_whose_date_is_unknown_come_last_in_either_date_order(
+    client, seed, sort, years
+):
+    # PostgreSQL sorts NULL as the largest value: newest first put them at the top there.
+    extra = Bulk().add(4, only="partnerships")
+    undated = SisterSchoolPartnership.objects.filter(established_on__year=2003)
+    assert undated.update(established_on=None) == 1
+    response = client.get(f"/partnerships/?country={extra.slug}&sort={sort}")
+    listed_years = [
+        p.established_on and p.established_on.year for p in response.context["object_list"]
+    ]
+    assert listed_years == [*years, None]
+
+
+@pytest.mark.parametrize("sort", ["", "-held", "held"])
+def test_conferences_whose_date_is_unknown_come_last_in_either_date_order(client, seed, sort):
+    make_conference("Undated Conference", held_on=None)
+    names = listed(client.get(f"/conferences/?sort={sort}&per_page=100"))
+    assert len(names) > 2
+    assert names[-1] == "Undated Conference"
+
+
 def test_sort_by_name_orders_organizations_alphabetically(client, seed):
     names = listed(client.get("/organizations/?sort=name&per_page=50"))
     assert names == sorted(names)
