@@ -5,7 +5,6 @@ plus one query for the labels of related values)."""
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -14,6 +13,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -402,18 +402,38 @@ def first_rows_order(queryset) -> list[OrderTerm] | None:
     return [OrderTerm(field.attname, descending, nulls) for field, descending, nulls in order]
 
 
-# Partnerships fall into SAMPLE_BUCKETS buckets by a hash of their key (SampleBucket); the
-# search index of migration 0008 holds the bucket beside the words, so that the rows of a
-# search in some buckets, a random sample of its rows, are found without reading the others.
+# Partnerships fall into SAMPLE_BUCKETS buckets by a hash of their key (SampleBucket). A
+# sample of a search is the rows it matches in the first k buckets (InSampleBuckets), for k in
+# SAMPLE_INDEX_BUCKETS: migration 0010 gives each such k a search index of the rows in those
+# buckets only, so that the sample's rows are found without reading the others.
 SAMPLE_BUCKETS = 16
+SAMPLE_INDEX_BUCKETS = (1, 2, 4)
 
 
 class SampleBucket(Func):
-    """A row's sample bucket, 0 to SAMPLE_BUCKETS - 1: the expression migration 0008 indexes
-    (PostgreSQL's hashint8 of the key spreads consecutive keys over all buckets)."""
+    """A row's sample bucket, 0 to SAMPLE_BUCKETS - 1 (PostgreSQL's hashint8 of the key
+    spreads consecutive keys over all buckets)."""
 
     template = f"(hashint8(%(expressions)s) & {SAMPLE_BUCKETS - 1})"  # a power of two
     output_field = IntegerField()
+
+
+class InSampleBuckets(Func):
+    """Whether a row lies in the first ``buckets`` sample buckets: the condition of migration
+    0010's partial indexes, written the same way. The number is part of the SQL, not a query
+    parameter: PostgreSQL uses a partial index only when it can prove that the query implies
+    the index's condition, which it cannot for a parameter of a generic plan."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, expression, buckets: int):
+        if not (isinstance(buckets, int) and 1 <= buckets <= SAMPLE_BUCKETS):
+            raise ValueError(f"buckets must be 1 to {SAMPLE_BUCKETS}")
+        super().__init__(
+            expression,
+            template=f"(hashint8(%(expressions)s) & {SAMPLE_BUCKETS - 1}) < {buckets}",
+        )
 
 
 def grouped_counts(
@@ -443,11 +463,7 @@ def grouped_counts(
     exact = sample_percent is None and buckets is None
     order = first_rows_order(queryset) if first and with_total and exact else None
     if buckets is not None:
-        if not 1 <= buckets <= SAMPLE_BUCKETS:
-            raise ValueError(f"buckets must be 1 to {SAMPLE_BUCKETS}")
-        queryset = queryset.alias(_bucket=SampleBucket("pk")).filter(
-            _bucket__in=list(range(buckets))
-        )
+        queryset = queryset.filter(InSampleBuckets("pk", buckets))
     extra = {}
     if order:
         extra = {"_k": F("pk"), **{f"_o{i}": F(term.column) for i, term in enumerate(order)}}
@@ -588,8 +604,9 @@ class Faceted:
 # them all costs about what the sample does and the page shows exact figures.
 EXACT_SEARCH_ROWS = 4_000
 SEARCH_SAMPLE_ROWS = 1_000
-# Each bucket is one more lookup in the search index: a sample takes at most this many.
-MAX_SAMPLE_BUCKETS = 4
+# A sample takes at most this many buckets (a quarter of the rows): the largest of
+# SAMPLE_INDEX_BUCKETS.
+MAX_SAMPLE_BUCKETS = SAMPLE_INDEX_BUCKETS[-1]
 # A sample that finds fewer rows than this is too small to estimate from (the planner
 # expected more rows than the search has): the search is counted exactly instead.
 MIN_SAMPLED_ROWS = 500
@@ -600,8 +617,9 @@ def sample_buckets_for(rows: float) -> int | None:
     None to count every row it matches."""
     if rows <= EXACT_SEARCH_ROWS:
         return None
-    wanted = math.ceil(SAMPLE_BUCKETS * SEARCH_SAMPLE_ROWS / rows)
-    return max(1, min(MAX_SAMPLE_BUCKETS, wanted))
+    wanted = SAMPLE_BUCKETS * SEARCH_SAMPLE_ROWS / rows
+    # The fewest buckets that hold SEARCH_SAMPLE_ROWS, among those that have an index.
+    return next((k for k in SAMPLE_INDEX_BUCKETS if k >= wanted), MAX_SAMPLE_BUCKETS)
 
 
 def search_facets_with_total(

@@ -1138,9 +1138,9 @@ class SisterSchoolPartnership(Record):
 
     objects = PartnershipQuerySet.as_manager()
 
-    # PostgreSQL: migration 0008's index finds the rows of a search in a few sample buckets
-    # (facets.SampleBucket) without reading the others: a large search's facets and count
-    # are estimated from them.
+    # PostgreSQL: migration 0010's partial indexes find the rows of a search in a few sample
+    # buckets (facets.InSampleBuckets) without reading the others: a large search's facets
+    # and count are estimated from them.
     search_sample_index = True
 
     class Meta:
