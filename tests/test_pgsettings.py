@@ -88,9 +88,11 @@ def test_a_search_page_spends_no_query_on_its_settings_and_leaves_none_behind(cl
     sqls = [q["sql"] for q in ctx.captured_queries]
     assert not any("set_config" in sql or sql in ("BEGIN", "COMMIT") for sql in sqls)
     assert any(sql.startswith("SET LOCAL statement_timeout") for sql in sqls)  # the facets
-    assert any(sql.startswith("SET LOCAL join_collapse_limit = '1'; SELECT") for sql in sqls)
+    rows = "SET LOCAL join_collapse_limit = '1'; SET LOCAL enable_memoize = 'off'; SELECT"
+    assert any(sql.startswith(rows) for sql in sqls)
     assert show("statement_timeout") == "0"  # the test settings' default: no limit
     assert show("join_collapse_limit") == "8"
+    assert show("enable_memoize") == "on"
 
 
 @pytest.mark.django_db(transaction=True)
