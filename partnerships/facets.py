@@ -11,6 +11,7 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import DatabaseError, connections
 from django.db.models import (
     BooleanField,
@@ -27,6 +28,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, ExtractYear
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .pgsettings import rollback_if_failed, statement_settings
@@ -50,6 +54,39 @@ class FacetResult:
     items: list[FacetItem] = field(default_factory=list)
     truncated: bool = False
     approximate: bool = False
+
+    def items_html(self) -> SafeString:
+        """The facet's <li> elements. Written here rather than in includes/facets.html: a
+        list page shows up to 6 × FACET_SIZE of them, and the template engine took about
+        2 ms a page to render their twenty nodes each (the page's largest loop)."""
+        prefix = "≈" if self.approximate else ""
+        words = gettext("results, estimated") if self.approximate else gettext("results")
+        remove = gettext("Remove filter:")
+        rows = []
+        for item in self.items:
+            if not item.url:
+                link = format_html("<span>{}</span>", item.label)
+            elif item.selected:
+                link = format_html(
+                    '<a href="{}" class="selected" aria-current="true">'
+                    '<span class="visually-hidden">{} </span>{}</a>',
+                    item.url,
+                    remove,
+                    item.label,
+                )
+            else:
+                link = format_html('<a href="{}">{}</a>', item.url, item.label)
+            rows.append(
+                format_html(
+                    '<li>{}\n        <span class="count">{}{}'
+                    '<span class="visually-hidden"> {}</span></span></li>\n      ',
+                    link,
+                    prefix,
+                    intcomma(item.count),
+                    words,
+                )
+            )
+        return mark_safe("".join(rows))  # noqa: S308 - each row escaped by format_html
 
 
 def toggle_url(request, param: str, value: str, *, single: bool = False) -> str:

@@ -419,3 +419,28 @@ def test_country_and_province_labels_come_from_one_query_and_drafts_stay_out(cli
     assert sorted(facet(response, "region")) == ["Cusco", "Ontario"]
     assert list(facet(response, "conference")) == ["Toronto Forum"]
     assert "Unannounced Summit" not in response.content.decode()
+
+
+def test_facet_items_are_written_escaped_with_their_state_and_counts():
+    from partnerships.facets import FacetItem, FacetResult
+
+    result = FacetResult(
+        "country",
+        "Country",
+        [
+            FacetItem("a", "<b>Ann & Co</b>", 12_345, selected=True, url="?x=1&y=2"),
+            FacetItem("b", "Plain", 7, selected=False, url="?country=b"),
+            FacetItem("c", "No link", 3, selected=False),
+        ],
+    )
+    html = str(result.items_html())
+    assert html.count("<li>") == 3
+    assert (
+        '<a href="?x=1&amp;y=2" class="selected" aria-current="true">'
+        '<span class="visually-hidden">Remove filter: </span>&lt;b&gt;Ann &amp; Co&lt;/b&gt;</a>'
+    ) in html
+    assert '<a href="?country=b">Plain</a>' in html
+    assert "<span>No link</span>" in html
+    assert '12,345<span class="visually-hidden"> results</span>' in html
+    result.approximate = True
+    assert '≈7<span class="visually-hidden"> results, estimated</span>' in result.items_html()

@@ -50,3 +50,21 @@ def test_whitenoise_comes_right_after_security_middleware(settings):
         "django.middleware.security.SecurityMiddleware",
         "whitenoise.middleware.WhiteNoiseMiddleware",
     ]
+
+
+def test_a_gunicorn_worker_freezes_what_its_first_requests_kept(monkeypatch):
+    from types import SimpleNamespace
+
+    from partnerships import gunicorn_conf
+
+    calls = []
+    monkeypatch.setattr(gunicorn_conf.gc, "collect", lambda: calls.append("collect"))
+    monkeypatch.setattr(gunicorn_conf.gc, "freeze", lambda: calls.append("freeze"))
+    frozen_after = []
+    for nr in range(1, 1_000):
+        before = len(calls)
+        gunicorn_conf.post_request(SimpleNamespace(nr=nr), None, None, None)
+        if len(calls) > before:
+            frozen_after.append(nr)
+            assert calls[before:] == ["collect", "freeze"]
+    assert frozen_after == [1, 10, 100]
