@@ -232,3 +232,46 @@ def test_citation_paragraph_zero_is_refused_by_the_database(china):
     source = Source.objects.create(title="T", outlet="O", summary="S")
     with pytest.raises(IntegrityError), transaction.atomic():
         Citation.objects.create(source=source, paragraph=0, record=china)
+
+
+def test_slug_urls_are_what_reverse_gives_also_under_a_script_prefix():
+    from django.urls import get_script_prefix, reverse, set_script_prefix
+
+    from partnerships.models import slug_url
+
+    before = get_script_prefix()
+    try:
+        for prefix in ("/", "/directory/"):
+            set_script_prefix(prefix)
+            for name in ("partnership-detail", "region-detail", "organization-detail"):
+                for slug in ("a", "x-1_y", "harbin-no-1-special-school"):
+                    assert slug_url(name, slug) == reverse(name, args=[slug])
+            assert slug_url("region-detail", "heilongjiang").startswith(prefix)
+    finally:
+        set_script_prefix(before)
+
+
+def test_a_record_without_a_slug_has_no_url():
+    from django.urls import NoReverseMatch
+
+    from partnerships.models import slug_url
+
+    with pytest.raises(NoReverseMatch):
+        slug_url("partnership-detail", "")
+
+
+def test_a_partial_date_reads_in_the_active_language_each_time():
+    import datetime
+
+    from django.utils import translation
+
+    from partnerships.dates import DatePrecision, PartialDate
+
+    date = PartialDate(datetime.date(2024, 5, 1), DatePrecision.MONTH)
+    with translation.override("en"):
+        assert str(date) == "May 2024"
+    with translation.override("ru"):
+        assert str(date) != "May 2024"
+        assert "2024" in str(date)
+    with translation.override("en"):
+        assert str(date) == "May 2024"
