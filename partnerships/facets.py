@@ -28,7 +28,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, ExtractYear
-from django.utils.html import format_html
+from django.utils.formats import get_format
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -58,35 +59,41 @@ class FacetResult:
     def items_html(self) -> SafeString:
         """The facet's <li> elements. Written here rather than in includes/facets.html: a
         list page shows up to 6 × FACET_SIZE of them, and the template engine took about
-        2 ms a page to render their twenty nodes each (the page's largest loop)."""
+        2 ms a page to render their twenty nodes each (the page's largest loop). Each value
+        is escaped (conditional_escape, as the template and format_html do)."""
         prefix = "≈" if self.approximate else ""
         words = gettext("results, estimated") if self.approximate else gettext("results")
-        remove = gettext("Remove filter:")
+        count_end = f'<span class="visually-hidden"> {conditional_escape(words)}</span></span>'
+        remove = conditional_escape(gettext("Remove filter:"))
+        grouped = thousands()
         rows = []
         for item in self.items:
+            label = conditional_escape(item.label)
             if not item.url:
-                link = format_html("<span>{}</span>", item.label)
+                link = f"<span>{label}</span>"
             elif item.selected:
-                link = format_html(
-                    '<a href="{}" class="selected" aria-current="true">'
-                    '<span class="visually-hidden">{} </span>{}</a>',
-                    item.url,
-                    remove,
-                    item.label,
+                link = (
+                    f'<a href="{conditional_escape(item.url)}" class="selected" '
+                    f'aria-current="true"><span class="visually-hidden">{remove} </span>'
+                    f"{label}</a>"
                 )
             else:
-                link = format_html('<a href="{}">{}</a>', item.url, item.label)
+                link = f'<a href="{conditional_escape(item.url)}">{label}</a>'
             rows.append(
-                format_html(
-                    '<li>{}\n        <span class="count">{}{}'
-                    '<span class="visually-hidden"> {}</span></span></li>\n      ',
-                    link,
-                    prefix,
-                    intcomma(item.count),
-                    words,
-                )
+                f'<li>{link}\n        <span class="count">{prefix}{grouped(item.count)}'
+                f"{count_end}</li>\n      "
             )
-        return mark_safe("".join(rows))  # noqa: S308 - each row escaped by format_html
+        return mark_safe("".join(rows))  # noqa: S308 - every value escaped above
+
+
+def thousands():
+    """A function that writes an integer with the active language's thousands separator,
+    as the humanize intcomma filter does; Python's own grouping when the language groups
+    by threes (5 µs a number less than number_format)."""
+    if get_format("NUMBER_GROUPING") == 3:
+        separator = str(get_format("THOUSAND_SEPARATOR"))
+        return lambda n: f"{n:,}".replace(",", separator)
+    return intcomma
 
 
 def toggle_url(request, param: str, value: str, *, single: bool = False) -> str:

@@ -444,3 +444,16 @@ def test_facet_items_are_written_escaped_with_their_state_and_counts():
     assert '12,345<span class="visually-hidden"> results</span>' in html
     result.approximate = True
     assert '≈7<span class="visually-hidden"> results, estimated</span>' in result.items_html()
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "ru", "zh-hans", "hi", "es"])
+def test_facet_counts_are_grouped_as_the_intcomma_filter_groups_them(language):
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+
+    from partnerships.facets import thousands
+
+    with translation.override(language):
+        grouped = thousands()
+        for n in (0, 7, 999, 1_000, 12_345, 1_000_002, 123_456_789):
+            assert grouped(n) == intcomma(n)
