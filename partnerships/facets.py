@@ -446,27 +446,21 @@ def first_rows_order(queryset) -> list[OrderTerm] | None:
     return [OrderTerm(field.attname, descending, nulls) for field, descending, nulls in order]
 
 
-# Partnerships fall into SAMPLE_BUCKETS buckets by a hash of their key (SampleBucket). A
-# sample of a search is the rows it matches in the first k buckets (InSampleBuckets), for k in
+# Partnerships fall into SAMPLE_BUCKETS buckets by a hash of their key. A sample of a search
+# is the rows it matches in the first k buckets (InSampleBuckets), for k in
 # SAMPLE_INDEX_BUCKETS: migration 0010 gives each such k a search index of the rows in those
 # buckets only, so that the sample's rows are found without reading the others.
 SAMPLE_BUCKETS = 16
 SAMPLE_INDEX_BUCKETS = (1, 2, 4)
 
 
-class SampleBucket(Func):
-    """A row's sample bucket, 0 to SAMPLE_BUCKETS - 1 (PostgreSQL's hashint8 of the key
-    spreads consecutive keys over all buckets)."""
-
-    template = f"(hashint8(%(expressions)s) & {SAMPLE_BUCKETS - 1})"  # a power of two
-    output_field = IntegerField()
-
-
 class InSampleBuckets(Func):
-    """Whether a row lies in the first ``buckets`` sample buckets: the condition of migration
-    0010's partial indexes, written the same way. The number is part of the SQL, not a query
-    parameter: PostgreSQL uses a partial index only when it can prove that the query implies
-    the index's condition, which it cannot for a parameter of a generic plan."""
+    """Whether a row lies in the first ``buckets`` sample buckets: its bucket, 0 to
+    SAMPLE_BUCKETS - 1, is PostgreSQL's hashint8 of the key (which spreads consecutive keys
+    over all buckets) masked to its low bits. The condition of migration 0010's partial
+    indexes, written the same way. The number is part of the SQL, not a query parameter:
+    PostgreSQL uses a partial index only when it can prove that the query implies the
+    index's condition, which it cannot for a parameter of a generic plan."""
 
     output_field = BooleanField()
     conditional = True
@@ -476,6 +470,7 @@ class InSampleBuckets(Func):
             raise ValueError(f"buckets must be 1 to {SAMPLE_BUCKETS}")
         super().__init__(
             expression,
+            # SAMPLE_BUCKETS is a power of two: the mask keeps the bucket's bits.
             template=f"(hashint8(%(expressions)s) & {SAMPLE_BUCKETS - 1}) < {buckets}",
         )
 

@@ -200,11 +200,11 @@ class StableOrderingFilter(OrderingFilter):
     def filter(self, qs, value):
         qs = super().filter(qs, value)
         if value:
-            qs = qs.order_by(*map(self.null_smallest(qs.model), qs.query.order_by), "pk")
+            qs = qs.order_by(*map(self.nulls_last(qs.model), qs.query.order_by), "pk")
         return qs
 
     @staticmethod
-    def null_smallest(model):
+    def nulls_last(model):
         """A column that may be empty puts its empty values (NULL) last, whichever way it is
         sorted (models.newest_first, oldest_first): on SQLite and PostgreSQL alike."""
 
