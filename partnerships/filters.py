@@ -46,6 +46,7 @@ from .models import (
     oldest_first,
 )
 from .search import MAX_QUERY_LENGTH, search_condition
+from .widgets import FILTER_FORM_RENDERER
 
 TOP_LEVEL = [RegionKind.COUNTRY, RegionKind.SAR]
 
@@ -143,6 +144,13 @@ class RecordFilterSet(FilterSet):
     # Parameters that select facet values: rendered as hidden inputs and facet links,
     # not as visible controls.
     facet_params: tuple[str, ...] = ()
+
+    def get_form_class(self):
+        # A new class each time (django-filter builds it per filterset): its widgets are
+        # written in Python (widgets.FilterFormRenderer).
+        form_class = super().get_form_class()
+        form_class.default_renderer = FILTER_FORM_RENDERER
+        return form_class
 
     def filter_search(self, queryset, name, value):
         condition = self.search_condition(value)

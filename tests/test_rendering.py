@@ -1,0 +1,179 @@
+"""Markup written in Python for speed (filter form widgets, the partnership table's rows, the
+header's links) is the markup the templates it replaces wrote, escaping included."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.forms.utils import ErrorList
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.urls import set_script_prefix
+from pytest_django.asserts import assertHTMLEqual
+
+from partnerships.filters import PartnershipFilterSet
+from partnerships.models import Conference, PartnershipLevel, SisterSchoolPartnership
+from partnerships.widgets import FILTER_FORM_RENDERER
+from tests.test_views import make_conference, make_org, make_partnership, make_region
+
+TEMPLATES = DjangoTemplates()
+JUNK = "a \"quoted\" <b>tag</b> & 'apostrophe'"
+
+
+def both(widget, name, value, attrs=None):
+    """The widget rendered by the filter forms' renderer and by Django's templates."""
+    return (
+        widget.render(name, value, attrs, renderer=FILTER_FORM_RENDERER),
+        widget.render(name, value, attrs, renderer=TEMPLATES),
+    )
+
+
+@pytest.mark.parametrize(
+    "widget",
+    [
+        forms.TextInput(),
+        forms.TextInput(attrs={"placeholder": JUNK, "required": True, "disabled": False}),
+        forms.SearchInput(),
+        forms.NumberInput(attrs={"inputmode": "numeric", "min": 1900}),
+        forms.HiddenInput(),
+    ],
+    ids=["text", "text-attrs", "search", "number", "hidden"],
+)
+@pytest.mark.parametrize("value", [None, "", "2001", JUNK], ids=["none", "empty", "plain", "junk"])
+def test_python_input_is_the_template_input(widget, value):
+    ours, django = both(widget, "q", value, {"id": "id_q", "aria-describedby": "id_q_error"})
+    assert ours == django
+
+
+@pytest.mark.parametrize("value", [[], ["one"], ["one", JUNK]], ids=["none", "one", "junk"])
+def test_python_multiple_hidden_is_the_template_one(value):
+    ours, django = both(forms.MultipleHiddenInput(), "level", value, {"id": "id_level"})
+    assert ours == django
+
+
+@pytest.mark.parametrize("value", [None, "b", JUNK], ids=["none", "chosen", "junk"])
+def test_python_select_is_the_template_select(value):
+    widget = forms.Select(choices=[("", "Default"), ("b", "B"), (JUNK, JUNK), ("-d", "D desc")])
+    ours, django = both(widget, "sort", value, {"id": "id_sort"})
+    assert ours == django
+    assert "&lt;b&gt;tag&lt;/b&gt;" in ours
+
+
+def test_python_select_with_groups_is_the_template_select():
+    widget = forms.Select(choices=[("", "—"), ("Group <1>", [("a", "A"), ("b", "B")]), ("c", "C")])
+    ours, django = both(widget, "sort", "b", {"id": "id_sort", "required": True})
+    assert ours == django
+    assert "<optgroup" in ours
+
+
+def test_empty_error_list_renders_nothing_and_a_full_one_as_django_does():
+    assert str(ErrorList(renderer=FILTER_FORM_RENDERER)) == ""
+    errors = [JUNK, "Second"]
+    assert str(ErrorList(errors, renderer=FILTER_FORM_RENDERER, field_id="id_q")) == str(
+        ErrorList(errors, renderer=TEMPLATES, field_id="id_q")
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"q": JUNK, "sort": "-established", "year_from": "2001", "level": ["school", "<b>"]},
+        {"year_from": "abc", "year_to": "99999", "sort": "nonsense", "country": ["nowhere"]},
+    ],
+    ids=["empty", "values", "errors"],
+)
+def test_filter_form_fields_render_as_with_django_templates(query):
+    request = RequestFactory().get("/partnerships/", query)
+    filterset = PartnershipFilterSet(
+        request.GET, queryset=SisterSchoolPartnership.objects.all(), request=request
+    )
+    form = filterset.form
+    assert form.renderer is FILTER_FORM_RENDERER
+    form.is_valid()
+    for field in form:
+        ours = str(field) + str(field.errors)
+        form.renderer = TEMPLATES
+        django = str(field) + str(field.errors)
+        form.renderer = FILTER_FORM_RENDERER
+        assert ours == django, field.name
+
+
+# The loop includes/tables/partnership.html had before partnership_rows replaced it.
+TEMPLATE_ROWS = """{% load i18n %}{% for p in object_list %}
+    <tr>
+      <th scope="row"><a href="{{ p.get_absolute_url }}">{{ p.party_a.name }} – {{ p.party_b.name }}</a></th>
+      <td>{{ p.party_a.country.name|default:"—" }} · {{ p.party_b.country.name|default:"—" }}</td>
+      <td>{{ p.get_level_display }}</td>
+      <td>{{ p.established }}{% if p.conference %}<br><span class="muted">{% blocktranslate with c=p.conference.name %}at {{ c }}{% endblocktranslate %}</span>{% endif %}</td>
+      <td>{{ p.get_status_display }}</td>
+    </tr>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.django_db
+def test_partnership_rows_are_the_template_rows_escaped():
+    china = make_region("China")
+    a = make_org("Harbin <script>alert(1)</script> School", china)
+    b = make_org('Kazan "Special" School & Co')  # no country
+    c = make_org("Third School", china)
+    conference = make_conference("Conference <i>18</i>")
+    make_partnership(a, b, established_on=datetime.date(2024, 5, 1), conference=conference)
+    make_partnership(a, c, level=PartnershipLevel.COMPREHENSIVE)
+    rows = list(
+        SisterSchoolPartnership.objects.select_related(
+            "party_a__country", "party_b__country", "conference"
+        )
+    )
+    # A draft relation is hidden from the row (views.hide_drafts sets it to None).
+    rows[1].conference = None
+    ours = Template("{% load partnerships_tags %}{% partnership_rows rows %}").render(
+        Context({"rows": rows})
+    )
+    theirs = Template(TEMPLATE_ROWS).render(Context({"object_list": rows}))
+    assertHTMLEqual(ours, theirs)
+    assert "&lt;script&gt;" in ours and "<script>" not in ours
+    assert "at Conference &lt;i&gt;18&lt;/i&gt;" in ours
+    assert "<td>China · —</td>" in ours and "<td>China · China</td>" in ours
+    assert Conference.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path, current",
+    [
+        ("/", "Overview"),
+        ("/partnerships/", "Partnerships"),
+        ("/partnerships/some-slug/", "Partnerships"),
+        ("/regions/", "Regions"),
+        ("/sources/", "Sources"),
+        ("/no-such-section/", None),
+    ],
+)
+def test_header_marks_the_current_section_once(client, path, current):
+    html = client.get(path).content.decode()
+    nav = html[html.index('<nav aria-label="Main">') : html.index("</nav>")]
+    assert nav.count("<li>") == 8
+    marked = [part.split(">", 1)[1].split("<", 1)[0] for part in nav.split("aria-current")[1:]]
+    assert marked == ([current] if current else [])
+
+
+def test_header_links_follow_the_script_prefix():
+    """Served under a path (SCRIPT_NAME), as WSGIHandler sets it: links and the current
+    section carry the prefix, and the links of the site at / are not reused."""
+    template = Template("{% load partnerships_tags %}{% site_nav %}")
+    try:
+        set_script_prefix("/dashboard/")
+        request = RequestFactory().get("/regions/", SCRIPT_NAME="/dashboard")
+        assert request.path == "/dashboard/regions/"
+        html = template.render(Context({"request": request}))
+    finally:
+        set_script_prefix("/")
+    assert '<a href="/dashboard/regions/" aria-current="page">' in html
+    assert 'href="/partnerships/"' not in html
+    html = template.render(Context({"request": RequestFactory().get("/regions/")}))
+    assert '<a href="/regions/" aria-current="page">' in html
