@@ -114,6 +114,24 @@ def toggle_url(request, param: str, value: str, *, single: bool = False) -> str:
     return f"?{encoded}" if encoded else request.path
 
 
+def toggle_urls(request, param: str, values) -> dict[str, str]:
+    """{value: toggle_url(request, param, value)} for each of ``values``: the rest of the
+    querystring encoded once, not once per value (a list page links about seventy facet
+    values)."""
+    query = [(key, items) for key, items in request.GET.lists() if key != "page"]
+    at = next((i for i, (key, _items) in enumerate(query) if key == param), None)
+    current = query[at][1] if at is not None else []
+    before = urlencode(query[:at] if at is not None else query, doseq=True)
+    after = urlencode(query[at + 1 :], doseq=True) if at is not None else ""
+    urls = {}
+    for value in values:
+        chosen = [v for v in current if v != value] if value in current else [*current, value]
+        middle = urlencode({param: chosen}, doseq=True) if chosen else ""
+        encoded = "&".join(part for part in (before, middle, after) if part)
+        urls[value] = f"?{encoded}" if encoded else request.path
+    return urls
+
+
 def batch_end(order: list, counts: dict, end: int) -> int:
     """``end``, moved past every key of ``order`` (keys by falling count) tied with the key
     before it, and kept within ``order``."""
@@ -234,8 +252,9 @@ class Facet:
         shown = [i for i in items if i.selected] + [i for i in items if not i.selected]
         result.truncated = len(shown) > FACET_SIZE
         result.items = sorted(shown[:FACET_SIZE], key=lambda i: (-i.count, i.label))
+        urls = toggle_urls(request, self.param, [item.value for item in result.items])
         for item in result.items:
-            item.url = toggle_url(request, self.param, item.value)
+            item.url = urls[item.value]
         return result
 
 
@@ -378,17 +397,18 @@ class YearFacet(Facet):
         unknown = counts.pop(None, 0)
         current = (request.GET.get("year_from"), request.GET.get("year_to"))
         result = FacetResult("year", self.title)
+        # Plain lists, not QueryDict.copy() for each year (see toggle_url).
+        others = {key: values for key, values in request.GET.lists() if key != "page"}
         for year in sorted(counts, reverse=True)[:FACET_SIZE]:
             value = str(year)
             selected = current == (value, value)
-            query = request.GET.copy()
-            query.pop("page", None)
+            query = dict(others)
             if selected:
                 query.pop("year_from", None)
                 query.pop("year_to", None)
             else:
-                query["year_from"] = query["year_to"] = value
-            url = f"?{query.urlencode()}" if query else request.path
+                query["year_from"] = query["year_to"] = [value]
+            url = f"?{urlencode(query, doseq=True)}" if query else request.path
             result.items.append(FacetItem(value, value, counts[year], selected, url))
         if unknown:
             result.items.append(FacetItem("", str(_("Date not reported")), unknown, False, ""))

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from pytest_django.asserts import assertContains
 
 from partnerships import facets
-from partnerships.facets import FACET_SIZE, Facet
+from partnerships.facets import FACET_SIZE, Facet, toggle_url, toggle_urls
 from partnerships.models import newest_first, oldest_first
 from tests.test_views import (  # seeded_module: the seed, loaded once per module
     Bulk,
@@ -457,3 +457,23 @@ def test_facet_counts_are_grouped_as_the_intcomma_filter_groups_them(language):
         grouped = thousands()
         for n in (0, 7, 999, 1_000, 12_345, 1_000_002, 123_456_789):
             assert grouped(n) == intcomma(n)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "page=3",
+        "country=china",
+        "q=a+b&country=china&country=<x>&page=2&level=school",
+        "level=school&country=china&sort=-established",
+        "country=&country=china&q=%E4%B8%AD%E5%9B%BD",
+    ],
+)
+@pytest.mark.parametrize("param", ["country", "level", "region"])
+def test_toggle_urls_are_each_values_toggle_url(rf, query, param):
+    request = rf.get("/partnerships/?" + query)
+    values = ["china", "<x>", "school", "", "中国"]
+    assert toggle_urls(request, param, values) == {
+        value: toggle_url(request, param, value) for value in values
+    }
