@@ -40,14 +40,40 @@ class CappedPaginator(Paginator):
     # known: the page shows it as an estimate and pages on as past the cap.
     estimated_count: int | None = None
 
+    # A Future of what a search's facet query counted (facets.Faceted, or None), still being
+    # counted beside the request (beside.py): page 1 reads its rows meanwhile, and the count
+    # is taken from it when first needed.
+    counting = None
+
     @cached_property
     def cap(self) -> int:
         return settings.LIST_COUNT_CAP
+
+    def use_counted(self, counted) -> None:
+        """Take the number of rows (and maybe the first page's keys) that a search's facet
+        query counted (facets.Faceted), if it did."""
+        if counted is None or counted.total is None:
+            return
+        if counted.estimated:
+            # Estimated from a sample with the facets: shown as an estimate.
+            self.estimated_count = counted.total
+        else:
+            # The same figure the paginator's own count would give.
+            self.__dict__["count"] = min(counted.total, self.cap + 1)
+            self.first_keys = counted.first_keys
+
+    def wait_for_counting(self) -> None:
+        if self.counting is not None:
+            counting, self.counting = self.counting, None
+            self.use_counted(counting.result())
 
     @cached_property
     def count(self) -> int:
         """Exact up to the cap, else cap + 1; the estimate when there is one (is_capped
         tells that the figure is not exact)."""
+        self.wait_for_counting()
+        if "count" in self.__dict__:  # set by use_counted
+            return self.__dict__["count"]
         if self.estimated_count is not None:
             return self.estimated_count
         return capped_count(self.object_list, self.cap)
@@ -55,6 +81,7 @@ class CappedPaginator(Paginator):
     @property
     def is_capped(self) -> bool:
         """Whether the pages run on without a known last page: past the cap, or estimated."""
+        self.wait_for_counting()
         return self.estimated_count is not None or self.count > self.cap
 
     @property
@@ -96,6 +123,13 @@ class CappedPaginator(Paginator):
         return [found[key] for key in keys if key in found]
 
     def page(self, number):
+        if self.counting is not None and self.orphans == 0 and str(number) == "1":
+            # The first page needs no count to be read: its rows first, while the count
+            # (with the facets) is still being made beside the request.
+            rows = self.rows(0, self.per_page + 1)
+            if self.is_capped:
+                return CappedPage(rows[: self.per_page], 1, self, len(rows) > self.per_page)
+            return self._get_page(rows[: min(self.per_page, self.count)], 1, self)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         if not self.is_capped:

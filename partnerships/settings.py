@@ -228,5 +228,8 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         options.append(f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(options)
 FACET_TIME_LIMIT_MS = int(os.environ.get("DJANGO_FACET_TIME_LIMIT_MS", "300"))
+# PostgreSQL: a search's facets run on a second connection while its rows are read
+# (partnerships/beside.py); 0 runs them one after the other on the request's connection.
+PARALLEL_FACETS = env_bool("DJANGO_PARALLEL_FACETS", True)
 # Lists count exactly up to this many rows, then show "10,000+" (PostgreSQL and SQLite).
 LIST_COUNT_CAP = int(os.environ.get("DJANGO_LIST_COUNT_CAP", "10000"))

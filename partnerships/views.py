@@ -29,6 +29,7 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from . import filters
+from .beside import can_run_beside, run_beside
 from .copy_export import copy_csv_response
 from .dates import PartialDate
 from .exports import Column, csv_response, json_response
@@ -291,8 +292,10 @@ class RecordListView(FilterView):
     # The columns the table shows, of the rows and of table_relations (as for only()), when
     # that is worth listing: each column loaded is a value converted per row and relation.
     table_fields: tuple[str, ...] | None = None
-    # Facets (and maybe the count) computed before the page: see get_context_data.
+    # Facets (and maybe the count) computed before the page, or (a Future) being computed
+    # beside it: see get_context_data.
     counted = None
+    counting = None
 
     def get_queryset(self):
         return self.model.objects.published()
@@ -338,33 +341,44 @@ class RecordListView(FilterView):
 
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)
-        if self.counted is not None and self.counted.total is not None:
-            if self.counted.estimated:
-                # Estimated from a sample with the facets: see CappedPaginator.
-                paginator.estimated_count = self.counted.total
-            else:
-                # Counted with the facets: the same figure the paginator's own count would
-                # give, and the keys of the first page's rows.
-                paginator.__dict__["count"] = min(self.counted.total, paginator.cap + 1)
-                paginator.first_keys = self.counted.first_keys
+        # A search's count (estimated, or exact with the keys of its first rows) comes with
+        # its facets: counted already, or still being counted beside the request.
+        paginator.use_counted(self.counted)
+        paginator.counting = self.counting
         return paginator
 
     def get_context_data(self, **kwargs):
         filterset = self.filterset
         searching = filterset.is_valid() and bool(filterset.form.cleaned_data.get("q"))
         # A search on its first page: its facets and its count in one pass over its rows.
-        self.counted = None
+        self.counted = self.counting = None
         if searching and self.request.GET.get(self.page_kwarg, "1") == "1":
             # (None for a broad search; if it runs out of time, the list counts on its own
             # and the page says which facets are left out.)
-            self.counted = search_facets_with_total(
-                self.facets,
-                filterset.qs,
-                self.request,
-                filterset.search_estimate(),
-                first=self.get_paginate_by(None) + 1,  # one more tells if there is a next page
-                filtered=not filterset.search_alone(),
-            )
+            queryset, filtered = filterset.qs, not filterset.search_alone()
+            if can_run_beside(queryset.db):
+                # On a second connection while this one reads the page's rows, which it
+                # then finds on its own: no first keys. (The search's estimate is read there
+                # too, unless a filter already needed it: filterset.narrowed_by_search.)
+                self.counting = run_beside(
+                    queryset.db,
+                    lambda: search_facets_with_total(
+                        self.facets,
+                        queryset,
+                        self.request,
+                        filterset.search_estimate(),
+                        filtered=filtered,
+                    ),
+                )
+            else:
+                self.counted = search_facets_with_total(
+                    self.facets,
+                    queryset,
+                    self.request,
+                    filterset.search_estimate(),
+                    first=self.get_paginate_by(None) + 1,  # one more: is there a next page?
+                    filtered=filtered,
+                )
         # The table of a list page shows no citations, no search columns, no timestamps.
         rows = without_citations(kwargs.get("object_list", self.object_list))
         drafts = self.draft_relations
@@ -380,6 +394,8 @@ class RecordListView(FilterView):
         with joins_as_written(self.object_list.db):
             context = super().get_context_data(**kwargs)
             hide_drafts(context["object_list"], drafts)  # reads the page
+        if self.counting is not None:
+            self.counted = self.counting.result()  # usually already taken by the paginator
         facets, facets_left_out = [], []
         page = context.get("page_obj")
         # Facets describe the whole result set, the same on every page: they are counted on
