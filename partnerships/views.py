@@ -39,6 +39,7 @@ from .facets import (
     TreeFacet,
     YearFacet,
     compute_facets,
+    rows_read_apart,
     search_facets_with_total,
 )
 from .models import (
@@ -356,28 +357,35 @@ class RecordListView(FilterView):
             # (None for a broad search; if it runs out of time, the list counts on its own
             # and the page says which facets are left out.)
             queryset, filtered = filterset.qs, not filterset.search_alone()
+            estimate = filterset.search_estimate()
+            first = self.get_paginate_by(None) + 1  # one more: is there a next page?
+            apart, narrowed = False, None
             if can_run_beside(queryset.db):
-                # On a second connection while this one reads the page's rows, which it
-                # then finds on its own: no first keys. (The search's estimate is read there
-                # too, unless a filter already needed it: filterset.narrowed_by_search.)
+                apart, narrowed = rows_read_apart(
+                    queryset, estimate, filtered=filtered, first=first
+                )
+            if apart:
+                # On a second connection while this one reads the page's rows (beside.py).
                 self.counting = run_beside(
                     queryset.db,
-                    lambda: search_facets_with_total(
-                        self.facets,
-                        queryset,
-                        self.request,
-                        filterset.search_estimate(),
-                        filtered=filtered,
-                    ),
+                    search_facets_with_total,
+                    self.facets,
+                    queryset,
+                    self.request,
+                    estimate,
+                    filtered=filtered,
+                    narrowed=narrowed,
                 )
             else:
+                # The keys of the page's rows come with the facets, when they can.
                 self.counted = search_facets_with_total(
                     self.facets,
                     queryset,
                     self.request,
-                    filterset.search_estimate(),
-                    first=self.get_paginate_by(None) + 1,  # one more: is there a next page?
+                    estimate,
+                    first=first,
                     filtered=filtered,
+                    narrowed=narrowed,
                 )
         # The table of a list page shows no citations, no search columns, no timestamps.
         rows = without_citations(kwargs.get("object_list", self.object_list))

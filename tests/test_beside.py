@@ -10,7 +10,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
-from partnerships import beside, views
+from partnerships import beside, facets, views
+from partnerships.models import SisterSchoolPartnership
 from tests.test_views import make_conference, make_org, make_partnership, make_region
 
 on_postgresql = pytest.mark.skipif(
@@ -52,18 +53,51 @@ def page_parts(client, url):
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    "url", ["/partnerships/?q=harbin", "/partnerships/?q=harbin&country=canada&per_page=10"]
+    "url, apart",
+    [
+        ("/partnerships/?q=harbin", True),
+        ("/partnerships/?q=harbin&per_page=10", True),
+        # With filters, the rows come from the facet query (rows_read_apart).
+        ("/partnerships/?q=harbin&country=canada&level=school", False),
+    ],
 )
-def test_facets_counted_beside_give_the_page_counted_in_turn(client, facet_threads, url):
+def test_facets_counted_beside_give_the_page_counted_in_turn(client, facet_threads, url, apart):
     make_partnerships()
     beside_page = page_parts(client, url)
     with override_settings(PARALLEL_FACETS=False):
         in_turn_page = page_parts(client, url)
-    assert facet_threads[0].startswith("beside")
+    assert facet_threads[0].startswith("beside") is apart
     assert not facet_threads[1].startswith("beside")
     assert beside_page == in_turn_page
-    assert "30 results" in beside_page[0] or "10" in url
+    assert "30 results" in beside_page[0]
     assert "Xuzhou Principals Conference" in beside_page[1]
+
+
+@pytest.mark.parametrize(
+    "estimate, narrowed, filtered, table, apart",
+    [
+        (None, None, False, 1_000_000, False),  # no search estimate: nothing beside
+        (60_000, None, False, 1_000_000, False),  # too broad for search facets
+        (11_000, None, False, 1_000_000, True),  # sampled facets: no first rows from them
+        (11_000, 9_000, True, 1_000_000, True),  # sampled with its filters too
+        (11_000, 105, True, 1_000_000, False),  # filters leave few: exact, rows from them
+        (1_100, None, False, 100_000, True),  # dense: 26 x 100,000 / 1,100 = 2,364 rows
+        (1_100, None, False, 1_000_000, False),  # sparse: 23,636 rows to walk
+        (1_100, None, True, 100_000, False),  # filtered: rows from the facet query
+    ],
+)
+def test_rows_read_apart_when_the_facets_give_no_rows_or_a_walk_is_short(
+    monkeypatch, estimate, narrowed, filtered, table, apart
+):
+    monkeypatch.setattr(facets, "estimated_rows", lambda queryset: narrowed)
+    monkeypatch.setattr(facets, "table_rows", lambda queryset: table)
+    queryset = SisterSchoolPartnership.objects.all()
+    decided, read = facets.rows_read_apart(queryset, estimate, filtered=filtered, first=26)
+    assert decided is apart
+    # The estimate with the filters is read (and handed on) only for a search large enough
+    # to be sampled.
+    sampled = estimate is not None and 4_000 < estimate <= 50_000
+    assert read == ((narrowed if filtered else estimate) if sampled else None)
 
 
 @on_postgresql
@@ -119,3 +153,19 @@ def test_turned_off_it_runs_now():
     ran_on = []
     beside.run_beside("default", lambda: ran_on.append(threading.current_thread().name))
     assert ran_on == [threading.current_thread().name]
+
+
+@pytest.mark.django_db
+def test_table_rows_are_read_once_a_minute(monkeypatch):
+    reads = []
+    monkeypatch.setattr(facets, "_table_rows", {})
+    monkeypatch.setattr(facets, "_read_table_rows", lambda queryset: reads.append(1) or 42.0)
+    queryset = SisterSchoolPartnership.objects.all()
+    assert facets.table_rows(queryset) == facets.table_rows(queryset) == 42.0
+    assert len(reads) == 1
+    clock = iter([1000.0, 1000.0 + facets.TABLE_ROWS_SECONDS + 1])
+    monkeypatch.setattr(facets.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(facets, "_table_rows", {})
+    facets.table_rows(queryset)
+    facets.table_rows(queryset)
+    assert len(reads) == 3
