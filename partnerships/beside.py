@@ -20,6 +20,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 from django.conf import settings
@@ -63,6 +64,10 @@ def run_beside(using: str, fn: Callable[..., T], *args, **kwargs) -> Future[T]:
         done: Future[T] = Future()
         done.set_result(fn(*args, **kwargs))
         return done
+    if _inline.active:
+        done = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
     language = translation.get_language()
     prefix = get_script_prefix()
 
@@ -77,6 +82,26 @@ def run_beside(using: str, fn: Callable[..., T], *args, **kwargs) -> Future[T]:
             connection.close_if_unusable_or_obsolete()  # as at its end
 
     return _helper().submit(task)
+
+
+class _Inline(threading.local):
+    active = False
+
+
+_inline = _Inline()
+
+
+@contextmanager
+def in_request_thread():
+    """Inside the block, work that would run beside a request runs in the request's own thread
+    and on its connection, with the same decisions otherwise (what runs beside, what the
+    page reads itself): bench/count_queries.py and bench/explain.py see every query a page
+    sends."""
+    _inline.active = True
+    try:
+        yield
+    finally:
+        _inline.active = False
 
 
 def close_connections() -> None:

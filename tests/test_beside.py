@@ -169,3 +169,18 @@ def test_table_rows_are_read_once_a_minute(monkeypatch):
     facets.table_rows(queryset)
     facets.table_rows(queryset)
     assert len(reads) == 3
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_in_request_thread_keeps_the_decisions_but_sends_on_one_connection(client, facet_threads):
+    from django.test.utils import CaptureQueriesContext
+
+    make_partnerships()
+    with beside.in_request_thread(), CaptureQueriesContext(connection) as queries:
+        response = client.get("/partnerships/?q=harbin&per_page=10")
+    assert response.status_code == 200
+    assert facet_threads == [threading.current_thread().name]
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "GROUPING" in sql  # the facets, on this connection
+    assert response.context["paginator"].first_keys is None  # rows read apart, as served
