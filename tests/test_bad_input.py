@@ -495,3 +495,43 @@ def test_fuzzed_querystrings_of_a_sampled_search_make_no_server_error(client, se
 
     check()
     assert estimated  # the sampled path met some of the junk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a second connection: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_fuzzed_querystrings_of_a_search_counted_beside_make_no_server_error(client, monkeypatch):
+    """The same junk, outside a transaction as a served page is: a search's facets run on a
+    second connection while the page reads its rows (partnerships/beside.py)."""
+    import threading
+
+    from tests.test_beside import make_partnerships
+
+    monkeypatch.setattr(facets, "EXACT_SEARCH_ROWS", 0)
+    monkeypatch.setattr(facets, "MIN_SAMPLED_ROWS", 1)
+    make_partnerships()
+    threads = []
+    count = views.search_facets_with_total
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return count(*args, **kwargs)
+
+    monkeypatch.setattr(views, "search_facets_with_total", recorded)
+
+    @settings(
+        max_examples=EXAMPLES_PER_LIST,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
+    @given(
+        word=st.sampled_from(["Harbin", "Toronto", "School", "Xuzhou"]),
+        pairs=querystring_for("partnerships"),
+    )
+    def check(word, pairs):
+        response = client.get("/partnerships/?" + urlencode([("q", word), *pairs]))
+        assert response.status_code in (200, 400, 404), (pairs, response.status_code)
+        assert SCRIPT not in text_of(response)
+
+    check()
+    assert any(name.startswith("beside") for name in threads)  # the junk met that path
