@@ -46,7 +46,7 @@ serve-prod: install  ## Production-style: collectstatic, then gunicorn on $(HOST
 		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 fuzz: install  ## 10,000 generated querystrings over the list views (hypothesis), expecting no 5xx
-	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_bad_input.py -k fuzz -q
+	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_bad_input.py tests/test_beside.py -k fuzz -q
 
 bench: install  ## Benchmarks against Datasette at 10k/100k/1M partnerships (PostgreSQL, slow)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -5,13 +5,17 @@ second connection sees what the first does."""
 from __future__ import annotations
 
 import threading
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from partnerships import beside, facets, views
 from partnerships.models import SisterSchoolPartnership
+from tests.test_bad_input import EXAMPLES_PER_LIST, SCRIPT, querystring_for, text_of
 from tests.test_views import make_conference, make_org, make_partnership, make_region
 
 on_postgresql = pytest.mark.skipif(
@@ -184,3 +188,40 @@ def test_in_request_thread_keeps_the_decisions_but_sends_on_one_connection(clien
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     assert "GROUPING" in sql  # the facets, on this connection
     assert response.context["paginator"].first_keys is None  # rows read apart, as served
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_fuzzed_querystrings_of_a_search_counted_beside_make_no_server_error(client, monkeypatch):
+    """tests/test_bad_input.py's junk, outside a transaction as a served page is: a search's
+    facets run on a second connection while the page reads its rows. (Here, not there: that
+    module's tests run inside one transaction, test_views.seeded_module.)"""
+    monkeypatch.setattr(facets, "EXACT_SEARCH_ROWS", 0)
+    monkeypatch.setattr(facets, "MIN_SAMPLED_ROWS", 1)
+    make_partnerships()
+    threads = []
+    count = views.search_facets_with_total
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return count(*args, **kwargs)
+
+    monkeypatch.setattr(views, "search_facets_with_total", recorded)
+
+    @settings(
+        max_examples=EXAMPLES_PER_LIST,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
+    @given(
+        word=st.sampled_from(["Harbin", "Toronto", "School", "Xuzhou"]),
+        pairs=querystring_for("partnerships"),
+    )
+    def check(word, pairs):
+        response = client.get("/partnerships/?" + urlencode([("q", word), *pairs]))
+        assert response.status_code in (200, 400, 404), (pairs, response.status_code)
+        assert SCRIPT not in text_of(response)
+
+    check()
+    assert any(name.startswith("beside") for name in threads)  # the junk met that path
