@@ -60,12 +60,8 @@ def run_beside(using: str, fn: Callable[..., T], *args, **kwargs) -> Future[T]:
     """``fn(*args, **kwargs)`` on the helper thread, with the request's language and script
     prefix, when can_run_beside(using); else now, on the request's connection. Either way a
     Future: its result() is fn's result, or raises what fn raised."""
-    if not can_run_beside(using):
+    if _inline.active or not can_run_beside(using):
         done: Future[T] = Future()
-        done.set_result(fn(*args, **kwargs))
-        return done
-    if _inline.active:
-        done = Future()
         done.set_result(fn(*args, **kwargs))
         return done
     language = translation.get_language()

@@ -694,6 +694,15 @@ MAX_SAMPLE_BUCKETS = SAMPLE_INDEX_BUCKETS[-1]
 MIN_SAMPLED_ROWS = 500
 
 
+def samples_search(queryset, estimate: float) -> bool:
+    """Whether a search the planner expects to match ``estimate`` rows may have its facets
+    estimated from sample buckets (the model has the sample indexes, and the search is past
+    EXACT_SEARCH_ROWS)."""
+    return sample_buckets_for(estimate) is not None and getattr(
+        queryset.model, "search_sample_index", False
+    )
+
+
 def sample_buckets_for(rows: float) -> int | None:
     """How many sample buckets to count for a search expected to match ``rows`` rows, or
     None to count every row it matches."""
@@ -725,9 +734,7 @@ def rows_read_apart(queryset, estimate, *, filtered: bool, first: int) -> tuple[
     if estimate is None or estimate > EXACT_SEARCH_FACET_ROWS:
         return False, None  # no facets with the search: the list counts on its own
     narrowed = None
-    if sample_buckets_for(estimate) is not None and getattr(
-        queryset.model, "search_sample_index", False
-    ):
+    if samples_search(queryset, estimate):
         narrowed = estimated_rows(queryset) if filtered else estimate
         if sample_buckets_for(narrowed) is not None:
             return True, narrowed
@@ -768,9 +775,7 @@ def search_facets_with_total(
         estimate = estimated_rows(queryset)
     if estimate > EXACT_SEARCH_FACET_ROWS:
         return None
-    if sample_buckets_for(estimate) is not None and getattr(
-        queryset.model, "search_sample_index", False
-    ):
+    if samples_search(queryset, estimate):
         # The filters may leave far fewer rows than the search alone: sample on that figure.
         if narrowed is None:
             narrowed = estimated_rows(queryset) if filtered else estimate

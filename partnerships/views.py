@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -364,29 +365,21 @@ class RecordListView(FilterView):
                 apart, narrowed = rows_read_apart(
                     queryset, estimate, filtered=filtered, first=first
                 )
+            count = functools.partial(
+                search_facets_with_total,
+                self.facets,
+                queryset,
+                self.request,
+                estimate,
+                filtered=filtered,
+                narrowed=narrowed,
+            )
             if apart:
                 # On a second connection while this one reads the page's rows (beside.py).
-                self.counting = run_beside(
-                    queryset.db,
-                    search_facets_with_total,
-                    self.facets,
-                    queryset,
-                    self.request,
-                    estimate,
-                    filtered=filtered,
-                    narrowed=narrowed,
-                )
+                self.counting = run_beside(queryset.db, count)
             else:
                 # The keys of the page's rows come with the facets, when they can.
-                self.counted = search_facets_with_total(
-                    self.facets,
-                    queryset,
-                    self.request,
-                    estimate,
-                    first=first,
-                    filtered=filtered,
-                    narrowed=narrowed,
-                )
+                self.counted = count(first=first)
         # The table of a list page shows no citations, no search columns, no timestamps.
         rows = without_citations(kwargs.get("object_list", self.object_list))
         drafts = self.draft_relations

@@ -5,17 +5,14 @@ second connection sees what the first does."""
 from __future__ import annotations
 
 import threading
-from urllib.parse import urlencode
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import override_settings
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from partnerships import beside, facets, views
 from partnerships.models import SisterSchoolPartnership
-from tests.test_bad_input import EXAMPLES_PER_LIST, SCRIPT, querystring_for, text_of
+from tests.test_bad_input import fuzz_partnership_searches
 from tests.test_views import make_conference, make_org, make_partnership, make_region
 
 on_postgresql = pytest.mark.skipif(
@@ -206,29 +203,6 @@ def test_fuzzed_querystrings_of_a_search_counted_beside_make_no_server_error(cli
     monkeypatch.setattr(facets, "EXACT_SEARCH_ROWS", 0)
     monkeypatch.setattr(facets, "MIN_SAMPLED_ROWS", 1)
     make_partnerships()
-    threads = []
-    count = views.search_facets_with_total
-
-    def recorded(*args, **kwargs):
-        threads.append(threading.current_thread().name)
-        return count(*args, **kwargs)
-
-    monkeypatch.setattr(views, "search_facets_with_total", recorded)
-
-    @settings(
-        max_examples=EXAMPLES_PER_LIST,
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        database=None,
-    )
-    @given(
-        word=st.sampled_from(["Harbin", "Toronto", "School", "Xuzhou"]),
-        pairs=querystring_for("partnerships"),
-    )
-    def check(word, pairs):
-        response = client.get("/partnerships/?" + urlencode([("q", word), *pairs]))
-        assert response.status_code in (200, 400, 404), (pairs, response.status_code)
-        assert SCRIPT not in text_of(response)
-
-    check()
+    threads = _facet_threads(monkeypatch)
+    fuzz_partnership_searches(client, ["Harbin", "Toronto", "School", "Xuzhou"])
     assert any(name.startswith("beside") for name in threads)  # the junk met that path
