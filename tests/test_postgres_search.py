@@ -109,7 +109,7 @@ def test_list_page_reads_its_rows_with_the_joins_as_written_then_restores_the_se
     assert response.status_code == 200
     sqls = [q["sql"] for q in ctx.captured_queries]
     set_at = next(i for i, s in enumerate(sqls) if "set_config('join_collapse_limit', '1'" in s)
-    rows = 'SELECT "partnerships_sisterschoolpartnership"."id", '
+    rows = 'SELECT "partnerships_sisterschoolpartnership"."id" AS "pk", '
     page_at = next(i for i, s in enumerate(sqls) if s.startswith(rows))
     restore_at = next(i for i, s in enumerate(sqls) if "set_config('join_collapse_limit', '8'" in s)
     assert set_at < page_at < restore_at

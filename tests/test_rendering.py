@@ -15,7 +15,14 @@ from django.urls import set_script_prefix
 from pytest_django.asserts import assertHTMLEqual
 
 from partnerships.filters import PartnershipFilterSet
-from partnerships.models import Conference, PartnershipLevel, SisterSchoolPartnership
+from partnerships.models import (
+    Conference,
+    PartnershipLevel,
+    PartnershipStatus,
+    Publication,
+    SisterSchoolPartnership,
+)
+from partnerships.views import PartnershipListView, PartnershipRow, hide_drafts
 from partnerships.widgets import FILTER_FORM_RENDERER
 from tests.test_views import make_conference, make_org, make_partnership, make_region
 
@@ -140,6 +147,45 @@ def test_partnership_rows_are_the_template_rows_escaped():
     assert "at Conference &lt;i&gt;18&lt;/i&gt;" in ours
     assert "<td>China · —</td>" in ours and "<td>China · China</td>" in ours
     assert Conference.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_partnership_rows_read_as_values_are_the_model_rows_drafts_left_out():
+    """The list reads its table as values (PartnershipRow): the same rows, links and text as
+    from model instances with hide_drafts(), a draft country or conference left out."""
+    draft = Publication.DRAFT
+    china = make_region("China")
+    hidden = make_region("Hiddenland", publication=draft)
+    a = make_org("Harbin <b>School</b>", china)
+    make_partnership(
+        a,
+        make_org("Secret School", hidden),
+        established_on=datetime.date(2019, 3, 1),
+        conference=make_conference("Draft Forum", publication=draft),
+        status=PartnershipStatus.ENDED,
+    )
+    make_partnership(a, make_org("Plain School"), conference=make_conference("Open Forum"))
+    make_partnership(a, make_org("Third School", china), level=PartnershipLevel.COMPREHENSIVE)
+    order = ("slug",)
+    models = list(
+        SisterSchoolPartnership.objects.select_related(
+            "party_a__country", "party_b__country", "conference"
+        ).order_by(*order)
+    )
+    hide_drafts(models, ("party_a__country", "party_b__country", "conference"))
+    values = SisterSchoolPartnership.objects.order_by(*order).values_list(
+        *PartnershipListView.table_values, named=True
+    )
+    rows = PartnershipListView().make_rows(values)
+    assert all(isinstance(row, PartnershipRow) for row in rows)
+    render = Template("{% load partnerships_tags %}{% partnership_rows rows %}").render
+    ours, theirs = render(Context({"rows": rows})), render(Context({"rows": models}))
+    assertHTMLEqual(ours, theirs)
+    assert [str(r) for r in rows] == [str(m) for m in models]
+    assert [r.pk for r in rows] == [m.pk for m in models]
+    for hidden_name in ("Hiddenland", "Draft Forum"):
+        assert hidden_name not in ours
+    assert "at Open Forum" in ours and "Harbin &lt;b&gt;School&lt;/b&gt;" in ours
 
 
 @pytest.mark.django_db
