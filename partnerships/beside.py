@@ -4,7 +4,9 @@ A search's first page waits on two independent things in the database: its facet
 count) and its rows. One after the other, each waits for the other; on a helper thread with a
 connection of its own, the facets run while the request reads its rows, and PostgreSQL works
 on both at once (a second core). Python's own work still takes turns (the GIL): what is gained
-is the time each query spends in PostgreSQL.
+is the time each query spends in PostgreSQL. The helper starts from the planner's estimate
+(views.RecordListView.count_search), so that the facet query goes out as early as it can;
+the request waits only for the decision it needs from it: read the rows meanwhile or not.
 
 Only outside a transaction, in autocommit (a public page's requests): a second connection
 sees only committed rows, and inside a transaction (tests, admin actions) the work runs on

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+from concurrent.futures import Future
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -356,29 +356,19 @@ class RecordListView(FilterView):
         if searching and self.request.GET.get(self.page_kwarg, "1") == "1":
             # (None for a broad search; if it runs out of time, the list counts on its own
             # and the page says which facets are left out.)
-            queryset, filtered = filterset.qs, not filterset.search_alone()
-            estimate = filterset.search_estimate()
             first = self.get_paginate_by(None) + 1  # one more: is there a next page?
-            apart, narrowed = False, None
-            if can_run_beside(queryset.db):
-                apart, narrowed = rows_read_apart(
-                    queryset, estimate, filtered=filtered, first=first
-                )
-            count = functools.partial(
-                search_facets_with_total,
-                self.facets,
-                queryset,
-                self.request,
-                estimate,
-                filtered=filtered,
-                narrowed=narrowed,
-            )
-            if apart:
-                # On a second connection while this one reads the page's rows (beside.py).
-                self.counting = run_beside(queryset.db, count)
+            if can_run_beside(filterset.qs.db):
+                # On a second connection (beside.py), from the planner's estimate on: this
+                # one waits only for the decision whether it reads the page's rows itself
+                # meanwhile, or takes their keys from the facet query.
+                decided = Future()
+                counting = run_beside(filterset.qs.db, self.count_search, filterset, first, decided)
+                if decided.result():
+                    self.counting = counting
+                else:
+                    self.counted = counting.result()
             else:
-                # The keys of the page's rows come with the facets, when they can.
-                self.counted = count(first=first)
+                self.counted = self.count_search(filterset, first)
         # The table of a list page shows no citations, no search columns, no timestamps.
         rows = without_citations(kwargs.get("object_list", self.object_list))
         if self.table_values is not None:
@@ -434,6 +424,37 @@ class RecordListView(FilterView):
             has_errors=bool(filterset.form.errors),
         )
         return context
+
+    def count_search(self, filterset, first: int, decided: Future | None = None):
+        """The facets and the number of rows of a search's first page, from one pass over its
+        rows (facets.search_facets_with_total): None when the list must count on its own.
+
+        With ``decided`` (running beside the request), it is first given whether the page's
+        ``first`` rows are better read apart (facets.rows_read_apart): if so the facet query
+        does not look for them; else their keys come with the facets (Faceted.first_keys)."""
+        queryset, filtered = filterset.qs, not filterset.search_alone()
+        apart, narrowed = False, None
+        try:
+            estimate = filterset.search_estimate()
+            if decided is not None:
+                apart, narrowed = rows_read_apart(
+                    queryset, estimate, filtered=filtered, first=first
+                )
+        except BaseException as exc:
+            if decided is not None:
+                decided.set_exception(exc)
+            raise
+        if decided is not None:
+            decided.set_result(apart)
+        return search_facets_with_total(
+            self.facets,
+            queryset,
+            self.request,
+            estimate,
+            first=0 if apart else first,
+            filtered=filtered,
+            narrowed=narrowed,
+        )
 
     def active_filters(self, filterset) -> list[dict]:
         """Chips for facet-style filters in force, each with a link that removes it."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import override_settings
 
 from partnerships import beside, facets, views
@@ -38,12 +38,22 @@ def facet_threads(monkeypatch):
     return _facet_threads(monkeypatch)
 
 
+class FacetCalls(list):
+    """The names of the threads that counted a search's facets, and (firsts) how many of the
+    page's first rows each call was asked to find (0: the page reads its rows apart)."""
+
+    def __init__(self):
+        super().__init__()
+        self.firsts = []
+
+
 def _facet_threads(monkeypatch):
-    names = []
+    names = FacetCalls()
     count = views.search_facets_with_total
 
     def recorded(*args, **kwargs):
         names.append(threading.current_thread().name)
+        names.firsts.append(kwargs.get("first", 0))
         return count(*args, **kwargs)
 
     monkeypatch.setattr(views, "search_facets_with_total", recorded)
@@ -74,7 +84,10 @@ def test_facets_counted_beside_give_the_page_counted_in_turn(client, facet_threa
     beside_page = page_parts(client, url)
     with override_settings(PARALLEL_FACETS=False):
         in_turn_page = page_parts(client, url)
-    assert facet_threads[0].startswith("beside") is apart
+    # Served (outside a transaction, on PostgreSQL), the facets are always counted on the
+    # second connection; only with the rows read apart does the page find them meanwhile.
+    assert facet_threads[0].startswith("beside")
+    assert (facet_threads.firsts[0] == 0) is apart
     assert not facet_threads[1].startswith("beside")
     assert beside_page == in_turn_page
     assert "30 results" in beside_page[0]
@@ -119,8 +132,8 @@ def test_page_1_of_a_search_reads_its_rows_without_a_count_query(client, facet_t
     assert response.status_code == 200
     assert facet_threads and facet_threads[0].startswith("beside")
     sql = [q["sql"] for q in queries.captured_queries]
-    # This connection: the word check, the estimate and the rows; the count and the
-    # facets came from the other one.
+    # This connection: the word check and the rows; the estimate, the count and the facets
+    # came from the other one.
     assert not any("COUNT(" in s.upper() for s in sql), sql
     assert response.context["paginator"].count == 30
     assert len(response.context["page_obj"].object_list) == 10
@@ -135,6 +148,35 @@ def test_inside_a_transaction_the_facets_run_on_the_request_connection(client, f
         response = client.get("/partnerships/?q=harbin")
     assert response.status_code == 200
     assert all(not name.startswith("beside") for name in facet_threads)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_error_before_the_decision_reaches_the_request_instead_of_a_wait(client, monkeypatch):
+    """When reading the planner's estimate fails beside the request (a time limit, a lost
+    connection), the request gets that error instead of waiting for a decision that never
+    comes (views.RecordListView.count_search)."""
+    make_partnerships()
+
+    def fails(*args, **kwargs):
+        raise DatabaseError("estimate failed")
+
+    monkeypatch.setattr(views, "rows_read_apart", fails)
+    raised = []
+
+    def request():
+        try:
+            client.get("/partnerships/?q=harbin")
+        except DatabaseError as exc:
+            raised.append(str(exc))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=request, daemon=True)  # a failure must not hang the run
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert raised == ["estimate failed"]
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite")
