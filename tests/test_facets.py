@@ -13,8 +13,11 @@ from partnerships import facets
 from partnerships.facets import FACET_SIZE, Facet, toggle_url, toggle_urls
 from partnerships.models import newest_first, oldest_first
 from tests.test_views import (  # seeded_module: the seed, loaded once per module
+    DRAFT,
     Bulk,
     facet,
+    make_conference,
+    make_region,
     result_count,
     seeded_module,  # noqa: F401
 )
@@ -83,6 +86,34 @@ def test_facet_with_few_values_is_not_truncated(rf):
     result = RecordingFacet().compute(None, rf.get("/"), counts)
     assert len(result.items) == FACET_SIZE
     assert not result.truncated
+
+
+@pytest.mark.django_db
+def test_labels_of_several_facets_read_together_are_each_facets_own():
+    """related_labels (one query for every related facet on PostgreSQL) gives what each
+    facet's labels() gives: published records by key or selected slug, drafts left out,
+    junk and markup in a selected value harmless."""
+    from partnerships.views import PartnershipListView
+
+    by_param = {f.param: f for f in PartnershipListView.facets}
+    regions = [make_region(f"Land {i}") for i in range(3)]
+    hidden = make_region("Hiddenland", publication=DRAFT)
+    forums = [make_conference(f"Forum {i}") for i in range(2)]
+    secret = make_conference("Secret Forum", publication=DRAFT)
+    junk = ["<b>x</b>", "' OR 1=1 --", "x" * 10_000, hidden.slug]
+    wanted = [
+        (by_param["country"], {regions[0].pk, hidden.pk, 10**12}, {regions[2].slug, *junk}),
+        (by_param["conference"], {forums[0].pk, secret.pk}, {forums[1].slug, secret.slug}),
+        (by_param["region"], set(), set()),
+    ]
+    with CaptureQueriesContext(connection) as together:
+        found = facets.related_labels(wanted)
+    assert found == [f.labels(keys, selected) for f, keys, selected in wanted]
+    assert found[0] == {r.pk: (r.slug, r.name) for r in (regions[0], regions[2])}
+    assert found[1] == {c.pk: (c.slug, c.name) for c in forums}
+    assert found[2] == {}
+    # Elsewhere a query per facet that looks for something (Django sends none for no keys).
+    assert len(together.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
 
 
 def count_queries(queries) -> list[str]:
@@ -388,7 +419,7 @@ def test_a_large_search_with_a_filter_is_estimated_from_the_sample_rows_that_pas
 
 
 @on_postgresql
-def test_country_and_province_labels_come_from_one_query_and_drafts_stay_out(client, db):
+def test_labels_of_every_related_facet_come_from_one_query_and_drafts_stay_out(client, db):
     from tests.test_views import (
         DRAFT,
         RegionKind,
@@ -409,13 +440,15 @@ def test_country_and_province_labels_come_from_one_query_and_drafts_stay_out(cli
                      conference=secret)  # fmt: skip
     with CaptureQueriesContext(connection) as ctx:
         response = client.get("/partnerships/?q=school")
-    region_labels = [
+    # Countries, provinces and conferences: one query (facets.related_labels).
+    labels = [
         q["sql"]
         for q in ctx.captured_queries
-        if '"partnerships_region"."name"' in q["sql"]
-        and "partnerships_sisterschoolpartnership" not in q["sql"]
+        if "partnerships_sisterschoolpartnership" not in q["sql"]
+        and ('"partnerships_region"' in q["sql"] or '"partnerships_conference"' in q["sql"])
     ]
-    assert len(region_labels) == 1
+    assert len(labels) == 1
+    assert '"partnerships_region"' in labels[0] and '"partnerships_conference"' in labels[0]
     assert sorted(facet(response, "country")) == ["Canada", "Peru"]
     assert sorted(facet(response, "region")) == ["Cusco", "Ontario"]
     assert list(facet(response, "conference")) == ["Toronto Forum"]
