@@ -421,6 +421,8 @@ class RecordListView(FilterView):
             row_template=self.row_template,
             facets=facets,
             facets_left_out=facets_left_out,
+            # No "Refine" box when no facet has a value to offer (a search that finds nothing).
+            any_facet_items=any(f.items for f in facets),
             facets_on_first_page=facets_on_first_page,
             export_links=export_links,
             active_filters=self.active_filters(filterset),

@@ -561,6 +561,15 @@ def test_filter_without_matches_shows_the_empty_state(client, seed):
     assertContains(response, "No records match these filters")
 
 
+@pytest.mark.parametrize("name", LISTS)
+def test_a_search_that_finds_nothing_offers_no_empty_refine_box(client, seed, name):
+    response = client.get(f"{LISTS[name]}?q=zzqqxxnothing")
+    assert response.status_code == 200
+    assertContains(response, "Nothing matches")
+    assertNotContains(response, 'id="facets-heading"')
+    assertContains(client.get(LISTS[name]), 'id="facets-heading"')  # the list itself has one
+
+
 def test_several_values_of_one_filter_are_ored(client, seed):
     response = client.get("/partnerships/?region=canada&region=denmark")
     assert listed_partnerships(response) == {PEEL, WUXI}
