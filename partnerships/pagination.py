@@ -45,10 +45,10 @@ class CappedPaginator(Paginator):
     # is taken from it when first needed.
     counting = None
 
-    # How a page's rows are read from a queryset of them, when not as its model instances:
-    # a function of the queryset (RecordListView.table_values reads values). The count and
-    # the keys of a later page come from the list's own queryset, without the joins that
-    # reading the rows' values needs.
+    # How a page's rows are read from a queryset of just them, when not as its model
+    # instances: a function of that queryset that returns the rows (RecordListView reads the
+    # values its table shows). The count and the keys of a later page come from the list's
+    # own queryset, without the joins that reading those values needs.
     read_rows = None
 
     @cached_property
@@ -118,12 +118,12 @@ class CappedPaginator(Paginator):
         queryset = self.object_list
         if not hasattr(queryset, "values_list"):  # a list, not a queryset
             return list(queryset[bottom:top])
-        read = self.read_rows or (lambda rows: rows)
+        read = self.read_rows or list
         first = self.first_keys
         if bottom == 0 and first is not None and (top <= len(first) or len(first) >= self.count):
             keys = first[:top]
         elif bottom == 0:
-            return list(read(queryset)[bottom:top])
+            return read(queryset[bottom:top])
         else:
             keys = list(queryset.values_list("pk", flat=True)[bottom:top])
         if not keys:

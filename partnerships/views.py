@@ -290,9 +290,9 @@ class RecordListView(FilterView):
     # must not show on a published row, in the page or in an export.
     draft_relations: tuple[str, ...] = ()
     # The values the page's table shows (as for values_list(), "pk" first), when that is worth
-    # listing: the page then reads them as named tuples (read_table_values, through the
-    # paginator), which make_rows() turns into the table's rows, instead of model instances
-    # with their related records.
+    # listing: the paginator then reads the page's rows as named tuples of them, which
+    # make_rows() turns into the table's rows (read_table_values), instead of as model
+    # instances with their related records.
     table_values: tuple[str, ...] | None = None
     # Facets (and maybe the count) computed before the page, or (a Future) being computed
     # beside it: see get_context_data.
@@ -351,9 +351,16 @@ class RecordListView(FilterView):
             paginator.read_rows = self.read_table_values
         return paginator
 
-    def read_table_values(self, queryset):
-        """The values the table shows (table_values) of ``queryset``'s rows, as named tuples."""
-        return queryset.prefetch_related(None).values_list(*self.table_values, named=True)
+    def read_table_values(self, queryset) -> list:
+        """The table's rows (make_rows) from the values it shows (table_values) of
+        ``queryset``'s rows."""
+        return self.make_rows(
+            queryset.prefetch_related(None).values_list(*self.table_values, named=True)
+        )
+
+    def make_rows(self, values) -> list:
+        """The table's rows from named tuples of table_values."""
+        raise NotImplementedError
 
     def get_context_data(self, **kwargs):
         filterset = self.filterset
@@ -384,12 +391,7 @@ class RecordListView(FilterView):
         kwargs["object_list"] = self.object_list
         with joins_as_written(self.object_list.db):
             context = super().get_context_data(**kwargs)  # reads the page
-        if self.table_values is not None:
-            page_rows = self.make_rows(context["object_list"])
-            context["object_list"] = page_rows
-            if context.get("page_obj") is not None:
-                context["page_obj"].object_list = page_rows
-        else:
+        if self.table_values is None:  # (make_rows leaves drafts out itself)
             hide_drafts(context["object_list"], self.draft_relations)
         if self.counting is not None:
             self.counted = self.counting.result()  # usually already taken by the paginator
