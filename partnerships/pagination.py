@@ -51,6 +51,12 @@ class CappedPaginator(Paginator):
     # own queryset, without the joins that reading those values needs.
     read_rows = None
 
+    # Whether the first page's keys are found with a query of their own (from the list's
+    # table alone) before its rows are read with their joins, rather than in one query: a
+    # search's keys come from the date index alone (models.SisterSchoolPartnership: it holds
+    # the words), without a visit to the table for each row passed over.
+    first_keys_apart = False
+
     @cached_property
     def cap(self) -> int:
         return settings.LIST_COUNT_CAP
@@ -114,7 +120,8 @@ class CappedPaginator(Paginator):
         of the narrow table) and only those rows are then read with their joins and
         prefetches: an OFFSET over the full query would join every skipped row to its
         parties and regions (1,225 rows on page 50, 250,000 on page 10,000). The first
-        page's keys may be known already (first_keys)."""
+        page's keys may be known already (first_keys), or be worth finding on their own
+        (first_keys_apart)."""
         queryset = self.object_list
         if not hasattr(queryset, "values_list"):  # a list, not a queryset
             return list(queryset[bottom:top])
@@ -122,7 +129,7 @@ class CappedPaginator(Paginator):
         first = self.first_keys
         if bottom == 0 and first is not None and (top <= len(first) or len(first) >= self.count):
             keys = first[:top]
-        elif bottom == 0:
+        elif bottom == 0 and not self.first_keys_apart:
             return read(queryset[bottom:top])
         else:
             keys = list(queryset.values_list("pk", flat=True)[bottom:top])

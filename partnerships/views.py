@@ -298,6 +298,7 @@ class RecordListView(FilterView):
     # beside it: see get_context_data.
     counted = None
     counting = None
+    searching = False
 
     def get_queryset(self):
         return self.model.objects.published()
@@ -349,6 +350,7 @@ class RecordListView(FilterView):
         paginator.counting = self.counting
         if self.table_values is not None:
             paginator.read_rows = self.read_table_values
+            paginator.first_keys_apart = self.searching
         return paginator
 
     def read_table_values(self, queryset) -> list:
@@ -364,7 +366,9 @@ class RecordListView(FilterView):
 
     def get_context_data(self, **kwargs):
         filterset = self.filterset
-        searching = filterset.is_valid() and bool(filterset.form.cleaned_data.get("q"))
+        self.searching = searching = filterset.is_valid() and bool(
+            filterset.form.cleaned_data.get("q")
+        )
         # A search on its first page: its facets and its count in one pass over its rows.
         self.counted = self.counting = None
         if searching and self.request.GET.get(self.page_kwarg, "1") == "1":

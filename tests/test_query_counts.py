@@ -168,6 +168,31 @@ def test_partnership_list_counts_and_finds_a_later_page_without_joining_what_it_
     assert "JOIN" in rows[0]
 
 
+def test_partnership_search_reads_only_its_first_page_rows_with_their_joins(client, data):
+    """A search's first page finds the keys of its rows first, from the partnership table
+    alone (on PostgreSQL the date index holds the words: no visit to the table for the rows a
+    walk in list order passes over), or takes them from its facet query; only those rows are
+    read with the five joins the table's values need, in the list's order."""
+    from django.test.utils import CaptureQueriesContext
+
+    from partnerships.models import SisterSchoolPartnership
+
+    url = "/partnerships/?q=Large&per_page=10"
+    fetch(client, url)
+    with CaptureQueriesContext(connection) as ctx:
+        response = fetch(client, url)
+    joined = [
+        q["sql"] for q in ctx.captured_queries if '"partnerships_organization"."name"' in q["sql"]
+    ]
+    assert len(joined) == 1
+    assert " IN (" in joined[0] and "LIMIT" not in joined[0]
+    expected = SisterSchoolPartnership.objects.published().search("Large")
+    assert result_count(response) == expected.count() > 10
+    assert [row.slug for row in response.context["object_list"]] == list(
+        expected.values_list("slug", flat=True)[:10]
+    )
+
+
 @pytest.mark.parametrize("name", LISTS)
 def test_list_page_queries_do_not_grow_with_matching_rows(
     client, data, django_assert_num_queries, name
