@@ -53,8 +53,8 @@ class CappedPaginator(Paginator):
 
     # Whether the first page's keys are found with a query of their own (from the list's
     # table alone) before its rows are read with their joins, rather than in one query: a
-    # search's keys come from the date index alone (models.SisterSchoolPartnership: it holds
-    # the words), without a visit to the table for each row passed over.
+    # partnership search's keys come from the date index alone (it holds the words), without
+    # a visit to the table for each row passed over (RecordListView.search_keys_apart).
     first_keys_apart = False
 
     @cached_property

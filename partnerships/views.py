@@ -294,6 +294,10 @@ class RecordListView(FilterView):
     # make_rows() turns into the table's rows (read_table_values), instead of as model
     # instances with their related records.
     table_values: tuple[str, ...] | None = None
+    # Whether a search's first page finds its rows' keys with a query of their own before
+    # reading those rows (CappedPaginator.first_keys_apart): worth it where the list's date
+    # index holds the words, so that the keys come from the index alone.
+    search_keys_apart = False
     # Facets (and maybe the count) computed before the page, or (a Future) being computed
     # beside it: see get_context_data.
     counted = None
@@ -350,7 +354,7 @@ class RecordListView(FilterView):
         paginator.counting = self.counting
         if self.table_values is not None:
             paginator.read_rows = self.read_table_values
-            paginator.first_keys_apart = self.searching
+        paginator.first_keys_apart = self.searching and self.search_keys_apart
         return paginator
 
     def read_table_values(self, queryset) -> list:
@@ -595,6 +599,8 @@ class PartnershipListView(RecordListView):
     # conference, level, status and date, the slug for the link, publications to leave drafts
     # out. (A public partnership's parties are always published: see published().)
     table_values = PartnershipRow.VALUES
+    # Its newest-first date index holds each row's key and words (migration 0011).
+    search_keys_apart = True
     # The parties' places are copied onto the partnership, so facets read one table; a
     # partnership row is never repeated by a join, so counts need no DISTINCT.
     facets = [
