@@ -3,19 +3,27 @@ refusal of lost updates, spreadsheet import and export."""
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .models import (
     Alliance,
@@ -28,12 +36,14 @@ from .models import (
     OrganizationName,
     Person,
     Publication,
+    Record,
     Region,
     ReportedFigure,
     SisterSchoolPartnership,
     Source,
     Speech,
     StaleRecordError,
+    Versioned,
 )
 from .resources import OrganizationResource, PartnershipResource
 
@@ -41,26 +51,112 @@ admin.site.site_header = _("Partnerships administration")
 admin.site.site_title = _("Partnerships admin")
 admin.site.index_title = _("Records and sources")
 
-HIDDEN_FIELDS = {"search_text", "updated_at"}
+HIDDEN_FIELDS = {"search_text", "search_vector", "updated_at", "version", "id", "created_at"}
+# A row deleted with its record (cascade) is restored with it when its deletion was recorded
+# this close to the record's.
+RESTORED_WITH_RECORD = datetime.timedelta(seconds=10)
+
+
+def safe_str(obj) -> str:
+    """str(obj), also for a version whose related record has since been deleted."""
+    try:
+        return str(obj)
+    except ObjectDoesNotExist:
+        return gettext("%(kind)s #%(id)s (a related record has been deleted)") % {
+            "kind": capfirst(obj._meta.verbose_name),
+            "id": obj.pk,
+        }
+
+
+def describe_related(field, value) -> str:
+    """The related record's name; for one deleted since, its last recorded name, marked."""
+    if value is None:
+        return ""
+    related_model = field.related_model
+    related = related_model._default_manager.filter(pk=value).first()
+    if related is not None:
+        return safe_str(related)
+    history = getattr(related_model, "history", None)
+    last = history.filter(id=value).order_by("-history_date").first() if history else None
+    if last is not None:
+        return gettext("“%(name)s” (deleted)") % {"name": safe_str(last.instance)}
+    return gettext("#%(id)s (deleted)") % {"id": value}
 
 
 def describe_value(model, field_name, value) -> str:
     field = model._meta.get_field(field_name)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
-    if field.is_relation and value is not None:
-        related = field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related else str(value)
+    if field.is_relation:
+        return describe_related(field, getattr(value, "pk", value))
     text = "" if value is None else str(value)
     return text if len(text) <= 80 else text[:80] + "…"
+
+
+def tracked_fields(model) -> list:
+    """The fields history keeps and staff see (not the derived or bookkeeping ones)."""
+    kept = {f.attname for f in model.history.model._meta.concrete_fields}
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.attname in kept and f.name not in HIDDEN_FIELDS and f.editable
+    ]
+
+
+def missing_relations(model, instance) -> list[str]:
+    """The related records that ``instance`` (e.g. an old version) points to and that have
+    been deleted since, each named as "field: record"."""
+    lines = []
+    for field in model._meta.concrete_fields:
+        if not (field.many_to_one or field.one_to_one) or field.related_model is ContentType:
+            continue
+        value = getattr(instance, field.attname)
+        if value is not None and not field.related_model._base_manager.filter(pk=value).exists():
+            lines.append(f"{capfirst(field.verbose_name)}: {describe_related(field, value)}")
+    return lines
+
+
+def rows_of(model, pk) -> list[tuple]:
+    """(row model, filter) for each kind of row that belongs to a record and goes with it
+    when it is deleted: other names, speeches, memberships, events, citations."""
+    found = []
+    for rel in model._meta.related_objects:
+        row_model = rel.related_model
+        if (
+            rel.one_to_many
+            and rel.on_delete is models.CASCADE
+            and issubclass(row_model, Versioned)
+            and not issubclass(row_model, Record)
+        ):
+            found.append((row_model, {f"{rel.field.attname}": pk}))
+    if any(isinstance(f, GenericRelation) for f in model._meta.private_fields):
+        ct = ContentType.objects.get_for_model(model)
+        found.append((Citation, {"content_type_id": ct.pk, "object_id": pk}))
+    return found
+
+
+def row_changes_since(model, pk, since) -> list[str]:
+    """The rows of a record (citations, other names, ...) added, changed or deleted since."""
+    verbs = {"+": gettext("added"), "~": gettext("changed"), "-": gettext("deleted")}
+    lines = []
+    for row_model, where in rows_of(model, pk):
+        for entry in row_model.history.filter(**where, history_date__gt=since).order_by(
+            "history_date"
+        ):
+            lines.append(
+                f"{capfirst(row_model._meta.verbose_name)} “{safe_str(entry.instance)}” "
+                f"{verbs.get(entry.history_type, '')}"
+            )
+    return lines
 
 
 def changes_since(instance, seen_version, submitted: dict) -> list[str]:
     """What changed in the stored record since version ``seen_version``, field by field.
 
-    With the history of that version: old → new for every changed field. Without it (records
-    loaded from fixtures have no history before their first edit): the stored value of every
-    field where it differs from what the editor submitted."""
+    With the history of that version: old → new for every changed field, and the record's
+    rows (citations, other names, ...) changed since. Without it (records loaded from fixtures
+    have no history before their first edit): the stored value of every field where it
+    differs from what the editor submitted."""
     model = type(instance)
     current = model._default_manager.filter(pk=instance.pk).first()
     if current is None:
@@ -74,9 +170,7 @@ def changes_since(instance, seen_version, submitted: dict) -> list[str]:
             gettext("Last saved by %(user)s at %(when)s.")
             % {"user": latest.history_user, "when": latest.history_date.strftime("%Y-%m-%d %H:%M")}
         )
-    for field in model._meta.concrete_fields:
-        if field.name in HIDDEN_FIELDS or field.name in ("version", "id", "created_at"):
-            continue
+    for field in tracked_fields(model):
         new = getattr(current, field.attname)
         if seen is not None:
             old = getattr(seen, field.attname)
@@ -94,57 +188,141 @@ def changes_since(instance, seen_version, submitted: dict) -> list[str]:
                     "new": describe_value(model, field.name, new),
                 }
             )
+    if seen is not None:
+        lines.extend(row_changes_since(model, instance.pk, seen.history_date))
     return lines
+
+
+def stale_message(instance, seen_version, submitted: dict, row: bool = False) -> str:
+    lines = [line.rstrip(".") for line in changes_since(instance, seen_version, submitted)]
+    what = (
+        f"{instance._meta.verbose_name} “{safe_str(instance)}”" if row else gettext("this record")
+    )
+    return gettext(
+        "Someone else saved %(what)s after you opened it, so your changes were not saved "
+        "(nothing of theirs was overwritten; what you typed is still in the form). Changes "
+        "since you opened it: %(changes)s. Copy what you need, then reload the page to edit "
+        "the current version."
+    ) % {"what": what, "changes": "; ".join(lines) or gettext("none visible")}
+
+
+class SeenVersionField(forms.IntegerField):
+    """The version the editor's form was made from (hidden). It never counts as a change of
+    the form: an untouched row stays untouched whatever its version is now."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, min_value=0, max_value=2**31 - 1, **kwargs)
+
+    def has_changed(self, initial, data):
+        return False
+
+
+def stored_version(model, pk):
+    return model._base_manager.filter(pk=pk).values_list("version", flat=True).first()
 
 
 class VersionedForm(forms.ModelForm):
     """Carries the version the editor saw; a save over a newer version is refused with a
     message saying what changed meanwhile. The model's save() checks again, atomically."""
 
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_version = SeenVersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             # The stored version, also when the form shows an older version to restore.
-            self.initial["seen_version"] = (
-                type(self.instance)
-                ._default_manager.filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
+            self.initial["seen_version"] = stored_version(type(self.instance), self.instance.pk)
 
     def clean(self):
         data = super().clean()
         if not self.instance.pk or self.instance._state.adding:
             return data
         seen = data.get("seen_version")
-        stored = (
-            type(self.instance)
-            ._default_manager.filter(pk=self.instance.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-        if seen is None or seen != stored:
-            lines = changes_since(self.instance, seen, data)
-            raise ValidationError(
-                gettext(
-                    "Someone else saved this record after you opened it, so your changes were "
-                    "not saved (nothing of theirs was overwritten). Changes since you opened it: "
-                    "%(changes)s Reload the page to edit the current version."
-                )
-                % {"changes": " ".join(f"{line};" for line in lines) or gettext("none visible.")},
-                code="stale",
-            )
+        if seen is None or seen != stored_version(type(self.instance), self.instance.pk):
+            raise ValidationError(stale_message(self.instance, seen, data), code="stale")
         self.instance.version = seen
         return data
 
 
+class VersionedInlineForm(forms.ModelForm):
+    """An inline row that carries the version the editor saw (see VersionedInlineFormSetMixin)."""
+
+    seen_version = SeenVersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.untouched = False
+        if self.instance.pk and not self.is_bound:
+            self.initial["seen_version"] = self.instance.version
+
+    def has_changed(self):
+        # A row that differs from the stored one only because someone else saved it since
+        # is not this editor's change: it is left as they saved it.
+        return not self.untouched and super().has_changed()
+
+
+def edited_since_seen(form, seen_version) -> bool:
+    """Whether the editor changed the row, judged against the version they saw (the stored
+    row may have been changed by someone else since)."""
+    row = form.instance
+    seen = row.history.filter(version=seen_version).order_by("-history_date").first()
+    if seen is None or not hasattr(form, "cleaned_data"):
+        return True
+    for name in form.changed_data:
+        field = row._meta.get_field(name)
+        value = form.cleaned_data.get(name)
+        if getattr(value, "pk", value) != getattr(seen, field.attname):
+            return True
+    return False
+
+
+class VersionedInlineFormSetMixin:
+    """Inline rows (citations, other names, speeches, memberships, events) take part in the
+    same optimistic locking: a row this editor changed or deleted that someone else saved
+    since the form was opened (in another form, or on the row's own page) refuses the whole
+    save with a message. A row this editor left as it was is not saved, whatever its version."""
+
+    def clean(self):
+        super().clean()
+        problems = []
+        for form in self.initial_forms:
+            row = form.instance
+            if row.pk is None:
+                continue
+            deleting = self.can_delete and self._should_delete_form(form)
+            if not (deleting or form.has_changed()):
+                continue
+            try:
+                seen = int(form.data.get(form.add_prefix("seen_version")) or "")
+            except ValueError:
+                seen = None
+            if seen is not None and seen == stored_version(type(row), row.pk):
+                row.version = seen
+            elif not deleting and seen is not None and not edited_since_seen(form, seen):
+                form.untouched = True
+            else:
+                problems.append(stale_message(row, seen, {}, row=True))
+        if problems:
+            raise ValidationError(problems, code="stale")
+
+
+class VersionedInlineFormSet(VersionedInlineFormSetMixin, BaseInlineFormSet):
+    pass
+
+
+class VersionedGenericInlineFormSet(VersionedInlineFormSetMixin, BaseGenericInlineFormSet):
+    pass
+
+
 class CitationInline(GenericTabularInline):
     model = Citation
+    form = VersionedInlineForm
+    formset = VersionedGenericInlineFormSet
     extra = 0
     autocomplete_fields = ["source"]
-    fields = ["source", "paragraph", "note"]
+    fields = ["source", "paragraph", "note", "seen_version"]
     verbose_name = _("citation")
     verbose_name_plural = _("citations (which source and paragraph support this record)")
 
@@ -154,10 +332,119 @@ def can_publish(request, model) -> bool:
     return request.user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
 
 
-class RecordAdmin(ImportExportMixin, SimpleHistoryAdmin):
-    """Shared behaviour of every public record's admin."""
+class DescribedChanges(HistoricalRecordContextHelper):
+    """History's "Changes" column: a related record by name, "(deleted)" when it is gone."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.many_to_one or field.one_to_one:
+            return describe_related(field, value)
+        return super().prepare_delta_change_value(change, value)
+
+
+class StaffHistoryAdmin(SimpleHistoryAdmin):
+    """History, revert and optimistic locking, shared by records and the rows inside them.
+
+    Reading history needs the view permission; reverting to an old version is a change and
+    needs the change permission (django-simple-history checks only view-history, even on
+    POST). An old version whose related records have since been deleted can be read, and
+    reverting to it says what cannot come back."""
 
     form = VersionedForm
+    object_history_list_template = "admin/partnerships/object_history_list.html"
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # No select_related of related records: one deleted since must not break the page.
+        return history_manager.filter(**{pk_name: object_id}).select_related("history_user")
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        for record in historical_records:
+            record.label = safe_str(record.instance)
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs=False)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return DescribedChanges(self.model, historical_record)
+
+    def revert_disabled(self, request, obj=None):
+        return not self.has_change_permission(request, obj) or super().revert_disabled(request, obj)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        object_id = unquote(object_id)
+        try:
+            historical = self.model.history.filter(
+                **{self.model._meta.pk.attname: int(object_id), "history_id": int(version_id)}
+            ).first()
+        except ValueError:
+            historical = None
+        if historical is None:
+            raise Http404(gettext("No such version."))
+        current = self.get_object(request, object_id)
+        if request.method == "POST":
+            if current is None:
+                self.message_user(
+                    request,
+                    gettext(
+                        "This record has been deleted since; restore it from the list's "
+                        "deleted records instead."
+                    ),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(request.get_full_path())
+            if not self.has_change_permission(request, current):
+                raise PermissionDenied
+        missing = missing_relations(self.model, historical)
+        try:
+            response = super().history_form_view(request, object_id, version_id, extra_context)
+        except StaleRecordError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        if missing and (request.method != "POST" or response.status_code == 302):
+            lines = "; ".join(missing)
+            self.message_user(
+                request,
+                gettext(
+                    "Not restored: %(lines)s. Those records have been deleted since this "
+                    "version; the fields are left empty (or as you chose)."
+                )
+                % {"lines": lines}
+                if request.method == "POST"
+                else gettext(
+                    "This version refers to records deleted since: %(lines)s. Reverting "
+                    "cannot bring them back; those fields will be empty unless you choose "
+                    "another record."
+                )
+                % {"lines": lines},
+                messages.WARNING,
+            )
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleRecordError as exc:
+            # Lost the race between the form's check and the save: nothing was written.
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        # A save that changes only inline rows leaves the record (and its version) alone, so
+        # that it does not make every other open form of the record stale: the rows have
+        # versions of their own.
+        if change and not differs_from_stored(obj):
+            return
+        super().save_model(request, obj, form, change)
+
+
+def differs_from_stored(obj) -> bool:
+    model = type(obj)
+    names = [f.attname for f in tracked_fields(model)]
+    stored = model._base_manager.filter(pk=obj.pk).values(*names).first()
+    return stored is None or any(stored[name] != getattr(obj, name) for name in names)
+
+
+class RecordAdmin(ImportExportMixin, StaffHistoryAdmin):
+    """Shared behaviour of every public record's admin."""
+
     inlines = [CitationInline]
     list_per_page = 50
     actions = ["publish", "unpublish"]
@@ -192,17 +479,19 @@ class RecordAdmin(ImportExportMixin, SimpleHistoryAdmin):
         return bool(self.resource_classes) and super().has_export_permission(request)
 
     def save_model(self, request, obj, form, change):
-        if not change and not can_publish(request, self.model):
-            obj.publication = Publication.DRAFT
+        # Whoever may not publish never changes the publication state, by any form: a new
+        # record is a draft, and a change (also a revert to an old version) keeps the stored
+        # state.
+        if not can_publish(request, self.model):
+            stored = (
+                self.model._base_manager.filter(pk=obj.pk)
+                .values_list("publication", flat=True)
+                .first()
+                if change
+                else None
+            )
+            obj.publication = stored or Publication.DRAFT
         super().save_model(request, obj, form, change)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except StaleRecordError as exc:
-            # Lost the race between the form's check and the save: nothing was written.
-            self.message_user(request, str(exc), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def _set_publication(self, request, queryset, state):
         if not can_publish(request, self.model):
@@ -262,11 +551,14 @@ class RecordAdmin(ImportExportMixin, SimpleHistoryAdmin):
     def deleted_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
+        records = list(self.deleted_records()[:200])
+        for record in records:
+            record.label = safe_str(record.instance)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Deleted %(name)s") % {"name": self.model._meta.verbose_name_plural},
             "opts": self.model._meta,
-            "records": self.deleted_records()[:200],
+            "records": records,
         }
         return TemplateResponse(request, "admin/partnerships/deleted_records.html", context)
 
@@ -279,31 +571,95 @@ class RecordAdmin(ImportExportMixin, SimpleHistoryAdmin):
             return HttpResponseRedirect(back)
         historical = self.deleted_records().filter(history_id=history_id).first()
         if historical is None:
-            self.message_user(request, gettext("Nothing to restore."), messages.WARNING)
+            self.message_user(
+                request,
+                gettext("Nothing to restore: it has been restored already or is not deleted."),
+                messages.WARNING,
+            )
             return HttpResponseRedirect(back)
         obj = historical.instance
         obj.publication = Publication.DRAFT
         obj.version = 1
-        try:
-            with transaction.atomic():
-                obj._change_reason = "restored after deletion"
-                obj.save(force_insert=True)
-        except Exception as exc:  # e.g. a slug now used by another record
+        problems = restore_problems(obj)
+        if problems:
             self.message_user(
-                request, gettext("Could not restore: %(error)s") % {"error": exc}, messages.ERROR
+                request,
+                gettext("Could not restore “%(record)s”: %(problems)s")
+                % {"record": safe_str(obj), "problems": " ".join(problems)},
+                messages.ERROR,
             )
             return HttpResponseRedirect(back)
-        self.message_user(
-            request,
-            format_html(
-                gettext("Restored “{}” as a draft."),
-                obj,
-            ),
-            messages.SUCCESS,
-        )
+        with transaction.atomic():
+            obj._change_reason = "restored after deletion"
+            obj._history_user = request.user
+            obj.save(force_insert=True)
+            restored, left_out = restore_rows(obj, historical.history_date, request.user)
+        text = gettext("Restored “%(record)s” as a draft.") % {"record": safe_str(obj)}
+        if restored:
+            text += " " + gettext("With it: %(rows)s.") % {"rows": "; ".join(restored)}
+        level = messages.SUCCESS
+        if left_out:
+            text += " " + gettext("Not restored: %(rows)s.") % {"rows": "; ".join(left_out)}
+            level = messages.WARNING
+        self.message_user(request, text, level)
         return HttpResponseRedirect(
             reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
         )
+
+
+def restore_problems(obj) -> list[str]:
+    """Why a deleted record (or row) cannot be put back as it was, in words staff understand:
+    a related record deleted too, or a name/slug taken by another record since."""
+    model = type(obj)
+    problems = [
+        gettext("%(line)s — restore that first.") % {"line": line}
+        for line in missing_relations(model, obj)
+    ]
+    if problems:
+        return problems
+    try:
+        obj.validate_unique()
+        obj.validate_constraints()
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            label = (
+                capfirst(model._meta.get_field(field).verbose_name) if field != "__all__" else ""
+            )
+            problems.extend(f"{label}: {e}" if label else e for e in errors)
+    return problems
+
+
+def restore_rows(obj, deleted_at, user) -> tuple[list[str], list[str]]:
+    """Put back the rows deleted together with ``obj`` (other names, citations, speeches,
+    memberships, events): those whose deletion was recorded within RESTORED_WITH_RECORD of
+    the record's and that are still missing. Returns (restored, left out), each described."""
+    restored, left_out = [], []
+    for row_model, where in rows_of(type(obj), obj.pk):
+        entries = row_model.history.filter(
+            **where,
+            history_type="-",
+            history_date__gte=deleted_at - RESTORED_WITH_RECORD,
+            history_date__lte=deleted_at + RESTORED_WITH_RECORD,
+        ).order_by("id", "-history_date")
+        seen = set()
+        for entry in entries:
+            if entry.id in seen:
+                continue
+            seen.add(entry.id)
+            row = entry.instance
+            label = f"{row_model._meta.verbose_name} “{safe_str(row)}”"
+            if row_model._base_manager.filter(pk=row.pk).exists():
+                continue
+            row.version = 1
+            problems = restore_problems(row)
+            if problems:
+                left_out.append(f"{label} ({' '.join(problems)})")
+                continue
+            row._change_reason = "restored with its record"
+            row._history_user = user
+            row.save(force_insert=True)
+            restored.append(label)
+    return restored, left_out
 
 
 @admin.register(Region)
@@ -318,6 +674,8 @@ class RegionAdmin(RecordAdmin):
 
 class OrganizationNameInline(admin.TabularInline):
     model = OrganizationName
+    form = VersionedInlineForm
+    formset = VersionedInlineFormSet
     extra = 0
 
 
@@ -353,6 +711,8 @@ class ConferenceSeriesAdmin(RecordAdmin):
 
 class SpeechInline(admin.StackedInline):
     model = Speech
+    form = VersionedInlineForm
+    formset = VersionedInlineFormSet
     extra = 0
     autocomplete_fields = ["person"]
 
@@ -371,12 +731,16 @@ class ConferenceAdmin(RecordAdmin):
 
 class AllianceMembershipInline(admin.TabularInline):
     model = AllianceMembership
+    form = VersionedInlineForm
+    formset = VersionedInlineFormSet
     extra = 0
     autocomplete_fields = ["organization"]
 
 
 class AllianceEventInline(admin.StackedInline):
     model = AllianceEvent
+    form = VersionedInlineForm
+    formset = VersionedInlineFormSet
     extra = 0
     autocomplete_fields = ["conference"]
 
@@ -417,8 +781,9 @@ class ReportedFigureAdmin(RecordAdmin):
     search_fields = ["description"]
 
 
-class SubordinateAdmin(SimpleHistoryAdmin):
-    """Rows that belong to a record (citations, speeches, memberships, events)."""
+class SubordinateAdmin(StaffHistoryAdmin):
+    """Rows that belong to a record (citations, speeches, memberships, events), on their own
+    pages: the same history and optimistic locking as in the record's form."""
 
 
 @admin.register(Citation)

@@ -10,7 +10,7 @@ import re
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, router, transaction
 from django.db.models.functions import Greatest, Least
@@ -91,6 +91,17 @@ def slug_url(name: str, slug: str) -> str:
     return _slug_url_pattern(name, get_script_prefix()).replace(SLUG_PLACEHOLDER, slug, 1)
 
 
+def related_str(obj, field: str) -> str:
+    """str() of a related record, or a mark when it has been deleted since (an old version
+    read from history can point to a record that no longer exists)."""
+    if getattr(obj, f"{field}_id") is None:
+        return "?"
+    try:
+        return str(getattr(obj, field))
+    except ObjectDoesNotExist:
+        return gettext("(deleted)")
+
+
 class StaleRecordError(Exception):
     """Someone else saved this record after it was loaded: saving would overwrite their work."""
 
@@ -115,7 +126,52 @@ class RecordQuerySet(models.QuerySet):
         return search_queryset(self, text)
 
 
-class Record(models.Model):
+class Versioned(models.Model):
+    """Optimistic locking: a save based on an older version than the stored one is refused.
+
+    Every record and every row edited inside a record (citations, other names, speeches,
+    memberships, events) has it, so neither the record's form, its inline rows, nor a row's
+    own page can overwrite a save made in the meantime."""
+
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        db_default=1,
+        editable=False,
+        help_text=_("Goes up by one at every save; a save based on an older version is refused."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version"}
+        if self._state.adding or self.pk is None or kwargs.get("force_insert"):
+            super().save(*args, **kwargs)
+            return
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            bumped = (
+                type(self)
+                ._base_manager.using(using)
+                .filter(pk=self.pk, version=self.version)
+                .update(version=models.F("version") + 1)
+            )
+            if not bumped:
+                raise StaleRecordError(
+                    gettext(
+                        "%(record)s was changed by someone else after you opened it; "
+                        "your save was refused so that their change is not lost."
+                    )
+                    % {"record": self}
+                )
+            self.version += 1
+            super().save(*args, **kwargs)
+
+
+class Record(Versioned):
     """Fields every public record shares."""
 
     publication = models.CharField(
@@ -128,12 +184,6 @@ class Record(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    version = models.PositiveIntegerField(
-        _("version"),
-        default=1,
-        editable=False,
-        help_text=_("Goes up by one at every save; a save based on an older version is refused."),
-    )
     is_synthetic = models.BooleanField(
         _("synthetic"),
         default=False,
@@ -223,29 +273,8 @@ class Record(models.Model):
         self.search_text = self.compute_search_text()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text", "version"}
-        if self._state.adding or self.pk is None or kwargs.get("force_insert"):
-            super().save(*args, **kwargs)
-            return
-        # Optimistic locking: only the version this instance was loaded at may be saved over.
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            bumped = (
-                type(self)
-                ._base_manager.using(using)
-                .filter(pk=self.pk, version=self.version)
-                .update(version=models.F("version") + 1)
-            )
-            if not bumped:
-                raise StaleRecordError(
-                    gettext(
-                        "%(record)s was changed by someone else after you opened it; "
-                        "your save was refused so that their change is not lost."
-                    )
-                    % {"record": self}
-                )
-            self.version += 1
-            super().save(*args, **kwargs)
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
 
 def unique_slug(instance, text: str, max_length: int = 120) -> str:
@@ -502,7 +531,7 @@ class Source(Record):
         return [self.title, self.outlet, self.original_outlet, self.summary]
 
 
-class Citation(models.Model):
+class Citation(Versioned):
     """A record is supported by a paragraph of a source."""
 
     source = models.ForeignKey(
@@ -668,7 +697,7 @@ class Organization(Record):
         super().save(*args, **kwargs)
 
 
-class OrganizationName(models.Model):
+class OrganizationName(Versioned):
     """Another name an organization is known by (a translation, an old name, an abbreviation)."""
 
     organization = models.ForeignKey(
@@ -874,7 +903,7 @@ class Conference(Record):
             raise ValidationError(errors)
 
 
-class Speech(models.Model):
+class Speech(Versioned):
     """A person spoke at a conference."""
 
     class Mode(models.TextChoices):
@@ -900,8 +929,8 @@ class Speech(models.Model):
 
     def __str__(self) -> str:
         return gettext("%(person)s at %(conference)s") % {
-            "person": self.person,
-            "conference": self.conference,
+            "person": related_str(self, "person"),
+            "conference": related_str(self, "conference"),
         }
 
     def get_absolute_url(self) -> str:
@@ -993,7 +1022,7 @@ class MemberRole(models.TextChoices):
     MEMBER = "member", _("Member")
 
 
-class AllianceMembership(models.Model):
+class AllianceMembership(Versioned):
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="alliance_memberships"
@@ -1015,9 +1044,9 @@ class AllianceMembership(models.Model):
 
     def __str__(self) -> str:
         return gettext("%(org)s, %(role)s of %(alliance)s") % {
-            "org": self.organization,
+            "org": related_str(self, "organization"),
             "role": self.get_role_display().lower(),
-            "alliance": self.alliance,
+            "alliance": related_str(self, "alliance"),
         }
 
     def get_absolute_url(self) -> str:
@@ -1027,7 +1056,7 @@ class AllianceMembership(models.Model):
 (_event_on, _event_precision, _event_not_after) = partial_date_fields(_("date"))
 
 
-class AllianceEvent(models.Model):
+class AllianceEvent(Versioned):
     """Something the sources report about how an alliance is governed."""
 
     class Kind(models.TextChoices):
@@ -1057,7 +1086,7 @@ class AllianceEvent(models.Model):
         constraints = [*partial_date_constraints("occurred", "allianceevent")]
 
     def __str__(self) -> str:
-        return f"{self.alliance}: {self.get_kind_display()}"
+        return f"{related_str(self, 'alliance')}: {self.get_kind_display()}"
 
     def get_absolute_url(self) -> str:
         return self.alliance.get_absolute_url()
@@ -1234,9 +1263,7 @@ class SisterSchoolPartnership(Record):
         ]
 
     def __str__(self) -> str:
-        a = self.party_a.name if self.party_a_id else "?"
-        b = self.party_b.name if self.party_b_id else "?"
-        return f"{a} – {b}"
+        return f"{related_str(self, 'party_a')} – {related_str(self, 'party_b')}"
 
     def get_absolute_url(self) -> str:
         return slug_url("partnership-detail", self.slug)

@@ -523,3 +523,92 @@ def test_publisher_adds_records_as_drafts_then_publishes_them(site, page, django
     row.click()
     expect(page.locator("h1")).to_contain_text("Xuzhou Experimental School")
     expect(page.locator("#ref-1")).to_contain_text("Paragraph 6")
+
+
+def sign_in(context, site, username, password):
+    page = context.new_page()
+    page.goto(f"{site}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#site-name")).to_contain_text("Partnerships administration")
+    return page
+
+
+def save(page):
+    page.get_by_role("button", name="Save", exact=True).click()
+
+
+def test_two_editors_in_two_browsers_never_overwrite_each_other(site, browser, django_user_model):
+    """The same record, the same inline citation, and a citation on its own page against its
+    parent's form, on records with history entries: the second save is refused with a message
+    and keeps what was typed; the first save stays; no response is a server error."""
+    from partnerships.models import Citation, Organization, SisterSchoolPartnership
+
+    call_command("populate_history", auto=True, stdout=io.StringIO())
+    password = "a-long-password-for-editors"  # noqa: S105
+    for name in ("alice", "bob"):
+        django_user_model.objects.create_user(name, f"{name}@example.org", password)
+        call_command("grant_role", name, "editor", stdout=io.StringIO())
+    partnership = SisterSchoolPartnership.objects.get(slug="wuxi-bureau-of-education-bycirklen")
+    org = Organization.objects.get(slug="bycirklen")
+    citation = org.citations.order_by("source_id", "paragraph").first()
+    assert partnership.history.exists() and citation.history.exists()
+
+    server_errors = []
+    contexts = [browser.new_context(viewport=WIDE) for _ in range(2)]
+    for context in contexts:
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("response", lambda r: server_errors.append(r.url) if r.status >= 500 else None)
+    alice = sign_in(contexts[0], site, "alice", password)
+    bob = sign_in(contexts[1], site, "bob", password)
+    try:
+        # 1. The same record.
+        url = f"{site}/admin/partnerships/sisterschoolpartnership/{partnership.pk}/change/"
+        alice.goto(url)
+        bob.goto(url)
+        alice.fill("#id_summary", "Alice's summary.")
+        save(alice)
+        expect(alice.locator(".messagelist")).to_contain_text("was changed successfully")
+        bob.fill("#id_summary", "Bob's summary.")
+        save(bob)
+        expect(bob.locator(".errorlist")).to_contain_text("Someone else saved this record")
+        expect(bob.locator(".errorlist")).to_contain_text("Alice's summary.")
+        expect(bob.locator("#id_summary")).to_have_value("Bob's summary.")
+        shoot(bob, "staff-conflict-record")
+        partnership.refresh_from_db()
+        assert partnership.summary == "Alice's summary."
+
+        # 2. The same inline citation, in two forms of its organization.
+        note = "#id_partnerships-citation-content_type-object_id-0-note"
+        url = f"{site}/admin/partnerships/organization/{org.pk}/change/"
+        alice.goto(url)
+        bob.goto(url)
+        alice.fill(note, "Alice's note.")
+        save(alice)
+        expect(alice.locator(".messagelist")).to_contain_text("was changed successfully")
+        bob.fill(note, "Bob's note.")
+        save(bob)
+        conflict = bob.locator(".errorlist", has_text="Someone else saved")
+        expect(conflict).to_have_count(1)
+        expect(conflict).to_contain_text("Someone else saved citation")
+        expect(bob.locator(note)).to_have_value("Bob's note.")
+        shoot(bob, "staff-conflict-inline")
+        assert Citation.objects.get(pk=citation.pk).note == "Alice's note."
+
+        # 3. The citation on its own page against the organization's form opened before.
+        bob.goto(url)
+        alice.goto(f"{site}/admin/partnerships/citation/{citation.pk}/change/")
+        alice.fill("#id_note", "Alice's own-page note.")
+        save(alice)
+        expect(alice.locator(".messagelist")).to_contain_text("was changed successfully")
+        bob.fill(note, "Bob's parent-form note.")
+        save(bob)
+        conflict = bob.locator(".errorlist", has_text="Someone else saved")
+        expect(conflict).to_have_count(1)
+        expect(conflict).to_contain_text("Someone else saved citation")
+        assert Citation.objects.get(pk=citation.pk).note == "Alice's own-page note."
+    finally:
+        for context in contexts:
+            context.close()
+    assert server_errors == []
