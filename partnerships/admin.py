@@ -21,7 +21,6 @@ from django.urls import path, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -45,7 +44,7 @@ from .models import (
     StaleRecordError,
     Versioned,
 )
-from .resources import OrganizationResource, PartnershipResource
+from .resources import OrganizationResource, PartnershipResource, SpreadsheetAdminMixin
 
 admin.site.site_header = _("Partnerships administration")
 admin.site.site_title = _("Partnerships admin")
@@ -442,7 +441,7 @@ def differs_from_stored(obj) -> bool:
     return stored is None or any(stored[name] != getattr(obj, name) for name in names)
 
 
-class RecordAdmin(ImportExportMixin, StaffHistoryAdmin):
+class RecordAdmin(SpreadsheetAdminMixin, StaffHistoryAdmin):
     """Shared behaviour of every public record's admin."""
 
     inlines = [CitationInline]

@@ -1,6 +1,12 @@
 """Spreadsheet import (dry-run preview, all-or-nothing, matching) and export."""
 
+import datetime
 import io
+import os
+import re
+import tempfile
+import time
+import zipfile
 
 import openpyxl
 import pytest
@@ -9,7 +15,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains
 
 from partnerships.models import Citation, Organization, SisterSchoolPartnership
-from partnerships.resources import OrganizationResource, PartnershipResource
+from partnerships.resources import OrganizationResource, PartnershipResource, UploadStorage
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "docs" / "import-samples"
@@ -230,13 +236,13 @@ def test_admin_imports_xlsx(publisher):
     assert [r.import_type for r in response.context["result"].rows] == ["new", "new"]
 
 
-def test_admin_reports_a_file_in_the_wrong_encoding(publisher):
-    content = "name,kind,region\nKøbenhavn Skole,school,denmark\n".encode("utf-16")
+def test_admin_refuses_a_file_that_is_not_text_with_a_message(publisher):
+    content = bytes(range(256)) * 8  # zero bytes and control characters: not a CSV
     before = Organization.objects.count()
     response = admin_import(publisher, "organization", content, "orgs.csv", 0)
     assert response.status_code == 200
     assert "confirm_form" not in response.context
-    assert response.context["form"].errors or response.context["result"].has_errors()
+    assert "is not text" in " ".join(response.context["form"].errors["import_file"])
     assert Organization.objects.count() == before
 
 
@@ -244,35 +250,6 @@ def test_admin_reports_a_broken_xlsx(publisher):
     response = admin_import(publisher, "organization", b"PK\x03\x04 not really a zip", "x.xlsx", 1)
     assert response.status_code == 200
     assert response.context["form"].errors
-
-
-def test_export_escapes_formulas(publisher):
-    Organization.objects.filter(slug="bycirklen").update(description='=HYPERLINK("http://x","y")')
-    response = publisher.post(
-        reverse("admin:partnerships_organization_export"),
-        {
-            "format": 0,
-            "resource": 0,
-            **{
-                f"organizationresource_{f}": "on"
-                for f in (
-                    "name",
-                    "slug",
-                    "kind",
-                    "region",
-                    "other_names",
-                    "website",
-                    "description",
-                    "source",
-                    "paragraph",
-                )
-            },
-        },
-    )
-    assert response.status_code == 200
-    body = response.content.decode("utf-8-sig")
-    assert 'HYPERLINK("http://x","y")' in body.replace('""', '"')
-    assert "=HYPERLINK" not in body  # the leading = that would make it a formula is gone
 
 
 def test_editor_without_add_permission_cannot_import(client, seed, django_user_model):
@@ -283,3 +260,287 @@ def test_editor_without_add_permission_cannot_import(client, seed, django_user_m
     client.force_login(django_user_model.objects.get(username="v"))
     response = client.get(reverse("admin:partnerships_organization_import"))
     assert response.status_code == 403
+
+
+# Ordinary spreadsheets through the admin ------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def upload_folder(tmp_path, monkeypatch):
+    """Uploads between preview and confirmation go to this test's own folder."""
+    folder = tmp_path / "uploads"
+    monkeypatch.setattr(UploadStorage, "folder", staticmethod(lambda: folder))
+    return folder
+
+
+DATABASE_WORDS = ("null value", "NOT NULL", "DETAIL", "Failing row", "constraint", "UNIQUE", "SQL")
+
+
+@pytest.fixture
+def editor(client, django_user_model, seed):
+    from django.core.management import call_command
+
+    django_user_model.objects.create_user("ed", "e@x.org", "pw-long-enough-1")
+    call_command("grant_role", "ed", "editor", stdout=io.StringIO())
+    client.force_login(django_user_model.objects.get(username="ed"))
+    return client
+
+
+def xlsx(rows, number_formats=None) -> bytes:
+    """A workbook whose first sheet holds ``rows``; ``number_formats`` maps cells to formats."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    for coordinate, number_format in (number_formats or {}).items():
+        sheet[coordinate].number_format = number_format
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def with_saved_result(content: bytes, coordinate: str, result: str) -> bytes:
+    """The workbook with the formula in ``coordinate`` given a saved (cached) text result, as
+    Excel saves it (openpyxl writes formulas without one)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text, count = re.subn(
+                    rf'<c r="{coordinate}"><f>(.*?)</f><v\s*/>',
+                    rf'<c r="{coordinate}" t="str"><f>\1</f><v>{result}</v>',
+                    data.decode(),
+                )
+                assert count == 1
+                data = text.encode()
+            target.writestr(item, data)
+    return buffer.getvalue()
+
+
+def confirm(client, preview, model="organization"):
+    return client.post(
+        reverse(f"admin:partnerships_{model}_process_import"),
+        preview.context["confirm_form"].initial,
+    )
+
+
+def page_messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def preview_errors(response) -> str:
+    """Every error the preview shows: file errors, and each invalid row's messages."""
+    texts = [str(e) for errors in response.context["form"].errors.values() for e in errors]
+    result = response.context.get("result")
+    if result is not None:
+        texts += [str(e.error) for e in result.base_errors]
+        for row in result.invalid_rows:
+            for column, errors in row.error_dict.items():
+                texts += [f"{column}: {e}" for e in errors]
+    return " | ".join(texts)
+
+
+def test_xlsx_empty_optional_cell_imports_as_empty_text(editor):
+    content = xlsx(
+        [
+            ["name", "kind", "region", "website", "description"],
+            ["Nanjing Foreign Language School", "school", "jiangsu", None, None],
+        ]
+    )
+    preview = admin_import(editor, "organization", content, "orgs.xlsx", 1)
+    assert preview_errors(preview) == ""
+    assert confirm(editor, preview).status_code == 302
+    school = Organization.objects.get(name="Nanjing Foreign Language School")
+    assert (school.website, school.description, school.publication) == ("", "", "draft")
+
+
+def test_xlsx_empty_cell_preview_shows_no_database_error(editor):
+    content = xlsx([["name", "kind", "website"], ["Empty Web School", "school", None]])
+    response = admin_import(editor, "organization", content, "orgs.xlsx", 1)
+    page = response.content.decode()
+    assert "confirm_form" in response.context
+    assert not [word for word in DATABASE_WORDS if word in page]
+
+
+@pytest.mark.parametrize(
+    ("number_format", "established", "precision"),
+    [
+        ("yyyy-mm-dd", "16 November 2023", "day"),
+        ("mmm-yy", "November 2023", "month"),
+        ("yyyy", "2023", "year"),
+    ],
+)
+def test_xlsx_date_cell_is_a_date_of_the_precision_its_format_shows(
+    editor, xuzhou_school, number_format, established, precision
+):
+    content = xlsx(
+        [
+            ["party_a", "party_b", "level", "established"],
+            ["xuzhou-no-1", "bycirklen", "school", datetime.datetime(2023, 11, 16)],
+        ],
+        {"D2": number_format},
+    )
+    preview = admin_import(editor, "sisterschoolpartnership", content, "p.xlsx", 1)
+    assert preview_errors(preview) == ""
+    assert confirm(editor, preview, "sisterschoolpartnership").status_code == 302
+    new = SisterSchoolPartnership.objects.get(party_a=xuzhou_school)
+    assert (str(new.established), new.established_precision) == (established, precision)
+
+
+def test_xlsx_formula_cell_is_read_as_its_saved_result(editor):
+    content = xlsx(
+        [["name", "kind", "region"], ["Formula Region School", "school", '=LOWER("XUZHOU")']]
+    )
+    preview = admin_import(
+        editor, "organization", with_saved_result(content, "C2", "xuzhou"), "o.xlsx", 1
+    )
+    assert preview_errors(preview) == ""
+    assert confirm(editor, preview).status_code == 302
+    assert Organization.objects.get(name="Formula Region School").region.slug == "xuzhou"
+
+
+def test_xlsx_formula_without_saved_result_is_refused_naming_row_and_column(editor):
+    before = Organization.objects.count()
+    content = xlsx(
+        [
+            ["name", "kind", "region"],
+            ["Plain School", "school", "xuzhou"],
+            ["Formula School", "school", '=LOWER("XUZHOU")'],
+        ]
+    )
+    response = admin_import(editor, "organization", content, "o.xlsx", 1)
+    assert "confirm_form" not in response.context
+    [row] = response.context["result"].invalid_rows
+    assert row.number == 2
+    message = " ".join(row.error_dict["region"])
+    assert "Cell C3 holds a formula" in message and "not saved" in message
+    assert Organization.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "encoding", ["latin-1", "cp1252", "utf-16", "utf-16-le", "utf-32", "utf-8-sig", "utf-8"]
+)
+def test_csv_in_a_common_encoding_is_read_exactly(editor, encoding):
+    text = "name,kind,region\nKøbenhavns Skole Ærø,school,denmark\n"
+    preview = admin_import(editor, "organization", text.encode(encoding), "o.csv", 0)
+    assert preview_errors(preview) == ""
+    assert confirm(editor, preview).status_code == 302
+    assert Organization.objects.filter(name="Københavns Skole Ærø").count() == 1
+
+
+def test_semicolon_separated_csv_is_read(editor):
+    text = "name;kind;region\nSemicolon School;school;xuzhou\n"
+    preview = admin_import(editor, "organization", text.encode("cp1252"), "o.csv", 0)
+    assert preview_errors(preview) == ""
+    assert [r.import_type for r in preview.context["result"].rows] == ["new"]
+
+
+def test_xlsx_chosen_as_csv_is_refused_with_a_message_naming_the_right_format(editor):
+    content = xlsx([["name", "kind"], ["A School", "school"]])
+    response = admin_import(editor, "organization", content, "o.xlsx", 0)
+    assert "choose the format xlsx" in preview_errors(response)
+    assert "UnicodeDecodeError" not in response.content.decode()
+
+
+def test_csv_line_with_an_unquoted_comma_is_refused_naming_the_line(editor):
+    text = "name,kind,region\nGood School,school,xuzhou\nNo. 1, Middle School,school,xuzhou\n"
+    response = admin_import(editor, "organization", text.encode(), "o.csv", 0)
+    assert "Line 3 of the file has more values" in preview_errors(response)
+
+
+def test_confirming_twice_imports_once_and_says_already_confirmed(editor):
+    before = Organization.objects.count()
+    preview = admin_import(editor, "organization", GOOD_ORGS.encode(), "orgs.csv", 0)
+    assert confirm(editor, preview).status_code == 302
+    second = editor.post(
+        reverse("admin:partnerships_organization_process_import"),
+        preview.context["confirm_form"].initial,
+        follow=True,
+    )
+    assert second.status_code == 200
+    assert any("already confirmed" in m for m in page_messages(second))
+    assert Organization.objects.count() == before + 2
+
+
+def test_confirming_an_upload_older_than_a_day_says_it_expired(editor, upload_folder):
+    before = Organization.objects.count()
+    preview = admin_import(editor, "organization", GOOD_ORGS.encode(), "orgs.csv", 0)
+    token = preview.context["confirm_form"].initial["import_file_name"]
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(upload_folder / token, (two_days_ago, two_days_ago))
+    response = editor.post(
+        reverse("admin:partnerships_organization_process_import"),
+        preview.context["confirm_form"].initial,
+        follow=True,
+    )
+    assert any("expired" in m for m in page_messages(response))
+    assert Organization.objects.count() == before
+
+
+def test_confirming_an_unknown_upload_says_upload_again(editor):
+    for name in ("0" * 32, "/tmp/tmpabcdef", "../../etc/passwd"):
+        response = editor.post(
+            reverse("admin:partnerships_organization_process_import"),
+            {
+                "import_file_name": name,
+                "original_file_name": "o.csv",
+                "format": "0",
+                "resource": "0",
+            },
+            follow=True,
+        )
+        assert response.status_code == 200
+        assert any("upload the file again" in m for m in page_messages(response)), name
+
+
+def test_no_server_path_appears_in_the_preview(editor):
+    preview = admin_import(editor, "organization", GOOD_ORGS.encode(), "orgs.csv", 0)
+    token = preview.context["confirm_form"].initial["import_file_name"]
+    assert re.fullmatch(r"[0-9a-f]{32}", token)
+    page = preview.content.decode()
+    assert tempfile.gettempdir() not in page
+    assert "partnerships-imports" not in page
+
+
+def test_file_error_page_shows_no_traceback_or_path(editor):
+    response = admin_import(editor, "organization", b"name,region\nA,xuzhou\n", "o.csv", 0)
+    page = response.content.decode()
+    assert "Missing column(s): kind" in page
+    assert "Traceback" not in page and "site-packages" not in page and ".py" not in page
+
+
+def test_a_row_the_database_refuses_is_a_row_error_in_words(editor, monkeypatch):
+    """Someone else saves an organization with the same slug between validation and save."""
+    original = OrganizationResource.validate_instance
+
+    def validate_then_race(self, instance, *args, **kwargs):
+        original(self, instance, *args, **kwargs)
+        Organization.objects.create(name="Someone else", slug=instance.slug, kind="school")
+
+    monkeypatch.setattr(OrganizationResource, "validate_instance", validate_then_race)
+    before = Organization.objects.count()
+    text = "name,kind,region\nRace School,school,xuzhou\n"
+    response = admin_import(editor, "organization", text.encode(), "o.csv", 0)
+    page = response.content.decode()
+    assert "confirm_form" not in response.context
+    assert "Row 1: another organization already has the slug &#x27;race-school&#x27;" in page
+    assert not [word for word in DATABASE_WORDS if word in page]
+    assert Organization.objects.count() == before
+
+
+def test_confirm_after_the_data_changed_writes_nothing_and_shows_the_row(editor):
+    from partnerships.models import Region
+
+    Region.objects.create(name="Atlantis", slug="atlantis", kind="city")
+    before = Organization.objects.count()
+    text = "name,kind,region\nFirst School,school,xuzhou\nSecond School,school,atlantis\n"
+    preview = admin_import(editor, "organization", text.encode(), "o.csv", 0)
+    assert preview_errors(preview) == ""
+    Region.objects.filter(slug="atlantis").delete()
+    response = confirm(editor, preview)
+    assert response.status_code == 200
+    assert any("Nothing was imported" in m for m in page_messages(response))
+    assert "Unknown region: 'atlantis'" in preview_errors(response)
+    assert Organization.objects.count() == before
