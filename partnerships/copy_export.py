@@ -21,11 +21,12 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
 from .dates import DatePrecision
-from .exports import FORMULA_START, filename
+from .exports import FORMULA_START, filename, streaming_response
 from .facets import first_rows_order
 from .models import PartnershipLevel, PartnershipStatus, Publication
 
 BLOCK = 64 * 1024
+COPY_START, COPY_END = "COPY (", ") TO STDOUT WITH (FORMAT csv)"
 
 # Inner column alias -> path from a partnership.
 PATHS = {
@@ -205,8 +206,8 @@ def copy_sql(queryset) -> tuple[str, list] | None:
     selected = [safe(cell) for cell in cells()]
     by = ", ".join(term.sql(f'r."_o{i}"') for i, term in enumerate(order))
     text = (
-        f"COPY (SELECT {', '.join(c.text for c in selected)} "  # noqa: S608 - no request text
-        f"FROM ({inner_sql}) AS r ORDER BY {by}) TO STDOUT WITH (FORMAT csv)"
+        f"{COPY_START}SELECT {', '.join(c.text for c in selected)} "  # noqa: S608 - no request text
+        f"FROM ({inner_sql}) AS r ORDER BY {by}{COPY_END}"
     )
     params = [p for c in selected for p in c.params] + list(inner_params)
     return text, params
@@ -222,16 +223,25 @@ def copy_csv_response(queryset, headers: list[str], stem: str) -> StreamingHttpR
         return None
     text, params = statement
     using = queryset.db
+    # Now, in the view (streaming_response): the database answers and can plan the
+    # statement, with the page's time limit. The COPY itself starts only once the response
+    # is being sent: from its start to its last row it holds the connection (psycopg's
+    # lock), and a query of anything else on it meanwhile (a middleware saving the session)
+    # would wait for it for ever. It has no time limit to run out of.
+    with connections[using].cursor() as cursor:
+        cursor.execute("EXPLAIN " + text.removeprefix(COPY_START).removesuffix(COPY_END), params)
 
     def stream():
-        yield ("\ufeff" + ",".join(headers) + "\n").encode()
-        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        connection = connections[using]
+        with transaction.atomic(using=using), connection.cursor() as cursor:
             # One statement for the whole export: a time limit meant for pages would
             # cut a large export short in the middle of the file.
             cursor.execute("SET LOCAL statement_timeout = 0")
-            with cursor.cursor.copy(text, params) as copy:
-                # COPY sends a row at a time: pass them on 64 kB at once.
-                buffer = bytearray()
+            # The raw cursor's errors as Django's, as for any other query.
+            with connection.wrap_database_errors, cursor.cursor.copy(text, params) as copy:
+                # COPY sends a row at a time: pass them on 64 kB at once, the header with
+                # the first (streaming_response).
+                buffer = bytearray(("\ufeff" + ",".join(headers) + "\n").encode())
                 for row in copy:
                     buffer += row
                     if len(buffer) >= BLOCK:
@@ -239,6 +249,4 @@ def copy_csv_response(queryset, headers: list[str], stem: str) -> StreamingHttpR
                         buffer.clear()
                 yield bytes(buffer)
 
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename(stem, "csv")}"'
-    return response
+    return streaming_response(stream(), "text/csv; charset=utf-8", filename(stem, "csv"))

@@ -5,6 +5,7 @@ plus one query for the labels of related values)."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -35,7 +36,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .middleware import is_query_canceled
 from .pgsettings import rollback_if_failed, statement_settings
+
+logger = logging.getLogger(__name__)
 
 FACET_SIZE = 12
 
@@ -836,6 +840,17 @@ def search_facets_with_total(
     return compute_facets(facets, queryset, request, combine=True, with_total=True, first=first)
 
 
+def ran_out_of_time(exc: DatabaseError, what: str) -> bool:
+    """Whether ``exc``, raised while counting ``what``, is the facet time limit (the facet is
+    then left out); any other database error is logged here, for the caller to raise."""
+    if is_query_canceled(exc):
+        logger.info("Left out %s: counting ran out of time", what)
+        return True
+    # Without the traceback, which the error page's own log record (django.request) has.
+    logger.error("Counting %s failed: %s: %s", what, type(exc).__name__, exc)
+    return False
+
+
 def compute_facets(
     facets,
     queryset,
@@ -870,7 +885,11 @@ def compute_facets(
     if connection.vendor != "postgresql":
         return Faceted([f.compute(queryset, request) for f in facets], [])
     results, left_out = [], []
-    timed_out = False
+    # A facet query stopped by the time limit leaves that facet out. Outside a transaction (a
+    # public request) the connection takes the next query as usual; inside one (a test's, an
+    # admin action's) the savepoint accepts no more queries, and the facets not yet counted
+    # are left out too. Any other database error is logged and raised.
+    timed_out, stopped = False, False
     limit = f"{int(settings.FACET_TIME_LIMIT_MS)}ms"
     with statement_settings(queryset.db, statement_timeout=limit):
         counted = {}
@@ -879,6 +898,7 @@ def compute_facets(
             sample = None
         if sample is not None:
             combine, buckets = True, None
+        combined_out = set()  # the facets of a combined query that ran out of time
         if combine:
             try:
                 counted = combined_counts(
@@ -889,18 +909,22 @@ def compute_facets(
                     first=first,
                     buckets=buckets,
                 )
-            except DatabaseError:
-                timed_out = True
+            except DatabaseError as exc:
+                combined_out = {f.param for f in facets if f.count_columns()}
+                if not ran_out_of_time(exc, "the facets " + ", ".join(sorted(combined_out))):
+                    raise
+                timed_out, stopped = True, connection.in_atomic_block
         first_labels = {}
-        if counted and not timed_out:
+        if counted and not stopped:
             try:
                 first_labels = read_first_labels(facets, counted, request)
-            except DatabaseError:
-                timed_out = True
+            except DatabaseError as exc:
+                # Each facet then reads its own labels.
+                if not ran_out_of_time(exc, "the labels of the facets"):
+                    raise
+                timed_out, stopped = True, connection.in_atomic_block
         for facet in facets:
-            if timed_out:
-                # After a timeout the facets not yet counted are left out too: the page has
-                # waited long enough (and inside a transaction, it accepts no more queries).
+            if stopped or facet.param in combined_out:
                 left_out.append(str(facet.title))
                 continue
             try:
@@ -912,8 +936,10 @@ def compute_facets(
                     results.append(result)
                 else:
                     results.append(facet.compute(queryset, request))
-            except DatabaseError:
-                timed_out = True
+            except DatabaseError as exc:
+                if not ran_out_of_time(exc, f"the facet {facet.param}"):
+                    raise
+                timed_out, stopped = True, connection.in_atomic_block
                 left_out.append(str(facet.title))
         if timed_out:
             rollback_if_failed(queryset.db)

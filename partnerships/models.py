@@ -759,8 +759,10 @@ class Person(Record):
         return slug_url("person-detail", self.slug)
 
     def search_parts(self) -> list[str]:
-        org = self.organization.name if self.organization_id else ""
-        return [self.name, self.position, org]
+        # A related record's name only while it is published: a search must not find
+        # this person by the name of a draft organization (signals.py refreshes it).
+        org = self.organization if self.organization_id else None
+        return [self.name, self.position, org.name if org and org.is_published else ""]
 
 
 # --------------------------------------------------------------------------- conferences
@@ -870,8 +872,9 @@ class Conference(Record):
         return slug_url("conference-detail", self.slug)
 
     def search_parts(self) -> list[str]:
-        series = self.series.name if self.series_id else ""
-        return [self.name, series, self.summary]
+        # The series' name only while the series is published (signals.py refreshes it).
+        series = self.series if self.series_id else None
+        return [self.name, series.name if series and series.is_published else "", self.summary]
 
     @property
     def held(self) -> PartialDate:
@@ -1307,10 +1310,12 @@ class SisterSchoolPartnership(Record):
         return ""
 
     def search_parts(self) -> list[str]:
+        # A party's names only while the party is published (signals.py refreshes them).
         parts = []
         for party in (self.party_a, self.party_b):
-            parts.append(party.name)
-            parts.extend(alias.name for alias in party.other_names.all())
+            if party.is_published:
+                parts.append(party.name)
+                parts.extend(alias.name for alias in party.other_names.all())
         return [*parts, self.summary]
 
     @property

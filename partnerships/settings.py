@@ -35,6 +35,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number >= {minimum}; got {value!r}.")
+    return number
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -70,6 +83,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Next (static files and HTTPS redirects aside): every response and every log record of
+    # the request carry its X-Request-ID.
+    "partnerships.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,7 +95,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "partnerships.middleware.QueryTimeoutMiddleware",
+    # The database unreachable, or a query stopped by the statement timeout: 503.
+    "partnerships.middleware.DatabaseFailureMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -144,28 +161,88 @@ STORAGES = {
     },
 }
 
+# Logs: one JSON object a line on stderr (partnerships/logs.py), each with the id, path and
+# user of the request it was written for; Django's own records (django.request's errors with
+# their tracebacks) go through the same handler instead of Django's plain-text one.
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO").strip().upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "formatters": {"json": {"()": "partnerships.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json"},
+        # As Django's default: errors mailed to ADMINS (if any) when debug is off.
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Never below INFO: at DEBUG (with DJANGO_DEBUG on) Django logs every SQL statement
+        # with its parameters, which may hold password hashes and session keys.
+        "django": {
+            "handlers": ["console", "mail_admins"],
+            "level": "INFO" if LOG_LEVEL == "DEBUG" else LOG_LEVEL,
+            "propagate": False,
+        },
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # --------------------------------------------------------------------------- security
-# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username
-# from one address, that pair is locked out for AXES_COOLOFF_MINUTES.
+# Sign-in throttling (django-axes, partnerships/accounts.py), within the cool-off window:
+# AXES_FAILURE_LIMIT failed logins for one username from one address lock that pair, and
+# LOGIN_USERNAME_FAILURE_LIMIT failures for one username from all addresses together lock the
+# username everywhere. A lock ends AXES_COOLOFF_TIME after the last failure, with
+# `manage.py axes_reset`, or when the user sets a new password through the emailed link.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_HANDLER = "partnerships.accounts.LoginThrottle"
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_USERNAME_FAILURE_LIMIT = env_int("DJANGO_LOGIN_USERNAME_FAILURE_LIMIT", 20, minimum=1)
 AXES_COOLOFF_TIME = float(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0")) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client address (django-ipware, through axes' AXES_IPWARE_* settings). DJANGO_PROXY_COUNT
+# is the number of proxies in front of the app, each appending the address it saw to
+# X-Forwarded-For: the client is then the N-th entry from the right, and entries left of it
+# (which the client may have sent itself) are ignored. ipware counts only the proxies listed
+# in the header (the last one is REMOTE_ADDR), hence N - 1; without enough entries (the
+# request did not come through the proxies) REMOTE_ADDR is used. With 0, only REMOTE_ADDR:
+# an X-Forwarded-For sent by the client is never believed.
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_ORDER = "left-most"
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1 if PROXY_COUNT else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PROXY_COUNT else ["REMOTE_ADDR"]
+)
+# Not strict: a header with more entries than the proxies (the client's own on the left) still
+# gives the entry the proxies appended, instead of falling back to the proxy's address.
+IPWARE_STRICT = False
+
+# Password reset by email for staff (/admin/password_reset/, partnerships/accounts.py).
+LOGIN_URL = "admin:login"
+PASSWORD_RESET_RATE_LIMIT = env_int("DJANGO_PASSWORD_RESET_LIMIT", 5, minimum=1)
+PASSWORD_RESET_RATE_WINDOW = 3600  # seconds: the limit is per hour
+# Email: printed to the console while debugging, SMTP otherwise (or DJANGO_EMAIL_BACKEND).
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # seconds: a mail server that does not answer does not hold a worker long
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
 # HTTPS and headers. Behind a proxy that terminates TLS, set DJANGO_SECURE_PROXY_SSL_HEADER=1
 # so Django trusts X-Forwarded-Proto; DJANGO_SECURE_SSL_REDIRECT=0 if the proxy redirects.
@@ -233,3 +310,4 @@ FACET_TIME_LIMIT_MS = int(os.environ.get("DJANGO_FACET_TIME_LIMIT_MS", "300"))
 PARALLEL_FACETS = env_bool("DJANGO_PARALLEL_FACETS", True)
 # Lists count exactly up to this many rows, then show "10,000+" (PostgreSQL and SQLite).
 LIST_COUNT_CAP = int(os.environ.get("DJANGO_LIST_COUNT_CAP", "10000"))
+

@@ -1,5 +1,10 @@
 """Keep derived columns current: search text that includes related names, and the
-country/province of organizations. Runs for fixtures too (loaddata saves raw)."""
+country/province of organizations. Runs for fixtures too (loaddata saves raw).
+
+Search text holds a related record's name only while that record is published (see the
+models' ``search_parts``), so every save of an organization or a series, including the
+admin's publish and unpublish actions (``save(update_fields=[...])``, which sends post_save
+too), refreshes the records whose search text names it."""
 
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -54,6 +59,8 @@ def sync_party_columns(org_ids) -> None:
 
 
 def refresh_organization(org: Organization) -> None:
+    """The search text of the organization and of the records that name it (partnerships and
+    people), after its names or its publication changed."""
     org.refresh_search_text()
     for partnership in (
         SisterSchoolPartnership.objects.involving(org)
@@ -61,7 +68,7 @@ def refresh_organization(org: Organization) -> None:
         .prefetch_related("party_a__other_names", "party_b__other_names")
     ):
         partnership.refresh_search_text()
-    for person in Person.objects.filter(organization=org):
+    for person in Person.objects.filter(organization=org).select_related("organization"):
         person.refresh_search_text()
 
 

@@ -92,7 +92,23 @@ def streamed(queryset, chunk_size=2000):
 
     Inside a transaction PostgreSQL's server-side cursor streams; outside one (autocommit),
     Django declares it WITH HOLD, which makes the server compute and store the whole result
-    before the first row (23 s for a million partnerships). So the export reads in one."""
+    before the first row (23 s for a million partnerships). So the export reads in one.
+
+    The first ``chunk_size`` rows (and what they prefetch) are read here, in the view, before
+    the response is made (exports.streaming_response): the database unreachable or the
+    statement timeout then answer 503, where once the response is being sent they could
+    only cut it short. Fewer rows than that are the whole export, sent from memory. Else
+    the stream reads them again, in its transaction, and the rest: nothing is held open from
+    the view to the stream, where a transaction and a cursor held for a response nobody
+    reads (a client gone, a test reading headers only) would be closed by the garbage
+    collector at any later moment, on a connection busy with something else by then."""
+    first = list(queryset[:chunk_size])
+    if len(first) < chunk_size:
+        return iter(first)
+    return _streamed(queryset, chunk_size)
+
+
+def _streamed(queryset, chunk_size):
     with transaction.atomic(using=queryset.db):
         yield from queryset.iterator(chunk_size=chunk_size)
 

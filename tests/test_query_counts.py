@@ -71,9 +71,8 @@ FILTERED_LIST_QUERIES = {
 
 # Queries per JSON export: the rows and one per prefetched relation (citations, alliance
 # member countries and members, conference organizers, organization names). The CSV has no
-# citations: one query fewer. The rows are read in a transaction, which inside a test's own
-# transaction adds SAVEPOINT and RELEASE (in production BEGIN and COMMIT, which Django does
-# not log).
+# citations: one query fewer. The view reads the first rows (up to 2,000) before it answers,
+# so that a failure is a 503 before the first byte; a list this small is sent from that read.
 EXPORT_QUERIES = {
     "partnerships": 2,
     "alliances": 4,
@@ -83,11 +82,10 @@ EXPORT_QUERIES = {
     "sources": 2,
     "people": 2,
 }
-IN_TRANSACTION = 2
-
-
 def export_queries(name: str, fmt: str) -> int:
-    return EXPORT_QUERIES[name] - (fmt == "csv") + IN_TRANSACTION
+    if name == "partnerships" and fmt == "csv" and connection.vendor == "postgresql":
+        return 4  # COPY: SAVEPOINT, SET LOCAL, RELEASE, and the EXPLAIN the view runs first
+    return EXPORT_QUERIES[name] - (fmt == "csv")
 
 
 @pytest.fixture(scope="module")
