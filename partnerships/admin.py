@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -18,6 +17,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -35,22 +35,34 @@ from .models import (
     OrganizationName,
     Person,
     Publication,
-    Record,
     Region,
     ReportedFigure,
+    Revision,
+    RevisionStatus,
     SisterSchoolPartnership,
     Source,
     Speech,
     StaleRecordError,
-    Versioned,
 )
 from .resources import OrganizationResource, PartnershipResource, SpreadsheetAdminMixin
+from .revisions import (
+    RevisionConflict,
+    approve,
+    diff,
+    needs_review,
+    parent_of,
+    pending_for,
+    propose,
+    reject,
+    rows_of,
+    snapshot,
+    tracked_fields,
+)
 
 admin.site.site_header = _("Partnerships administration")
 admin.site.site_title = _("Partnerships admin")
 admin.site.index_title = _("Records and sources")
 
-HIDDEN_FIELDS = {"search_text", "search_vector", "updated_at", "version", "id", "created_at"}
 # A row deleted with its record (cascade) is restored with it when its deletion was recorded
 # this close to the record's.
 RESTORED_WITH_RECORD = datetime.timedelta(seconds=10)
@@ -82,24 +94,14 @@ def describe_related(field, value) -> str:
     return gettext("#%(id)s (deleted)") % {"id": value}
 
 
-def describe_value(model, field_name, value) -> str:
+def describe_value(model, field_name, value, limit: int | None = 80) -> str:
     field = model._meta.get_field(field_name)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field.is_relation:
         return describe_related(field, getattr(value, "pk", value))
     text = "" if value is None else str(value)
-    return text if len(text) <= 80 else text[:80] + "…"
-
-
-def tracked_fields(model) -> list:
-    """The fields history keeps and staff see (not the derived or bookkeeping ones)."""
-    kept = {f.attname for f in model.history.model._meta.concrete_fields}
-    return [
-        f
-        for f in model._meta.concrete_fields
-        if f.attname in kept and f.name not in HIDDEN_FIELDS and f.editable
-    ]
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
 
 
 def missing_relations(model, instance) -> list[str]:
@@ -113,25 +115,6 @@ def missing_relations(model, instance) -> list[str]:
         if value is not None and not field.related_model._base_manager.filter(pk=value).exists():
             lines.append(f"{capfirst(field.verbose_name)}: {describe_related(field, value)}")
     return lines
-
-
-def rows_of(model, pk) -> list[tuple]:
-    """(row model, filter) for each kind of row that belongs to a record and goes with it
-    when it is deleted: other names, speeches, memberships, events, citations."""
-    found = []
-    for rel in model._meta.related_objects:
-        row_model = rel.related_model
-        if (
-            rel.one_to_many
-            and rel.on_delete is models.CASCADE
-            and issubclass(row_model, Versioned)
-            and not issubclass(row_model, Record)
-        ):
-            found.append((row_model, {f"{rel.field.attname}": pk}))
-    if any(isinstance(f, GenericRelation) for f in model._meta.private_fields):
-        ct = ContentType.objects.get_for_model(model)
-        found.append((Citation, {"content_type_id": ct.pk, "object_id": pk}))
-    return found
 
 
 def row_changes_since(model, pk, since) -> list[str]:
@@ -446,10 +429,11 @@ class RecordAdmin(SpreadsheetAdminMixin, StaffHistoryAdmin):
 
     inlines = [CitationInline]
     list_per_page = 50
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "request_deletion"]
     history_list_display = ["publication", "version"]
     resource_classes: list = []
     import_export_change_list_template = "admin/partnerships/record_change_list.html"
+    change_form_template = "admin/partnerships/change_form.html"
 
     @admin.display(description=_("citations"))
     def citation_count(self, obj):
@@ -469,6 +453,8 @@ class RecordAdmin(SpreadsheetAdminMixin, StaffHistoryAdmin):
         if not can_publish(request, self.model):
             actions.pop("publish", None)
             actions.pop("unpublish", None)
+        if self.has_delete_permission(request) or not self.has_change_permission(request):
+            actions.pop("request_deletion", None)
         return actions
 
     def has_import_permission(self, request):
@@ -491,6 +477,115 @@ class RecordAdmin(SpreadsheetAdminMixin, StaffHistoryAdmin):
             )
             obj.publication = stored or Publication.DRAFT
         super().save_model(request, obj, form, change)
+
+    # ------------------------------------------------------------- review before publishing
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            obj = self.get_object(request, unquote(object_id))
+            if needs_review(request.user, obj) and self.has_change_permission(request, obj):
+                return self.hold_for_review(
+                    request,
+                    obj,
+                    lambda: super(RecordAdmin, self).changeform_view(
+                        request, object_id, form_url, extra_context
+                    ),
+                )
+        extra_context = {**(extra_context or {}), **self.review_context(request, object_id)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if needs_review(request.user, obj) and self.has_change_permission(request, obj):
+                return self.hold_for_review(
+                    request,
+                    obj,
+                    lambda: super(RecordAdmin, self).history_form_view(
+                        request, object_id, version_id, extra_context
+                    ),
+                )
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def hold_for_review(self, request, obj, save):
+        """Run the admin's own save (form, inline rows, optimistic locking) in a transaction,
+        keep what it changed as a pending revision, and roll the save back: the published
+        record stays as it is until a publisher approves."""
+        before = snapshot(obj)
+        after = None
+        request._held_for_review = True
+        try:
+            with transaction.atomic():
+                response = save()
+                if response.status_code == 302:
+                    after = snapshot(self.model._base_manager.get(pk=obj.pk))
+                transaction.set_rollback(True)
+        finally:
+            request._held_for_review = False
+        if after is None:  # the form had errors (or a conflict): nothing to keep
+            return response
+        changes = diff(before, after)
+        if not changes:
+            self.message_user(request, gettext("Nothing was changed."), messages.INFO)
+            return response
+        revision = propose(obj, changes, request.user, base_version=before["version"])
+        self.message_user(
+            request,
+            format_html(
+                gettext(
+                    "Your change to “{}” waits for a publisher's review; the public site shows "
+                    'the published version until then. <a href="{}">See the change</a> or '
+                    '<a href="{}">preview it</a>.'
+                ),
+                safe_str(obj),
+                reverse("admin:partnerships_revision_change", args=[revision.pk]),
+                reverse("preview-revision", args=[revision.pk]),
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist")
+        )
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        # While a change is held for review, the admin's "changed successfully" is not true.
+        if getattr(request, "_held_for_review", False) and level in (
+            messages.SUCCESS,
+            messages.INFO,
+        ):
+            return
+        super().message_user(request, message, level, *args, **kwargs)
+
+    def review_context(self, request, object_id) -> dict:
+        """For the change form: the pending revisions of the record, and whether a save by
+        this user will wait for review."""
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        if obj is None:
+            return {}
+        return {
+            "pending_revisions": list(pending_for(obj).select_related("author")),
+            "held_for_review": needs_review(request.user, obj),
+            "preview_url": reverse(
+                "preview-record",
+                args=[ContentType.objects.get_for_model(self.model).pk, obj.pk],
+            ),
+        }
+
+    @admin.action(description=_("Ask a publisher to delete the selected records"))
+    def request_deletion(self, request, queryset):
+        made = 0
+        for obj in queryset:
+            if needs_review(request.user, obj):
+                propose(obj, {}, request.user, base_version=obj.version, kind=Revision.Kind.DELETE)
+                made += 1
+        self.message_user(
+            request,
+            gettext(
+                "%(n)d deletion(s) wait for a publisher's review (drafts you may not delete are "
+                "left as they are)."
+            )
+            % {"n": made},
+            messages.SUCCESS,
+        )
 
     def _set_publication(self, request, queryset, state):
         if not can_publish(request, self.model):
@@ -782,7 +877,29 @@ class ReportedFigureAdmin(RecordAdmin):
 
 class SubordinateAdmin(StaffHistoryAdmin):
     """Rows that belong to a record (citations, speeches, memberships, events), on their own
-    pages: the same history and optimistic locking as in the record's form."""
+    pages: the same history and optimistic locking as in the record's form.
+
+    A row of a published record is changed, by whoever may not publish that record, only in
+    the record's own form, where the change waits for review: here it is read-only."""
+
+    def held_for_review(self, request, obj) -> bool:
+        parent = parent_of(obj) if obj is not None else None
+        return parent is not None and needs_review(request.user, parent)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self.held_for_review(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self.held_for_review(
+            request, obj
+        )
+
+    def save_model(self, request, obj, form, change):
+        if self.held_for_review(request, obj):  # a new row for a published record
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Citation)
@@ -819,3 +936,152 @@ class AllianceEventAdmin(SubordinateAdmin):
     search_fields = ["alliance__name", "description"]
     autocomplete_fields = ["alliance", "conference"]
     inlines = [CitationInline]
+
+
+# --------------------------------------------------------------------------- review queue
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    """The publishers' queue: each change waiting for review with its field-by-field
+    difference (inline rows included), a preview, and approve or reject with a comment.
+    Every staff member sees the queue; approving or rejecting needs the permission to publish
+    that kind of record."""
+
+    list_display = ["__str__", "summary", "author", "created_at", "status", "reviewer"]
+    list_filter = ["status", "content_type", "origin"]
+    list_select_related = ["author", "reviewer", "content_type"]
+    search_fields = ["summary", "author__username"]
+    change_form_template = "admin/partnerships/revision_review.html"
+
+    def get_queryset(self, request):
+        pending_first = models.Case(models.When(status=RevisionStatus.PENDING, then=0), default=1)
+        return super().get_queryset(request).order_by(pending_first, "-created_at")
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def may_review(self, request, revision) -> bool:
+        model = revision.content_type.model_class()
+        if model is None or not can_publish(request, model):
+            return False
+        if revision.kind == Revision.Kind.DELETE:
+            return request.user.has_perm(f"{model._meta.app_label}.delete_{model._meta.model_name}")
+        return True
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        revision = self.get_object(request, unquote(object_id))
+        if revision is None:
+            raise Http404(gettext("No such revision."))
+        if request.method == "POST":
+            return self.review(request, revision)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": str(revision),
+            "opts": self.model._meta,
+            "original": revision,
+            "revision": revision,
+            "record": revision.record,
+            "rows": describe_rows(revision),
+            "fields": describe_fields(revision),
+            "may_review": revision.status == RevisionStatus.PENDING
+            and self.may_review(request, revision),
+            "preview_url": reverse("preview-revision", args=[revision.pk]),
+        }
+        return TemplateResponse(request, self.change_form_template, context)
+
+    def review(self, request, revision):
+        if not self.may_review(request, revision):
+            raise PermissionDenied
+        comment = (request.POST.get("comment") or "").strip()[:2000]
+        back = reverse("admin:partnerships_revision_change", args=[revision.pk])
+        try:
+            if "_approve" in request.POST:
+                approve(revision, request.user, comment)
+                text = gettext("Approved: the change is now public.")
+            elif "_reject" in request.POST:
+                reject(revision, request.user, comment)
+                text = gettext("Rejected: nothing public changed.")
+            else:
+                return HttpResponseRedirect(back)
+        except (RevisionConflict, StaleRecordError) as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(back)
+        except ValidationError as exc:
+            self.message_user(
+                request,
+                gettext("Could not approve: %(errors)s") % {"errors": " ".join(exc.messages)},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(back)
+        self.message_user(request, text, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:partnerships_revision_changelist"))
+
+
+def describe_fields(revision) -> list[dict]:
+    """Field by field: the value now (published) and the proposed one, in words."""
+    model = revision.content_type.model_class()
+    record = revision.record
+    lines = []
+    for attname, value in revision.changes.get("fields", {}).items():
+        field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+        lines.append(
+            {
+                "field": capfirst(field.verbose_name),
+                "now": describe_value(model, field.name, getattr(record, attname, None), None)
+                if record is not None
+                else "",
+                "proposed": describe_value(model, field.name, field.to_python(value), None),
+            }
+        )
+    return lines
+
+
+def describe_rows(revision) -> list[dict]:
+    from django.apps import apps
+
+    verbs = {"add": gettext("Add"), "change": gettext("Change"), "delete": gettext("Delete")}
+    rows = []
+    for row in revision.changes.get("rows", []):
+        model = apps.get_model(row["model"])
+        current = model._base_manager.filter(pk=row["pk"]).first() if row["pk"] else None
+        changes = []
+        for attname, value in row["fields"].items():
+            field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+            if field.name in ("content_type", "object_id") or (
+                row["action"] == "add" and field.many_to_one and field.name in PARENT_NAMES
+            ):
+                continue
+            changes.append(
+                {
+                    "field": capfirst(field.verbose_name),
+                    "now": describe_value(model, field.name, getattr(current, attname), None)
+                    if current is not None
+                    else "",
+                    "proposed": describe_value(model, field.name, field.to_python(value), None),
+                }
+            )
+        rows.append(
+            {
+                "action": verbs[row["action"]],
+                "kind": capfirst(model._meta.verbose_name),
+                "label": safe_str(current) if current is not None else "",
+                "changes": changes,
+            }
+        )
+    return rows
+
+
+PARENT_NAMES = {"organization", "conference", "alliance"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import re
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
@@ -1426,3 +1427,82 @@ class ReportedFigure(Record):
         if self.since_year:
             text += " " + gettext("since %(year)s") % {"year": self.since_year}
         return text
+
+
+# --------------------------------------------------------------------------- review
+
+
+class RevisionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Revision(models.Model):
+    """A change to a published record proposed by someone who may not publish it (an editor's
+    form, an import row). The public site keeps the published record until a publisher
+    approves; approving applies the change as one history entry naming author and approver.
+
+    ``changes``: {"fields": {attname: value as JSON}, "rows": [{"model": "app.model",
+    "pk": id or null, "action": "add" | "change" | "delete", "fields": {attname: value}}]}
+    where rows are the record's inline rows (citations, other names, memberships, ...)."""
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", _("Change")
+        DELETE = "delete", _("Deletion")
+
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("kind of record"), on_delete=models.CASCADE
+    )
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    record = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.CHANGE)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=RevisionStatus,
+        default=RevisionStatus.PENDING,
+        db_index=True,
+    )
+    base_version = models.PositiveIntegerField(
+        _("based on version"),
+        help_text=_("The record's version the change was made from; approval needs it current."),
+    )
+    changes = models.JSONField(_("changes"), default=dict)
+    summary = models.CharField(_("what changes"), max_length=500, blank=True)
+    origin = models.CharField(_("made in"), max_length=20, default="admin")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="revisions_made",
+    )
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revisions_reviewed",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    comment = models.TextField(_("reviewer's comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("revision for review")
+        verbose_name_plural = _("revisions for review")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["content_type", "object_id", "status"])]
+
+    def __str__(self) -> str:
+        return gettext("%(kind)s of %(model)s #%(id)s by %(author)s") % {
+            "kind": self.get_kind_display(),
+            "model": self.content_type.model_class()._meta.verbose_name
+            if self.content_type.model_class()
+            else self.content_type.model,
+            "id": self.object_id,
+            "author": self.author or "?",
+        }
+

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from . import accounts, views
+from . import accounts, preview, views
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -53,5 +53,11 @@ urlpatterns = [
         accounts.StaffPasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path(
+        "preview/<int:content_type_id>/<int:object_id>/",
+        preview.preview_record,
+        name="preview-record",
+    ),
+    path("preview/revision/<int:revision_id>/", preview.preview_revision, name="preview-revision"),
     path("admin/", admin.site.urls),
 ]

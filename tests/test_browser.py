@@ -547,9 +547,11 @@ def test_two_editors_in_two_browsers_never_overwrite_each_other(site, browser, d
 
     call_command("populate_history", auto=True, stdout=io.StringIO())
     password = "a-long-password-for-editors"  # noqa: S105
+    # Publishers: their saves go live at once (an editor's save of a published record is held
+    # for review instead, see the next test).
     for name in ("alice", "bob"):
         django_user_model.objects.create_user(name, f"{name}@example.org", password)
-        call_command("grant_role", name, "editor", stdout=io.StringIO())
+        call_command("grant_role", name, "publisher", stdout=io.StringIO())
     partnership = SisterSchoolPartnership.objects.get(slug="wuxi-bureau-of-education-bycirklen")
     org = Organization.objects.get(slug="bycirklen")
     citation = org.citations.order_by("source_id", "paragraph").first()
@@ -608,6 +610,57 @@ def test_two_editors_in_two_browsers_never_overwrite_each_other(site, browser, d
         expect(conflict).to_have_count(1)
         expect(conflict).to_contain_text("Someone else saved citation")
         assert Citation.objects.get(pk=citation.pk).note == "Alice's own-page note."
+    finally:
+        for context in contexts:
+            context.close()
+    assert server_errors == []
+
+
+def test_an_editors_change_waits_for_a_publisher_who_previews_and_approves_it(
+    site, browser, django_user_model
+):
+    """Review before publishing, as the two people do it: the editor saves a change to a
+    published record, the public page does not change, the publisher opens the queue, sees the
+    difference, previews the page and approves; then the public page shows the change."""
+    call_command("populate_history", auto=True, stdout=io.StringIO())
+    password = "a-long-password-for-staff"  # noqa: S105
+    for name, role in (("eddie", "editor"), ("petra", "publisher")):
+        django_user_model.objects.create_user(name, f"{name}@example.org", password)
+        call_command("grant_role", name, role, stdout=io.StringIO())
+    contexts = [browser.new_context(viewport=WIDE) for _ in range(3)]
+    server_errors = []
+    for context in contexts:
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("response", lambda r: server_errors.append(r.url) if r.status >= 500 else None)
+    try:
+        editor = sign_in(contexts[0], site, "eddie", password)
+        editor.goto(f"{site}/admin/partnerships/organization/?q=Bycirklen")
+        editor.get_by_role("link", name="Bycirklen").first.click()
+        expect(editor.locator("#content-main")).to_contain_text("waits for a publisher")
+        editor.fill("#id_description", "Danish municipal education body (edited, under review).")
+        save(editor)
+        expect(editor.locator(".messagelist")).to_contain_text("waits for a publisher's review")
+
+        visitor = contexts[2].new_page()
+        visitor.goto(f"{site}/organizations/bycirklen/")
+        expect(visitor.locator("main")).not_to_contain_text("under review")
+
+        publisher = sign_in(contexts[1], site, "petra", password)
+        publisher.goto(f"{site}/admin/partnerships/revision/")
+        publisher.locator("#result_list tbody a").first.click()
+        expect(publisher.locator("#content-main")).to_contain_text("under review")
+        shoot(publisher, "staff-review-revision")
+        publisher.get_by_role("link", name="Preview the public page with this change").click()
+        expect(publisher.locator(".preview-banner")).to_be_visible()
+        expect(publisher.locator("main")).to_contain_text("under review")
+        shoot(publisher, "staff-preview")
+        publisher.go_back()
+        publisher.fill("#id_comment", "Matches the report.")
+        publisher.get_by_role("button", name="Approve and publish").click()
+        expect(publisher.locator(".messagelist")).to_contain_text("now public")
+
+        visitor.reload()
+        expect(visitor.locator("main")).to_contain_text("under review")
     finally:
         for context in contexts:
             context.close()

@@ -1,0 +1,306 @@
+"""Review before publishing: a change to a published record by someone who may not publish it
+is kept as a pending ``Revision`` and applied only when a publisher approves it.
+
+A revision holds what changes, as the difference between two snapshots of the record and its
+inline rows (citations, other names, speeches, memberships, events): ``snapshot()`` before the
+editor's save and after it (the admin makes the save in a transaction that it then rolls back,
+so the public record never changes), ``diff()`` between them. ``approve()`` applies the
+difference to the record as it is now, refusing when the record changed since the revision was
+made (its version), and writes one history entry naming the author and the approver."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from .models import Citation, Publication, Record, Revision, RevisionStatus, Versioned
+
+# Bookkeeping and derived columns: never part of a change.
+HIDDEN_FIELDS = {"search_text", "search_vector", "updated_at", "version", "id", "created_at"}
+
+
+class RevisionConflict(Exception):
+    """The record (or one of its rows) changed since the revision was made."""
+
+
+def tracked_fields(model) -> list:
+    """The fields history keeps and staff edit (not the derived or bookkeeping ones)."""
+    kept = {f.attname for f in model.history.model._meta.concrete_fields}
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.attname in kept and f.name not in HIDDEN_FIELDS and f.editable
+    ]
+
+
+def rows_of(model, pk) -> list[tuple]:
+    """(row model, filter) for each kind of row that belongs to a record and goes with it
+    when it is deleted: other names, speeches, memberships, events, citations."""
+    found = []
+    for rel in model._meta.related_objects:
+        row_model = rel.related_model
+        if (
+            rel.one_to_many
+            and rel.on_delete is models.CASCADE
+            and issubclass(row_model, Versioned)
+            and not issubclass(row_model, Record)
+        ):
+            found.append((row_model, {f"{rel.field.attname}": pk}))
+    if any(isinstance(f, GenericRelation) for f in model._meta.private_fields):
+        ct = ContentType.objects.get_for_model(model)
+        found.append((Citation, {"content_type_id": ct.pk, "object_id": pk}))
+    return found
+
+
+# Which record a row belongs to, for a row edited on its own page.
+PARENT_FIELD = {
+    "organizationname": "organization",
+    "speech": "conference",
+    "alliancemembership": "alliance",
+    "allianceevent": "alliance",
+}
+
+
+def parent_of(row):
+    """The record whose form the row is edited in (a citation's record, a speech's
+    conference, ...), or None."""
+    try:
+        if isinstance(row, Citation):
+            return row.record if row.content_type_id and row.object_id else None
+        field = PARENT_FIELD.get(row._meta.model_name)
+        return getattr(row, field) if field and getattr(row, f"{field}_id") else None
+    except ObjectDoesNotExist:
+        return None
+
+
+def can_publish(user, model) -> bool:
+    opts = model._meta
+    return user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
+
+
+def needs_review(user, record) -> bool:
+    """A change to this record by this user waits for a publisher: the record is published
+    (as stored) and the user may not publish it."""
+    if record is None or record.pk is None or not isinstance(record, Record):
+        return False
+    if can_publish(user, type(record)):
+        return False
+    stored = (
+        type(record)
+        ._base_manager.filter(pk=record.pk)
+        .values_list("publication", flat=True)
+        .first()
+    )
+    return stored == Publication.PUBLISHED
+
+
+def _json(value):
+    """A field value as JSON (dates as ISO text, decimals as text)."""
+    return (
+        DjangoJSONEncoder().default(value)
+        if value is not None and not isinstance(value, (str, int, float, bool))
+        else value
+    )
+
+
+def values_of(obj, fields) -> dict:
+    return {f.attname: _json(getattr(obj, f.attname)) for f in fields}
+
+
+def snapshot(record) -> dict:
+    """The record's fields and its rows' fields, as JSON values."""
+    model = type(record)
+    rows = {}
+    for row_model, where in rows_of(model, record.pk):
+        fields = tracked_fields(row_model)
+        for row in row_model._base_manager.filter(**where).order_by("pk"):
+            rows[f"{row_model._meta.label_lower}:{row.pk}"] = values_of(row, fields)
+    return {
+        "version": record.version,
+        "fields": values_of(record, tracked_fields(model)),
+        "rows": rows,
+    }
+
+
+def diff(before: dict, after: dict) -> dict:
+    """What ``after`` changes of ``before``: fields with their new values, rows added, changed
+    (only the changed fields) and deleted. Rows added get no id (ids of the rolled-back save
+    are not kept)."""
+    fields = {k: v for k, v in after["fields"].items() if before["fields"].get(k) != v}
+    rows = []
+    for key, values in after["rows"].items():
+        label, pk = key.split(":")
+        old = before["rows"].get(key)
+        if old is None:
+            rows.append({"model": label, "pk": None, "action": "add", "fields": values})
+        else:
+            changed = {k: v for k, v in values.items() if old.get(k) != v}
+            if changed:
+                rows.append({"model": label, "pk": int(pk), "action": "change", "fields": changed})
+    for key in before["rows"]:
+        if key not in after["rows"]:
+            label, pk = key.split(":")
+            rows.append({"model": label, "pk": int(pk), "action": "delete", "fields": {}})
+    return {"fields": fields, "rows": rows} if fields or rows else {}
+
+
+def describe(model, changes: dict) -> str:
+    """A one-line summary: which fields, how many rows."""
+    parts = [
+        str(model._meta.get_field(name_of(model, k)).verbose_name)
+        for k in changes.get("fields", {})
+    ]
+    verbs = {"add": gettext("added"), "change": gettext("changed"), "delete": gettext("deleted")}
+    for row in changes.get("rows", []):
+        row_model = _model(row["model"])
+        parts.append(f"{row_model._meta.verbose_name} {verbs[row['action']]}")
+    return "; ".join(parts)[:500]
+
+
+def name_of(model, attname: str) -> str:
+    for field in model._meta.concrete_fields:
+        if field.attname == attname:
+            return field.name
+    return attname
+
+
+def _model(label: str):
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
+def propose(
+    record,
+    changes: dict,
+    author,
+    base_version: int,
+    origin: str = "admin",
+    kind: str = Revision.Kind.CHANGE,
+) -> Revision:
+    return Revision.objects.create(
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        kind=kind,
+        base_version=base_version,
+        changes=changes,
+        summary=describe(type(record), changes) if kind == Revision.Kind.CHANGE else "",
+        origin=origin,
+        author=author,
+    )
+
+
+def proposal_for(record, values: dict, author, origin: str = "import") -> Revision | None:
+    """An unsaved revision that sets ``values`` ({attname: value}) on the stored ``record``;
+    None when they change nothing. For imports, which create many at once (bulk_create)."""
+    stored = {k: _json(v) for k, v in values_of(record, tracked_fields(type(record))).items()}
+    fields = {k: _json(v) for k, v in values.items() if stored.get(k) != _json(v)}
+    if not fields:
+        return None
+    changes = {"fields": fields, "rows": []}
+    return Revision(
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        base_version=record.version,
+        changes=changes,
+        summary=describe(type(record), changes),
+        origin=origin,
+        author=author,
+    )
+
+
+def pending_for(record):
+    return Revision.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        status=RevisionStatus.PENDING,
+    )
+
+
+def _set(obj, values: dict) -> None:
+    for attname, value in values.items():
+        field = obj._meta.get_field(name_of(type(obj), attname))
+        setattr(obj, attname, field.to_python(value) if value is not None else None)
+
+
+def apply_changes(revision: Revision, author, reason: str, check_versions: bool = True):
+    """Apply the revision to the stored record, inside the caller's transaction. Returns the
+    record (None after a deletion). Raises RevisionConflict when the record or a row changed
+    or vanished since the revision was made."""
+    model = revision.content_type.model_class()
+    record = model._base_manager.select_for_update().filter(pk=revision.object_id).first()
+    if record is None:
+        raise RevisionConflict(gettext("The record has been deleted since."))
+    if check_versions and record.version != revision.base_version:
+        raise RevisionConflict(
+            gettext(
+                "The record has been changed since this revision was made (version %(then)s, "
+                "now %(now)s): approving it would undo that change. Reject it and make the "
+                "change again on the current version."
+            )
+            % {"then": revision.base_version, "now": record.version}
+        )
+    record._history_user = author
+    record._change_reason = reason
+    if revision.kind == Revision.Kind.DELETE:
+        record.delete()
+        return None
+    _set(record, revision.changes.get("fields", {}))
+    record.save()
+    for row in revision.changes.get("rows", []):
+        row_model = _model(row["model"])
+        if row["action"] == "add":
+            obj = row_model()
+            _set(obj, row["fields"])
+        else:
+            obj = row_model._base_manager.filter(pk=row["pk"]).first()
+            if obj is None:
+                raise RevisionConflict(
+                    gettext("A %(row)s of this change has been deleted since.")
+                    % {"row": row_model._meta.verbose_name}
+                )
+            if row["action"] == "delete":
+                obj._history_user = author
+                obj._change_reason = reason
+                obj.delete()
+                continue
+            _set(obj, row["fields"])
+        obj._history_user = author
+        obj._change_reason = reason
+        obj.save()
+    return record
+
+
+def approve(revision: Revision, approver, comment: str = "") -> None:
+    """Apply a pending revision: one history entry on the record with the author as its user
+    and the approver in its reason. Raises RevisionConflict (nothing written) when it cannot."""
+    with transaction.atomic():
+        revision = Revision.objects.select_for_update().get(pk=revision.pk)
+        if revision.status != RevisionStatus.PENDING:
+            raise RevisionConflict(gettext("This revision has been reviewed already."))
+        reason = gettext("Approved by %(approver)s") % {"approver": approver.get_username()}
+        if comment:
+            reason += f": {comment}"
+        apply_changes(revision, revision.author, reason[:100])
+        revision.status = RevisionStatus.APPROVED
+        revision.reviewer = approver
+        revision.reviewed_at = timezone.now()
+        revision.comment = comment
+        revision.save()
+
+
+def reject(revision: Revision, reviewer, comment: str = "") -> None:
+    with transaction.atomic():
+        revision = Revision.objects.select_for_update().get(pk=revision.pk)
+        if revision.status != RevisionStatus.PENDING:
+            raise RevisionConflict(gettext("This revision has been reviewed already."))
+        revision.status = RevisionStatus.REJECTED
+        revision.reviewer = reviewer
+        revision.reviewed_at = timezone.now()
+        revision.comment = comment
+        revision.save()
