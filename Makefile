@@ -28,7 +28,11 @@ setup: install  ## Install, migrate the database and load the fixtures (idempote
 	$(MANAGE) loaddata fixtures/seed.json
 	$(MANAGE) populate_history --auto
 
-run: setup  ## setup, then serve on http://$(HOST):$(PORT)/ (make run PORT=8123)
+# The job worker (imports and exports, partnerships/tasks.py) runs beside the web server;
+# Ctrl-C (or the end of either command) stops both.
+run: setup  ## setup, then serve on http://$(HOST):$(PORT)/ with the job worker (make run PORT=8123)
+	@$(MANAGE) db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: install  ## The whole suite on SQLite, then on PostgreSQL
@@ -40,8 +44,12 @@ test-sqlite: install  ## The suite on SQLite only
 test-postgres: install  ## The suite on PostgreSQL only
 	$(BIN)/python bin/test-all --only postgres
 
-serve-prod: install  ## Production-style: collectstatic, then gunicorn on $(HOST):$(PORT) (needs the production env)
+# The job worker runs without the web server's statement time limit: an import of 50,000 rows
+# writes in statements longer than a page view's.
+serve-prod: install  ## Production-style: collectstatic, then gunicorn on $(HOST):$(PORT) and the job worker (needs the production env)
 	$(MANAGE) collectstatic --no-input -v 0
+	@DJANGO_STATEMENT_TIMEOUT_MS=0 $(MANAGE) db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_STATEMENT_TIMEOUT_MS=$${DJANGO_STATEMENT_TIMEOUT_MS:-5000} $(BIN)/gunicorn partnerships.wsgi -c partnerships/gunicorn_conf.py \
 		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 

@@ -1506,3 +1506,5 @@ class Revision(models.Model):
             "author": self.author or "?",
         }
 
+
+from .jobmodels import ImportJob  # noqa: E402,F401

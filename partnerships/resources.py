@@ -17,6 +17,7 @@ the admin, with uploads kept under random names between the preview and one conf
 from __future__ import annotations
 
 import codecs
+import copy
 import csv
 import datetime
 import io
@@ -30,22 +31,34 @@ from pathlib import Path
 
 import tablib
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
-from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
+from django.db import DatabaseError, models, transaction
+from django.db.models import Q, prefetch_related_objects
+from django.forms import MultipleChoiceField, MultipleHiddenInput
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from . import revisions, tasks
 from .dates import DatePrecision, PartialDate
 from .exports import FORMULA_START, safe_cell
+from .jobmodels import ImportJob, JobKind, JobState
 from .models import (
     Citation,
     Conference,
@@ -54,10 +67,14 @@ from .models import (
     OrganizationName,
     PartnershipLevel,
     PartnershipStatus,
+    Person,
+    Publication,
     Region,
+    Revision,
     SisterSchoolPartnership,
     Source,
 )
+from .signals import sync_party_columns
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +89,60 @@ class LookupWidget(widgets.ForeignKeyWidget):
         self.label = label
         self.name_field = name_field
         self.also = also  # extra lookup for other names, e.g. "other_names__name"
+        self.cache = None  # value -> record or error message, filled by prefetch()
+
+    @staticmethod
+    def text(value) -> str:
+        return (str(value).strip() if value is not None else "")[:MAX_CELL]
+
+    def prefetch(self, values, objects: dict | None = None) -> None:
+        """Resolve every value of a file's column at once, a few queries in all, as clean()
+        would one by one: by slug first, else by exact name (or other name). ``objects``
+        (pk -> record) makes records found twice the same Python object."""
+        values = {self.text(v) for v in values} - {""}
+        manager = self.model._default_manager
+        objects = {} if objects is None else objects
+        by_slug = {}
+        if "slug" in _field_names(self.model):
+            for chunk in _chunks(sorted(values)):
+                for obj in manager.filter(slug__in=chunk):
+                    by_slug[obj.slug] = objects.setdefault(obj.pk, obj)
+        rest = sorted(values - by_slug.keys())
+        named: dict[str, set] = {}
+        lookups = [self.name_field] + ([self.also] if self.also else [])
+        for lookup in lookups:
+            for chunk in _chunks(rest):
+                pairs = manager.filter(**{f"{lookup}__in": chunk}).values_list(lookup, "pk")
+                for text, pk in pairs:
+                    named.setdefault(text, set()).add(pk)
+        missing = {pk for pks in named.values() for pk in pks} - objects.keys()
+        for chunk in _chunks(sorted(missing)):
+            for obj in manager.filter(pk__in=chunk):
+                objects[obj.pk] = obj
+        cache = dict(by_slug)
+        for value in rest:
+            pks = named.get(value, set())
+            if len(pks) == 1:
+                cache[value] = objects[next(iter(pks))]
+            elif pks:
+                cache[value] = (
+                    f"{self.label} '{_short(value)}' matches more than one record; use its slug."
+                )
+            else:
+                cache[value] = (
+                    f"Unknown {self.label.lower()}: '{_short(value)}' (no slug or name matches)."
+                )
+        self.cache = cache
 
     def clean(self, value, row=None, **kwargs):
-        value = (str(value).strip() if value is not None else "")[:MAX_CELL]
+        value = self.text(value)
         if not value:
             return None
+        if self.cache is not None and value in self.cache:
+            found = self.cache[value]
+            if isinstance(found, str):
+                raise ValueError(found)
+            return found
         manager = self.model._default_manager
         found = manager.filter(slug=value).first() if "slug" in _field_names(self.model) else None
         if found:
@@ -101,6 +167,15 @@ class LookupWidget(widgets.ForeignKeyWidget):
 
 def _field_names(model) -> set[str]:
     return {f.name for f in model._meta.get_fields()}
+
+
+CHUNK = 500  # values per IN (...) query: far below SQLite's and PostgreSQL's limits
+
+
+def _chunks(items, size: int = CHUNK):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _model_field(model, name):
@@ -402,9 +477,48 @@ def read_xlsx(data: bytes) -> tablib.Dataset:
 
 
 class CitedResource(resources.ModelResource):
-    """Shared behaviour: required columns, a citation per row, drafts by default."""
+    """Shared behaviour: required columns, a citation per row, drafts by default.
+
+    ``import_data`` imports row by row (django-import-export's path). ``BulkImport`` (what the
+    admin's jobs use) calls the same per-row methods with ``_bulk`` set: lookups are then
+    answered from caches filled once for the whole file (``bulk_prepare``), and the checks
+    that would query the database for each row (unique values, the slug) are made by
+    ``BulkImport`` for all rows at once."""
 
     required_columns: tuple[str, ...] = ()
+    _bulk = False
+
+    def bulk_prepare(self, rows: list[dict]) -> None:
+        """Fill the lookup caches for the rows (their cells already text)."""
+
+    def bulk_register(self, instance, row) -> None:
+        """A valid new record of the file, which later rows may match as the row-by-row path
+        would find it saved."""
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if not self._bulk:
+            return super().validate_instance(instance, import_validation_errors, validate_unique)
+        errors = dict(import_validation_errors or {})
+        # A link to a record this import has just read (a region, a party) exists: its
+        # field is not checked again with a query per row.
+        exclude = set(errors) | {
+            f.name
+            for f in instance._meta.concrete_fields
+            if f.is_relation and getattr(instance, f.attname) is not None and f.is_cached(instance)
+        }
+        try:
+            # Model.full_clean, not Record.full_clean: BulkImport gives slugs and checks
+            # unique values for all rows at once instead of a query per row.
+            models.Model.full_clean(
+                instance,
+                exclude=exclude,
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     source = fields.Field(column_name="source", attribute=None, readonly=False)
     paragraph = fields.Field(column_name="paragraph", attribute=None, readonly=False)
@@ -453,6 +567,18 @@ class CitedResource(resources.ModelResource):
         ):
             setattr(instance, field.attribute, None)
 
+    def _find_source(self, source_text: str):
+        """The source a row names (its id or exact title), looked up once per import."""
+        sources = self.__dict__.setdefault("_sources", {})
+        if source_text not in sources:
+            source = None
+            if source_text.isdigit():
+                source = Source.objects.filter(pk=int(source_text)).first()
+            if source is None:
+                source = Source.objects.filter(title=source_text[:500]).first()
+            sources[source_text] = source
+        return sources[source_text]
+
     def citation_from_row(self, row):
         source_text = str(row.get("source") or "").strip()
         paragraph_text = str(row.get("paragraph") or "").strip()
@@ -460,11 +586,7 @@ class CitedResource(resources.ModelResource):
             return None
         if not source_text:
             raise ValidationError({"source": "A paragraph was given without its source."})
-        source = None
-        if source_text.isdigit():
-            source = Source.objects.filter(pk=int(source_text)).first()
-        if source is None:
-            source = Source.objects.filter(title=source_text[:500]).first()
+        source = self._find_source(source_text)
         if source is None:
             raise ValidationError({"source": f"Unknown source '{_short(source_text)}'."})
         try:
@@ -646,10 +768,64 @@ class OrganizationResource(CitedResource):
         skip_unchanged = True
         report_skipped = True
 
+    def bulk_prepare(self, rows):
+        self._objects = {}
+        self.fields["region"].widget.prefetch(row.get("region") for row in rows)
+        slugs = {str(row.get("slug") or "").strip() for row in rows} - {""}
+        names = {str(row.get("name") or "").strip()[:MAX_CELL] for row in rows} - {""}
+        self._by_slug, self._by_name = {}, {}
+        manager = Organization.objects.select_related("region")
+        for chunk in _chunks(sorted(slugs)):
+            for org in manager.filter(slug__in=chunk):
+                self._by_slug[org.slug] = self._objects.setdefault(org.pk, org)
+        for lookup in ("name", "other_names__name"):
+            for chunk in _chunks(sorted(names)):
+                for text, pk in manager.filter(**{f"{lookup}__in": chunk}).values_list(
+                    lookup, "pk"
+                ):
+                    self._by_name.setdefault(text, set()).add(pk)
+        missing = {pk for pks in self._by_name.values() for pk in pks} - self._objects.keys()
+        for chunk in _chunks(sorted(missing)):
+            for org in manager.filter(pk__in=chunk):
+                self._objects[org.pk] = org
+        self._pending_slug, self._pending_name = {}, {}
+
+    def bulk_register(self, instance, row):
+        if instance.slug:
+            self._pending_slug.setdefault(instance.slug, instance)
+        names = [instance.name] + [
+            part.strip()[:300]
+            for part in str(row.get("other_names") or "").split(";")
+            if part.strip()
+        ]
+        for name in names:
+            self._pending_name.setdefault(name, set()).add(id(instance))
+            self.__dict__.setdefault("_pending_by_id", {})[id(instance)] = instance
+
+    def _bulk_instance(self, slug, name):
+        if slug:
+            found = self._by_slug.get(slug) or self._pending_slug.get(slug)
+            if found is not None:
+                return found
+        if name:
+            matches = [self._objects[pk] for pk in self._by_name.get(name, ())]
+            pending = self.__dict__.get("_pending_by_id", {})
+            matches += [pending[i] for i in self._pending_name.get(name, ())]
+            matches = list({id(m): m for m in matches}.values())
+            if len(matches) > 1:
+                raise ValidationError(
+                    f"'{_short(name)}' matches several organizations; give the slug to choose."
+                )
+            if matches:
+                return matches[0]
+        return None
+
     def get_instance(self, instance_loader, row):
         """Match by slug, else by exact name or other name; never create a duplicate."""
         slug = str(row.get("slug") or "").strip()
         name = str(row.get("name") or "").strip()[:MAX_CELL]
+        if self._bulk:
+            return self._bulk_instance(slug, name)
         if slug:
             found = Organization.objects.filter(slug=slug).first()
             if found:
@@ -741,6 +917,27 @@ class PartnershipResource(CitedResource):
         skip_unchanged = True
         report_skipped = True
 
+    def bulk_prepare(self, rows):
+        objects: dict = {}
+        for column in ("party_a", "party_b"):
+            self.fields[column].widget.prefetch((row.get(column) for row in rows), objects)
+        self.fields["conference"].widget.prefetch(row.get("conference") for row in rows)
+        orgs = list(objects.values())
+        regions = {r.pk: r for r in Region.objects.filter(pk__in={o.region_id for o in orgs})}
+        for org in orgs:
+            if org.region_id:
+                org.region = regions[org.region_id]
+        prefetch_related_objects(orgs, "other_names")
+        self._pairs = {}
+        for chunk in _chunks(sorted(objects)):
+            for p in SisterSchoolPartnership.objects.filter(
+                Q(party_a__in=chunk) | Q(party_b__in=chunk)
+            ):
+                if p.party_a_id in objects and p.party_b_id in objects:
+                    p.party_a, p.party_b = objects[p.party_a_id], objects[p.party_b_id]
+                    key = (min(p.party_a_id, p.party_b_id), max(p.party_a_id, p.party_b_id))
+                    self._pairs[(*key, p.level)] = p
+
     def get_instance(self, instance_loader, row):
         """The same two parties at the same level, in either order, are the same partnership."""
         try:
@@ -751,6 +948,8 @@ class PartnershipResource(CitedResource):
             return None  # reported as a row error when the fields are imported
         if not (a and b and level):
             return None
+        if self._bulk:
+            return self._pairs.get((min(a.pk, b.pk), max(a.pk, b.pk), level))
         return SisterSchoolPartnership.objects.filter(
             Q(party_a=a, party_b=b) | Q(party_a=b, party_b=a), level=level
         ).first()
@@ -789,6 +988,494 @@ class PartnershipResource(CitedResource):
         return SisterSchoolPartnership.objects.select_related(
             "party_a", "party_b", "conference"
         ).prefetch_related("citations")
+
+
+# --------------------------------------------------------------------------- bulk import
+
+ROW_TYPES = ("new", "update", "review", "skip", "invalid")
+
+
+class Refused(Exception):
+    """The database (or a version check) refused a row while writing: nothing is kept."""
+
+    def __init__(self, number: int | None, message: str):
+        super().__init__(message)
+        self.number = number
+        self.message = message
+
+
+def error_list(error: ValidationError) -> list[list]:
+    """A row's ValidationError as [[column, [messages]], ...]; "" for the row as a whole."""
+    if hasattr(error, "error_dict"):
+        return [
+            ["" if column == NON_FIELD_ERRORS else column, ValidationError(items).messages]
+            for column, items in error.error_dict.items()
+        ]
+    return [["", error.messages]]
+
+
+class BulkImport:
+    """The import the admin's jobs run: the same rows, matches, checks and messages as the
+    row-by-row path (``CitedResource.import_data``), in one validation pass and a few set-wise
+    writes.
+
+    ``run(dataset, dry_run=True)`` is the preview: it checks every row and writes nothing.
+    ``run(dataset, dry_run=False)`` checks again (the records a file refers to may have changed
+    since the preview) and, only when no row has an error, writes everything in one
+    transaction: ``bulk_create``/``bulk_update`` with their history
+    (``simple_history.utils``), citations and other names, the derived columns computed as
+    ``save()`` and the signals compute them (country and province, search text, the columns
+    partnerships copy from their parties). A row that would change a published record of
+    someone who may not publish it becomes a pending ``Revision`` instead (review before
+    publishing). The result is a JSON-ready report: counts, the rows with errors by column,
+    and the first rows."""
+
+    SHOWN_ROWS = 200  # rows listed in the report besides those with errors
+    SHOWN_ERRORS = 1000  # rows with errors listed (all are counted)
+    PROGRESS_EVERY = 2000
+    BATCH = 1000
+
+    def __init__(self, resource_class, user=None, progress=None):
+        self.resource_class = resource_class
+        self.model = resource_class._meta.model
+        self.user = user
+        self.progress = progress or (lambda phase, done, total: None)
+        self._places: dict = {}
+
+    # ----------------------------------------------------------------------- checking
+
+    def run(self, dataset, dry_run: bool = True) -> dict:
+        started = time.monotonic()
+        report = {
+            "dry_run": dry_run,
+            "total_rows": len(dataset),
+            "totals": dict.fromkeys(ROW_TYPES, 0),
+            "file_errors": [],
+            "rows": [],
+            "rows_left_off": 0,
+            "imported": False,
+        }
+        resource = self.resource_class()
+        resource._bulk = True
+        try:
+            resource.before_import(dataset)
+        except ValueError as exc:
+            report["file_errors"].append(str(exc))
+            return report
+        outcomes, accepted = self.check(resource, dataset)
+        if not any(o[1] == "invalid" for o in outcomes) and not dry_run:
+            self.progress("Writing", len(dataset), len(dataset))
+            try:
+                with transaction.atomic():
+                    self.write(resource, accepted)
+                report["imported"] = True
+            except Refused as exc:
+                report["file_errors"].append(exc.message)
+            except DatabaseError as exc:
+                logger.warning("Import refused by the database: %s", exc)
+                report["file_errors"].append(self.refusal(resource, accepted))
+        self.fill_report(report, outcomes)
+        report["seconds"] = round(time.monotonic() - started, 3)
+        return report
+
+    def check(self, resource, dataset):
+        """Every row's outcome: (number, type, name, errors); and the rows to write:
+        (number, type, instance, original, row)."""
+        headers = dataset.headers
+        rows = [
+            (n, dict(zip(headers, values, strict=False))) for n, values in enumerate(dataset, 1)
+        ]
+        total = len(rows)
+        self.progress("Checking rows", 0, total)
+        resource.bulk_prepare(
+            [
+                {k: "" if isinstance(v, CellProblem) else cell_text(v) for k, v in row.items()}
+                for _, row in rows
+            ]
+        )
+        # No user (a script, the benchmark): nothing waits for review.
+        may_publish = self.user is None or revisions.can_publish(self.user, self.model)
+        outcomes, accepted = [], []
+        for number, row in rows:
+            if number % self.PROGRESS_EVERY == 0:
+                self.progress("Checking rows", number, total)
+            if all(not isinstance(v, CellProblem) and not cell_text(v) for v in row.values()):
+                outcomes.append((number, "skip", "", None))
+                continue
+            instance = None
+            try:
+                resource.before_import_row(row, row_number=number)
+                instance, new = resource.get_or_init_instance(None, row)
+                original = copy.copy(instance)
+                errors = {}
+                try:
+                    resource.import_instance(instance, row, row_number=number)
+                except ValidationError as exc:
+                    errors = exc.update_error_dict(errors)
+                if resource.skip_row(instance, original, row, errors):
+                    outcomes.append((number, "skip", str(instance), None))
+                    continue
+                resource.validate_instance(instance, errors)
+            except ValidationError as exc:
+                outcomes.append((number, "invalid", "", error_list(exc)))
+                continue
+            except Exception:
+                logger.exception("Import row %s failed", number)
+                message = (
+                    f"Row {number} could not be imported because of an unexpected error (it "
+                    "has been logged for the site's maintainers). Nothing from this file was "
+                    "saved."
+                )
+                outcomes.append((number, "invalid", "", [["", [message]]]))
+                continue
+            if new:
+                kind = "new"
+                resource.bulk_register(instance, row)
+            elif not may_publish and original.publication == Publication.PUBLISHED:
+                # revisions.needs_review, for the record as loaded for this import
+                kind = "review"
+            else:
+                kind = "update"
+            accepted.append([number, kind, instance, original, row])
+            outcomes.append((number, kind, instance, None))
+        self.progress("Checking rows", total, total)
+        problems = self.check_slugs(accepted)
+        if problems:
+            outcomes = [
+                (n, "invalid", "", problems[n]) if n in problems else (n, kind, name, errors)
+                for n, kind, name, errors in outcomes
+            ]
+            accepted = [a for a in accepted if a[0] not in problems]
+        outcomes = [
+            (n, kind, str(name) if not isinstance(name, str) else name, errors)
+            for n, kind, name, errors in outcomes
+        ]
+        return outcomes, accepted
+
+    def check_slugs(self, accepted) -> dict:
+        """Give a slug to each record without one, as ``unique_slug`` would row after row
+        (free in the database and among the file's earlier rows), and check that no slug is
+        taken: the unique check of ``full_clean``, made for all rows at once."""
+        model = self.model
+        field = model._meta.get_field("slug")
+        manager = model._base_manager
+        bases = {}
+        for _, _, instance, _, _ in accepted:
+            if not instance.slug:
+                text = instance.slug_text()
+                if text:
+                    bases[id(instance)] = slugify(text)[: field.max_length].strip("-") or "record"
+        taken: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(bases.values()))):
+            taken.update(manager.filter(slug__in=chunk).values_list("slug", "pk"))
+        for base in {b for b in bases.values() if b in taken}:
+            taken.update(manager.filter(slug__startswith=f"{base}-").values_list("slug", "pk"))
+        in_file: dict[str, int] = {}
+        for _, _, instance, _, _ in accepted:
+            base = bases.get(id(instance))
+            if base is None:
+                continue
+            slug, n = base, 2
+
+            def busy(slug, instance=instance):
+                return (slug in taken and taken[slug] != instance.pk) or (
+                    slug in in_file and in_file[slug] != id(instance)
+                )
+
+            while busy(slug):
+                suffix = f"-{n}"
+                slug = f"{base[: field.max_length - len(suffix)]}{suffix}"
+                n += 1
+            instance.slug = slug
+            in_file[slug] = id(instance)
+        # Unique: no other record (in the database or earlier in the file) has the slug.
+        changed = [a for a in accepted if a[2].pk is None or a[2].slug != a[3].slug]
+        stored: dict[str, int] = {}
+        for chunk in _chunks(sorted({a[2].slug for a in changed})):
+            stored.update(manager.filter(slug__in=chunk).values_list("slug", "pk"))
+        problems, seen = {}, {}
+        for number, _, instance, _, _ in accepted:
+            owner = seen.setdefault(instance.slug, id(instance))
+            other = stored.get(instance.slug)
+            if owner != id(instance) or (other is not None and other != instance.pk):
+                message = instance.unique_error_message(model, ("slug",)).messages
+                problems[number] = [["slug", message]]
+        return problems
+
+    def fill_report(self, report, outcomes) -> None:
+        shown = errors_shown = 0
+        for number, kind, name, errors in outcomes:
+            report["totals"][kind] += 1
+            if kind == "invalid":
+                if errors_shown >= self.SHOWN_ERRORS:
+                    report["rows_left_off"] += 1
+                    continue
+                errors_shown += 1
+            elif shown >= self.SHOWN_ROWS:
+                report["rows_left_off"] += 1
+                continue
+            else:
+                shown += 1
+            report["rows"].append(
+                {"number": number, "type": kind, "name": name, "errors": errors or []}
+            )
+
+    # ----------------------------------------------------------------------- writing
+
+    def write(self, resource, accepted) -> None:
+        model = self.model
+        now = timezone.now()
+        user = self.user
+        unique = {}
+        for number, kind, instance, original, row in accepted:
+            unique.setdefault(id(instance), [number, kind, instance, original, []])[4].append(row)
+        entries = list(unique.values())
+        creates = [e for e in entries if e[1] == "new"]
+        updates = [e for e in entries if e[1] == "update"]
+        reviews = [e for e in entries if e[1] == "review"]
+        # Optimistic locking, as Versioned.save: a record changed since it was read is refused.
+        stored = {}
+        existing = updates + reviews
+        for chunk in _chunks(sorted(e[2].pk for e in existing)):
+            stored.update(
+                model._base_manager.select_for_update()
+                .filter(pk__in=chunk)
+                .values_list("pk", "version")
+            )
+        for number, _, instance, _, _ in existing:
+            if stored.get(instance.pk) != instance.version:
+                raise Refused(
+                    number,
+                    f"Row {number}: “{instance}” was changed or deleted by someone else since "
+                    "the file was checked. Nothing from this file was saved; import it again.",
+                )
+        is_org = model is Organization
+        records = [e[2] for e in creates + updates]
+        if is_org:
+            for org in records:
+                org.country, org.province = self.places(org)
+            prefetch_related_objects([e[2] for e in updates], "other_names")
+        else:
+            for p in records:
+                for name, value in p.derived_fields().items():
+                    setattr(p, name, value)
+        for record in records:
+            record.search_text = record.compute_search_text()
+        self.progress("Writing records", 0, len(records))
+        bulk_create_with_history(
+            [e[2] for e in creates], model, batch_size=self.BATCH, default_user=user
+        )
+        for _, _, instance, _, _ in updates:
+            instance.version += 1
+            instance.updated_at = now
+        fields = [
+            f.name
+            for f in model._meta.concrete_fields
+            if not f.primary_key and f.name not in ("created_at", "search_vector")
+        ]
+        if updates:
+            bulk_update_with_history(
+                [e[2] for e in updates], model, fields, batch_size=self.BATCH, default_user=user
+            )
+        self.progress("Writing citations and other names", 0, len(records))
+        added = self.write_rows(resource, creates + updates, reviews)
+        self.write_reviews(reviews, added)
+        touched = [e[2] for e in creates + updates]
+        if is_org:
+            self.refresh_search_text(
+                [org for org in touched if org.pk in added["names_for"]], model
+            )
+            updated_ids = [e[2].pk for e in updates]
+            for chunk in _chunks(updated_ids):
+                sync_party_columns(chunk)
+            self.refresh_named_by(updated_ids)
+
+    def places(self, org):
+        if not org.region_id:
+            return None, None
+        if org.region_id not in self._places:
+            region = org.region
+            self._places[org.region_id] = (region.country(), region.province())
+        return self._places[org.region_id]
+
+    def write_rows(self, resource, written, reviews) -> dict:
+        """Citations and other names that the rows add (get_or_create, set-wise); for records
+        under review they are returned for their revision instead of written."""
+        model = self.model
+        content_type = ContentType.objects.get_for_model(model)
+        ids = [e[2].pk for e in written + reviews if e[2].pk is not None]
+        have_citation = set()
+        for chunk in _chunks(ids):
+            have_citation.update(
+                Citation.objects.filter(content_type=content_type, object_id__in=chunk).values_list(
+                    "object_id", "source_id", "paragraph"
+                )
+            )
+        have_name = set()
+        if model is Organization:
+            for chunk in _chunks(ids):
+                have_name.update(
+                    OrganizationName.objects.filter(organization__in=chunk).values_list(
+                        "organization_id", "name"
+                    )
+                )
+        citations, names = [], []
+        proposed = {}  # id(instance) -> rows for its revision
+        names_for = set()
+        for _number, kind, instance, _original, rows in written + reviews:
+            for row in rows:
+                citation = self.citation(resource, row)
+                if citation is not None:
+                    key = (instance.pk, citation[0].pk, citation[1])
+                    if key not in have_citation:
+                        have_citation.add(key)
+                        if kind == "review":
+                            proposed.setdefault(id(instance), []).append(
+                                {
+                                    "model": "partnerships.citation",
+                                    "pk": None,
+                                    "action": "add",
+                                    "fields": {
+                                        "source_id": citation[0].pk,
+                                        "paragraph": citation[1],
+                                        "content_type_id": content_type.pk,
+                                        "object_id": instance.pk,
+                                        "note": "",
+                                    },
+                                }
+                            )
+                        else:
+                            citations.append(
+                                Citation(
+                                    source=citation[0],
+                                    paragraph=citation[1],
+                                    content_type=content_type,
+                                    object_id=instance.pk,
+                                )
+                            )
+                if model is not Organization:
+                    continue
+                text = str(row.get("other_names") or "")
+                for other in [part.strip() for part in text.split(";") if part.strip()]:
+                    key = (instance.pk, other[:300])
+                    if key in have_name:
+                        continue
+                    have_name.add(key)
+                    if kind == "review":
+                        proposed.setdefault(id(instance), []).append(
+                            {
+                                "model": "partnerships.organizationname",
+                                "pk": None,
+                                "action": "add",
+                                "fields": {
+                                    "organization_id": instance.pk,
+                                    "name": other[:300],
+                                    "language": "",
+                                    "note": "",
+                                },
+                            }
+                        )
+                    else:
+                        names.append(OrganizationName(organization=instance, name=other[:300]))
+                        names_for.add(instance.pk)
+        user = self.user
+        if citations:
+            bulk_create_with_history(citations, Citation, batch_size=self.BATCH, default_user=user)
+        if names:
+            bulk_create_with_history(
+                names, OrganizationName, batch_size=self.BATCH, default_user=user
+            )
+        return {"proposed": proposed, "names_for": names_for}
+
+    def citation(self, resource, row):
+        try:
+            return resource.citation_from_row(row)
+        except ValidationError:  # checked already; cannot happen after a clean check
+            return None
+
+    def write_reviews(self, reviews, added) -> None:
+        """Pending revisions for the rows that would change a published record."""
+        proposals = []
+        model = self.model
+        fields = revisions.tracked_fields(model)
+        for _, _, instance, original, _ in reviews:
+            values = {f.attname: getattr(instance, f.attname) for f in fields}
+            proposal = revisions.proposal_for(original, values, self.user, origin="import")
+            rows = added["proposed"].get(id(instance), [])
+            if rows:
+                if proposal is None:
+                    proposal = Revision(
+                        content_type=ContentType.objects.get_for_model(model),
+                        object_id=original.pk,
+                        base_version=original.version,
+                        changes={"fields": {}, "rows": []},
+                        origin="import",
+                        author=self.user,
+                    )
+                proposal.changes["rows"].extend(rows)
+                proposal.summary = revisions.describe(model, proposal.changes)
+            if proposal is not None:
+                proposals.append(proposal)
+        if proposals:
+            Revision.objects.bulk_create(proposals, batch_size=self.BATCH)
+
+    def refresh_search_text(self, records, model) -> None:
+        """The search text of records whose other names the import added (as the
+        OrganizationName signal does), reading the names back in the database's order."""
+        for chunk in _chunks(records):
+            for record in chunk:
+                getattr(record, "_prefetched_objects_cache", {}).pop("other_names", None)
+            prefetch_related_objects(chunk, "other_names")
+            changed = []
+            for record in chunk:
+                text = record.compute_search_text()
+                if text != record.search_text:
+                    record.search_text = text
+                    changed.append(record)
+            model.objects.bulk_update(changed, ["search_text"])
+
+    def refresh_named_by(self, org_ids) -> None:
+        """signals.refresh_organization for many organizations: the search text of the
+        partnerships and people that name them."""
+        for chunk in _chunks(org_ids):
+            partnerships = (
+                SisterSchoolPartnership.objects.filter(Q(party_a__in=chunk) | Q(party_b__in=chunk))
+                .select_related("party_a", "party_b")
+                .prefetch_related("party_a__other_names", "party_b__other_names")
+            )
+            people = Person.objects.filter(organization__in=chunk).select_related("organization")
+            for queryset in (partnerships, people):
+                changed = []
+                for record in queryset:
+                    text = record.compute_search_text()
+                    if text != record.search_text:
+                        record.search_text = text
+                        changed.append(record)
+                queryset.model.objects.bulk_update(changed, ["search_text"], batch_size=500)
+
+    def refusal(self, resource, accepted) -> str:
+        """The database refused the write (a slug taken meanwhile, say): the transaction is
+        rolled back; name the row in words, never the database's message."""
+        for _, _, instance, _, _ in accepted:
+            if instance._state.adding:
+                instance.pk = None
+        model = self.model
+        stored: dict[str, int] = {}
+        for chunk in _chunks(sorted({a[2].slug for a in accepted if a[2].slug})):
+            stored.update(model._base_manager.filter(slug__in=chunk).values_list("slug", "pk"))
+        for number, _, instance, _, _ in accepted:
+            other = stored.get(instance.slug)
+            if other is not None and other != instance.pk:
+                resource._row_number = number
+                message = resource.refusal_message(instance)
+                if isinstance(message, dict):
+                    message = " ".join(message.values())
+                return message
+        return (
+            "The file could not be saved: it conflicts with what is already in the database "
+            "(perhaps a record saved by someone else since the preview). Nothing from this "
+            "file was saved; check it and import it again."
+        )
 
 
 # --------------------------------------------------------------------------- file formats
@@ -971,64 +1658,80 @@ class SpreadsheetAdminMixin(ImportExportMixin):
     def _import_url(self):
         return reverse("admin:{}_{}_import".format(*self.get_model_info()))
 
-    @method_decorator(require_POST)
-    def process_import(self, request, **kwargs):
-        """The confirmation: imports the previewed upload once, all or nothing."""
+    # Imports and exports run as background jobs (partnerships/tasks.py): the views below
+    # create a job and redirect to its page, which refreshes itself until the job is done.
+
+    def get_urls(self):
+        info = self.get_model_info()
+        view = self.admin_site.admin_view
+        return [
+            path("jobs/<uuid:job_id>/", view(self.job_view), name="{}_{}_job".format(*info)),
+            path(
+                "jobs/<uuid:job_id>/confirm/",
+                view(self.job_confirm_view),
+                name="{}_{}_job_confirm".format(*info),
+            ),
+            path(
+                "jobs/<uuid:job_id>/download/",
+                view(self.job_download_view),
+                name="{}_{}_job_download".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _job_url(self, job) -> str:
+        return reverse("admin:{}_{}_job".format(*self.get_model_info()), args=[job.pk])
+
+    def _quick_check(self, data: bytes, input_format) -> None:
+        """What can be said at once about an upload, before its job: a file that is not text
+        (CSV), or not a workbook (XLSX). Everything else the job reports."""
+        if isinstance(input_format, XLSXFormat):
+            import openpyxl
+
+            try:
+                openpyxl.load_workbook(io.BytesIO(data), read_only=True).close()
+            except Exception:
+                read_xlsx(data)  # raises UnreadableFile with the message for this file
+        else:
+            decode_text(data)
+
+    def import_action(self, request, **kwargs):
+        """The upload: checked for what can be said at once, then previewed by a job."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        confirm_form = self.create_confirm_form(request)
-        if not confirm_form.is_valid():
-            messages.error(request, UPLOAD_GONE)
-            return HttpResponseRedirect(self._import_url())
-        storage = self.get_tmp_storage_class()(
-            name=confirm_form.cleaned_data["import_file_name"],
-            **self.get_tmp_storage_class_kwargs(),
-        )
-        try:
-            data = storage.claim()
-        except UploadGone as gone:
-            if gone.already_confirmed:
-                messages.warning(request, ALREADY_CONFIRMED)
-                changelist = "admin:{}_{}_changelist".format(*self.get_model_info())
-                return HttpResponseRedirect(reverse(changelist))
-            messages.error(request, UPLOAD_GONE)
-            return HttpResponseRedirect(self._import_url())
-        imported = False
-        try:
-            formats = self.get_import_formats()
-            input_format = formats[int(confirm_form.cleaned_data["format"])]()
-            dataset = input_format.create_dataset(data)
-            result = self.process_dataset(dataset, confirm_form, request, **kwargs)
-            imported = not (result.has_errors() or result.has_validation_errors())
-        except UnreadableFile as exc:
-            messages.error(request, str(exc))
-            return HttpResponseRedirect(self._import_url())
-        except Exception:
-            # Not a row's error (those are in the result): a failure when the transaction
-            # ended, for instance. The transaction was rolled back.
-            logger.exception("Import confirmation failed")
-            messages.error(
-                request,
-                "The import failed and nothing was saved (the error has been logged for the "
-                "site's maintainers). Upload the file again to retry.",
-            )
-            return HttpResponseRedirect(self._import_url())
-        finally:
-            storage.finish(imported)
-        if not imported:
-            messages.error(
-                request,
-                "Nothing was imported: the file has errors now, though its preview had none "
-                "(the records it refers to changed meanwhile). Correct the rows below and "
-                "upload the file again.",
-            )
-            return self._import_page(request, result)
-        return self.process_result(result, request)
+        if request.method == "POST":
+            form = self.create_import_form(request)
+            if form.is_valid():
+                upload = form.cleaned_data["import_file"]
+                data = b"".join(upload.chunks())
+                index = int(form.cleaned_data["format"])
+                try:
+                    self._quick_check(data, self.get_import_formats()[index]())
+                except UnreadableFile as exc:
+                    form.add_error("import_file", str(exc))
+                else:
+                    job = ImportJob.objects.create(
+                        kind=JobKind.PREVIEW,
+                        model=self.opts.label_lower,
+                        user=request.user,
+                        file_name=str(upload.name)[-255:],
+                        format_index=index,
+                        resource_index=self.get_resource_index(form),
+                        data=data,
+                    )
+                    self._purge_uploads()
+                    tasks.enqueue(job)
+                    return HttpResponseRedirect(self._job_url(job))
+                return self._import_form_page(request, form)
+        return super().import_action(request, **kwargs)
 
-    def _import_page(self, request, result):
-        form_class = self.get_import_form_class(request)
+    def _purge_uploads(self) -> None:
+        """Uploads are kept a day at most (until confirmed, then not at all)."""
+        old = timezone.now() - datetime.timedelta(seconds=UploadStorage.MAX_AGE)
+        ImportJob.objects.filter(created_at__lt=old).exclude(data=b"").update(data=b"")
+
+    def _import_form_page(self, request, form):
         resource_classes = self.get_import_resource_classes(request)
-        form = form_class(self.get_import_formats(), resource_classes)
         context = self.get_import_context_data()
         context.update(self.admin_site.each_context(request))
         context.update(
@@ -1037,7 +1740,6 @@ class SpreadsheetAdminMixin(ImportExportMixin):
                 "form": form,
                 "opts": self.model._meta,
                 "media": self.media + form.media,
-                "result": result,
                 "fields_list": [
                     (
                         resource.get_display_name(),
@@ -1050,6 +1752,154 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         )
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.import_template_name], context)
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """The former synchronous confirmation: confirmations are jobs now."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        messages.error(request, UPLOAD_GONE)
+        return HttpResponseRedirect(self._import_url())
+
+    def _own_job(self, request, job_id, **filters):
+        job = ImportJob.objects.filter(pk=job_id, model=self.opts.label_lower, **filters).first()
+        if job is None or (job.user_id != request.user.pk and not request.user.is_superuser):
+            raise Http404("No such job.")
+        return job
+
+    def job_view(self, request, job_id):
+        """A job's progress (the page refreshes itself until it is done: a meta refresh, no
+        script) and then its result: counts, rows with errors by column, the confirm button
+        of a clean preview, an export's download link."""
+        job = self._own_job(request, job_id)
+        if job.kind == JobKind.EXPORT:
+            if not self.has_export_permission(request):
+                raise PermissionDenied
+        elif not self.has_import_permission(request):
+            raise PermissionDenied
+        result = job.result or {}
+        errors = bool(result.get("file_errors")) or bool(
+            (result.get("totals") or {}).get("invalid")
+        )
+        can_confirm = (
+            job.kind == JobKind.PREVIEW
+            and job.state == JobState.DONE
+            and not errors
+            and job.confirmed_at is None
+        )
+        confirmation = job.confirmations.first() if job.kind == JobKind.PREVIEW else None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{job.get_kind_display()}: {self.opts.verbose_name_plural}",
+            "opts": self.opts,
+            "job": job,
+            "result": result,
+            "has_errors": errors,
+            "can_confirm": can_confirm,
+            "confirmation": confirmation,
+            "refresh_seconds": None if job.finished else 2,
+            "changelist_url": reverse("admin:{}_{}_changelist".format(*self.get_model_info())),
+            "import_url": self._import_url(),
+            "confirm_url": reverse(
+                "admin:{}_{}_job_confirm".format(*self.get_model_info()), args=[job.pk]
+            ),
+            "download_url": reverse(
+                "admin:{}_{}_job_download".format(*self.get_model_info()), args=[job.pk]
+            ),
+            "row_types": ROW_TYPES,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, ["admin/partnerships/jobs/job.html"], context)
+
+    @method_decorator(require_POST)
+    def job_confirm_view(self, request, job_id):
+        """Confirm a clean preview: its upload is imported once, by a new job."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        preview = self._own_job(request, job_id, kind=JobKind.PREVIEW)
+        age = (timezone.now() - preview.created_at).total_seconds()
+        if preview.confirmed_at is not None:
+            messages.warning(request, ALREADY_CONFIRMED)
+            done = preview.confirmations.first()
+            return HttpResponseRedirect(self._job_url(done or preview))
+        if age > UploadStorage.MAX_AGE:
+            messages.error(request, UPLOAD_GONE)
+            return HttpResponseRedirect(self._import_url())
+        result = preview.result or {}
+        if (
+            preview.state != JobState.DONE
+            or result.get("file_errors")
+            or (result.get("totals") or {}).get("invalid")
+        ):
+            messages.error(request, "Only a preview without errors can be confirmed.")
+            return HttpResponseRedirect(self._job_url(preview))
+        with transaction.atomic():
+            claimed = ImportJob.objects.filter(pk=preview.pk, confirmed_at__isnull=True).update(
+                confirmed_at=timezone.now()
+            )
+            if not claimed:  # a second click, at the same time
+                messages.warning(request, ALREADY_CONFIRMED)
+                return HttpResponseRedirect(self._job_url(preview))
+            job = ImportJob.objects.create(
+                kind=JobKind.IMPORT,
+                model=preview.model,
+                user=request.user,
+                file_name=preview.file_name,
+                format_index=preview.format_index,
+                resource_index=preview.resource_index,
+                preview=preview,
+            )
+            tasks.enqueue(job)
+        return HttpResponseRedirect(self._job_url(job))
+
+    def job_download_view(self, request, job_id):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        job = self._own_job(request, job_id, kind=JobKind.EXPORT, state=JobState.DONE)
+        file_format = self.get_export_formats()[job.format_index]()
+        response = HttpResponse(bytes(job.output), content_type=file_format.get_content_type())
+        response["Content-Disposition"] = f'attachment; filename="{job.file_name}"'
+        return response
+
+    def export_action(self, request):
+        """The export form; its submission becomes an export job."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            formats = self.get_export_formats()
+            form = self.get_export_form_class()(
+                formats, self.get_export_resource_classes(request), data=request.POST
+            )
+            if "export_items" in request.POST:
+                form.fields["export_items"] = MultipleChoiceField(
+                    widget=MultipleHiddenInput,
+                    required=False,
+                    choices=[
+                        (pk, pk)
+                        for pk in self.get_export_queryset(request).values_list("pk", flat=True)
+                    ],
+                )
+            if form.is_valid():
+                index = int(form.cleaned_data["format"])
+                file_format = formats[index]()
+                items = (
+                    form.cleaned_data.get("export_items") if "export_items" in form.fields else None
+                )
+                job = ImportJob.objects.create(
+                    kind=JobKind.EXPORT,
+                    model=self.opts.label_lower,
+                    user=request.user,
+                    file_name=self.get_export_filename(request, None, file_format),
+                    format_index=index,
+                    resource_index=self.get_resource_index(form),
+                    options={
+                        "fields": self.get_export_resource_fields_from_form(form),
+                        "items": [int(pk) for pk in items] if items else None,
+                    },
+                )
+                tasks.enqueue(job)
+                return HttpResponseRedirect(self._job_url(job))
+        return super().export_action(request)
 
 
 __all__ = [

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "import_export",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "partnerships",
 ]
 
@@ -311,3 +313,13 @@ PARALLEL_FACETS = env_bool("DJANGO_PARALLEL_FACETS", True)
 # Lists count exactly up to this many rows, then show "10,000+" (PostgreSQL and SQLite).
 LIST_COUNT_CAP = int(os.environ.get("DJANGO_LIST_COUNT_CAP", "10000"))
 
+# --------------------------------------------------------------------------- TASKS
+# Imports (preview and confirmation) and admin exports run as background jobs
+# (partnerships/tasks.py): django-tasks with the database backend, no broker. The worker is
+# `manage.py db_worker`, which `make run` and `make serve-prod` start beside the web server.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}

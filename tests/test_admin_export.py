@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from partnerships.exports import FORMULA_START, safe_cell
 from partnerships.models import Organization
-from partnerships.resources import UploadStorage
+from tests.jobhelpers import Jobs
 
 DANGEROUS = [
     "=1+1",
@@ -25,18 +25,13 @@ DANGEROUS = [
 FIELDS = ("name", "slug", "kind", "region", "other_names", "website", "description")
 
 
-@pytest.fixture(autouse=True)
-def upload_folder(tmp_path, monkeypatch):
-    """Uploads between preview and confirmation go to this test's own folder."""
-    monkeypatch.setattr(UploadStorage, "folder", staticmethod(lambda: tmp_path / "uploads"))
-
-
 @pytest.fixture
-def publisher(client, django_user_model, seed):
+def publisher(client, django_user_model, seed, django_capture_on_commit_callbacks):
+    """A publisher whose imports and exports the worker runs (tests/jobhelpers.py)."""
     django_user_model.objects.create_user("pub", "p@x.org", "pw-long-enough-1")
     call_command("grant_role", "pub", "publisher", stdout=io.StringIO())
     client.force_login(django_user_model.objects.get(username="pub"))
-    return client
+    return Jobs(client, django_capture_on_commit_callbacks)
 
 
 @pytest.fixture
@@ -54,9 +49,10 @@ def dangerous_names(seed):
     return DANGEROUS
 
 
-def admin_export(client, fmt: int):
-    response = client.post(
-        reverse("admin:partnerships_organization_export"),
+def admin_export(jobs, fmt: int):
+    """The file of an export job, downloaded from its page once the worker ran it."""
+    response = jobs.export(
+        "organization",
         {"format": fmt, "resource": 0, **{f"organizationresource_{f}": "on" for f in FIELDS}},
     )
     assert response.status_code == 200
@@ -68,13 +64,13 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
 
 
-def admin_import(client, content: bytes, filename: str, fmt: int):
-    upload = io.BytesIO(content)
-    upload.name = filename
-    return client.post(
-        reverse("admin:partnerships_organization_import"),
-        {"import_file": upload, "format": fmt, "resource": 0},
-    )
+def admin_import(jobs, content: bytes, filename: str, fmt: int):
+    """The preview job's page once the worker ran it."""
+    return jobs.preview("organization", content, filename, fmt)
+
+
+def changed_rows(preview) -> set[str]:
+    return {r["name"] for r in preview.context["result"]["rows"] if r["type"] != "skip"}
 
 
 def xlsx_sheet(response):
@@ -121,7 +117,7 @@ def test_admin_xlsx_export_writes_the_public_csv_escape(publisher, dangerous_nam
 
 
 def test_admin_and_public_csv_write_the_same_cell(publisher, dangerous_names):
-    public = publisher.get(reverse("organization-list") + "?format=csv")
+    public = publisher.client.get(reverse("organization-list") + "?format=csv")
     public_cells = {cell for row in csv_rows(public) for cell in row}
     admin_cells = {row[0] for row in csv_rows(admin_export(publisher, 0))}
     published = [name for n, name in enumerate(dangerous_names) if n % 2]
@@ -135,15 +131,11 @@ def test_an_exported_file_imports_back_with_formula_names_unchanged(
 ):
     formula_names = {name for name in dangerous_names if name[0] in "=+-@"}
     preview = admin_import(publisher, admin_export(publisher, fmt).content, filename, fmt)
-    result = preview.context["result"]
-    assert not result.has_errors() and not result.has_validation_errors()
-    changed = {r.object_repr for r in result.rows if r.import_type != "skip"}
-    assert changed.isdisjoint(formula_names)
-    response = publisher.post(
-        reverse("admin:partnerships_organization_process_import"),
-        preview.context["confirm_form"].initial,
-    )
+    assert preview.context["can_confirm"]
+    assert changed_rows(preview).isdisjoint(formula_names)
+    response = publisher.confirm(preview)
     assert response.status_code == 302
+    assert publisher.page(response).context["job"].result["imported"]
     stored = set(Organization.objects.values_list("name", flat=True))
     assert formula_names <= stored
     assert not [name for name in stored if name.startswith("'")]
@@ -154,5 +146,4 @@ def test_import_trims_the_tab_or_return_before_an_exported_name(
     publisher, dangerous_names, fmt, filename
 ):
     preview = admin_import(publisher, admin_export(publisher, fmt).content, filename, fmt)
-    changed = {r.object_repr for r in preview.context["result"].rows if r.import_type != "skip"}
-    assert changed == {"Tabbed School", "Return School"}
+    assert changed_rows(preview) == {"Tabbed School", "Return School"}

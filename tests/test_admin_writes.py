@@ -12,9 +12,10 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
+from partnerships.jobmodels import ImportJob
 from partnerships.models import (
     Citation,
     Conference,
@@ -22,10 +23,13 @@ from partnerships.models import (
     OrganizationName,
     Publication,
     Region,
+    Revision,
     SisterSchoolPartnership,
     Source,
     Speech,
 )
+
+from .jobhelpers import run_worker
 
 PASSWORD = "a-long-test-password-1"  # noqa: S105
 ROLES = ["anonymous", "viewer", "editor", "publisher"]
@@ -243,6 +247,22 @@ def post_import(client, client_as):
     )
 
 
+def post_import_confirm(client, client_as):
+    """Confirm a clean preview made by someone else (a publisher): only its owner may."""
+    owner = client_as("publisher", "uploader")
+    upload = io.BytesIO(b"name,kind,region\nImported School,school,wuxi\n")
+    upload.name = "orgs.csv"
+    # The test's transaction never commits: run the job queued on commit as the worker would.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        owner.post(
+            reverse("admin:partnerships_organization_import"),
+            {"resource": "0", "format": "0", "import_file": upload},
+        )
+    run_worker()
+    job = ImportJob.objects.get(user__username="uploader")
+    return client.post(reverse("admin:partnerships_organization_job_confirm", args=[job.pk]))
+
+
 def citation():
     return org().citations.order_by("pk").first()
 
@@ -284,6 +304,7 @@ def state():
         "imported": Organization.objects.filter(name="Imported School").exists(),
         "citation_note": getattr(c, "note", None),
         "citations": Citation.objects.count(),
+        "pending": Revision.objects.filter(status="pending").count(),
     }
 
 
@@ -297,6 +318,7 @@ PATHS = {
     "unpublish action": post_action("unpublish"),
     "delete action": post_action("delete_selected"),
     "import": post_import,
+    "import confirm": post_import_confirm,
     "citation change": post_citation_change,
     "citation delete": post_citation_delete,
     "citation history revert": post_citation_revert,
@@ -307,7 +329,8 @@ PATHS = {
 # change expected in state().
 EXPECTED = {
     "change": {
-        "editor": {"name": "Renamed by POST", "publication": "published"},
+        # Bycirklen is published: the editor's change waits for review.
+        "editor": {"name": "Bycirklen", "publication": "published", "pending": 1},
         "publisher": {"name": "Renamed by POST", "publication": "draft"},
     },
     "add": {"editor": {"added": "draft"}, "publisher": {"added": "published"}},
@@ -335,16 +358,15 @@ EXPECTED = {
         "editor": "ignored",
         "publisher": {"exists": False},
     },
-    "import": {"editor": "200", "publisher": "200"},
-    "citation change": {
-        "editor": {"citation_note": "Changed on its own page"},
-        "publisher": {"citation_note": "Changed on its own page"},
-    },
-    "citation delete": {"editor": "deleted-citation", "publisher": "deleted-citation"},
-    "citation history revert": {
-        "editor": {"citation_note": "Reverted with a change"},
-        "publisher": {"citation_note": "Reverted with a change"},
-    },
+    # An upload starts a preview job (nothing imported) and leads to its page.
+    "import": {"editor": "job", "publisher": "job"},
+    # Only the one who uploaded confirms: for anyone else the job does not exist.
+    "import confirm": {"editor": "404", "publisher": "404"},
+    # The citations of a published record: an editor changes them in the record's form,
+    # where the change waits for review; their own pages are read-only for editors.
+    "citation change": {"publisher": {"citation_note": "Changed on its own page"}},
+    "citation delete": {"publisher": "deleted-citation"},
+    "citation history revert": {"publisher": {"citation_note": "Reverted with a change"}},
 }
 
 
@@ -376,13 +398,18 @@ def test_each_role_can_do_only_what_its_permissions_allow_on_each_write_path(
             "imported",
             "citation_note",
             "citations",
+            "pending",
         ):
             assert after[key] == before[key] or key == "restored" and after[key] is None, key
         if path in ("publish action", "unpublish action", "history revert"):
             assert after["publication"] != ("published" if path == "publish action" else None)
-    elif expected == "200":
-        assert response.status_code == 200
-        assert not after["imported"]  # the first step is a dry run
+    elif expected == "job":
+        assert response.status_code == 302
+        assert "/jobs/" in response["Location"]
+        assert not after["imported"]  # the first step is a preview
+    elif expected == "404":
+        assert response.status_code == 404
+        assert not after["imported"]
     elif expected == "deleted-citation":
         assert after["citations"] == before["citations"] - 1
     else:
@@ -402,9 +429,10 @@ def test_every_admin_url_that_accepts_post_is_in_the_role_matrix():
         "changelist",
         "import",
         "process_import",
+        "job_confirm",
         "export",
     }
-    read_only = {"history", "deleted", "autocomplete"}
+    read_only = {"history", "deleted", "autocomplete", "job", "job_download"}
     names = set()
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label != "partnerships":
@@ -453,7 +481,7 @@ def test_second_concurrent_save_of_a_partnership_with_history_is_a_message_not_a
 ):
     partnership = SisterSchoolPartnership.objects.get(pk=2)
     assert partnership.history.exists()
-    alice, bob = client_as("editor", "alice"), client_as("editor", "bob")
+    alice, bob = client_as("publisher", "alice"), client_as("publisher", "bob")
     alice_data = form_of(alice.get(change_url(partnership)))
     bob_data = form_of(bob.get(change_url(partnership)))
     alice_data["summary"] = "Alice's summary."
@@ -470,7 +498,7 @@ def test_second_concurrent_save_of_a_partnership_with_history_is_a_message_not_a
 
 def test_a_conflict_lists_the_fields_and_rows_the_other_editor_changed(records, client_as):
     record = org()
-    alice, bob = client_as("editor", "alice"), client_as("editor", "bob")
+    alice, bob = client_as("publisher", "alice"), client_as("publisher", "bob")
     bob_data = form_of(bob.get(change_url(record)))
     alice_data = form_of(alice.get(change_url(record)))
     alice_data["description"] = "Alice's description"
@@ -487,7 +515,7 @@ def test_a_conflict_lists_the_fields_and_rows_the_other_editor_changed(records, 
 
 def test_a_save_of_inline_rows_only_leaves_other_open_forms_of_the_record_valid(records, client_as):
     record = org()
-    alice, bob = client_as("editor", "alice"), client_as("editor", "bob")
+    alice, bob = client_as("publisher", "alice"), client_as("publisher", "bob")
     bob_data = form_of(bob.get(change_url(record)))
     alice_data = form_of(alice.get(change_url(record)))
     alice_data[f"{citation_prefix()}-0-note"] = "Alice's note"
@@ -501,7 +529,7 @@ def test_a_save_of_inline_rows_only_leaves_other_open_forms_of_the_record_valid(
 
 def test_two_saves_of_one_citation_on_its_own_page_refuse_the_second(records, client_as):
     row = citation()
-    alice, bob = client_as("editor", "alice"), client_as("editor", "bob")
+    alice, bob = client_as("publisher", "alice"), client_as("publisher", "bob")
     alice_data = form_of(alice.get(change_url(row)))
     bob_data = form_of(bob.get(change_url(row)))
     alice_data["note"] = "Alice's note"
@@ -515,7 +543,7 @@ def test_two_saves_of_one_citation_on_its_own_page_refuse_the_second(records, cl
 
 def test_a_citation_saved_on_its_own_page_is_not_overwritten_by_the_parent_form(records, client_as):
     record, row = org(), citation()
-    alice, bob = client_as("editor", "alice"), client_as("editor", "bob")
+    alice, bob = client_as("publisher", "alice"), client_as("publisher", "bob")
     bob_data = form_of(bob.get(change_url(record)))  # Bob opens the organization first
     alice_data = form_of(alice.get(change_url(row)))
     alice_data["note"] = "Alice's note"
@@ -537,7 +565,7 @@ def test_a_citation_saved_on_its_own_page_is_not_overwritten_by_the_parent_form(
 
 def test_untouched_inline_rows_do_not_conflict_and_keep_the_other_save(records, client_as):
     record, row = org(), citation()
-    alice, bob = client_as("editor", "alice"), client_as("editor", "bob")
+    alice, bob = client_as("publisher", "alice"), client_as("publisher", "bob")
     bob_data = form_of(bob.get(change_url(record)))
     alice_data = form_of(alice.get(change_url(row)))
     alice_data["note"] = "Alice's note"
@@ -551,7 +579,7 @@ def test_untouched_inline_rows_do_not_conflict_and_keep_the_other_save(records, 
 
 def test_deleting_an_inline_row_changed_since_is_refused(records, client_as):
     record, row = org(), citation()
-    alice, bob = client_as("editor", "alice"), client_as("editor", "bob")
+    alice, bob = client_as("publisher", "alice"), client_as("publisher", "bob")
     bob_data = form_of(bob.get(change_url(record)))
     alice_data = form_of(alice.get(change_url(row)))
     alice_data["note"] = "Alice's note"
@@ -573,7 +601,7 @@ def test_a_speech_saved_on_its_own_page_is_not_overwritten_by_the_conference_for
 ):
     speech = Speech.objects.order_by("pk").first()
     conference = speech.conference
-    alice, bob = client_as("editor", "alice"), client_as("editor", "bob")
+    alice, bob = client_as("publisher", "alice"), client_as("publisher", "bob")
     bob_data = form_of(bob.get(change_url(conference)))
     alice_data = form_of(alice.get(change_url(speech)))
     alice_data["summary"] = "Alice's summary"

@@ -1,22 +1,25 @@
 """Spreadsheet import (dry-run preview, all-or-nothing, matching) and export."""
 
 import datetime
+import datetime as dt
 import io
-import os
 import re
 import tempfile
-import time
+import uuid
 import zipfile
 
 import openpyxl
 import pytest
 import tablib
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains
 
+from partnerships.jobmodels import ImportJob, JobKind
 from partnerships.models import Citation, Organization, SisterSchoolPartnership
-from partnerships.resources import OrganizationResource, PartnershipResource, UploadStorage
+from partnerships.resources import BulkImport, OrganizationResource, PartnershipResource
 from tests.conftest import ROOT
+from tests.jobhelpers import Jobs, last_job
 
 SAMPLES = ROOT / "docs" / "import-samples"
 
@@ -180,24 +183,32 @@ def test_the_documented_sample_files_import_cleanly(seed, name):
     assert len(result.rows) == 2
 
 
-# Through the admin ---------------------------------------------------------------------------
+# Through the admin: the upload becomes a preview job, the confirmation an import job; the
+# worker runs them (tests/jobhelpers.py runs django-tasks-db's worker code synchronously).
+
+
+def login(client, django_user_model, username, role):
+    from django.core.management import call_command
+
+    django_user_model.objects.create_user(username, f"{username}@x.org", "pw-long-enough-1")
+    call_command("grant_role", username, role, stdout=io.StringIO())
+    client.force_login(django_user_model.objects.get(username=username))
 
 
 @pytest.fixture
-def publisher(client, django_user_model, seed):
-    from django.core.management import call_command
-
-    django_user_model.objects.create_user("pub", "p@x.org", "pw-long-enough-1")
-    call_command("grant_role", "pub", "publisher", stdout=io.StringIO())
-    client.force_login(django_user_model.objects.get(username="pub"))
-    return client
+def publisher(client, django_user_model, seed, django_capture_on_commit_callbacks):
+    login(client, django_user_model, "pub", "publisher")
+    return Jobs(client, django_capture_on_commit_callbacks)
 
 
-def admin_import(client, model, content: bytes, filename: str, fmt: int):
-    url = reverse(f"admin:partnerships_{model}_import")
-    upload = io.BytesIO(content)
-    upload.name = filename
-    return client.post(url, {"import_file": upload, "format": fmt, "resource": 0})
+def admin_import(jobs, model, content: bytes, filename: str, fmt: int):
+    """The page after an upload: the preview job's page once the worker ran it, or the upload
+    form again when the file was refused at once."""
+    return jobs.preview(model, content, filename, fmt)
+
+
+def row_types(page) -> list[str]:
+    return [r["type"] for r in page.context["result"]["rows"]]
 
 
 def test_admin_preview_names_the_bad_row_and_offers_no_confirm(publisher):
@@ -206,7 +217,7 @@ def test_admin_preview_names_the_bad_row_and_offers_no_confirm(publisher):
     response = admin_import(publisher, "organization", content, "orgs.csv", 0)
     assert response.status_code == 200
     assertContains(response, "Unknown region: &#x27;atlantis&#x27;")
-    assert "confirm_form" not in response.context
+    assert not response.context["can_confirm"]
     assert Organization.objects.count() == before
 
 
@@ -214,11 +225,9 @@ def test_admin_preview_then_confirm_imports_every_row(publisher):
     before = Organization.objects.count()
     preview = admin_import(publisher, "organization", GOOD_ORGS.encode(), "orgs.csv", 0)
     assert preview.status_code == 200
-    confirm = preview.context["confirm_form"]
+    assert preview.context["can_confirm"]
     assert Organization.objects.count() == before
-    response = publisher.post(
-        reverse("admin:partnerships_organization_process_import"), confirm.initial
-    )
+    response = publisher.confirm(preview)
     assert response.status_code == 302
     assert Organization.objects.count() == before + 2
 
@@ -232,8 +241,8 @@ def test_admin_imports_xlsx(publisher):
     book.save(buffer)
     response = admin_import(publisher, "organization", buffer.getvalue(), "orgs.xlsx", 1)
     assert response.status_code == 200
-    assert "confirm_form" in response.context
-    assert [r.import_type for r in response.context["result"].rows] == ["new", "new"]
+    assert response.context["can_confirm"]
+    assert row_types(response) == ["new", "new"]
 
 
 def test_admin_refuses_a_file_that_is_not_text_with_a_message(publisher):
@@ -241,7 +250,7 @@ def test_admin_refuses_a_file_that_is_not_text_with_a_message(publisher):
     before = Organization.objects.count()
     response = admin_import(publisher, "organization", content, "orgs.csv", 0)
     assert response.status_code == 200
-    assert "confirm_form" not in response.context
+    assert "job" not in response.context
     assert "is not text" in " ".join(response.context["form"].errors["import_file"])
     assert Organization.objects.count() == before
 
@@ -253,11 +262,7 @@ def test_admin_reports_a_broken_xlsx(publisher):
 
 
 def test_editor_without_add_permission_cannot_import(client, seed, django_user_model):
-    from django.core.management import call_command
-
-    django_user_model.objects.create_user("v", "v@x.org", "pw-long-enough-1")
-    call_command("grant_role", "v", "viewer", stdout=io.StringIO())
-    client.force_login(django_user_model.objects.get(username="v"))
+    login(client, django_user_model, "v", "viewer")
     response = client.get(reverse("admin:partnerships_organization_import"))
     assert response.status_code == 403
 
@@ -265,25 +270,13 @@ def test_editor_without_add_permission_cannot_import(client, seed, django_user_m
 # Ordinary spreadsheets through the admin ------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def upload_folder(tmp_path, monkeypatch):
-    """Uploads between preview and confirmation go to this test's own folder."""
-    folder = tmp_path / "uploads"
-    monkeypatch.setattr(UploadStorage, "folder", staticmethod(lambda: folder))
-    return folder
-
-
 DATABASE_WORDS = ("null value", "NOT NULL", "DETAIL", "Failing row", "constraint", "UNIQUE", "SQL")
 
 
 @pytest.fixture
-def editor(client, django_user_model, seed):
-    from django.core.management import call_command
-
-    django_user_model.objects.create_user("ed", "e@x.org", "pw-long-enough-1")
-    call_command("grant_role", "ed", "editor", stdout=io.StringIO())
-    client.force_login(django_user_model.objects.get(username="ed"))
-    return client
+def editor(client, django_user_model, seed, django_capture_on_commit_callbacks):
+    login(client, django_user_model, "ed", "editor")
+    return Jobs(client, django_capture_on_commit_callbacks)
 
 
 def xlsx(rows, number_formats=None) -> bytes:
@@ -319,11 +312,8 @@ def with_saved_result(content: bytes, coordinate: str, result: str) -> bytes:
     return buffer.getvalue()
 
 
-def confirm(client, preview, model="organization"):
-    return client.post(
-        reverse(f"admin:partnerships_{model}_process_import"),
-        preview.context["confirm_form"].initial,
-    )
+def confirm(jobs, preview, model="organization"):
+    return jobs.confirm(preview, model)
 
 
 def page_messages(response) -> list[str]:
@@ -332,13 +322,14 @@ def page_messages(response) -> list[str]:
 
 def preview_errors(response) -> str:
     """Every error the preview shows: file errors, and each invalid row's messages."""
-    texts = [str(e) for errors in response.context["form"].errors.values() for e in errors]
-    result = response.context.get("result")
-    if result is not None:
-        texts += [str(e.error) for e in result.base_errors]
-        for row in result.invalid_rows:
-            for column, errors in row.error_dict.items():
-                texts += [f"{column}: {e}" for e in errors]
+    texts = []
+    if "form" in response.context:
+        texts += [str(e) for errors in response.context["form"].errors.values() for e in errors]
+    result = response.context.get("result") or {}
+    texts += list(result.get("file_errors", []))
+    for row in result.get("rows", []):
+        for column, messages in row["errors"]:
+            texts += [f"{column}: {m}" for m in messages]
     return " | ".join(texts)
 
 
@@ -360,7 +351,7 @@ def test_xlsx_empty_cell_preview_shows_no_database_error(editor):
     content = xlsx([["name", "kind", "website"], ["Empty Web School", "school", None]])
     response = admin_import(editor, "organization", content, "orgs.xlsx", 1)
     page = response.content.decode()
-    assert "confirm_form" in response.context
+    assert response.context["can_confirm"]
     assert not [word for word in DATABASE_WORDS if word in page]
 
 
@@ -411,10 +402,12 @@ def test_xlsx_formula_without_saved_result_is_refused_naming_row_and_column(edit
         ]
     )
     response = admin_import(editor, "organization", content, "o.xlsx", 1)
-    assert "confirm_form" not in response.context
-    [row] = response.context["result"].invalid_rows
-    assert row.number == 2
-    message = " ".join(row.error_dict["region"])
+    assert not response.context["can_confirm"]
+    [row] = [r for r in response.context["result"]["rows"] if r["errors"]]
+    assert row["number"] == 2
+    [(column, messages)] = row["errors"]
+    message = " ".join(messages)
+    assert column == "region"
     assert "Cell C3 holds a formula" in message and "not saved" in message
     assert Organization.objects.count() == before
 
@@ -434,7 +427,7 @@ def test_semicolon_separated_csv_is_read(editor):
     text = "name;kind;region\nSemicolon School;school;xuzhou\n"
     preview = admin_import(editor, "organization", text.encode("cp1252"), "o.csv", 0)
     assert preview_errors(preview) == ""
-    assert [r.import_type for r in preview.context["result"].rows] == ["new"]
+    assert row_types(preview) == ["new"]
 
 
 def test_xlsx_chosen_as_csv_is_refused_with_a_message_naming_the_right_format(editor):
@@ -454,51 +447,41 @@ def test_confirming_twice_imports_once_and_says_already_confirmed(editor):
     before = Organization.objects.count()
     preview = admin_import(editor, "organization", GOOD_ORGS.encode(), "orgs.csv", 0)
     assert confirm(editor, preview).status_code == 302
-    second = editor.post(
-        reverse("admin:partnerships_organization_process_import"),
-        preview.context["confirm_form"].initial,
-        follow=True,
-    )
-    assert second.status_code == 200
-    assert any("already confirmed" in m for m in page_messages(second))
+    second = confirm(editor, preview)
+    page = editor.client.get(second["Location"])
+    assert page.status_code == 200
+    assert any("already confirmed" in m for m in page_messages(page))
     assert Organization.objects.count() == before + 2
 
 
-def test_confirming_an_upload_older_than_a_day_says_it_expired(editor, upload_folder):
+def test_confirming_an_upload_older_than_a_day_says_it_expired(editor):
     before = Organization.objects.count()
     preview = admin_import(editor, "organization", GOOD_ORGS.encode(), "orgs.csv", 0)
-    token = preview.context["confirm_form"].initial["import_file_name"]
-    two_days_ago = time.time() - 2 * 24 * 3600
-    os.utime(upload_folder / token, (two_days_ago, two_days_ago))
-    response = editor.post(
-        reverse("admin:partnerships_organization_process_import"),
-        preview.context["confirm_form"].initial,
-        follow=True,
-    )
-    assert any("expired" in m for m in page_messages(response))
+    two_days_ago = timezone.now() - dt.timedelta(days=2)
+    ImportJob.objects.filter(pk=preview.context["job"].pk).update(created_at=two_days_ago)
+    response = confirm(editor, preview)
+    page = editor.client.get(response["Location"])
+    assert any("expired" in m for m in page_messages(page))
     assert Organization.objects.count() == before
 
 
-def test_confirming_an_unknown_upload_says_upload_again(editor):
-    for name in ("0" * 32, "/tmp/tmpabcdef", "../../etc/passwd"):
-        response = editor.post(
-            reverse("admin:partnerships_organization_process_import"),
-            {
-                "import_file_name": name,
-                "original_file_name": "o.csv",
-                "format": "0",
-                "resource": "0",
-            },
-            follow=True,
-        )
-        assert response.status_code == 200
-        assert any("upload the file again" in m for m in page_messages(response)), name
+def test_confirming_an_unknown_upload_is_not_found(editor):
+    url = reverse("admin:partnerships_organization_job_confirm", args=[uuid.uuid4()])
+    assert editor.client.post(url).status_code == 404
+
+
+def test_the_former_confirm_address_says_upload_again(editor):
+    response = editor.client.post(
+        reverse("admin:partnerships_organization_process_import"),
+        {"import_file_name": "0" * 32, "original_file_name": "o.csv", "format": "0"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert any("upload the file again" in m for m in page_messages(response))
 
 
 def test_no_server_path_appears_in_the_preview(editor):
     preview = admin_import(editor, "organization", GOOD_ORGS.encode(), "orgs.csv", 0)
-    token = preview.context["confirm_form"].initial["import_file_name"]
-    assert re.fullmatch(r"[0-9a-f]{32}", token)
     page = preview.content.decode()
     assert tempfile.gettempdir() not in page
     assert "partnerships-imports" not in page
@@ -512,22 +495,25 @@ def test_file_error_page_shows_no_traceback_or_path(editor):
 
 
 def test_a_row_the_database_refuses_is_a_row_error_in_words(editor, monkeypatch):
-    """Someone else saves an organization with the same slug between validation and save."""
-    original = OrganizationResource.validate_instance
-
-    def validate_then_race(self, instance, *args, **kwargs):
-        original(self, instance, *args, **kwargs)
-        Organization.objects.create(name="Someone else", slug=instance.slug, kind="school")
-
-    monkeypatch.setattr(OrganizationResource, "validate_instance", validate_then_race)
-    before = Organization.objects.count()
+    """Someone else saves an organization with the same slug between the check and the write."""
     text = "name,kind,region\nRace School,school,xuzhou\n"
-    response = admin_import(editor, "organization", text.encode(), "o.csv", 0)
+    preview = admin_import(editor, "organization", text.encode(), "o.csv", 0)
+    assert preview.context["can_confirm"]
+    original = BulkImport.check
+
+    def check_then_race(self, resource, dataset):
+        outcomes, accepted = original(self, resource, dataset)
+        Organization.objects.create(name="Someone else", slug="race-school", kind="school")
+        return outcomes, accepted
+
+    monkeypatch.setattr(BulkImport, "check", check_then_race)
+    before = Organization.objects.count()
+    response = editor.page(confirm(editor, preview))
     page = response.content.decode()
-    assert "confirm_form" not in response.context
     assert "Row 1: another organization already has the slug &#x27;race-school&#x27;" in page
     assert not [word for word in DATABASE_WORDS if word in page]
-    assert Organization.objects.count() == before
+    assert Organization.objects.count() == before + 1  # only the other person's
+    assert not Organization.objects.filter(name="Race School").exists()
 
 
 def test_confirm_after_the_data_changed_writes_nothing_and_shows_the_row(editor):
@@ -539,8 +525,9 @@ def test_confirm_after_the_data_changed_writes_nothing_and_shows_the_row(editor)
     preview = admin_import(editor, "organization", text.encode(), "o.csv", 0)
     assert preview_errors(preview) == ""
     Region.objects.filter(slug="atlantis").delete()
-    response = confirm(editor, preview)
+    response = editor.page(confirm(editor, preview))
     assert response.status_code == 200
-    assert any("Nothing was imported" in m for m in page_messages(response))
+    assert "Nothing was imported" in response.context["job"].message
     assert "Unknown region: 'atlantis'" in preview_errors(response)
     assert Organization.objects.count() == before
+    assert last_job(kind=JobKind.IMPORT).result["imported"] is False
