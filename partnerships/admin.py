@@ -44,6 +44,7 @@ from .models import (
     Speech,
     StaleRecordError,
 )
+from .record_resources import RESOURCES_BY_MODEL
 from .resources import OrganizationResource, PartnershipResource, SpreadsheetAdminMixin
 from .revisions import (
     RevisionConflict,
@@ -764,6 +765,7 @@ class RegionAdmin(RecordAdmin):
     autocomplete_fields = ["parent"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["parent"]
+    resource_classes = [RESOURCES_BY_MODEL[Region]]
 
 
 class OrganizationNameInline(admin.TabularInline):
@@ -793,6 +795,7 @@ class PersonAdmin(RecordAdmin):
     autocomplete_fields = ["organization"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["organization"]
+    resource_classes = [RESOURCES_BY_MODEL[Person]]
 
 
 @admin.register(ConferenceSeries)
@@ -821,6 +824,7 @@ class ConferenceAdmin(RecordAdmin):
     list_select_related = ["series", "host_region"]
     date_hierarchy = "held_on"
     inlines = [SpeechInline, CitationInline]
+    resource_classes = [RESOURCES_BY_MODEL[Conference]]
 
 
 class AllianceMembershipInline(admin.TabularInline):
@@ -848,6 +852,7 @@ class AllianceAdmin(RecordAdmin):
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["founding_conference"]
     inlines = [AllianceMembershipInline, AllianceEventInline, CitationInline]
+    resource_classes = [RESOURCES_BY_MODEL[Alliance]]
 
 
 @admin.register(SisterSchoolPartnership)
@@ -866,6 +871,7 @@ class SourceAdmin(RecordAdmin):
     list_filter = ["publication", "language", "outlet"]
     search_fields = ["title", "outlet", "original_outlet", "summary"]
     inlines = []
+    resource_classes = [RESOURCES_BY_MODEL[Source]]
 
 
 @admin.register(ReportedFigure)
@@ -873,6 +879,7 @@ class ReportedFigureAdmin(RecordAdmin):
     list_display = ["__str__", "subject", "qualifier", "as_of", "publication"]
     list_filter = ["publication", "metric", "qualifier", "subject_type"]
     search_fields = ["description"]
+    resource_classes = [RESOURCES_BY_MODEL[ReportedFigure]]
 
 
 class SubordinateAdmin(StaffHistoryAdmin):
@@ -903,21 +910,23 @@ class SubordinateAdmin(StaffHistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(SubordinateAdmin):
+class CitationAdmin(SpreadsheetAdminMixin, SubordinateAdmin):
     list_display = ["record", "source", "paragraph", "note"]
     list_filter = ["source", "content_type"]
     search_fields = ["note", "source__title"]
     autocomplete_fields = ["source"]
     list_select_related = ["source", "content_type"]
+    resource_classes = [RESOURCES_BY_MODEL[Citation]]
 
 
 @admin.register(Speech)
-class SpeechAdmin(SubordinateAdmin):
+class SpeechAdmin(SpreadsheetAdminMixin, SubordinateAdmin):
     list_display = ["person", "conference", "mode"]
     list_filter = ["mode", "conference"]
     search_fields = ["person__name", "conference__name", "summary"]
     autocomplete_fields = ["person", "conference"]
     inlines = [CitationInline]
+    resource_classes = [RESOURCES_BY_MODEL[Speech]]
 
 
 @admin.register(AllianceMembership)

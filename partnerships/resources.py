@@ -1908,3 +1908,54 @@ __all__ = [
     "PartialDate",
     "SpreadsheetAdminMixin",
 ]
+
+
+class RowByRowImport(BulkImport):
+    """The import the jobs run for the record types other than organizations and partnerships
+    (partnerships/record_resources.py): django-import-export's own row-by-row path
+    (``import_data``, all or nothing), reported like ``BulkImport``. Those resources refuse,
+    row by row, a change to a published record by someone who may not publish it
+    (``RecordResource.save_instance``): such a change is made in the record's form, where it
+    waits for review."""
+
+    KINDS = {
+        RowResult.IMPORT_TYPE_NEW: "new",
+        RowResult.IMPORT_TYPE_UPDATE: "update",
+        RowResult.IMPORT_TYPE_DELETE: "update",
+        RowResult.IMPORT_TYPE_SKIP: "skip",
+        RowResult.IMPORT_TYPE_INVALID: "invalid",
+        RowResult.IMPORT_TYPE_ERROR: "invalid",
+    }
+
+    def run(self, dataset, dry_run: bool = True) -> dict:
+        started = time.monotonic()
+        report = {
+            "dry_run": dry_run,
+            "total_rows": len(dataset),
+            "totals": dict.fromkeys(ROW_TYPES, 0),
+            "file_errors": [],
+            "rows": [],
+            "rows_left_off": 0,
+            "imported": False,
+        }
+        self.progress("Checking rows" if dry_run else "Writing", 0, len(dataset))
+        result = self.resource_class().import_data(
+            dataset, dry_run=dry_run, raise_errors=False, user=self.user
+        )
+        report["file_errors"] = [str(error.error) for error in result.base_errors]
+        outcomes = []
+        for number, row in enumerate(result.rows, 1):
+            kind = self.KINDS.get(row.import_type, "invalid")
+            errors = None
+            if row.validation_error is not None:
+                errors = error_list(row.validation_error)
+            elif row.errors:
+                for error in row.errors:
+                    logger.error("Import row %s failed", number, exc_info=error.error)
+                errors = [["", ["An unexpected error (logged for the site's maintainers)."]]]
+            outcomes.append((number, kind, row.object_repr or "", errors))
+        failed = result.has_errors() or result.has_validation_errors() or report["file_errors"]
+        report["imported"] = not dry_run and not failed
+        self.fill_report(report, outcomes)
+        report["seconds"] = round(time.monotonic() - started, 3)
+        return report

@@ -99,7 +99,13 @@ def finish(job: ImportJob, state: str, **values) -> None:
 
 
 def run_import(job: ImportJob) -> None:
-    from .resources import BulkImport, UnreadableFile
+    from .resources import (
+        BulkImport,
+        OrganizationResource,
+        PartnershipResource,
+        RowByRowImport,
+        UnreadableFile,
+    )
 
     model_admin = model_admin_for(job)
     progress = progress_writer(job.pk)
@@ -116,7 +122,15 @@ def run_import(job: ImportJob) -> None:
         finish(job, JobState.DONE, result=result, message=str(exc))
         return
     resource_class = model_admin.resource_classes[job.resource_index]
-    importer = BulkImport(resource_class, user=job.user, progress=progress)
+    # Organizations and partnerships (files of tens of thousands of rows) in bulk; the other
+    # record types row by row, through django-import-export's own path.
+    bulk = resource_class in (
+        OrganizationResource,
+        PartnershipResource,
+    )
+    importer = (BulkImport if bulk else RowByRowImport)(
+        resource_class, user=job.user, progress=progress
+    )
     result = importer.run(dataset, dry_run=job.kind == JobKind.PREVIEW)
     errors = result["file_errors"] or result["totals"].get("invalid")
     if job.kind == JobKind.IMPORT and result["imported"]:
