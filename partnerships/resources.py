@@ -1044,9 +1044,9 @@ class BulkImport:
 
     # ----------------------------------------------------------------------- checking
 
-    def run(self, dataset, dry_run: bool = True) -> dict:
-        started = time.monotonic()
-        report = {
+    @staticmethod
+    def empty_report(dataset, dry_run: bool) -> dict:
+        return {
             "dry_run": dry_run,
             "total_rows": len(dataset),
             "totals": dict.fromkeys(ROW_TYPES, 0),
@@ -1055,6 +1055,10 @@ class BulkImport:
             "rows_left_off": 0,
             "imported": False,
         }
+
+    def run(self, dataset, dry_run: bool = True) -> dict:
+        started = time.monotonic()
+        report = self.empty_report(dataset, dry_run)
         resource = self.resource_class()
         resource._bulk = True
         try:
@@ -1929,15 +1933,7 @@ class RowByRowImport(BulkImport):
 
     def run(self, dataset, dry_run: bool = True) -> dict:
         started = time.monotonic()
-        report = {
-            "dry_run": dry_run,
-            "total_rows": len(dataset),
-            "totals": dict.fromkeys(ROW_TYPES, 0),
-            "file_errors": [],
-            "rows": [],
-            "rows_left_off": 0,
-            "imported": False,
-        }
+        report = self.empty_report(dataset, dry_run)
         self.progress("Checking rows" if dry_run else "Writing", 0, len(dataset))
         result = self.resource_class().import_data(
             dataset, dry_run=dry_run, raise_errors=False, user=self.user

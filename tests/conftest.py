@@ -1,7 +1,9 @@
+import io
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "seed.json"
@@ -30,3 +32,30 @@ def _close_helper_connections():
     from partnerships import beside
 
     beside.close_connections()
+
+
+STAFF_PASSWORD = "a-long-test-password-1"  # noqa: S105
+
+
+@pytest.fixture
+def records(seed):
+    """The fixtures with history, as `make setup` gives them (populate_history)."""
+    call_command("populate_history", auto=True, stdout=io.StringIO())
+
+
+@pytest.fixture
+def client_as(django_user_model):
+    """client_as(role, name=None): a client signed in as a new user with that role
+    (anonymous: not signed in)."""
+
+    def make(role, name=None):
+        client = Client()
+        if role == "anonymous":
+            return client
+        name = name or role
+        django_user_model.objects.create_user(name, f"{name}@x.org", STAFF_PASSWORD)
+        call_command("grant_role", name, role, stdout=io.StringIO())
+        client.force_login(django_user_model.objects.get(username=name))
+        return client
+
+    return make

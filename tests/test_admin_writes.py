@@ -5,14 +5,11 @@ history and restore keep working after related records are deleted.
 Records are as `make setup` leaves them: the sourced fixtures with a first history entry each
 (populate_history), drafts beside published records."""
 
-import html
 import io
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
-from django.test import Client, TestCase
+from django.test import TestCase
 from django.urls import reverse
 
 from partnerships.jobmodels import ImportJob
@@ -29,121 +26,10 @@ from partnerships.models import (
     Speech,
 )
 
+from .adminforms import change_url, citation_prefix, form_of, messages_of, revert_url
 from .jobhelpers import run_worker
 
-PASSWORD = "a-long-test-password-1"  # noqa: S105
 ROLES = ["anonymous", "viewer", "editor", "publisher"]
-
-
-@pytest.fixture
-def records(seed):
-    """The fixtures with history, as `make setup` gives them."""
-    call_command("populate_history", auto=True, stdout=io.StringIO())
-
-
-@pytest.fixture
-def client_as(django_user_model):
-    def make(role, name=None):
-        client = Client()
-        if role == "anonymous":
-            return client
-        name = name or role
-        django_user_model.objects.create_user(name, f"{name}@x.org", PASSWORD)
-        call_command("grant_role", name, role, stdout=io.StringIO())
-        client.force_login(django_user_model.objects.get(username=name))
-        return client
-
-    return make
-
-
-class FormReader(HTMLParser):
-    """What a browser would submit from the page's main form: every named input, select and
-    textarea with its current value (not the inline formsets' empty templates)."""
-
-    def __init__(self):
-        super().__init__()
-        self.data: dict[str, list[str]] = {}
-        self._select = None
-        self._textarea = None
-        self._selected_any = False
-
-    def add(self, name, value):
-        if "__prefix__" not in name:
-            self.data.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = a.get("type", "text")
-            if kind in ("submit", "button", "file", "search"):
-                return
-            if kind in ("checkbox", "radio") and "checked" not in a:
-                return
-            self.add(name, a.get("value", "on" if kind == "checkbox" else ""))
-        elif tag == "select" and name:
-            self._select = name
-        elif tag == "option" and self._select and "selected" in a:
-            self.add(self._select, a.get("value", ""))
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.add(name, "")
-
-    def handle_data(self, data):
-        if self._textarea and "__prefix__" not in self._textarea:
-            values = self.data[self._textarea]
-            values[-1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea" and self._textarea:
-            values = self.data.get(self._textarea)
-            if values and values[-1].startswith("\n"):
-                values[-1] = values[-1][1:]  # the newline HTML drops after <textarea>
-            self._textarea = None
-
-
-def form_of(response) -> dict:
-    assert response.status_code == 200, response.status_code
-    reader = FormReader()
-    reader.feed(response.content.decode())
-    data = {k: v if len(v) > 1 else v[0] for k, v in reader.data.items()}
-    data.pop("csrfmiddlewaretoken", None)
-    data.pop("action", None)
-    data["_save"] = "Save"
-    return data
-
-
-def change_url(obj):
-    opts = obj._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-
-
-def revert_url(obj, historical):
-    opts = obj._meta
-    return reverse(
-        f"admin:{opts.app_label}_{opts.model_name}_simple_history",
-        args=[obj.pk, historical.history_id],
-    )
-
-
-def citation_prefix():
-    return "partnerships-citation-content_type-object_id"
-
-
-def messages_of(response) -> str:
-    """The messages and form errors a person sees on the page."""
-    if not response.context:
-        return ""
-    seen = [str(m) for m in response.context["messages"]]
-    errors = response.context.get("errors")
-    if errors:
-        seen.extend(str(e) for e in errors)
-    for formset in response.context.get("inline_admin_formsets") or []:
-        seen.extend(str(e) for e in formset.formset.non_form_errors())
-        seen.extend(str(e) for e in formset.formset.errors if e)
-    return html.unescape(" ".join(seen))
 
 
 # --------------------------------------------------------------------- every POST, every role

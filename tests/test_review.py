@@ -2,10 +2,7 @@
 a revert, a deletion) is held as a pending revision; the public site keeps the published
 version until a publisher approves; previews show the change to staff only."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -18,29 +15,7 @@ from partnerships.models import (
     Revision,
 )
 
-from .test_admin_writes import change_url, form_of, messages_of, revert_url
-
-PASSWORD = "a-long-test-password-1"  # noqa: S105
-
-
-@pytest.fixture
-def records(seed):
-    call_command("populate_history", auto=True, stdout=io.StringIO())
-
-
-@pytest.fixture
-def client_as(django_user_model):
-    def make(role, name=None):
-        client = Client()
-        if role == "anonymous":
-            return client
-        name = name or role
-        django_user_model.objects.create_user(name, f"{name}@x.org", PASSWORD)
-        call_command("grant_role", name, role, stdout=io.StringIO())
-        client.force_login(django_user_model.objects.get(username=name))
-        return client
-
-    return make
+from .adminforms import change_url, form_of, messages_of, revert_url
 
 
 def bycirklen():
