@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import re
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
@@ -258,6 +259,28 @@ class Record(Versioned):
     def full_clean(self, *args, **kwargs):
         self.ensure_slug()
         super().full_clean(*args, **kwargs)
+
+    # The fields a slug is made from (slug_text()).
+    slug_sources: tuple[str, ...] = ("name",)
+
+    def validate_constraints(self, exclude=None):
+        """A slug that could not be made (its name missing or refused) is said in words: the
+        rule "<model>_slug_not_empty" would otherwise answer by its internal name."""
+        if not hasattr(self, "slug") or self.slug:
+            return super().validate_constraints(exclude=exclude)
+        exclude = {*(exclude or ()), "slug"}
+        errors = {}
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if not exclude.intersection(self.slug_sources):  # else that field has its own error
+            errors.setdefault("slug", []).append(
+                gettext("No slug could be made: give the name (or a slug).")
+            )
+        if errors:
+            raise ValidationError(errors)
+        return None
 
     def compute_search_text(self) -> str:
         return " ".join(" ".join(part.split()) for part in self.search_parts() if part)
@@ -901,6 +924,13 @@ class Conference(Record):
             errors["edition"] = gettext("The edition number starts at 1 (the 1st conference).")
         if self.ends_on and self.held_on and self.ends_on < self.held_on:
             errors["ends_on"] = gettext("The last day is before the first day.")
+        elif self.ends_on and self.held_on is None:
+            errors["ends_on"] = gettext("A last day needs the first day: give the first day too.")
+        elif self.ends_on and self.held_precision != DatePrecision.DAY:
+            # dates_display shows a last day only after a first day known to the day.
+            errors["ends_on"] = gettext(
+                "A last day needs the first day: set the date's precision to a day."
+            )
         if self.edition and not self.series_id:
             errors["series"] = gettext("An edition number needs the series it belongs to.")
         if errors:
@@ -1305,6 +1335,8 @@ class SisterSchoolPartnership(Record):
         "b_path",
     )
 
+    slug_sources = ("party_a", "party_b")
+
     def slug_text(self) -> str:
         if self.party_a_id and self.party_b_id:
             return f"{self.party_a.slug} {self.party_b.slug}"
@@ -1368,10 +1400,28 @@ class Metric(models.TextChoices):
     OTHER = "other", _("other")
 
 
+FIGURE_SUBJECT_MODELS = (
+    "region",
+    "organization",
+    "person",
+    "conferenceseries",
+    "conference",
+    "alliance",
+    "sisterschoolpartnership",
+    "source",
+)
+
+
+# The content types a figure may be about: our public records, nothing else.
+FIGURE_SUBJECT_TYPES = models.Q(app_label="partnerships", model__in=FIGURE_SUBJECT_MODELS)
+
+
 class ReportedFigure(Record):
     """A number a source reports, which is not a count of records we hold."""
 
-    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, limit_choices_to=FIGURE_SUBJECT_TYPES
+    )
     subject_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("subject_type", "subject_id")
     metric = models.CharField(_("what is counted"), max_length=40, choices=Metric)
@@ -1404,6 +1454,52 @@ class ReportedFigure(Record):
 
     def __str__(self) -> str:
         return self.text
+
+    def clean(self):
+        errors = {}
+        subject_model = None
+        if self.subject_type_id is not None:
+            ct = ContentType.objects.get_for_id(self.subject_type_id)
+            if ct.app_label == "partnerships" and ct.model in FIGURE_SUBJECT_MODELS:
+                subject_model = ct.model_class()
+            else:
+                names = ", ".join(
+                    str(apps.get_model("partnerships", name)._meta.verbose_name)
+                    for name in FIGURE_SUBJECT_MODELS
+                )
+                errors["subject_type"] = gettext(
+                    "A figure must be about one of our records (%(names)s), not a %(type)s."
+                ) % {"names": names, "type": ct.name}
+        if (
+            subject_model is not None
+            and self.subject_id is not None
+            and not subject_model._base_manager.filter(pk=self.subject_id).exists()
+        ):
+            errors["subject_id"] = gettext(
+                "There is no %(model)s with id %(id)s: check the record's id."
+            ) % {"model": subject_model._meta.verbose_name, "id": self.subject_id}
+        if (
+            self.as_of is None
+            and self.subject_type_id is not None
+            and self.subject_id is not None
+            and self.metric
+            and ReportedFigure._base_manager.filter(
+                subject_type_id=self.subject_type_id,
+                subject_id=self.subject_id,
+                metric=self.metric,
+                as_of__isnull=True,
+            )
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            # The unique rule on (subject, metric, as_of) lets undated figures repeat: NULL
+            # differs from NULL on SQLite and PostgreSQL alike.
+            errors["as_of"] = gettext(
+                "This subject already has a figure of %(metric)s with no date: give this one "
+                "its as-of date, or correct that one."
+            ) % {"metric": self.get_metric_display()}
+        if errors:
+            raise ValidationError(errors)
 
     def search_parts(self) -> list[str]:
         return [self.description]

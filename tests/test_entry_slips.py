@@ -1,0 +1,163 @@
+"""Slips an editor hit entering real cases through the admin: each is now refused in words."""
+
+import datetime
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from partnerships.dates import DatePrecision
+from partnerships.models import (
+    Alliance,
+    Conference,
+    ConferenceSeries,
+    Metric,
+    Organization,
+    Person,
+    ReportedFigure,
+)
+from tests.adminforms import form_of
+
+# --------------------------------------------------------------------------- figure subjects
+
+
+def figure(subject_type, subject_id, **fields):
+    return ReportedFigure(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        metric=fields.pop("metric", Metric.PARTICIPANTS),
+        value=fields.pop("value", 1000),
+        description=fields.pop("description", "Participants at the opening."),
+        **fields,
+    )
+
+
+def errors_of(obj) -> dict:
+    with pytest.raises(ValidationError) as caught:
+        obj.full_clean()
+    return caught.value.message_dict
+
+
+def test_a_figure_for_a_record_id_that_does_not_exist_is_refused_in_words(seed):
+    ct = ContentType.objects.get_for_model(Conference)
+    missing = (Conference.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+
+    errors = errors_of(figure(ct, missing))
+
+    assert f"There is no conference with id {missing}" in " ".join(errors["subject_id"])
+
+
+def test_a_figure_about_a_login_session_is_refused_in_words(seed):
+    ct = ContentType.objects.get_for_model(Session)
+
+    errors = errors_of(figure(ct, 1))
+
+    message = " ".join(errors["subject_type"])
+    assert "one of our records" in message
+    assert "organization" in message
+
+
+def test_a_figure_about_an_existing_record_is_accepted(seed):
+    series = ConferenceSeries.objects.first()
+
+    figure(ContentType.objects.get_for_model(series), series.pk, metric=Metric.OTHER).full_clean()
+
+
+def test_the_figure_form_offers_only_our_public_records_as_subjects(staff_client):
+    response = staff_client.get(reverse("admin:partnerships_reportedfigure_add"))
+
+    offered = set(response.context["adminform"].form.fields["subject_type"].queryset)
+    models = {ct.model_class() for ct in offered}
+
+    assert Session not in models
+    assert {Person, Conference, ConferenceSeries, Organization, Alliance} <= models
+    assert len(models) == 8
+
+
+# --------------------------------------------------------------------------- undated duplicates
+
+
+def test_a_second_undated_figure_for_the_same_subject_and_metric_is_refused(seed):
+    series = ConferenceSeries.objects.first()
+    ct = ContentType.objects.get_for_model(series)
+    figure(ct, series.pk, metric=Metric.OTHER, as_of=None).save()
+
+    errors = errors_of(figure(ct, series.pk, metric=Metric.OTHER, as_of=None, value=5))
+
+    assert "already has a figure" in " ".join(errors["as_of"])
+
+
+def test_an_undated_figure_may_be_saved_again_without_counting_itself(seed):
+    series = ConferenceSeries.objects.first()
+    first = figure(ContentType.objects.get_for_model(series), series.pk, metric=Metric.OTHER)
+    first.save()
+
+    first.value = 7
+    first.full_clean()
+
+
+# --------------------------------------------------------------------------- conference days
+
+
+def test_a_last_day_on_a_conference_dated_to_the_month_is_refused_in_words(db):
+    conference = Conference(
+        name="Forum",
+        held_on=datetime.date(2023, 11, 1),
+        held_precision=DatePrecision.MONTH,
+        ends_on=datetime.date(2023, 11, 17),
+    )
+
+    errors = errors_of(conference)
+
+    assert errors["ends_on"] == [
+        "A last day needs the first day: set the date's precision to a day."
+    ]
+
+
+def test_a_last_day_on_a_conference_without_a_first_day_is_refused_in_words(db):
+    errors = errors_of(Conference(name="Forum", ends_on=datetime.date(2023, 11, 17)))
+
+    assert errors["ends_on"] == ["A last day needs the first day: give the first day too."]
+
+
+def test_a_last_day_on_a_conference_dated_to_the_day_is_accepted(db):
+    Conference(
+        name="Forum",
+        held_on=datetime.date(2023, 11, 16),
+        held_precision=DatePrecision.DAY,
+        ends_on=datetime.date(2023, 11, 17),
+    ).full_clean()
+
+
+# --------------------------------------------------------------------------- over-long names
+
+
+ADD_PAGES = {
+    Person: "admin:partnerships_person_add",
+    Organization: "admin:partnerships_organization_add",
+    Conference: "admin:partnerships_conference_add",
+    Alliance: "admin:partnerships_alliance_add",
+}
+
+
+@pytest.mark.parametrize("model", list(ADD_PAGES), ids=lambda m: m.__name__)
+@pytest.mark.parametrize("over_by", [50, 9_800], ids=["a little", "far"])
+def test_an_over_long_name_is_answered_in_words_without_a_constraint_name(
+    staff_client, model, over_by
+):
+    limit = model._meta.get_field("name").max_length
+    length = limit + over_by  # a person: 250 and 10,000 characters
+    url = reverse(ADD_PAGES[model])
+    data = form_of(staff_client.get(url))
+    data.update(name="a" * length, slug="")
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"Ensure this value has at most {limit} characters (it has {length})" in page
+    assert "slug_not_empty" not in page
+    assert "violate" not in page.lower()
+    assert not model.objects.exists()
