@@ -11,6 +11,16 @@ The same is done again after a worker's first requests (post_request).
 
 import gc
 
+# Threaded workers with one thread: one request at a time per process, as sync workers, but
+# the process's main thread keeps telling the arbiter it is alive while a request runs. A
+# sync worker cannot while it is in the app, so its `timeout` (30 s) killed any response
+# longer than that, a download included, cut short after "200": the organizations' JSON at
+# 100,000 rows (31 s, 52,000 rows sent) and the partnership JSON at a million rows (25 s by
+# PostgreSQL's COPY, close to it). Slow pages are still bounded by the database's
+# statement timeout (DJANGO_STATEMENT_TIMEOUT_MS).
+worker_class = "gthread"
+threads = 1
+
 
 def post_worker_init(worker):
     gc.collect()

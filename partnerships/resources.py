@@ -41,7 +41,7 @@ from django.core.exceptions import (
 from django.db import DatabaseError, models, transaction
 from django.db.models import Q, prefetch_related_objects
 from django.forms import MultipleChoiceField, MultipleHiddenInput
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -1511,13 +1511,22 @@ class CSVFormat(base_formats.CSV):
         return read_csv(in_stream)
 
     def export_data(self, dataset, **kwargs):
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer)
-        writer.writerow([safe_cell(h) for h in dataset.headers or []])
-        for row in dataset:
+        buffer = io.BytesIO()
+        self.write_rows(buffer, dataset.headers or [], dataset)
+        return buffer.getvalue()
+
+    @staticmethod
+    def write_rows(file, headers, rows) -> None:
+        """The file of ``rows`` (an iterable, read once) written into the binary ``file`` as
+        they come: an export job's rows are never all in memory."""
+        text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=False)
+        text.write("\ufeff")
+        writer = csv.writer(text)
+        writer.writerow([safe_cell(h) for h in headers])
+        for row in rows:
             writer.writerow([safe_cell(value) for value in row])
-        return buffer.getvalue().encode("utf-8")
+        text.flush()
+        text.detach()  # the caller's file stays open
 
 
 class XLSXFormat(base_formats.XLSX):
@@ -1529,16 +1538,52 @@ class XLSXFormat(base_formats.XLSX):
         return read_xlsx(in_stream)
 
     def export_data(self, dataset, **kwargs):
+        buffer = io.BytesIO()
+        self.write_rows(buffer, dataset.headers or [], dataset)
+        return buffer.getvalue()
+
+    @staticmethod
+    def write_rows(file, headers, rows) -> None:
+        """The workbook of ``rows`` (an iterable, read once) written into the binary ``file``
+        as they come, by openpyxl's write-only mode (a row at a time, not a sheet in memory):
+        as tablib wrote it, a bold header row frozen above the others and text with line
+        breaks wrapped."""
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.styles import Alignment, Font
 
         def cell(value):
             value = export_cell(value)
             return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
-        safe = tablib.Dataset(headers=[cell(h) for h in dataset.headers or []])
-        for row in dataset:
-            safe.append([cell(value) for value in row])
-        return safe.export("xlsx")
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Export")
+        sheet.freeze_panes = "A2"
+        bold, wrap = Font(bold=True), Alignment(wrap_text=True)
+        header_cells = []
+        for header in headers:
+            header_cell = WriteOnlyCell(sheet, value=cell(header))
+            header_cell.font = bold
+            header_cells.append(header_cell)
+        sheet.append(header_cells)
+        for row in rows:
+            values = [cell(value) for value in row]
+            if any(isinstance(v, str) and "\n" in v for v in values):
+                values = [wrapped(sheet, v, wrap) for v in values]
+            sheet.append(values)
+        workbook.save(file)
+
+
+def wrapped(sheet, value, alignment):
+    """A write-only cell of text with a line break, wrapped (as tablib's export did)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not (isinstance(value, str) and "\n" in value):
+        return value
+    text_cell = WriteOnlyCell(sheet, value=value)
+    text_cell.alignment = alignment
+    return text_cell
 
 
 # --------------------------------------------------------------------------- admin
@@ -1766,7 +1811,9 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         return HttpResponseRedirect(self._import_url())
 
     def _own_job(self, request, job_id, **filters):
-        job = ImportJob.objects.filter(pk=job_id, model=self.opts.label_lower, **filters).first()
+        # (An upload or an export's file is read only where it is used.)
+        jobs = ImportJob.objects.defer("data", "output")
+        job = jobs.filter(pk=job_id, model=self.opts.label_lower, **filters).first()
         if job is None or (job.user_id != request.user.pk and not request.user.is_superuser):
             raise Http404("No such job.")
         return job
@@ -1861,7 +1908,19 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             raise PermissionDenied
         job = self._own_job(request, job_id, kind=JobKind.EXPORT, state=JobState.DONE)
         file_format = self.get_export_formats()[job.format_index]()
-        response = HttpResponse(bytes(job.output), content_type=file_format.get_content_type())
+        content_type = file_format.get_content_type()
+        stored = (job.result or {}).get("file")
+        if stored:  # a large export, in a file of its own (tasks.store_output)
+            path = tasks.job_file(stored)
+            if path is None:
+                raise Http404("This export's file is no longer kept: export again.")
+            return FileResponse(
+                path.open("rb"),
+                as_attachment=True,
+                filename=job.file_name,
+                content_type=content_type,
+            )
+        response = HttpResponse(bytes(job.output), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{job.file_name}"'
         return response
 
@@ -1899,6 +1958,10 @@ class SpreadsheetAdminMixin(ImportExportMixin):
                     options={
                         "fields": self.get_export_resource_fields_from_form(form),
                         "items": [int(pk) for pk in items] if items else None,
+                        # The changelist's filters, search and order, as the export form
+                        # was reached from it (its querystring): the worker selects the
+                        # rows through get_export_queryset, as the synchronous export did.
+                        "query": request.GET.urlencode(),
                     },
                 )
                 tasks.enqueue(job)

@@ -323,3 +323,6 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Where an admin export larger than 8 MB is kept (smaller ones stay in the job's row): the
+# worker writes it, the web server sends it, so both must see this folder.
+JOB_FILES_DIR = Path(os.environ.get("DJANGO_JOB_FILES_DIR") or BASE_DIR / "job-files")

@@ -31,7 +31,7 @@ from django_filters.views import FilterView
 
 from . import filters
 from .beside import can_run_beside, run_beside
-from .copy_export import copy_csv_response
+from .copy_export import copy_csv_response, copy_json_response
 from .dates import PartialDate
 from .exports import Column, csv_response, json_response
 from .facets import (
@@ -353,9 +353,12 @@ class RecordListView(FilterView):
                 return response
             if export == "csv":
                 return self.csv_export(filterset.qs)
-            rows = hide_drafts_in(streamed(filterset.qs), self.draft_relations)
-            return json_response(rows, self.columns, self.export_stem)
+            return self.json_export(filterset.qs)
         return super().get(request, *args, **kwargs)
+
+    def json_export(self, queryset):
+        rows = hide_drafts_in(streamed(queryset), self.draft_relations)
+        return json_response(rows, self.columns, self.export_stem)
 
     def csv_export(self, queryset):
         """The CSV has no citations."""
@@ -665,6 +668,12 @@ class PartnershipListView(RecordListView):
         """On PostgreSQL, PostgreSQL writes the CSV (copy_export); elsewhere, Python."""
         response = copy_csv_response(queryset, [c.header for c in self.columns], self.export_stem)
         return response or self.python_csv_export(queryset)
+
+    def json_export(self, queryset):
+        """On PostgreSQL, PostgreSQL writes each row's JSON (copy_export); elsewhere, Python."""
+        headers = [c.header for c in self.columns]
+        response = copy_json_response(queryset, headers, self.export_stem)
+        return response or super().json_export(queryset)
 
     def python_csv_export(self, queryset):
         """Tuples instead of model instances, cells made once per distinct date. A related

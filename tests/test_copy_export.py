@@ -1,18 +1,20 @@
-"""The partnership CSV that PostgreSQL writes (COPY) holds exactly the cells of the one that
-Python writes, for every kind of date, draft relation and awkward text."""
+"""The partnership CSV and JSON that PostgreSQL writes (COPY) hold exactly the cells and values
+of the ones Python writes, for every kind of date, draft relation and awkward text."""
 
 import csv
 import datetime
 import io
+import json
 
 import pytest
 from django.db import connection
 from django.test import RequestFactory
 
+from partnerships import copy_export
 from partnerships.copy_export import copy_sql
 from partnerships.dates import DatePrecision
-from partnerships.models import PartnershipStatus, SisterSchoolPartnership
-from partnerships.views import PartnershipListView
+from partnerships.models import Citation, PartnershipStatus, SisterSchoolPartnership, Source
+from partnerships.views import PartnershipListView, RecordListView
 from tests.test_views import (  # seeded_module: the seed, loaded once per module
     body,
     create_drafts,
@@ -40,6 +42,8 @@ def awkward(seed):
     conference = make_conference("=Forum", series=series)
     names = [
         "=cmd|' /C calc'!A0",
+        'Back\\slash "JSON" School \\n',
+        "Control\x01\x02\x1f School",
         "+Plus School",
         "-Minus School",
         "@At School",
@@ -87,6 +91,23 @@ def awkward(seed):
         )
 
 
+def cite_some(partnerships) -> None:
+    """Citations of published and draft sources, several on one partnership."""
+    published = Source.objects.create(
+        title='Report "A" \\ 1',
+        outlet="Outlet",
+        published_on=D(2020, 2, 3),
+        publication="published",
+    )
+    undated = Source.objects.create(title="Undated", outlet="X", publication="published")
+    draft = Source.objects.create(title="Draft source", outlet="Y", publication="draft")
+    for i, partnership in enumerate(partnerships):
+        for paragraph, source in ((3, published), (1, published), (2, undated), (1, draft))[
+            : i % 5
+        ]:
+            Citation.objects.create(record=partnership, source=source, paragraph=paragraph)
+
+
 def parsed(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
 
@@ -102,6 +123,19 @@ def both_exports(client, query=""):
     assert filterset.is_valid()
     python = view.python_csv_export(filterset.qs)
     return parsed(body(response)), parsed(body(python))
+
+
+def both_json_exports(client, query=""):
+    """(rows PostgreSQL wrote, rows Python wrote) for /partnerships/?format=json&<query>."""
+    response = client.get(f"/partnerships/?format=json&{query}")
+    assert response.status_code == 200
+    view = PartnershipListView()
+    view.request = RequestFactory().get("/partnerships/")
+    view.request.GET = response.wsgi_request.GET
+    filterset = view.get_filterset(view.get_filterset_class())
+    assert filterset.is_valid()
+    python = RecordListView.json_export(view, filterset.qs)
+    return json.loads(body(response)), json.loads(body(python))
 
 
 def test_postgresql_writes_the_cells_python_writes(client, awkward):
@@ -136,3 +170,49 @@ def test_the_export_on_postgresql_does_not_go_through_python(client, awkward, mo
 def test_an_order_that_cannot_be_replayed_falls_back_to_python(db):
     queryset = SisterSchoolPartnership.objects.published().order_by("party_a__name", "pk")
     assert copy_sql(queryset) is None
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+@pytest.fixture
+def cited(awkward):
+    cite_some(SisterSchoolPartnership.objects.order_by("pk"))
+
+
+@pytest.fixture(params=[2000, 3], ids=["read-in-the-view", "copied"])
+def chunk(request, monkeypatch):
+    """Exports of fewer rows than a chunk are sent from the view's first read; larger ones
+    are copied: both are checked, with a chunk smaller than the test's rows."""
+    monkeypatch.setattr(copy_export, "CHUNK", request.param)
+    return request.param
+
+
+def test_postgresql_writes_the_json_python_writes(client, cited, chunk):
+    copied, written = both_json_exports(client)
+    assert len(copied) == SisterSchoolPartnership.objects.published().count()
+    assert copied == written
+    assert any(row["citations"] for row in copied)
+
+
+def test_postgresql_writes_the_json_python_writes_for_a_filtered_sorted_list(client, cited, chunk):
+    copied, written = both_json_exports(client, "q=School&sort=-level&country=testland")
+    assert len(copied) > 3
+    assert copied == written
+
+
+def test_postgresql_json_leaves_out_draft_names_as_python_does(client, seed, chunk):
+    tie_to_drafts(create_drafts())
+    copied, written = both_json_exports(client)
+    assert copied == written
+    assert any(row["name"] == "Open School – Maple Board" for row in copied)
+
+
+def test_the_json_export_on_postgresql_does_not_go_through_python(client, cited, monkeypatch):
+    def refuse(self, queryset):
+        raise AssertionError("the Python export ran")
+
+    monkeypatch.setattr(RecordListView, "json_export", refuse)
+    monkeypatch.setattr(copy_export, "CHUNK", 3)
+    rows = json.loads(body(client.get("/partnerships/?format=json")))
+    assert len(rows) == SisterSchoolPartnership.objects.published().count()
