@@ -232,6 +232,10 @@ def main():
             import_s, body = wait_job(
                 browser, urllib.parse.urlparse(import_url).path, "import page"
             )
+            job_seconds = re.search(r"rows · ([\d.]+) s", body)
+            if job_seconds:
+                seconds = float(job_seconds.group(1))
+                print(f"import job: {seconds:.1f} s ({args.rows / seconds:,.0f} rows/s)")
             print(
                 f"import: {import_s:.1f} s after the restart; organizations "
                 f"{before} -> {count()} (+{count() - before})"
