@@ -1045,7 +1045,20 @@ def describe_fields(revision) -> list[dict]:
     record = revision.record
     lines = []
     for attname, value in revision.changes.get("fields", {}).items():
-        field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+        field = next(
+            (f for f in model._meta.concrete_fields if f.attname == attname), None
+        ) or model._meta.get_field(attname)
+        if field.many_to_many:
+            related = field.related_model._base_manager
+            now = getattr(record, field.name).all() if record is not None else []
+            lines.append(
+                {
+                    "field": capfirst(field.verbose_name),
+                    "now": "; ".join(safe_str(r) for r in now),
+                    "proposed": "; ".join(safe_str(r) for r in related.filter(pk__in=value)),
+                }
+            )
+            continue
         lines.append(
             {
                 "field": capfirst(field.verbose_name),

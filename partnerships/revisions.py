@@ -120,11 +120,11 @@ def snapshot(record) -> dict:
         fields = tracked_fields(row_model)
         for row in row_model._base_manager.filter(**where).order_by("pk"):
             rows[f"{row_model._meta.label_lower}:{row.pk}"] = values_of(row, fields)
-    return {
-        "version": record.version,
-        "fields": values_of(record, tracked_fields(model)),
-        "rows": rows,
-    }
+    fields = values_of(record, tracked_fields(model))
+    # Many-to-many fields (an alliance's countries, a conference's organizers): sorted ids.
+    for field in model._meta.many_to_many:
+        fields[field.name] = sorted(getattr(record, field.name).values_list("pk", flat=True))
+    return {"version": record.version, "fields": fields, "rows": rows}
 
 
 def diff(before: dict, after: dict) -> dict:
@@ -222,10 +222,16 @@ def pending_for(record):
     )
 
 
-def _set(obj, values: dict) -> None:
+def _set(obj, values: dict) -> dict:
+    """Set the field values on ``obj``; returns the many-to-many ones, to set after a save."""
+    many = {}
     for attname, value in values.items():
         field = obj._meta.get_field(name_of(type(obj), attname))
+        if field.many_to_many:
+            many[field.name] = value
+            continue
         setattr(obj, attname, field.to_python(value) if value is not None else None)
+    return many
 
 
 def apply_changes(revision: Revision, author, reason: str, check_versions: bool = True):
@@ -250,8 +256,10 @@ def apply_changes(revision: Revision, author, reason: str, check_versions: bool 
     if revision.kind == Revision.Kind.DELETE:
         record.delete()
         return None
-    _set(record, revision.changes.get("fields", {}))
+    many = _set(record, revision.changes.get("fields", {}))
     record.save()
+    for name, ids in many.items():
+        getattr(record, name).set(ids)
     for row in revision.changes.get("rows", []):
         row_model = _model(row["model"])
         if row["action"] == "add":

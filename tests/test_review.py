@@ -252,3 +252,26 @@ def test_preview_of_an_unknown_record_is_404(records, client_as):
     staff = client_as("publisher")
     assert staff.get("/preview/999999/1/").status_code == 404
     assert staff.get("/preview/revision/999999/").status_code == 404
+
+
+def test_an_editors_change_of_a_many_to_many_field_waits_for_review_and_is_applied(
+    records, client_as
+):
+    from partnerships.models import Region
+
+    alliance = Alliance.objects.get()
+    before = sorted(alliance.countries.values_list("pk", flat=True))
+    added = Region.objects.filter(kind="country").exclude(pk__in=before).first()
+    editor = client_as("editor")
+    data = form_of(editor.get(change_url(alliance)))
+    data["countries"] = [str(pk) for pk in [*before, added.pk]]
+    response = editor.post(change_url(alliance), data, follow=True)
+    assert "waits for a publisher" in messages_of(response), messages_of(response)
+    assert sorted(alliance.countries.values_list("pk", flat=True)) == before
+    revision = Revision.objects.get(status="pending")
+    review = client_as("publisher").get(
+        reverse("admin:partnerships_revision_change", args=[revision.pk])
+    )
+    assert added.name in review.content.decode()
+    approve_as(client_as("publisher", "pub2"), revision)
+    assert sorted(alliance.countries.values_list("pk", flat=True)) == sorted([*before, added.pk])
