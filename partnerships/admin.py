@@ -50,6 +50,7 @@ from .revisions import (
     RevisionConflict,
     approve,
     diff,
+    name_of,
     needs_review,
     parent_of,
     pending_for,
@@ -491,7 +492,6 @@ class RecordAdmin(SpreadsheetAdminMixin, StaffHistoryAdmin):
                         request, object_id, form_url, extra_context
                     ),
                 )
-        extra_context = {**(extra_context or {}), **self.review_context(request, object_id)}
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
@@ -556,26 +556,25 @@ class RecordAdmin(SpreadsheetAdminMixin, StaffHistoryAdmin):
             return
         super().message_user(request, message, level, *args, **kwargs)
 
-    def review_context(self, request, object_id) -> dict:
-        """For the change form: the pending revisions of the record, and whether a save by
-        this user will wait for review."""
-        obj = self.get_object(request, unquote(object_id)) if object_id else None
-        if obj is None:
-            return {}
-        return {
-            "pending_revisions": list(pending_for(obj).select_related("author")),
-            "held_for_review": needs_review(request.user, obj),
-            "preview_url": reverse(
-                "preview-record",
-                args=[ContentType.objects.get_for_model(self.model).pk, obj.pk],
-            ),
-        }
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """The change form also shows the record's pending revisions, whether this user's save
+        will wait for review, and a preview link."""
+        if obj is not None and obj.pk:
+            context.update(
+                pending_revisions=list(pending_for(obj).select_related("author")),
+                held_for_review=needs_review(request.user, obj),
+                preview_url=reverse(
+                    "preview-record",
+                    args=[ContentType.objects.get_for_model(self.model).pk, obj.pk],
+                ),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(description=_("Ask a publisher to delete the selected records"))
     def request_deletion(self, request, queryset):
         made = 0
-        for obj in queryset:
-            if needs_review(request.user, obj):
+        if not can_publish(request, self.model):
+            for obj in queryset.filter(publication=Publication.PUBLISHED):
                 propose(obj, {}, request.user, base_version=obj.version, kind=Revision.Kind.DELETE)
                 made += 1
         self.message_user(
@@ -1045,9 +1044,7 @@ def describe_fields(revision) -> list[dict]:
     record = revision.record
     lines = []
     for attname, value in revision.changes.get("fields", {}).items():
-        field = next(
-            (f for f in model._meta.concrete_fields if f.attname == attname), None
-        ) or model._meta.get_field(attname)
+        field = model._meta.get_field(name_of(model, attname))
         if field.many_to_many:
             related = field.related_model._base_manager
             now = getattr(record, field.name).all() if record is not None else []
@@ -1081,7 +1078,7 @@ def describe_rows(revision) -> list[dict]:
         current = model._base_manager.filter(pk=row["pk"]).first() if row["pk"] else None
         changes = []
         for attname, value in row["fields"].items():
-            field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+            field = model._meta.get_field(name_of(model, attname))
             if field.name in ("content_type", "object_id") or (
                 row["action"] == "add" and field.many_to_one and field.name in PARENT_NAMES
             ):

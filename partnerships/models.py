@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .dates import DatePrecision, PartialDate, partial_date_constraints, partial_date_errors
+from .roles import RECORD_MODELS
 
 
 def newest_first(field: str) -> models.OrderBy:
@@ -1400,16 +1401,8 @@ class Metric(models.TextChoices):
     OTHER = "other", _("other")
 
 
-FIGURE_SUBJECT_MODELS = (
-    "region",
-    "organization",
-    "person",
-    "conferenceseries",
-    "conference",
-    "alliance",
-    "sisterschoolpartnership",
-    "source",
-)
+# The public records (roles.RECORD_MODELS) other than figures themselves.
+FIGURE_SUBJECT_MODELS = tuple(m for m in RECORD_MODELS if m != "reportedfigure")
 
 
 # The content types a figure may be about: our public records, nothing else.

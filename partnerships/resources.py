@@ -1493,7 +1493,17 @@ def export_cell(value):
     return value
 
 
-class CSVFormat(base_formats.CSV):
+class WrittenByRows:
+    """An export format whose file is written by its ``write_rows`` (the job's way, a row at a
+    time); ``export_data`` writes a whole dataset the same way."""
+
+    def export_data(self, dataset, **kwargs):
+        buffer = io.BytesIO()
+        self.write_rows(buffer, dataset.headers or [], dataset)
+        return buffer.getvalue()
+
+
+class CSVFormat(WrittenByRows, base_formats.CSV):
     """CSV read in any common encoding (``decode_text``) with a comma, semicolon or tab
     between values; written as UTF-8 with a byte order mark (so Excel reads it as UTF-8),
     every cell through ``exports.safe_cell`` as the public CSV export does."""
@@ -1510,11 +1520,6 @@ class CSVFormat(base_formats.CSV):
     def create_dataset(self, in_stream, **kwargs):
         return read_csv(in_stream)
 
-    def export_data(self, dataset, **kwargs):
-        buffer = io.BytesIO()
-        self.write_rows(buffer, dataset.headers or [], dataset)
-        return buffer.getvalue()
-
     @staticmethod
     def write_rows(file, headers, rows) -> None:
         """The file of ``rows`` (an iterable, read once) written into the binary ``file`` as
@@ -1529,18 +1534,13 @@ class CSVFormat(base_formats.CSV):
         text.detach()  # the caller's file stays open
 
 
-class XLSXFormat(base_formats.XLSX):
+class XLSXFormat(WrittenByRows, base_formats.XLSX):
     """XLSX read by ``read_xlsx``; written with every text cell through
     ``exports.safe_cell``, so that no cell is a formula (openpyxl makes any text starting with
     = a formula), and with characters XLSX cannot hold replaced by U+FFFD."""
 
     def create_dataset(self, in_stream, **kwargs):
         return read_xlsx(in_stream)
-
-    def export_data(self, dataset, **kwargs):
-        buffer = io.BytesIO()
-        self.write_rows(buffer, dataset.headers or [], dataset)
-        return buffer.getvalue()
 
     @staticmethod
     def write_rows(file, headers, rows) -> None:

@@ -175,7 +175,7 @@ def _model(label: str):
     return apps.get_model(label)
 
 
-def propose(
+def new_revision(
     record,
     changes: dict,
     author,
@@ -183,7 +183,8 @@ def propose(
     origin: str = "admin",
     kind: str = Revision.Kind.CHANGE,
 ) -> Revision:
-    return Revision.objects.create(
+    """An unsaved revision of ``record`` (imports create many at once with bulk_create)."""
+    return Revision(
         content_type=ContentType.objects.get_for_model(type(record)),
         object_id=record.pk,
         kind=kind,
@@ -195,23 +196,20 @@ def propose(
     )
 
 
+def propose(record, changes: dict, author, base_version: int, **kwargs) -> Revision:
+    revision = new_revision(record, changes, author, base_version, **kwargs)
+    revision.save()
+    return revision
+
+
 def proposal_for(record, values: dict, author, origin: str = "import") -> Revision | None:
     """An unsaved revision that sets ``values`` ({attname: value}) on the stored ``record``;
-    None when they change nothing. For imports, which create many at once (bulk_create)."""
-    stored = {k: _json(v) for k, v in values_of(record, tracked_fields(type(record))).items()}
+    None when they change nothing."""
+    stored = values_of(record, tracked_fields(type(record)))
     fields = {k: _json(v) for k, v in values.items() if stored.get(k) != _json(v)}
     if not fields:
         return None
-    changes = {"fields": fields, "rows": []}
-    return Revision(
-        content_type=ContentType.objects.get_for_model(type(record)),
-        object_id=record.pk,
-        base_version=record.version,
-        changes=changes,
-        summary=describe(type(record), changes),
-        origin=origin,
-        author=author,
-    )
+    return new_revision(record, {"fields": fields, "rows": []}, author, record.version, origin)
 
 
 def pending_for(record):

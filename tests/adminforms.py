@@ -78,6 +78,15 @@ def revert_url(obj, historical):
     )
 
 
+def inline_index(data: dict, prefix: str, pk) -> str:
+    """The form number of the inline row ``pk`` in a form's data (``prefix-N-id``)."""
+    return next(
+        key.split("-")[-2]
+        for key, value in data.items()
+        if key.startswith(f"{prefix}-") and key.endswith("-id") and value == str(pk)
+    )
+
+
 def citation_prefix():
     return "partnerships-citation-content_type-object_id"
 

@@ -26,7 +26,14 @@ from partnerships.models import (
     Speech,
 )
 
-from .adminforms import change_url, citation_prefix, form_of, messages_of, revert_url
+from .adminforms import (
+    change_url,
+    citation_prefix,
+    form_of,
+    inline_index,
+    messages_of,
+    revert_url,
+)
 from .jobhelpers import run_worker
 
 ROLES = ["anonymous", "viewer", "editor", "publisher"]
@@ -435,11 +442,7 @@ def test_a_citation_saved_on_its_own_page_is_not_overwritten_by_the_parent_form(
     alice_data["note"] = "Alice's note"
     assert alice.post(change_url(row), alice_data).status_code == 302
     prefix = citation_prefix()
-    index = next(
-        k.split("-")[-2]
-        for k, v in bob_data.items()
-        if k.endswith("-id") and k.startswith(prefix) and v == str(row.pk)
-    )
+    index = inline_index(bob_data, prefix, row.pk)
     bob_data[f"{prefix}-{index}-note"] = "Bob's note"
     response = bob.post(change_url(record), bob_data)
     assert response.status_code == 200
@@ -471,11 +474,7 @@ def test_deleting_an_inline_row_changed_since_is_refused(records, client_as):
     alice_data["note"] = "Alice's note"
     assert alice.post(change_url(row), alice_data).status_code == 302
     prefix = citation_prefix()
-    index = next(
-        k.split("-")[-2]
-        for k, v in bob_data.items()
-        if k.endswith("-id") and k.startswith(prefix) and v == str(row.pk)
-    )
+    index = inline_index(bob_data, prefix, row.pk)
     bob_data[f"{prefix}-{index}-DELETE"] = "on"
     response = bob.post(change_url(record), bob_data)
     assert response.status_code == 200
@@ -492,11 +491,7 @@ def test_a_speech_saved_on_its_own_page_is_not_overwritten_by_the_conference_for
     alice_data = form_of(alice.get(change_url(speech)))
     alice_data["summary"] = "Alice's summary"
     assert alice.post(change_url(speech), alice_data).status_code == 302
-    index = next(
-        k.split("-")[-2]
-        for k, v in bob_data.items()
-        if k.startswith("speeches-") and k.endswith("-id") and v == str(speech.pk)
-    )
+    index = inline_index(bob_data, "speeches", speech.pk)
     bob_data[f"speeches-{index}-summary"] = "Bob's summary"
     response = bob.post(change_url(conference), bob_data)
     assert response.status_code == 200
