@@ -1,10 +1,13 @@
 """Dates that sources give only in part.
 
-A partial date is stored as three columns: the first day of the period that is
-known (``<name>_on``), how much of it is known (``<name>_precision``: day, month
-or year) and, when the source only gives an upper bound, the last possible day
-(``<name>_not_after``). Only the known part is ever shown; the rest of the
-stored date is a sort key, never a fact.
+A partial date is stored as five columns: the first day of the period that is
+known (``<name>_on``), how much of it is known (``<name>_precision``: day, month,
+year, or a day and month / a month with no year printed), when the source only
+gives an upper bound the last possible day (``<name>_not_after``), and whether
+the year is not printed but inferred from context (``<name>_year_inferred``, with
+the reason in ``<name>_year_basis``). Only the known part is ever shown, and an
+inferred year is shown as inferred; the rest of the stored date is a sort key,
+never a fact. A date with no year at all stores year 1, which is never shown.
 """
 
 from __future__ import annotations
@@ -23,6 +26,13 @@ class DatePrecision(models.TextChoices):
     DAY = "day", gettext_lazy("Day known")
     MONTH = "month", gettext_lazy("Month known")
     YEAR = "year", gettext_lazy("Year known")
+    DAY_MONTH = "day_month", gettext_lazy("Day and month known, no year")
+    MONTH_ONLY = "month_only", gettext_lazy("Month known, no year")
+
+
+# The precisions whose year the source does not give: the stored year is 1, never shown.
+NO_YEAR = (DatePrecision.DAY_MONTH, DatePrecision.MONTH_ONLY)
+NO_YEAR_SORT_YEAR = 1
 
 
 @dataclass(frozen=True)
@@ -30,10 +40,14 @@ class PartialDate:
     on: datetime.date | None
     precision: str = DatePrecision.DAY
     not_after: datetime.date | None = None
+    year_inferred: bool = False
+    year_basis: str = ""
 
     @property
     def year(self) -> int | None:
-        return self.on.year if self.on else None
+        if self.on is None or self.precision in NO_YEAR:
+            return None
+        return self.on.year
 
     def __bool__(self) -> bool:
         return self.on is not None or self.not_after is not None
@@ -53,8 +67,20 @@ class PartialDate:
             text = formats.date_format(self.on, "j F Y")
         elif self.precision == DatePrecision.MONTH:
             text = formats.date_format(self.on, "F Y")
+        elif self.precision == DatePrecision.DAY_MONTH:
+            text = _("%(date)s, year not stated") % {"date": formats.date_format(self.on, "j F")}
+        elif self.precision == DatePrecision.MONTH_ONLY:
+            text = _("%(month)s, year not stated") % {"month": formats.date_format(self.on, "F")}
         else:
             text = str(self.on.year)
+        if self.year_inferred and self.precision not in NO_YEAR:
+            if self.year_basis:
+                text = _("%(date)s (year inferred: %(basis)s)") % {
+                    "date": text,
+                    "basis": self.year_basis,
+                }
+            else:
+                text = _("%(date)s (year inferred)") % {"date": text}
         if self.not_after is not None and self.precision != DatePrecision.DAY:
             if self.not_after.year == self.on.year:
                 bound = formats.date_format(self.not_after, "j F")
@@ -70,17 +96,40 @@ def _formatted(language: str | None, date: PartialDate) -> str:
     return date.format()
 
 
-def partial_date_errors(on, precision, not_after, label) -> dict[str, str]:
+def partial_date_errors(
+    on, precision, not_after, label, year_inferred=False, year_basis=""
+) -> dict[str, str]:
     """Human-readable problems with one partial date, keyed by field-name suffix."""
     errors = {}
+    if precision in NO_YEAR:
+        if year_inferred:
+            errors["year_inferred"] = _(
+                "%(label)s: the precision says no year is known; to give an inferred year, "
+                "choose the precision to the day or month and tick 'year inferred'."
+            ) % {"label": label}
+        if not_after is not None:
+            errors["not_after"] = _(
+                "%(label)s: a date with no year cannot have a 'not after' bound."
+            ) % {"label": label}
+    if year_basis and not year_inferred:
+        errors["year_basis"] = _(
+            "%(label)s: a reason for an inferred year is given, but 'year inferred' is not ticked."
+        ) % {"label": label}
     if on is not None:
-        if precision in (DatePrecision.MONTH, DatePrecision.YEAR) and on.day != 1:
+        if precision in (DatePrecision.MONTH, DatePrecision.YEAR, DatePrecision.MONTH_ONLY) and (
+            on.day != 1
+        ):
             errors["on"] = _(
                 "%(label)s: only the month is known, so store the first day of that month."
             ) % {"label": label}
         if precision == DatePrecision.YEAR and on.month != 1:
             errors["on"] = _(
                 "%(label)s: only the year is known, so store 1 January of that year."
+            ) % {"label": label}
+        if precision in NO_YEAR and on.year != NO_YEAR_SORT_YEAR:
+            errors["on"] = _(
+                "%(label)s: the source gives no year, so store the year as 0001 (it is never "
+                "shown), or choose a precision with a year."
             ) % {"label": label}
         if not_after is not None and not_after < on:
             errors["not_after"] = _(
@@ -94,7 +143,7 @@ def partial_date_constraints(prefix: str, model_name: str) -> list[models.CheckC
     on, precision, not_after = f"{prefix}_on", f"{prefix}_precision", f"{prefix}_not_after"
     return [
         models.CheckConstraint(
-            condition=models.Q(**{precision: DatePrecision.DAY})
+            condition=models.Q(**{f"{precision}__in": (DatePrecision.DAY, DatePrecision.DAY_MONTH)})
             | models.Q(**{f"{on}__isnull": True})
             | models.Q(**{f"{on}__day": 1}),
             name=f"{model_name}_{prefix}_unknown_day_is_first",
@@ -111,4 +160,30 @@ def partial_date_constraints(prefix: str, model_name: str) -> list[models.CheckC
             | models.Q(**{f"{not_after}__gte": models.F(on)}),
             name=f"{model_name}_{prefix}_bound_after_date",
         ),
+        models.CheckConstraint(
+            condition=~models.Q(**{f"{precision}__in": NO_YEAR})
+            | models.Q(**{f"{on}__isnull": True})
+            | models.Q(**{f"{on}__year": NO_YEAR_SORT_YEAR}),
+            name=f"{model_name}_{prefix}_no_year_stored_as_year_1",
+        ),
     ]
+
+
+def partial_date_of(obj, prefix: str) -> PartialDate:
+    """The partial date kept in ``obj``'s five ``<prefix>_…`` columns."""
+    return PartialDate(
+        getattr(obj, f"{prefix}_on"),
+        getattr(obj, f"{prefix}_precision"),
+        getattr(obj, f"{prefix}_not_after"),
+        getattr(obj, f"{prefix}_year_inferred"),
+        getattr(obj, f"{prefix}_year_basis"),
+    )
+
+
+def partial_date_errors_of(obj, prefix: str, label: str) -> dict[str, str]:
+    """partial_date_errors() for ``obj``'s ``<prefix>_…`` columns, keyed by field name."""
+    date = partial_date_of(obj, prefix)
+    errors = partial_date_errors(
+        date.on, date.precision, date.not_after, label, date.year_inferred, date.year_basis
+    )
+    return {f"{prefix}_{suffix}": message for suffix, message in errors.items()}

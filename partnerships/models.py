@@ -24,7 +24,14 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .dates import DatePrecision, PartialDate, partial_date_constraints, partial_date_errors
+from .dates import (
+    DatePrecision,
+    PartialDate,
+    partial_date_constraints,
+    partial_date_errors,
+    partial_date_errors_of,
+    partial_date_of,
+)
 from .roles import RECORD_MODELS
 
 
@@ -315,24 +322,36 @@ def unique_slug(instance, text: str, max_length: int = 120) -> str:
 
 
 def partial_date_fields(verbose: str):
-    """The three columns of a partial date (see dates.py)."""
+    """The five columns of a partial date (see dates.py)."""
     return (
         models.DateField(
             _("%(what)s (first day of the known period)") % {"what": verbose},
             null=True,
             blank=True,
             help_text=_(
-                "If only the month or year is known, the first day of it; set the precision."
+                "If only the month or year is known, the first day of it; set the precision. "
+                "If the source gives no year, use year 0001 (it is never shown)."
             ),
         ),
         models.CharField(
-            _("precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+            _("precision"), max_length=10, choices=DatePrecision, default=DatePrecision.DAY
         ),
         models.DateField(
             _("not after"),
             null=True,
             blank=True,
             help_text=_("Latest possible date, when the source only says 'recently' or 'before'."),
+        ),
+        models.BooleanField(
+            _("year inferred"),
+            default=False,
+            help_text=_("The source does not print the year; it is inferred from context."),
+        ),
+        models.CharField(
+            _("how the year was inferred"),
+            max_length=200,
+            blank=True,
+            help_text=_("E.g. 'from the page's date', 'from the address (URL)'."),
         ),
     )
 
@@ -496,6 +515,23 @@ class Region(Record):
 # --------------------------------------------------------------------------- sources
 
 
+class SourceDateKind(models.TextChoices):
+    PUBLISHED = "published", _("Published")
+    UPDATED = "updated", _("Updated")
+    POSTED = "posted", _("Posted")
+    ADDRESS = "address", _("From the page's address (URL)")
+    COPYRIGHT = "copyright", _("Copyright year only")
+
+
+class SourceReliability(models.TextChoices):
+    ORIGINAL = "original", _("Original publication")
+    OFFICIAL = "official", _("Official page of a party")
+    REPUBLICATION = "republication", _("Republication by another outlet")
+    TRANSLATION = "translation", _("Translation")
+    MIRROR = "mirror", _("Mirror or aggregator")
+    MACHINE = "machine", _("Machine translation")
+
+
 class Source(Record):
     """A published document that records cite."""
 
@@ -516,12 +552,64 @@ class Source(Record):
         blank=True,
         help_text=_("The web site named in the document, when its full address is not given."),
     )
-    published_on = models.DateField(_("published on"), null=True, blank=True)
+    authors = models.CharField(
+        _("authors or reporters"),
+        max_length=300,
+        blank=True,
+        help_text=_("As the page names them, separated by commas."),
+    )
+    published_on = models.DateField(_("date"), null=True, blank=True)
+    published_precision = models.CharField(
+        _("date precision"), max_length=10, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    date_kind = models.CharField(
+        _("what the date is"),
+        max_length=10,
+        choices=SourceDateKind,
+        default=SourceDateKind.PUBLISHED,
+        help_text=_("As the page labels it: published, updated, posted, or only in its address."),
+    )
     dateline = models.CharField(_("dateline"), max_length=200, blank=True)
     language = models.CharField(
         _("language"), max_length=35, default="en", help_text=_("BCP 47 code, e.g. en, zh, ru.")
     )
     is_translation = models.BooleanField(_("is a translation"), default=False)
+    original_language = models.CharField(
+        _("language of the original"),
+        max_length=35,
+        blank=True,
+        help_text=_("For a translation: the BCP 47 code of the text it was translated from."),
+    )
+    via = models.CharField(
+        _("reached this outlet through"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Outlets between the original and this one, in order, separated by ' → ' "
+            "(e.g. a foreign-language edition the text passed through)."
+        ),
+    )
+    mirror_of = models.ForeignKey(
+        "self",
+        verbose_name=_("reposts or mirrors"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mirrors",
+        help_text=_("The source this page copies, when we hold it too."),
+    )
+    reliability = models.CharField(
+        _("kind of page"),
+        max_length=15,
+        choices=SourceReliability,
+        default=SourceReliability.ORIGINAL,
+    )
+    reliability_note = models.CharField(
+        _("how far to trust it"),
+        max_length=300,
+        blank=True,
+        help_text=_("E.g. 'unidentified aggregator; outlet not named'."),
+    )
     summary = models.TextField(_("summary"), help_text=_("In our own words; never pasted text."))
     paragraph_count = models.PositiveSmallIntegerField(
         _("number of paragraphs"),
@@ -543,17 +631,41 @@ class Source(Record):
         ordering = [newest_first("published_on"), "title"]
         constraints = [
             models.UniqueConstraint(fields=["title", "outlet"], name="source_title_outlet_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(mirror_of=models.F("pk")), name="source_not_its_own_mirror"
+            ),
         ]
 
     def __str__(self) -> str:
-        date = self.published_on.isoformat() if self.published_on else gettext("undated")
+        date = str(self.date) if self.published_on else gettext("undated")
         return f"{self.title} ({self.outlet}, {date})"
+
+    @property
+    def date(self) -> PartialDate:
+        return PartialDate(self.published_on, self.published_precision)
+
+    def clean(self):
+        errors = {}
+        if self.pk and self.mirror_of_id == self.pk:
+            errors["mirror_of"] = gettext("A source cannot be a copy of itself.")
+        if self.published_on and self.published_precision != DatePrecision.DAY:
+            errors.update(
+                {
+                    f"published_{k}": v
+                    for k, v in partial_date_errors(
+                        self.published_on, self.published_precision, None, gettext("Date")
+                    ).items()
+                    if k == "on"
+                }
+            )
+        if errors:
+            raise ValidationError(errors)
 
     def get_absolute_url(self) -> str:
         return reverse("source-detail", args=[self.pk])
 
     def search_parts(self) -> list[str]:
-        return [self.title, self.outlet, self.original_outlet, self.summary]
+        return [self.title, self.outlet, self.original_outlet, self.authors, self.summary]
 
 
 class Citation(Versioned):
@@ -562,7 +674,18 @@ class Citation(Versioned):
     source = models.ForeignKey(
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="citations_made"
     )
-    paragraph = models.PositiveSmallIntegerField(_("paragraph"), validators=[MinValueValidator(1)])
+    paragraph = models.PositiveSmallIntegerField(
+        _("paragraph"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    section = models.CharField(
+        _("section"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Where on the page, when its paragraphs are not numbered (e.g. 'History', "
+            "'list of dates')."
+        ),
+    )
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
@@ -578,25 +701,42 @@ class Citation(Versioned):
     class Meta:
         verbose_name = _("citation")
         verbose_name_plural = _("citations")
-        ordering = ["source_id", "paragraph"]
+        ordering = ["source_id", "paragraph", "section"]
         indexes = [models.Index(fields=["content_type", "object_id"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["content_type", "object_id", "source", "paragraph"],
+                fields=["content_type", "object_id", "source", "paragraph", "section"],
                 name="citation_unique_per_record",
             ),
             models.CheckConstraint(
-                condition=models.Q(paragraph__gte=1), name="citation_paragraph_positive"
+                condition=models.Q(paragraph__isnull=True) | models.Q(paragraph__gte=1),
+                name="citation_paragraph_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paragraph__isnull=False) | ~models.Q(section=""),
+                name="citation_paragraph_or_section",
+                violation_error_message=_("Give the paragraph or the section cited."),
             ),
         ]
 
     def __str__(self) -> str:
-        return gettext("%(source)s, paragraph %(n)s") % {
-            "source": self.source.title,
-            "n": self.paragraph,
-        }
+        return f"{self.source.title}, {self.locator}"
+
+    @property
+    def locator(self) -> str:
+        """Where in the source: "paragraph 6", "section “History”", or both."""
+        parts = []
+        if self.section:
+            parts.append(gettext("section “%(name)s”") % {"name": self.section})
+        if self.paragraph:
+            parts.append(gettext("paragraph %(n)s") % {"n": self.paragraph})
+        return ", ".join(parts)
 
     def clean(self):
+        if self.paragraph is None and not self.section:
+            raise ValidationError(
+                {"paragraph": gettext("Give the paragraph or the section cited.")}
+            )
         if (
             self.source_id
             and self.paragraph
@@ -624,8 +764,34 @@ class OrganizationKind(models.TextChoices):
     SCHOOL_BOARD = "school_board", _("School board")
     GOVERNMENT = "government", _("Government")
     NETWORK = "network", _("Network or association")
+    MINISTRY = "ministry", _("Ministry or national agency")
+    DIPLOMATIC = "diplomatic", _("Embassy or consulate")
+    RESEARCH = "research", _("Research institute")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    CHAMBER = "chamber", _("Chamber of commerce")
+    BROADCASTER = "broadcaster", _("Broadcaster")
     MEDIA = "media", _("News media")
     OTHER = "other", _("Other")
+
+
+# How a figure names organizations of a kind ("40 universities"), plural and lower case.
+KIND_PLURALS = {
+    "school": _("schools"),
+    "special_school": _("special-education schools"),
+    "university": _("universities and colleges"),
+    "authority": _("education authorities"),
+    "school_board": _("school boards"),
+    "government": _("governments"),
+    "network": _("networks and associations"),
+    "ministry": _("ministries and national agencies"),
+    "diplomatic": _("embassies and consulates"),
+    "research": _("research institutes"),
+    "enterprise": _("enterprises"),
+    "chamber": _("chambers of commerce"),
+    "broadcaster": _("broadcasters"),
+    "media": _("news media"),
+    "other": _("other organizations"),
+}
 
 
 class Organization(Record):
@@ -787,7 +953,34 @@ class Person(Record):
         # A related record's name only while it is published: a search must not find
         # this person by the name of a draft organization (signals.py refreshes it).
         org = self.organization if self.organization_id else None
-        return [self.name, self.position, org.name if org and org.is_published else ""]
+        names = [alias.name for alias in self.other_names.all()] if self.pk else []
+        return [self.name, *names, self.position, org.name if org and org.is_published else ""]
+
+
+class PersonName(Versioned):
+    """Another form of a person's name: another script, another transliteration."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="other_names")
+    name = models.CharField(_("name"), max_length=200)
+    language = models.CharField(
+        _("language or script"), max_length=35, blank=True, help_text=_("E.g. zh, ru, en.")
+    )
+    note = models.CharField(
+        _("note"), max_length=300, blank=True, help_text=_("E.g. 'transliteration in source 2'.")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("other name")
+        verbose_name_plural = _("other names")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "name"], name="person_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # --------------------------------------------------------------------------- conferences
@@ -798,8 +991,28 @@ class ConferenceSeries(Record):
 
     name = models.CharField(_("name"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
+    other_names = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_("One per line, as sources and translations give them."),
+    )
     first_held_year = models.PositiveSmallIntegerField(
         _("first held (year)"), null=True, blank=True
+    )
+    frequency = models.CharField(
+        _("how often"),
+        max_length=100,
+        blank=True,
+        help_text=_("As the sources say, e.g. 'every year', 'every two years'."),
+    )
+    alliance = models.ForeignKey(
+        "Alliance",
+        verbose_name=_("meetings of alliance"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meeting_series",
+        help_text=_("When the series is the meetings of an alliance."),
     )
     description = models.TextField(_("description"), blank=True)
 
@@ -816,15 +1029,34 @@ class ConferenceSeries(Record):
         return slug_url("series-detail", self.slug)
 
     def search_parts(self) -> list[str]:
-        return [self.name, self.description]
+        return [self.name, self.other_names, self.description]
+
+    @property
+    def other_names_list(self) -> list[str]:
+        return [line.strip() for line in self.other_names.splitlines() if line.strip()]
 
 
-(_held_on, _held_precision, _held_not_after) = partial_date_fields(_("held"))
+(_held_on, _held_precision, _held_not_after, _held_inferred, _held_basis) = partial_date_fields(
+    _("held")
+)
+
+
+class EventFormat(models.TextChoices):
+    UNKNOWN = "unknown", _("Not reported")
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online or by video link")
+    HYBRID = "hybrid", _("In person and online")
 
 
 class Conference(Record):
     name = models.CharField(_("name"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
+    other_names = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_("One per line: other titles and translations the sources give it."),
+    )
+    theme = models.CharField(_("theme"), max_length=500, blank=True)
     series = models.ForeignKey(
         ConferenceSeries,
         verbose_name=_("series"),
@@ -839,7 +1071,12 @@ class Conference(Record):
     held_on = _held_on
     held_precision = _held_precision
     held_not_after = _held_not_after
+    held_year_inferred = _held_inferred
+    held_year_basis = _held_basis
     ends_on = models.DateField(_("last day"), null=True, blank=True)
+    format = models.CharField(
+        _("format"), max_length=10, choices=EventFormat, default=EventFormat.UNKNOWN
+    )
     host_region = models.ForeignKey(
         Region,
         verbose_name=_("host city or region"),
@@ -855,6 +1092,22 @@ class Conference(Record):
         blank=True,
         on_delete=models.PROTECT,
         related_name="conferences_hosted",
+    )
+    other_host_regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("also held in"),
+        blank=True,
+        related_name="conferences_cohosted",
+        help_text=_("Other cities or regions where it was held at the same time."),
+    )
+    alliance = models.ForeignKey(
+        "Alliance",
+        verbose_name=_("meeting of alliance"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        help_text=_("When this is a meeting of an alliance (held by it, not only attended)."),
     )
     organizers = models.ManyToManyField(
         Organization, verbose_name=_("organizers"), blank=True, related_name="conferences_organized"
@@ -899,11 +1152,21 @@ class Conference(Record):
     def search_parts(self) -> list[str]:
         # The series' name only while the series is published (signals.py refreshes it).
         series = self.series if self.series_id else None
-        return [self.name, series.name if series and series.is_published else "", self.summary]
+        return [
+            self.name,
+            self.other_names,
+            self.theme,
+            series.name if series and series.is_published else "",
+            self.summary,
+        ]
+
+    @property
+    def other_names_list(self) -> list[str]:
+        return [line.strip() for line in self.other_names.splitlines() if line.strip()]
 
     @property
     def held(self) -> PartialDate:
-        return PartialDate(self.held_on, self.held_precision, self.held_not_after)
+        return partial_date_of(self, "held")
 
     @property
     def dates_display(self) -> str:
@@ -915,12 +1178,7 @@ class Conference(Record):
         return str(self.held)
 
     def clean(self):
-        errors = {
-            f"held_{k}": v
-            for k, v in partial_date_errors(
-                self.held_on, self.held_precision, self.held_not_after, gettext("Held")
-            ).items()
-        }
+        errors = partial_date_errors_of(self, "held", gettext("Held"))
         if self.edition is not None and self.edition < 1:
             errors["edition"] = gettext("The edition number starts at 1 (the 1st conference).")
         if self.ends_on and self.held_on and self.ends_on < self.held_on:
@@ -938,8 +1196,21 @@ class Conference(Record):
             raise ValidationError(errors)
 
 
+class EventRole(models.TextChoices):
+    SPEAKER = "speaker", _("Spoke")
+    CHAIR = "chair", _("Chaired")
+    PRESIDING = "presiding", _("Presided")
+    MODERATOR = "moderator", _("Moderated")
+    SIGNATORY = "signatory", _("Signed")
+    WITNESS = "witness", _("Witnessed the signing")
+    DELEGATION_LEADER = "leader", _("Led a delegation")
+    DELEGATE = "delegate", _("Member of a delegation")
+    INTERPRETER = "interpreter", _("Interpreted")
+    ATTENDEE = "attendee", _("Attended")
+
+
 class Speech(Versioned):
-    """A person spoke at a conference."""
+    """A person's part in a conference: spoke, chaired, signed, attended…"""
 
     class Mode(models.TextChoices):
         IN_PERSON = "in_person", _("In person")
@@ -948,18 +1219,29 @@ class Speech(Versioned):
 
     conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="speeches")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="speeches")
+    role = models.CharField(_("role"), max_length=12, choices=EventRole, default=EventRole.SPEAKER)
     mode = models.CharField(_("how"), max_length=10, choices=Mode, default=Mode.UNKNOWN)
-    summary = models.TextField(_("what they said, in our words"), blank=True)
+    title = models.CharField(
+        _("title at the event"),
+        max_length=300,
+        blank=True,
+        help_text=_("The person's title as the source gives it for this event."),
+    )
+    summary = models.TextField(_("what they said or did, in our words"), blank=True)
     citations = GenericRelation("partnerships.Citation")
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("speech")
-        verbose_name_plural = _("speeches")
-        ordering = ["conference", "person__name"]
+        verbose_name = _("person at the event")
+        verbose_name_plural = _("people at the event")
+        ordering = ["conference", "role", "person__name"]
         constraints = [
-            models.UniqueConstraint(fields=["conference", "person"], name="speech_unique"),
+            models.UniqueConstraint(
+                fields=["conference", "person", "role"],
+                name="speech_unique",
+                violation_error_message=_("This person already has this role at this event."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -972,6 +1254,47 @@ class Speech(Versioned):
         return self.conference.get_absolute_url()
 
 
+class DocumentKind(models.TextChoices):
+    DECLARATION = "declaration", _("Declaration")
+    CONSENSUS = "consensus", _("Consensus")
+    PLAN = "plan", _("Plan or programme")
+    AGREEMENT = "agreement", _("Agreement or memorandum")
+    CHARTER = "charter", _("Charter")
+    LIST = "list", _("List of results")
+    OTHER = "other", _("Other document")
+
+
+class ConferenceDocument(Versioned):
+    """A document a meeting issued (a declaration, a consensus, a plan), under each of the
+    titles the sources give it."""
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind)
+    title = models.CharField(_("title"), max_length=500)
+    other_titles = models.TextField(
+        _("other titles"), blank=True, help_text=_("One per line, as other sources give it.")
+    )
+    summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words."))
+    citations = GenericRelation("partnerships.Citation")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("document issued")
+        verbose_name_plural = _("documents issued")
+        ordering = ["conference", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return self.conference.get_absolute_url()
+
+    @property
+    def other_titles_list(self) -> list[str]:
+        return [line.strip() for line in self.other_titles.splitlines() if line.strip()]
+
+
 # --------------------------------------------------------------------------- alliances
 
 
@@ -980,10 +1303,22 @@ class AllianceFocus(models.TextChoices):
     HIGHER_EDUCATION = "higher_education", _("Higher education")
     BASIC_EDUCATION = "basic_education", _("Primary and secondary education")
     VOCATIONAL = "vocational", _("Vocational education")
+    LANGUAGES = "languages", _("Languages")
+    SCIENCE = "science", _("Science and technology")
+    MEDICINE = "medicine", _("Medicine")
+    GENERAL = "general", _("Education in general")
     OTHER = "other", _("Other")
 
 
-(_founded_on, _founded_precision, _founded_not_after) = partial_date_fields(_("founded"))
+class AllianceKind(models.TextChoices):
+    ALLIANCE = "alliance", _("Alliance or consortium")
+    PROGRAMME = "programme", _("Programme of pairings")
+    MECHANISM = "mechanism", _("Exchange mechanism")
+
+
+(_founded_on, _founded_precision, _founded_not_after, _founded_inferred, _founded_basis) = (
+    partial_date_fields(_("founded"))
+)
 
 
 class Alliance(Record):
@@ -994,13 +1329,36 @@ class Alliance(Record):
         blank=True,
         help_text=_("One per line, as sources and translations give them."),
     )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=AllianceKind, default=AllianceKind.ALLIANCE
+    )
     focus = models.CharField(_("focus"), max_length=20, choices=AllianceFocus)
+    part_of = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="parts",
+        help_text=_("For a plan or programme run inside a larger alliance."),
+    )
+    founded_in = models.ForeignKey(
+        Region,
+        verbose_name=_("founded in (city or region)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alliances_founded",
+        help_text=_("Where it was founded, when no founding conference is recorded."),
+    )
     countries = models.ManyToManyField(
         Region, verbose_name=_("member countries"), blank=True, related_name="alliances"
     )
     founded_on = _founded_on
     founded_precision = _founded_precision
     founded_not_after = _founded_not_after
+    founded_year_inferred = _founded_inferred
+    founded_year_basis = _founded_basis
     founding_conference = models.ForeignKey(
         Conference,
         verbose_name=_("founded at"),
@@ -1018,6 +1376,9 @@ class Alliance(Record):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(slug=""), name="alliance_slug_not_empty"),
+            models.CheckConstraint(
+                condition=~models.Q(part_of=models.F("pk")), name="alliance_not_part_of_itself"
+            ),
             *partial_date_constraints("founded", "alliance"),
         ]
 
@@ -1030,65 +1391,195 @@ class Alliance(Record):
     def search_parts(self) -> list[str]:
         return [self.name, self.other_names, self.summary]
 
+    def clean_part_of(self, errors):
+        if self.pk and self.part_of_id == self.pk:
+            errors["part_of"] = gettext("An alliance cannot be part of itself.")
+
     @property
     def founded(self) -> PartialDate:
-        return PartialDate(self.founded_on, self.founded_precision, self.founded_not_after)
+        return partial_date_of(self, "founded")
 
     @property
     def other_names_list(self) -> list[str]:
         return [line.strip() for line in self.other_names.splitlines() if line.strip()]
 
     def clean(self):
-        errors = {
-            f"founded_{k}": v
-            for k, v in partial_date_errors(
-                self.founded_on, self.founded_precision, self.founded_not_after, gettext("Founded")
-            ).items()
-        }
+        errors = partial_date_errors_of(self, "founded", gettext("Founded"))
+        self.clean_part_of(errors)
         if errors:
             raise ValidationError(errors)
 
 
 class MemberRole(models.TextChoices):
+    INITIATOR = "initiator", _("Initiator or founding member")
     LEAD = "lead", _("Lead member")
-    CHAIR = "chair", _("Council chair")
-    VICE_CHAIR = "vice_chair", _("Council vice-chair")
-    PERMANENT = "permanent", _("Permanent council member")
+    CHAIR = "chair", _("Chair")
+    EXECUTIVE_CHAIR = "exec_chair", _("Executive chair")
+    VICE_CHAIR = "vice_chair", _("Vice-chair")
+    SECRETARY_GENERAL = "secretary", _("Secretary-general")
+    DIRECTOR = "director", _("Director")
+    DEPUTY_DIRECTOR = "deputy_dir", _("Deputy director")
+    PERMANENT = "permanent", _("Permanent member")
+    HOST = "host", _("Host")
     MEMBER = "member", _("Member")
 
 
-class AllianceMembership(Versioned):
-    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="alliance_memberships"
+class AllianceBodyKind(models.TextChoices):
+    COUNCIL = "council", _("Council")
+    COMMITTEE = "committee", _("Committee")
+    SECRETARIAT = "secretariat", _("Secretariat")
+    OTHER = "other", _("Other body")
+
+
+class AllianceBody(Versioned):
+    """A body of an alliance: its council, a committee, a secretariat."""
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="bodies")
+    kind = models.CharField(_("kind"), max_length=12, choices=AllianceBodyKind)
+    name = models.CharField(
+        _("name"), max_length=300, help_text=_("E.g. 'Expert committee', 'Chinese secretariat'.")
     )
-    role = models.CharField(_("role"), max_length=12, choices=MemberRole, default=MemberRole.MEMBER)
+    country = models.ForeignKey(
+        Region,
+        verbose_name=_("side (country)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("For a body of one country's side, e.g. the Russian secretariat."),
+    )
+    host = models.ForeignKey(
+        Organization,
+        verbose_name=_("hosted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alliance_bodies_hosted",
+    )
+    description = models.TextField(_("description"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("alliance membership")
-        verbose_name_plural = _("alliance memberships")
-        ordering = ["alliance", "role", "organization__name"]
+        verbose_name = _("body of the alliance")
+        verbose_name_plural = _("bodies of the alliance")
+        ordering = ["alliance", "kind", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["alliance", "organization"], name="alliance_membership_unique"
+                fields=["alliance", "name"],
+                name="alliance_body_unique",
+                violation_error_message=_("This alliance already has a body of this name."),
             ),
         ]
 
     def __str__(self) -> str:
-        return gettext("%(org)s, %(role)s of %(alliance)s") % {
-            "org": related_str(self, "organization"),
-            "role": self.get_role_display().lower(),
-            "alliance": related_str(self, "alliance"),
-        }
+        return self.name
 
     def get_absolute_url(self) -> str:
         return self.alliance.get_absolute_url()
 
 
-(_event_on, _event_precision, _event_not_after) = partial_date_fields(_("date"))
+class AllianceMembership(Versioned):
+    """An organization or a person in an alliance, or in one of its bodies, with a role."""
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alliance_memberships",
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alliance_roles",
+        help_text=_("When the role is held by a named person (give their organization too)."),
+    )
+    body = models.ForeignKey(
+        AllianceBody,
+        verbose_name=_("in body"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="members",
+        help_text=_("Leave empty for the alliance itself."),
+    )
+    role = models.CharField(_("role"), max_length=12, choices=MemberRole, default=MemberRole.MEMBER)
+    country = models.ForeignKey(
+        Region,
+        verbose_name=_("for the side of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("E.g. the lead member for Russia; the Chinese executive director."),
+    )
+    title = models.CharField(
+        _("title as the source gives it"),
+        max_length=300,
+        blank=True,
+        help_text=_("E.g. 'Chinese deputy executive director'; 'principal of Harbin No. 6'."),
+    )
+    citations = GenericRelation("partnerships.Citation")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("member or role")
+        verbose_name_plural = _("members and roles")
+        ordering = ["alliance", "body", "role", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(organization__isnull=False) | models.Q(person__isnull=False),
+                name="alliance_membership_has_holder",
+                violation_error_message=_(
+                    "Give the organization or the person who holds the role."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["alliance", "organization", "role"],
+                condition=models.Q(person__isnull=True, body__isnull=True),
+                name="alliance_membership_unique",
+                violation_error_message=_("This organization already has this role here."),
+            ),
+        ]
+
+    @property
+    def holder(self):
+        return self.person if self.person_id else self.organization
+
+    def __str__(self) -> str:
+        holder = (
+            related_str(self, "person") if self.person_id else related_str(self, "organization")
+        )
+        return gettext("%(org)s, %(role)s of %(alliance)s") % {
+            "org": holder,
+            "role": (self.title or self.get_role_display()).lower(),
+            "alliance": related_str(self, "alliance"),
+        }
+
+    def clean(self):
+        errors = {}
+        if not self.organization_id and not self.person_id:
+            errors["organization"] = gettext("Give the organization or the person who holds it.")
+        if self.body_id and self.alliance_id and self.body.alliance_id != self.alliance_id:
+            errors["body"] = gettext("This body belongs to another alliance.")
+        if errors:
+            raise ValidationError(errors)
+
+    def get_absolute_url(self) -> str:
+        return self.alliance.get_absolute_url()
+
+
+(_event_on, _event_precision, _event_not_after, _event_inferred, _event_basis) = (
+    partial_date_fields(_("date"))
+)
 
 
 class AllianceEvent(Versioned):
@@ -1106,6 +1597,8 @@ class AllianceEvent(Versioned):
     occurred_on = _event_on
     occurred_precision = _event_precision
     occurred_not_after = _event_not_after
+    occurred_year_inferred = _event_inferred
+    occurred_year_basis = _event_basis
     conference = models.ForeignKey(
         Conference, null=True, blank=True, on_delete=models.SET_NULL, related_name="alliance_events"
     )
@@ -1128,15 +1621,10 @@ class AllianceEvent(Versioned):
 
     @property
     def occurred(self) -> PartialDate:
-        return PartialDate(self.occurred_on, self.occurred_precision, self.occurred_not_after)
+        return partial_date_of(self, "occurred")
 
     def clean(self):
-        errors = {
-            f"occurred_{k}": v
-            for k, v in partial_date_errors(
-                self.occurred_on, self.occurred_precision, self.occurred_not_after, gettext("Date")
-            ).items()
-        }
+        errors = partial_date_errors_of(self, "occurred", gettext("Date"))
         if errors:
             raise ValidationError(errors)
 
@@ -1146,12 +1634,19 @@ class AllianceEvent(Versioned):
 
 class PartnershipLevel(models.TextChoices):
     SCHOOL = "school", _("School to school")
+    UNIVERSITY = "university", _("University to university")
+    UNIT = "unit", _("Unit within a university (e.g. a joint institute)")
     COMPREHENSIVE = "comprehensive", _("Comprehensive (between education authorities)")
+    GOVERNMENT = "government", _("Between city or regional governments")
 
 
 class PartnershipStatus(models.TextChoices):
+    PLANNED = "planned", _("Announced, not yet signed")
     ESTABLISHED = "established", _("Established (current state not reported)")
     ACTIVE = "active", _("Active")
+    RENEWED = "renewed", _("Renewed")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATION_ANNOUNCED = "ending", _("Termination announced")
     ENDED = "ended", _("Ended")
 
 
@@ -1170,7 +1665,9 @@ class PartnershipQuerySet(RecordQuerySet):
         )
 
 
-(_est_on, _est_precision, _est_not_after) = partial_date_fields(_("established"))
+(_est_on, _est_precision, _est_not_after, _est_inferred, _est_basis) = partial_date_fields(
+    _("established")
+)
 
 
 class SisterSchoolPartnership(Record):
@@ -1190,6 +1687,12 @@ class SisterSchoolPartnership(Record):
         related_name="partnerships_as_b",
     )
     level = models.CharField(_("level"), max_length=15, choices=PartnershipLevel)
+    source_label = models.CharField(
+        _("as the source calls it"),
+        max_length=200,
+        blank=True,
+        help_text=_("The source's own word for the relationship, e.g. 'friendship city', 'MOU'."),
+    )
     status = models.CharField(
         _("status"),
         max_length=12,
@@ -1199,6 +1702,8 @@ class SisterSchoolPartnership(Record):
     established_on = _est_on
     established_precision = _est_precision
     established_not_after = _est_not_after
+    established_year_inferred = _est_inferred
+    established_year_basis = _est_basis
     conference = models.ForeignKey(
         Conference,
         verbose_name=_("signed at"),
@@ -1215,6 +1720,30 @@ class SisterSchoolPartnership(Record):
         on_delete=models.PROTECT,
         related_name="partnerships",
         help_text=_("When the source credits a conference series but not a particular edition."),
+    )
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name=_("follows"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="successors",
+        help_text=_("An earlier partnership this one follows on from (e.g. one that ended)."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("pairing under agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pairings",
+        help_text=_("The wider agreement (e.g. between two authorities) this pairing came from."),
+    )
+    pairings_reported = models.PositiveIntegerField(
+        _("pairings reported"),
+        null=True,
+        blank=True,
+        help_text=_("How many pairings the sources say this agreement produced, named or not."),
     )
     summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words."))
 
@@ -1290,8 +1819,17 @@ class SisterSchoolPartnership(Record):
                 "level",
                 name="partnership_pair_level_unique",
                 violation_error_message=_(
-                    "These two organizations already have a partnership at this level."
+                    "These two organizations already have a partnership at this level: add "
+                    "this agreement, renewal or visit to that partnership instead."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(predecessor=models.F("pk")),
+                name="partnership_not_its_own_predecessor",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")),
+                name="partnership_not_its_own_parent",
             ),
             models.CheckConstraint(condition=~models.Q(slug=""), name="partnership_slug_not_empty"),
             *partial_date_constraints("established", "partnership"),
@@ -1354,25 +1892,315 @@ class SisterSchoolPartnership(Record):
 
     @property
     def established(self) -> PartialDate:
-        return PartialDate(
-            self.established_on, self.established_precision, self.established_not_after
-        )
+        return partial_date_of(self, "established")
 
     def clean(self):
-        errors = {
-            f"established_{k}": v
-            for k, v in partial_date_errors(
-                self.established_on,
-                self.established_precision,
-                self.established_not_after,
-                gettext("Established"),
-            ).items()
-        }
+        errors = partial_date_errors_of(self, "established", gettext("Established"))
         if self.party_a_id and self.party_a_id == self.party_b_id:
             errors["party_b"] = gettext(
                 "The second party is the same organization as the first: a partnership needs two "
                 "different organizations."
             )
+        if self.pk and self.predecessor_id == self.pk:
+            errors["predecessor"] = gettext("A partnership cannot follow on from itself.")
+        if self.pk and self.parent_id == self.pk:
+            errors["parent"] = gettext("A partnership cannot be a pairing under itself.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def pairings_display(self) -> str:
+        """'10 pairings, 1 named' when the sources count more than we hold."""
+        named = len(self.pairings.all())
+        if self.pairings_reported is None:
+            return ""
+        return gettext("%(total)s pairings, %(named)s named") % {
+            "total": self.pairings_reported,
+            "named": named,
+        }
+
+
+class PartyRole(models.TextChoices):
+    PARTY = "party", _("Party")
+    FACILITATOR = "facilitator", _("Facilitated (not a party)")
+    WITNESS = "witness", _("Witnessed (not a party)")
+
+
+class PartnershipParty(Versioned):
+    """A further party of a partnership beyond the first two, or a body that facilitated or
+    witnessed it without being a party."""
+
+    partnership = models.ForeignKey(
+        SisterSchoolPartnership, on_delete=models.CASCADE, related_name="other_parties"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="partnership_roles"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=PartyRole, default=PartyRole.PARTY)
+    citations = GenericRelation("partnerships.Citation")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("other party or facilitator")
+        verbose_name_plural = _("other parties and facilitators")
+        ordering = ["partnership", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "organization", "role"],
+                name="partnership_party_unique",
+                violation_error_message=_("This organization already has this role here."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{related_str(self, 'organization')} ({self.get_role_display()})"
+
+    def get_absolute_url(self) -> str:
+        return self.partnership.get_absolute_url()
+
+    def clean(self):
+        p = self.partnership if self.partnership_id else None
+        if p and self.organization_id in (p.party_a_id, p.party_b_id):
+            raise ValidationError(
+                {"organization": gettext("This organization is already a party to it.")}
+            )
+
+
+class AgreementKind(models.TextChoices):
+    AGREEMENT = "agreement", _("Agreement")
+    MOU = "mou", _("Memorandum of understanding")
+    LETTER = "letter", _("Letter of intent")
+    RENEWAL = "renewal", _("Renewal")
+    AMENDMENT = "amendment", _("Amendment")
+    OTHER = "other", _("Other")
+
+
+class AgreementStatus(models.TextChoices):
+    ANNOUNCED = "announced", _("Announced, not yet signed")
+    INITIALLED = "initialled", _("Initialled")
+    SIGNED = "signed", _("Signed")
+    DUE = "due", _("Due (not reported as done)")
+
+
+(_sig_on, _sig_precision, _sig_not_after, _sig_inferred, _sig_basis) = partial_date_fields(
+    _("signed")
+)
+
+
+class Agreement(Versioned):
+    """One agreement in a partnership's life: the original, a later one, a renewal."""
+
+    partnership = models.ForeignKey(
+        SisterSchoolPartnership, on_delete=models.CASCADE, related_name="agreements"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=AgreementKind)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AgreementStatus, default=AgreementStatus.SIGNED
+    )
+    title = models.CharField(
+        _("title or label as the source gives it"),
+        max_length=300,
+        blank=True,
+        help_text=_("E.g. 'Original MOU', 'Current agreement', 'Renewal year'."),
+    )
+    signed_on = _sig_on
+    signed_precision = _sig_precision
+    signed_not_after = _sig_not_after
+    signed_year_inferred = _sig_inferred
+    signed_year_basis = _sig_basis
+    term_start_year = models.PositiveSmallIntegerField(_("term from (year)"), null=True, blank=True)
+    term_end_year = models.PositiveSmallIntegerField(_("term to (year)"), null=True, blank=True)
+    conference = models.ForeignKey(
+        Conference,
+        verbose_name=_("signed at"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agreements_signed",
+    )
+    signatories = models.ManyToManyField(
+        Person, verbose_name=_("signatories"), blank=True, related_name="agreements_signed"
+    )
+    summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words."))
+    citations = GenericRelation("partnerships.Citation")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["partnership", "signed_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(term_end_year__isnull=True)
+                | models.Q(term_start_year__isnull=True)
+                | models.Q(term_end_year__gte=models.F("term_start_year")),
+                name="agreement_term_in_order",
+                violation_error_message=_("The term ends before it starts."),
+            ),
+            *partial_date_constraints("signed", "agreement"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.get_kind_display()
+
+    def get_absolute_url(self) -> str:
+        return self.partnership.get_absolute_url()
+
+    @property
+    def signed(self) -> PartialDate:
+        return partial_date_of(self, "signed")
+
+    def clean(self):
+        errors = partial_date_errors_of(self, "signed", gettext("Signed"))
+        if (
+            self.term_start_year
+            and self.term_end_year
+            and self.term_end_year < self.term_start_year
+        ):
+            errors["term_end_year"] = gettext("The term ends before it starts.")
+        if errors:
+            raise ValidationError(errors)
+
+
+(_st_on, _st_precision, _st_not_after, _st_inferred, _st_basis) = partial_date_fields(_("date"))
+
+
+class StatusChange(Versioned):
+    """A dated change in a partnership's state: planned, active, renewed, ended…"""
+
+    partnership = models.ForeignKey(
+        SisterSchoolPartnership, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=PartnershipStatus)
+    changed_on = _st_on
+    changed_precision = _st_precision
+    changed_not_after = _st_not_after
+    changed_year_inferred = _st_inferred
+    changed_year_basis = _st_basis
+    note = models.CharField(
+        _("what happened"), max_length=500, blank=True, help_text=_("In our own words.")
+    )
+    citations = GenericRelation("partnerships.Citation")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["partnership", "changed_on", "pk"]
+        constraints = [*partial_date_constraints("changed", "statuschange")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.changed})"
+
+    def get_absolute_url(self) -> str:
+        return self.partnership.get_absolute_url()
+
+    @property
+    def changed(self) -> PartialDate:
+        return partial_date_of(self, "changed")
+
+    def clean(self):
+        errors = partial_date_errors_of(self, "changed", gettext("Date"))
+        if errors:
+            raise ValidationError(errors)
+
+
+class VisitDirection(models.TextChoices):
+    A_TO_B = "a_to_b", _("First party visited the second")
+    B_TO_A = "b_to_a", _("Second party visited the first")
+    BOTH = "both", _("Both ways")
+    UNKNOWN = "unknown", _("Not reported")
+
+
+(_v_on, _v_precision, _v_not_after, _v_inferred, _v_basis) = partial_date_fields(_("date"))
+
+
+class Visit(Versioned):
+    """A visit or activity between the parties: when, which way, who and how many."""
+
+    partnership = models.ForeignKey(
+        SisterSchoolPartnership, on_delete=models.CASCADE, related_name="visits"
+    )
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=VisitDirection, default=VisitDirection.UNKNOWN
+    )
+    visited_on = _v_on
+    visited_precision = _v_precision
+    visited_not_after = _v_not_after
+    visited_year_inferred = _v_inferred
+    visited_year_basis = _v_basis
+    ends_on = models.DateField(
+        _("last day"), null=True, blank=True, help_text=_("For a visit dated to the day.")
+    )
+    recurrence = models.CharField(
+        _("recurs"),
+        max_length=200,
+        blank=True,
+        help_text=_("For a pattern, not one visit: e.g. 'every year in late September'."),
+    )
+    teachers = models.PositiveIntegerField(_("teachers"), null=True, blank=True)
+    students = models.PositiveIntegerField(_("students"), null=True, blank=True)
+    others = models.PositiveIntegerField(
+        _("others"), null=True, blank=True, help_text=_("Staff, officials, chaperones.")
+    )
+    description = models.TextField(_("what happened"), blank=True, help_text=_("In our own words."))
+    citations = GenericRelation("partnerships.Citation")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("visit or activity")
+        verbose_name_plural = _("visits and activities")
+        ordering = ["partnership", "visited_on", "pk"]
+        constraints = [
+            *partial_date_constraints("visited", "visit"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(visited_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("visited_on")),
+                name="visit_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} ({self.visited})"
+
+    def get_absolute_url(self) -> str:
+        return self.partnership.get_absolute_url()
+
+    @property
+    def visited(self) -> PartialDate:
+        return partial_date_of(self, "visited")
+
+    @property
+    def headcount_display(self) -> str:
+        parts = []
+        for field, label in (
+            ("teachers", gettext("teachers")),
+            ("students", gettext("students")),
+            ("others", gettext("others")),
+        ):
+            value = getattr(self, field)
+            if value is not None:
+                parts.append(f"{value} {label}")
+        return ", ".join(parts)
+
+    def clean(self):
+        errors = partial_date_errors_of(self, "visited", gettext("Date"))
+        if self.ends_on and self.visited_on is None:
+            errors["ends_on"] = gettext("A last day needs the first day: give the first day too.")
+        elif self.ends_on and self.visited_precision not in (
+            DatePrecision.DAY,
+            DatePrecision.DAY_MONTH,
+        ):
+            errors["ends_on"] = gettext(
+                "A last day needs the first day: set the date's precision to a day."
+            )
+        elif self.ends_on and self.visited_on and self.ends_on < self.visited_on:
+            errors["ends_on"] = gettext("The last day is before the first day.")
         if errors:
             raise ValidationError(errors)
 
@@ -1386,19 +2214,54 @@ class Qualifier(models.TextChoices):
     OVER = "over", _("over")
     NEARLY = "nearly", _("nearly")
     AT_LEAST = "at_least", _("at least")
+    UP_TO = "up_to", _("up to")
 
 
 class Metric(models.TextChoices):
+    MEMBERS = "members", _("members")
+    PARTICIPANTS = "participants", _("participants")
+    SPEAKERS = "speakers", _("speakers")
+    DELEGATES = "delegates", _("delegates")
+    STUDENTS = "students", _("students")
+    TEACHERS = "teachers", _("teachers")
+    EXCHANGE_VISITORS = "exchange_visitors", _("students and teachers on two-way visits")
+    ORGANIZATIONS = "organizations", _("organizations")
+    COUNTRIES = "countries", _("countries and regions represented")
+    PROVINCES = "provinces", _("provinces")
+    CITIES = "cities", _("cities")
     SISTER_SCHOOL_PARTNERSHIPS = "sister_school_partnerships", _("sister-school partnerships")
     COMPREHENSIVE_PARTNERSHIPS = (
         "comprehensive_partnerships",
         _("regional education administrations in comprehensive partnerships"),
     )
-    PARTICIPANTS = "participants", _("participants")
-    COUNTRIES = "countries", _("countries represented")
-    EXCHANGE_VISITORS = "exchange_visitors", _("students and teachers on two-way visits")
-    ALLIANCES = "alliances", _("China–Russia alliances of similar universities")
-    OTHER = "other", _("other")
+    PARTNERSHIPS = "partnerships", _("partnerships or pairings")
+    AGREEMENTS = "agreements", _("agreements or memoranda")
+    ALLIANCES = "alliances", _("alliances")
+    INSTITUTIONS = "institutions", _("centres, institutes or colleges set up")
+    PROJECTS = "projects", _("projects and results")
+    ACTIVITIES = "activities", _("activities and events")
+    DOCUMENTS = "documents", _("documents issued")
+    PUBLICATIONS = "publications", _("publications")
+    EDITIONS = "editions", _("editions held")
+    YEARS = "years", _("years running")
+    DAYS = "days", _("days")
+    MONEY = "money", _("money")
+
+
+class FigurePeriod(models.TextChoices):
+    TOTAL = "total", _("in all")
+    PER_YEAR = "per_year", _("a year")
+
+
+class FigureStatus(models.TextChoices):
+    ACHIEVED = "achieved", _("reported as done")
+    EXPECTED = "expected", _("expected or planned")
+    TARGET = "target", _("target")
+
+
+class AttendanceMode(models.TextChoices):
+    IN_PERSON = "in_person", _("in person")
+    ONLINE = "online", _("online")
 
 
 # The public records (roles.RECORD_MODELS) other than figures themselves.
@@ -1408,9 +2271,14 @@ FIGURE_SUBJECT_MODELS = tuple(m for m in RECORD_MODELS if m != "reportedfigure")
 # The content types a figure may be about: our public records, nothing else.
 FIGURE_SUBJECT_TYPES = models.Q(app_label="partnerships", model__in=FIGURE_SUBJECT_MODELS)
 
+(_asof_on, _asof_precision, _asof_not_after, _asof_inferred, _asof_basis) = partial_date_fields(
+    _("as of")
+)
+
 
 class ReportedFigure(Record):
-    """A number a source reports, which is not a count of records we hold."""
+    """A number a source reports, which is not a count of records we hold. Entered in the
+    form of the record it is about (its subject), never on its own."""
 
     subject_type = models.ForeignKey(
         ContentType, on_delete=models.PROTECT, limit_choices_to=FIGURE_SUBJECT_TYPES
@@ -1422,34 +2290,124 @@ class ReportedFigure(Record):
     qualifier = models.CharField(
         _("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT
     )
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        blank=True,
+        help_text=_("For money: the ISO 4217 code, e.g. USD, CNY, EUR."),
+    )
+    period = models.CharField(
+        _("per"), max_length=10, choices=FigurePeriod, default=FigurePeriod.TOTAL
+    )
+    status = models.CharField(
+        _("done or planned"),
+        max_length=10,
+        choices=FigureStatus,
+        default=FigureStatus.ACHIEVED,
+    )
+    # The breakdown: which part of the whole is counted (blank: the whole).
+    country = models.ForeignKey(
+        Region,
+        verbose_name=_("only those in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Breakdown by country or region, e.g. the members in Russia."),
+    )
+    organization_kind = models.CharField(
+        _("only organizations of kind"),
+        max_length=20,
+        choices=OrganizationKind,
+        blank=True,
+        help_text=_("Breakdown by kind, e.g. the members that are universities."),
+    )
+    mode = models.CharField(
+        _("only those taking part"),
+        max_length=10,
+        choices=AttendanceMode,
+        blank=True,
+        help_text=_("Breakdown by mode: in person or online."),
+    )
     since_year = models.PositiveSmallIntegerField(
         _("since (year)"), null=True, blank=True, help_text=_("Start of the period counted.")
     )
-    as_of = models.DateField(
-        _("as of"), null=True, blank=True, help_text=_("Usually the source's publication date.")
-    )
+    as_of = _asof_on
+    as_of_precision = _asof_precision
+    as_of_not_after = _asof_not_after
+    as_of_year_inferred = _asof_inferred
+    as_of_year_basis = _asof_basis
     description = models.CharField(
-        _("description"), max_length=300, help_text=_("What exactly is counted, in our words.")
+        _("description"),
+        max_length=300,
+        blank=True,
+        help_text=_("What exactly is counted, in our words, when the metric does not say it all."),
     )
 
     class Meta:
         verbose_name = _("reported figure")
         verbose_name_plural = _("reported figures")
         permissions = [("publish_reportedfigure", "Can publish and unpublish reported figures")]
-        ordering = ["subject_type", "subject_id", "metric"]
+        ordering = ["subject_type", "subject_id", "metric", "pk"]
         indexes = [models.Index(fields=["subject_type", "subject_id"])]
         constraints = [
-            models.UniqueConstraint(
-                fields=["subject_type", "subject_id", "metric", "as_of"],
-                name="figure_unique_per_subject_metric_date",
+            models.CheckConstraint(
+                condition=models.Q(metric="money") | models.Q(currency=""),
+                name="figure_currency_only_for_money",
+                violation_error_message=_("A currency goes only with a figure of money."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(metric="money") | ~models.Q(currency=""),
+                name="figure_money_has_currency",
+                violation_error_message=_("A figure of money needs its currency."),
             ),
         ]
+
+    # The fields that say what a figure counts: two figures alike in all of them and in
+    # their value are the same figure entered twice.
+    IDENTITY = (
+        "subject_type_id",
+        "subject_id",
+        "metric",
+        "qualifier",
+        "value",
+        "currency",
+        "period",
+        "status",
+        "country_id",
+        "organization_kind",
+        "mode",
+        "since_year",
+        "as_of",
+        "as_of_precision",
+    )
 
     def __str__(self) -> str:
         return self.text
 
+    @property
+    def as_of_date(self) -> PartialDate:
+        return PartialDate(
+            self.as_of,
+            self.as_of_precision,
+            self.as_of_not_after,
+            self.as_of_year_inferred,
+            self.as_of_year_basis,
+        )
+
     def clean(self):
-        errors = {}
+        date = self.as_of_date
+        errors = {
+            ("as_of" if k == "on" else f"as_of_{k}"): v
+            for k, v in partial_date_errors(
+                date.on,
+                date.precision,
+                date.not_after,
+                gettext("As of"),
+                date.year_inferred,
+                date.year_basis,
+            ).items()
+        }
         subject_model = None
         if self.subject_type_id is not None:
             ct = ContentType.objects.get_for_id(self.subject_type_id)
@@ -1471,26 +2429,35 @@ class ReportedFigure(Record):
             errors["subject_id"] = gettext(
                 "There is no %(model)s with id %(id)s: check the record's id."
             ) % {"model": subject_model._meta.verbose_name, "id": self.subject_id}
+        if self.metric == Metric.MONEY and not self.currency:
+            errors["currency"] = gettext("A figure of money needs its currency (e.g. USD).")
+        elif self.metric != Metric.MONEY and self.currency:
+            errors["currency"] = gettext("A currency goes only with a figure of money.")
+        if self.currency and not re.fullmatch(r"[A-Z]{3}", self.currency):
+            errors["currency"] = gettext("Give the currency as three capital letters, e.g. USD.")
         if (
-            self.as_of is None
+            not errors
             and self.subject_type_id is not None
             and self.subject_id is not None
             and self.metric
             and ReportedFigure._base_manager.filter(
-                subject_type_id=self.subject_type_id,
-                subject_id=self.subject_id,
-                metric=self.metric,
-                as_of__isnull=True,
+                **{
+                    (name[:-3] if name.endswith("_id") and name != "subject_id" else name): (
+                        getattr(self, name)
+                    )
+                    for name in self.IDENTITY
+                }
             )
             .exclude(pk=self.pk)
             .exists()
         ):
-            # The unique rule on (subject, metric, as_of) lets undated figures repeat: NULL
-            # differs from NULL on SQLite and PostgreSQL alike.
-            errors["as_of"] = gettext(
-                "This subject already has a figure of %(metric)s with no date: give this one "
-                "its as-of date, or correct that one."
-            ) % {"metric": self.get_metric_display()}
+            # A real duplicate: the same count of the same thing, the same value, on the same
+            # date (or with no date on both). A different value for the same count is allowed:
+            # sources disagree, and each value is kept with its citation.
+            errors["value"] = gettext(
+                "This record already has this figure (%(text)s): add this source's citation "
+                "to that one instead."
+            ) % {"text": self.text}
         if errors:
             raise ValidationError(errors)
 
@@ -1506,16 +2473,98 @@ class ReportedFigure(Record):
         from django.contrib.humanize.templatetags.humanize import intcomma
 
         number = intcomma(self.value)
+        if self.metric == Metric.MONEY and self.currency:
+            number = f"{self.currency} {number}"
         if self.qualifier == Qualifier.EXACT:
             return number
         return f"{self.get_qualifier_display()} {number}"
 
     @property
+    def counted(self) -> str:
+        """What is counted, in words: "members", "universities and colleges", "participants"."""
+        if self.metric in (Metric.ORGANIZATIONS, Metric.MEMBERS) and self.organization_kind:
+            kinds = str(KIND_PLURALS.get(self.organization_kind, self.organization_kind))
+            if self.metric == Metric.MEMBERS:
+                return gettext("members that are %(kinds)s") % {"kinds": kinds}
+            return kinds
+        if self.metric == Metric.MONEY:
+            return ""
+        return self.get_metric_display()
+
+    @property
+    def breakdown(self) -> str:
+        """Which part of the whole: "in Russia", "online"."""
+        parts = []
+        if self.country_id is not None:
+            parts.append(gettext("in %(place)s") % {"place": self.country.name})
+        if self.organization_kind and self.metric not in (Metric.ORGANIZATIONS, Metric.MEMBERS):
+            parts.append(
+                gettext("(%(kinds)s)")
+                % {"kinds": KIND_PLURALS.get(self.organization_kind, self.organization_kind)}
+            )
+        if self.mode:
+            parts.append(self.get_mode_display())
+        return " ".join(parts)
+
+    @property
     def text(self) -> str:
-        text = f"{self.value_display} {self.get_metric_display()}"
+        words = [self.value_display, self.counted, self.breakdown]
+        if self.period == FigurePeriod.PER_YEAR:
+            words.append(gettext("a year"))
         if self.since_year:
-            text += " " + gettext("since %(year)s") % {"year": self.since_year}
-        return text
+            words.append(gettext("since %(year)s") % {"year": self.since_year})
+        if self.status != FigureStatus.ACHIEVED:
+            words.append(f"({self.get_status_display()})")
+        return " ".join(word for word in words if word)
+
+
+# --------------------------------------------------------------------------- differing accounts
+
+
+class OtherAccount(Versioned):
+    """What another source says of a fact that a record states differently: both values
+    are kept, each with its source, and the public page says the sources differ."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    fact = models.CharField(
+        _("fact"), max_length=200, help_text=_("What the sources differ on, e.g. 'founded'.")
+    )
+    value = models.CharField(
+        _("what this source says"), max_length=300, help_text=_("In our words.")
+    )
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="other_accounts"
+    )
+    paragraph = models.PositiveSmallIntegerField(
+        _("paragraph"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    section = models.CharField(_("section"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("another source's account")
+        verbose_name_plural = _("where sources differ")
+        ordering = ["fact", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(paragraph__isnull=False) | ~models.Q(section=""),
+                name="other_account_paragraph_or_section",
+                violation_error_message=_("Give the paragraph or the section cited."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fact}: {self.value}"
+
+    def clean(self):
+        if self.paragraph is None and not self.section:
+            raise ValidationError(
+                {"paragraph": gettext("Give the paragraph or the section cited.")}
+            )
 
 
 # --------------------------------------------------------------------------- review

@@ -62,7 +62,9 @@ def test_a_figure_about_a_login_session_is_refused_in_words(seed):
 def test_a_figure_about_an_existing_record_is_accepted(seed):
     series = ConferenceSeries.objects.first()
 
-    figure(ContentType.objects.get_for_model(series), series.pk, metric=Metric.OTHER).full_clean()
+    figure(
+        ContentType.objects.get_for_model(series), series.pk, metric=Metric.ACTIVITIES
+    ).full_clean()
 
 
 def test_the_figure_form_offers_only_our_public_records_as_subjects(staff_client):
@@ -79,19 +81,33 @@ def test_the_figure_form_offers_only_our_public_records_as_subjects(staff_client
 # --------------------------------------------------------------------------- undated duplicates
 
 
-def test_a_second_undated_figure_for_the_same_subject_and_metric_is_refused(seed):
+def test_the_same_undated_figure_entered_twice_is_refused(seed):
     series = ConferenceSeries.objects.first()
     ct = ContentType.objects.get_for_model(series)
-    figure(ct, series.pk, metric=Metric.OTHER, as_of=None).save()
+    figure(ct, series.pk, metric=Metric.ACTIVITIES, as_of=None, value=5).save()
 
-    errors = errors_of(figure(ct, series.pk, metric=Metric.OTHER, as_of=None, value=5))
+    errors = errors_of(figure(ct, series.pk, metric=Metric.ACTIVITIES, as_of=None, value=5))
 
-    assert "already has a figure" in " ".join(errors["as_of"])
+    assert "already has this figure" in " ".join(errors["value"])
+
+
+def test_a_second_source_s_different_value_for_the_same_count_is_kept(seed):
+    series = ConferenceSeries.objects.first()
+    ct = ContentType.objects.get_for_model(series)
+    figure(ct, series.pk, metric=Metric.ACTIVITIES, as_of=None, value=5).save()
+
+    other = figure(ct, series.pk, metric=Metric.ACTIVITIES, as_of=None, value=6)
+    other.full_clean()
+    other.save()
+
+    assert (
+        ReportedFigure.objects.filter(subject_id=series.pk, metric=Metric.ACTIVITIES).count() == 2
+    )
 
 
 def test_an_undated_figure_may_be_saved_again_without_counting_itself(seed):
     series = ConferenceSeries.objects.first()
-    first = figure(ContentType.objects.get_for_model(series), series.pk, metric=Metric.OTHER)
+    first = figure(ContentType.objects.get_for_model(series), series.pk, metric=Metric.ACTIVITIES)
     first.save()
 
     first.value = 7

@@ -318,8 +318,8 @@ class Hub:
                     (self.series, Metric.SISTER_SCHOOL_PARTNERSHIPS),
                     (self.org, Metric.EXCHANGE_VISITORS),
                     (self.province, Metric.ALLIANCES),
-                    (self.alliance, Metric.OTHER),
-                    (self.partnership, Metric.OTHER),
+                    (self.alliance, Metric.ACTIVITIES),
+                    (self.partnership, Metric.ACTIVITIES),
                     (partnership, Metric.COMPREHENSIVE_PARTNERSHIPS),
                     (self.country, Metric.COUNTRIES),
                 )

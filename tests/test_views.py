@@ -139,7 +139,7 @@ def make_event(alliance, kind=AllianceEvent.Kind.MEETING, **fields):
     return AllianceEvent.objects.create(alliance=alliance, kind=kind, **fields)
 
 
-def make_figure(subject, value, metric=Metric.OTHER, publication=PUBLISHED, **fields):
+def make_figure(subject, value, metric=Metric.ACTIVITIES, publication=PUBLISHED, **fields):
     fields.setdefault("qualifier", Qualifier.EXACT)
     fields.setdefault("description", f"{value} of something about {subject}")
     return ReportedFigure.objects.create(
@@ -428,16 +428,16 @@ def test_source_detail_page_groups_the_records_that_cite_it_by_kind(client, seed
     groups = dict(response.context["cited_records"])
     assert set(groups) == {
         "Alliance",
-        "Alliance membership",
+        "Member or role",
         "Conference",
         "Governance event",
         "Organization",
         "Person",
         "Region",
         "Reported figure",
-        "Speech",
+        "Person at the event",
     }
-    (membership,) = groups["Alliance membership"]
+    (membership,) = groups["Member or role"]
     assert (
         membership["url"] == "/alliances/alliance-of-special-education-schools-of-china-and-russia/"
     )
