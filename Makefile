@@ -23,9 +23,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed  ## Create .venv and install the project with its dev tools
 
+FIXTURES = fixtures/seed.json fixtures/cases-c1-c4.json fixtures/cases-c3-c5-c7-c8.json
+
 setup: install  ## Install, migrate the database and load the fixtures (idempotent)
 	$(MANAGE) migrate --no-input
-	$(MANAGE) loaddata fixtures/seed.json
+	$(MANAGE) loaddata $(FIXTURES)
 	$(MANAGE) populate_history --auto
 
 # The job worker (imports and exports, partnerships/tasks.py) runs beside the web server;

@@ -7,12 +7,22 @@ from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "seed.json"
+# The real cases of ../shared/cases/real-cases.md, beside the two seed reports (they reuse
+# the seed's regions and organizations, so they load together with it).
+CASES = [ROOT / "fixtures" / "cases-c1-c4.json", ROOT / "fixtures" / "cases-c3-c5-c7-c8.json"]
+ALL_FIXTURES = [SEED, *CASES]
 
 
 @pytest.fixture
 def seed(db):
     """The sourced fixtures, loaded fresh for the test."""
     call_command("loaddata", SEED, verbosity=0)
+
+
+@pytest.fixture
+def cases(db):
+    """The seed and the real cases: every sourced fixture, as `make run` loads them."""
+    call_command("loaddata", *ALL_FIXTURES, verbosity=0)
 
 
 @pytest.fixture
