@@ -133,8 +133,9 @@ def parse_seed(value) -> int:
 
 
 def max_partnerships(organizations: int) -> int:
-    """Every unordered pair of distinct organizations, once at each of the two levels."""
-    return organizations * (organizations - 1) // 2 * len(PartnershipLevel.values)
+    """Every unordered pair of distinct organizations, once at each of the two levels the
+    generator makes (school and comprehensive)."""
+    return organizations * (organizations - 1) // 2 * len((SCHOOL, COMPREHENSIVE))
 
 
 def check_sizes(partnerships: int, organizations: int) -> None:
@@ -206,7 +207,8 @@ class Progress:
 
 class Table:
     """The columns written to one table. Columns the generator does not know (added to the
-    model later) get their model default, or NULL; a required one without either stops it."""
+    model later) get their model default, NULL, or "" for optional text; a required one
+    without any of these stops it."""
 
     def __init__(self, connection, model, columns: Iterable[str]):
         self.model = model
@@ -221,6 +223,8 @@ class Table:
                 value = f.get_db_prep_save(f.get_default(), connection)
             elif f.null:
                 value = None
+            elif f.blank and f.empty_strings_allowed:
+                value = ""  # an optional text column: empty, as a form would save it
             else:
                 raise SyntheticError(
                     f"generate_synthetic does not know how to fill {self.name}.{f.column}: "
@@ -560,8 +564,14 @@ KIND_SHARES = {
     "school_board": 0.05,
     "government": 0.04,
     "network": 0.04,
-    "media": 0.02,
-    "other": 0.03,
+    "ministry": 0.003,
+    "diplomatic": 0.002,
+    "research": 0.005,
+    "enterprise": 0.005,
+    "chamber": 0.002,
+    "broadcaster": 0.001,
+    "media": 0.01,
+    "other": 0.012,
 }
 # How readily each kind enters a school-level partnership.
 KIND_ACTIVITY = {
@@ -572,6 +582,12 @@ KIND_ACTIVITY = {
     "school_board": 0.5,
     "government": 0.1,
     "network": 0.2,
+    "ministry": 0.05,
+    "diplomatic": 0.02,
+    "research": 0.2,
+    "enterprise": 0.05,
+    "chamber": 0.05,
+    "broadcaster": 0.02,
     "media": 0.02,
     "other": 0.2,
 }
@@ -635,6 +651,12 @@ CN_TEMPLATES = {
         "{city} {town} School Alliance",
     ],
     "media": ["{city} {town} Education News", "{city} {town} Evening Post"],
+    "ministry": ["{prov} {town} Provincial Education Commission"],
+    "diplomatic": ["{town} Consular Office in {city}"],
+    "research": ["{city} {town} Institute of Educational Sciences"],
+    "enterprise": ["{city} {town} Education Technology Co."],
+    "chamber": ["{city} {town} Chamber of Commerce"],
+    "broadcaster": ["{city} {town} Education Television"],
     "other": [
         "{city} {town} Youth Exchange Centre",
         "{city} {town} Teacher Training Centre",
@@ -684,6 +706,12 @@ OVERSEAS_TEMPLATES = {
         "{town} International Education Network",
     ],
     "media": ["The {town} Courier", "{town} Herald", "{town} Education Weekly"],
+    "ministry": ["{town} National Education Agency"],
+    "diplomatic": ["{town} Consulate"],
+    "research": ["{town} Institute for Education Research"],
+    "enterprise": ["{town} Learning Systems Ltd"],
+    "chamber": ["{town} Chamber of Commerce"],
+    "broadcaster": ["{town} Public Broadcasting"],
     "other": [
         "{town} Cultural Exchange Foundation",
         "{town} Chinese Language Centre",
@@ -699,6 +727,12 @@ KIND_WORDS = {
     "government": "local government",
     "network": "network of schools",
     "media": "news outlet",
+    "ministry": "ministry or national agency",
+    "diplomatic": "consulate",
+    "research": "research institute",
+    "enterprise": "enterprise",
+    "chamber": "chamber of commerce",
+    "broadcaster": "broadcaster",
     "other": "education organization",
 }
 SMALL_WORDS = {"of", "the", "and", "for", "to", "No", "No."}
@@ -752,6 +786,10 @@ ALLIANCE_FOCUS_NAMES = {
         "China–{c} Vocational Education Alliance",
         "{p}–{c} Alliance for Vocational Training",
     ],
+    AllianceFocus.LANGUAGES: ["China–{c} Language Teaching Alliance"],
+    AllianceFocus.SCIENCE: ["China–{c} Alliance of Science and Technology Universities"],
+    AllianceFocus.MEDICINE: ["China–{c} Medical Universities Alliance"],
+    AllianceFocus.GENERAL: ["{p}–{c} Education Cooperation Alliance"],
     AllianceFocus.OTHER: ["{p}–{c} Youth Exchange Network"],
 }
 FOCUS_KINDS = {
@@ -759,6 +797,10 @@ FOCUS_KINDS = {
     AllianceFocus.HIGHER_EDUCATION: {"university"},
     AllianceFocus.BASIC_EDUCATION: {"school", "authority", "school_board"},
     AllianceFocus.VOCATIONAL: {"university", "school"},
+    AllianceFocus.LANGUAGES: {"school", "university"},
+    AllianceFocus.SCIENCE: {"university", "research"},
+    AllianceFocus.MEDICINE: {"university"},
+    AllianceFocus.GENERAL: {"school", "university", "authority"},
     AllianceFocus.OTHER: {"network", "other", "school"},
 }
 
