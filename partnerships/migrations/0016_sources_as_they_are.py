@@ -8,6 +8,28 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# The roles "Council chair", "Council vice-chair" and "Permanent council member" of before
+# became roles in a body: the alliances that had them get a body "Council", and those
+# memberships move into it, so that no role loses the council it was held in.
+COUNCIL_ROLES = ["chair", "vice_chair", "permanent"]
+
+
+def council_roles_into_council_bodies(apps, schema_editor):
+    Membership = apps.get_model("partnerships", "AllianceMembership")
+    Body = apps.get_model("partnerships", "AllianceBody")
+    held = Membership.objects.filter(role__in=COUNCIL_ROLES, body__isnull=True)
+    for alliance_id in held.values_list("alliance_id", flat=True).distinct():
+        body, _ = Body.objects.get_or_create(
+            alliance_id=alliance_id, name="Council", defaults={"kind": "council"}
+        )
+        held.filter(alliance_id=alliance_id).update(body=body)
+
+
+def council_bodies_back_into_roles(apps, schema_editor):
+    Membership = apps.get_model("partnerships", "AllianceMembership")
+    Membership.objects.filter(role__in=COUNCIL_ROLES, body__name="Council").update(body=None)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -1430,4 +1452,5 @@ class Migration(migrations.Migration):
             model_name='visit',
             constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('visited_on__isnull', True), ('ends_on__gte', models.F('visited_on')), _connector='OR'), name='visit_ends_after_start'),
         ),
+        migrations.RunPython(council_roles_into_council_bodies, council_bodies_back_into_roles),
     ]
