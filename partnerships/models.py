@@ -20,7 +20,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import formats
 from django.utils.encoding import force_str
 from django.utils.text import slugify
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -2146,6 +2146,13 @@ class Visit(Versioned):
     others = models.PositiveIntegerField(
         _("others"), null=True, blank=True, help_text=_("Staff, officials, chaperones.")
     )
+    people = models.ManyToManyField(
+        Person,
+        verbose_name=_("people named"),
+        blank=True,
+        related_name="visits",
+        help_text=_("Who went, led the group or received it, as the source names them."),
+    )
     description = models.TextField(_("what happened"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")
 
@@ -2178,14 +2185,16 @@ class Visit(Versioned):
     @property
     def headcount_display(self) -> str:
         parts = []
-        for field, label in (
-            ("teachers", gettext("teachers")),
-            ("students", gettext("students")),
-            ("others", gettext("others")),
-        ):
-            value = getattr(self, field)
-            if value is not None:
-                parts.append(f"{value} {label}")
+        if self.teachers is not None:
+            parts.append(
+                ngettext("%(n)s teacher", "%(n)s teachers", self.teachers) % {"n": self.teachers}
+            )
+        if self.students is not None:
+            parts.append(
+                ngettext("%(n)s student", "%(n)s students", self.students) % {"n": self.students}
+            )
+        if self.others is not None:
+            parts.append(ngettext("%(n)s other", "%(n)s others", self.others) % {"n": self.others})
         return ", ".join(parts)
 
     def clean(self):
@@ -2229,6 +2238,7 @@ class Metric(models.TextChoices):
     COUNTRIES = "countries", _("countries and regions represented")
     PROVINCES = "provinces", _("provinces")
     CITIES = "cities", _("cities")
+    POPULATION = "population", _("inhabitants")
     SISTER_SCHOOL_PARTNERSHIPS = "sister_school_partnerships", _("sister-school partnerships")
     COMPREHENSIVE_PARTNERSHIPS = (
         "comprehensive_partnerships",
@@ -2238,6 +2248,7 @@ class Metric(models.TextChoices):
     AGREEMENTS = "agreements", _("agreements or memoranda")
     ALLIANCES = "alliances", _("alliances")
     INSTITUTIONS = "institutions", _("centres, institutes or colleges set up")
+    CLASSROOMS = "classrooms", _("classrooms or teaching programmes")
     PROJECTS = "projects", _("projects and results")
     ACTIVITIES = "activities", _("activities and events")
     DOCUMENTS = "documents", _("documents issued")

@@ -1452,5 +1452,21 @@ class Migration(migrations.Migration):
             model_name='visit',
             constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('visited_on__isnull', True), ('ends_on__gte', models.F('visited_on')), _connector='OR'), name='visit_ends_after_start'),
         ),
+
+        migrations.AddField(
+            model_name='visit',
+            name='people',
+            field=models.ManyToManyField(blank=True, help_text='Who went, led the group or received it, as the source names them.', related_name='visits', to='partnerships.person', verbose_name='people named'),
+        ),
+        migrations.AlterField(
+            model_name='historicalreportedfigure',
+            name='metric',
+            field=models.CharField(choices=[('members', 'members'), ('participants', 'participants'), ('speakers', 'speakers'), ('delegates', 'delegates'), ('students', 'students'), ('teachers', 'teachers'), ('exchange_visitors', 'students and teachers on two-way visits'), ('organizations', 'organizations'), ('countries', 'countries and regions represented'), ('provinces', 'provinces'), ('cities', 'cities'), ('population', 'inhabitants'), ('sister_school_partnerships', 'sister-school partnerships'), ('comprehensive_partnerships', 'regional education administrations in comprehensive partnerships'), ('partnerships', 'partnerships or pairings'), ('agreements', 'agreements or memoranda'), ('alliances', 'alliances'), ('institutions', 'centres, institutes or colleges set up'), ('classrooms', 'classrooms or teaching programmes'), ('projects', 'projects and results'), ('activities', 'activities and events'), ('documents', 'documents issued'), ('publications', 'publications'), ('editions', 'editions held'), ('years', 'years running'), ('days', 'days'), ('money', 'money')], max_length=40, verbose_name='what is counted'),
+        ),
+        migrations.AlterField(
+            model_name='reportedfigure',
+            name='metric',
+            field=models.CharField(choices=[('members', 'members'), ('participants', 'participants'), ('speakers', 'speakers'), ('delegates', 'delegates'), ('students', 'students'), ('teachers', 'teachers'), ('exchange_visitors', 'students and teachers on two-way visits'), ('organizations', 'organizations'), ('countries', 'countries and regions represented'), ('provinces', 'provinces'), ('cities', 'cities'), ('population', 'inhabitants'), ('sister_school_partnerships', 'sister-school partnerships'), ('comprehensive_partnerships', 'regional education administrations in comprehensive partnerships'), ('partnerships', 'partnerships or pairings'), ('agreements', 'agreements or memoranda'), ('alliances', 'alliances'), ('institutions', 'centres, institutes or colleges set up'), ('classrooms', 'classrooms or teaching programmes'), ('projects', 'projects and results'), ('activities', 'activities and events'), ('documents', 'documents issued'), ('publications', 'publications'), ('editions', 'editions held'), ('years', 'years running'), ('days', 'days'), ('money', 'money')], max_length=40, verbose_name='what is counted'),
+        ),
         migrations.RunPython(council_roles_into_council_bodies, council_bodies_back_into_roles),
     ]
