@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,10 +20,20 @@ def seed(db):
     call_command("loaddata", SEED, verbosity=0)
 
 
+@pytest.fixture(scope="module")
+def cases_module(django_db_setup, django_db_blocker):
+    """Every sourced fixture, loaded once per test module inside a transaction rolled back at
+    the module's end (a thousand objects take seconds to load). Each test runs in a savepoint
+    inside it (pytest-django's ``db``), so what a test changes is undone all the same."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("loaddata", *ALL_FIXTURES, verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def cases(db):
+def cases(cases_module, db):
     """The seed and the real cases: every sourced fixture, as `make run` loads them."""
-    call_command("loaddata", *ALL_FIXTURES, verbosity=0)
 
 
 @pytest.fixture

@@ -1,0 +1,443 @@
+"""Real cases C1 (Delano – Tanggu sister schools) and C4 (North Carolina – Jiangsu MOU) of
+../shared/cases/real-cases.md, as fixtures/cases-c1-c4.json holds them: loaded with the seed
+and the other cases file, every record sourced, and their whole lives on the public site."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import re
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from pytest_django.asserts import assertContains, assertNotContains
+
+from partnerships.models import (
+    Agreement,
+    Citation,
+    Conference,
+    ConferenceSeries,
+    Organization,
+    OtherAccount,
+    Person,
+    ReportedFigure,
+    SisterSchoolPartnership,
+    Source,
+)
+from tests.conftest import ALL_FIXTURES, ROOT
+
+C1_C4 = ROOT / "fixtures" / "cases-c1-c4.json"
+RECORDS = json.loads(C1_C4.read_text(encoding="utf-8"))
+
+NO1 = "tanggu-no-1-middle-school-delano-public-schools"
+ZIYUN = "ziyun-high-school-delano-public-schools"
+SHIYUAN = "shiyuan-primary-school-delano-public-schools"
+NC_MOU = "jiangsu-provincial-department-of-education-north-carolina-state-board-of-education"
+
+
+def partnership(slug):
+    return SisterSchoolPartnership.objects.get(slug=slug)
+
+
+def page(client, slug):
+    response = client.get(partnership(slug).get_absolute_url())
+    assert response.status_code == 200
+    return response
+
+
+def dump() -> list:
+    out = io.StringIO()
+    call_command("dumpdata", "partnerships", stdout=out)
+    return json.loads(out.getvalue())
+
+
+# --------------------------------------------------------------------------- the file
+
+
+def test_every_primary_key_of_the_file_is_in_its_range():
+    assert RECORDS
+    assert all(1000 <= obj["pk"] <= 2999 for obj in RECORDS)
+
+
+def test_the_file_loads_with_the_seed_and_the_other_cases(cases):
+    for obj in RECORDS:
+        model = apps.get_model(obj["model"])
+        assert model._base_manager.filter(pk=obj["pk"]).exists(), obj["model"]
+
+
+def test_every_record_of_the_file_is_published(cases):
+    records = [o for o in RECORDS if "publication" in o["fields"]]
+    assert len(records) > 50
+    assert {o["fields"]["publication"] for o in records} == {"published"}
+
+
+def test_every_partnership_of_the_file_is_public(cases):
+    assert set(
+        SisterSchoolPartnership.objects.published()
+        .filter(pk__in=[o["pk"] for o in RECORDS if o["model"].endswith("partnership")])
+        .values_list("slug", flat=True)
+    ) == {NO1, ZIYUN, SHIYUAN, NC_MOU}
+
+
+def cited_rows():
+    """The rows of the file that carry citations (sources are what is cited)."""
+    for obj in RECORDS:
+        model = apps.get_model(obj["model"])
+        if model is not Source and hasattr(model, "citations"):
+            yield model, obj["pk"]
+
+
+def test_every_record_of_the_file_cites_a_source(cases):
+    uncited = [
+        (model.__name__, pk)
+        for model, pk in cited_rows()
+        if not Citation.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id=pk
+        ).exists()
+    ]
+    assert len(list(cited_rows())) > 70
+    assert uncited == []
+
+
+def test_every_citation_of_the_file_names_a_section_of_its_page(cases):
+    citations = Citation.objects.filter(pk__gte=1000, pk__lt=3000)
+    assert citations.count() > 100
+    assert not citations.filter(section="").exists()
+    assert not citations.filter(paragraph__isnull=False).exists()
+
+
+def test_every_source_of_the_file_has_its_address_and_a_summary(cases):
+    sources = Source.objects.filter(pk__gte=1000, pk__lt=3000)
+    assert sources.count() == 11  # C1 [a]–[e], C4 [a]–[f]
+    for source in sources:
+        assert source.url.startswith("http"), source
+        assert len(source.summary) > 200, source
+
+
+def test_source_dates_are_kept_as_the_pages_print_them(cases):
+    def source(path_end):
+        return Source.objects.get(url__endswith=path_end)
+
+    posted = source("chinese-visitors-impressed-at-delano")
+    assert (posted.published_on, posted.date_kind) == (datetime.date(2017, 10, 16), "posted")
+    herald = source("china-program-schools.html")
+    assert (herald.published_on, herald.authors) == (datetime.date(2009, 6, 22), "Jen Bakken")
+    news = source("k-12-education-partnerships/")
+    assert (news.date_kind, str(news.date)) == ("address", "April 2008")
+    for undated in ("sister-school-agreement", "/history", "international-agreements"):
+        assert source(undated).published_on is None
+
+
+def test_loading_all_fixtures_twice_changes_nothing(cases):
+    before = dump()
+    call_command("loaddata", *ALL_FIXTURES, verbosity=0)
+    assert dump() == before
+
+
+def test_no_sentence_of_the_case_file_is_copied():
+    """Facts carry over, sentences do not: no run of 10 words of the case file appears in
+    our prose. Titles, themes and names are what we cite, so they are not checked."""
+    cases_file = ROOT.parent / "shared" / "cases" / "real-cases.md"
+    if not cases_file.exists():
+        pytest.skip("shared/cases is not beside this checkout")
+    words = re.findall(r"\w+", cases_file.read_text(encoding="utf-8").lower())
+    runs = {" ".join(words[i : i + 10]) for i in range(len(words) - 9)}
+    checked, copied = 0, []
+    for obj in RECORDS:
+        for field in ("summary", "description", "note", "value", "position"):
+            text = obj["fields"].get(field)
+            if not isinstance(text, str):
+                continue
+            ours = re.findall(r"\w+", text.lower())
+            checked += len(ours)
+            copied += [
+                (obj["model"], obj["pk"], " ".join(ours[i : i + 10]))
+                for i in range(len(ours) - 9)
+                if " ".join(ours[i : i + 10]) in runs
+            ]
+    assert copied == []
+    assert checked > 3000  # the check reads real text
+
+
+# --------------------------------------------------------------------------- C1
+
+
+def test_no1_middle_school_partnership_page_shows_it_ended_in_2005(cases, client):
+    response = page(client, NO1)
+    assertContains(response, "Ended")
+    assertContains(response, "2005")
+
+
+def test_no1_middle_school_partnership_ended_in_2005_to_the_year(cases):
+    no1 = partnership(NO1)
+    assert no1.status == "ended"
+    ended = no1.status_changes.get(status="ended")
+    assert (str(ended.changed), ended.changed_precision) == ("2005", "year")
+    assert ended.citations.get().section == "History"
+
+
+def test_no1_middle_school_partnership_was_formalized_in_summer_1994(cases):
+    no1 = partnership(NO1)
+    assert str(no1.established) == "1994"
+    formalized = no1.status_changes.get(status="active")
+    assert str(formalized.changed) == "1994"
+    assert "summer" in formalized.note
+    johnsons = no1.visits.get(visited_on=datetime.date(1994, 1, 1))
+    assert (johnsons.direction, johnsons.others) == ("b_to_a", 2)
+
+
+def test_ziyun_partnership_follows_the_no1_middle_school_partnership(cases):
+    ziyun = partnership(ZIYUN)
+    assert (ziyun.status, str(ziyun.established)) == ("active", "2005")
+    assert ziyun.predecessor == partnership(NO1)
+    assert ziyun.source_label == "Sino-US Friendship Sister School"
+
+
+def test_ziyun_agreement_of_march_2005_is_dated_to_the_month(cases):
+    agreement = partnership(ZIYUN).agreements.get(
+        title="Agreement on Sino-US Friendship Sister School"
+    )
+    assert (str(agreement.signed), agreement.signed_precision) == ("March 2005", "month")
+    assert not agreement.signatories.exists()
+
+
+def test_the_agreement_documents_own_signing_date_stays_unknown(cases):
+    document = partnership(ZIYUN).agreements.get(title="Sister School Agreement")
+    assert document.signed_on is None
+    assert not document.signatories.exists()
+    assert "2006–07" in document.summary  # the planned exchanges, as plans
+
+
+def test_ziyun_page_shows_the_2017_head_counts(cases, client):
+    response = page(client, ZIYUN)
+    assertContains(response, "3 teachers and 8 students")
+
+
+def test_ziyun_page_history_shows_each_visit_with_its_date_and_head_counts(cases, client):
+    response = page(client, ZIYUN)
+    assertContains(response, "February 2006")
+    assertContains(response, "24–30 September 2017 (year inferred")
+    assertContains(response, "3 teachers, 8 students")
+    assertContains(response, "September 2018 (year inferred")
+    assertContains(response, "2 teachers, 5 students")
+    assertContains(response, "every year since 2005, during spring break")
+    assertContains(response, "every year since 2005, in late September")
+
+
+def test_no1_page_history_shows_the_ending_by_the_chinese_school(cases, client):
+    assertContains(page(client, NO1), "No. 1 Middle School ended the relationship.")
+
+
+def test_the_2017_visit_is_dated_to_the_day_with_its_year_inferred(cases):
+    visit = partnership(ZIYUN).visits.get(visited_on=datetime.date(2017, 9, 24))
+    assert (visit.direction, visit.teachers, visit.students) == ("a_to_b", 3, 8)
+    assert visit.ends_on == datetime.date(2017, 9, 30)
+    assert visit.visited_year_inferred
+    assert "16 October 2017" in str(visit.visited)
+
+
+def test_the_2018_visit_is_dated_to_the_month_with_its_year_inferred(cases):
+    visit = partnership(ZIYUN).visits.get(teachers=2, students=5)
+    assert (visit.visited_on, visit.visited_precision) == (datetime.date(2018, 9, 1), "month")
+    assert visit.visited_year_inferred
+    assert str(visit.visited).startswith("September 2018 (year inferred")
+    assert "final week of September" in visit.description
+
+
+def test_the_first_visit_was_in_february_2006(cases):
+    first = partnership(ZIYUN).visits.exclude(visited_on=None).earliest("visited_on")
+    assert (str(first.visited), first.direction) == ("February 2006", "a_to_b")
+
+
+def test_ziyun_visits_follow_a_yearly_pattern_both_ways(cases):
+    patterns = {
+        v.direction: v.recurrence
+        for v in partnership(ZIYUN).visits.filter(recurrence__startswith="every year")
+    }
+    assert "spring break" in patterns["b_to_a"]  # Delano's group goes to China
+    assert "late September" in patterns["a_to_b"]  # Ziyun's group comes to Delano
+
+
+def test_the_plans_of_2009_are_not_recorded_as_done(cases):
+    ct = ContentType.objects.get_for_model(SisterSchoolPartnership)
+    planned = ReportedFigure.objects.get(
+        subject_type=ct, subject_id=partnership(ZIYUN).pk, metric="students"
+    )
+    assert (planned.value, planned.status) == (4, "expected")
+    assert not partnership(ZIYUN).visits.filter(description__icontains="internship").exists()
+
+
+def test_the_shiyuan_pairing_dates_from_about_2005(cases, client):
+    shiyuan = partnership(SHIYUAN)
+    assert shiyuan.party_b == partnership(ZIYUN).party_b
+    assert str(shiyuan.established) == "2005"
+    assertContains(page(client, SHIYUAN), "Shiyuan Primary School")
+
+
+def test_a_search_for_purple_cloud_finds_the_ziyun_partnership(cases, client):
+    response = client.get("/partnerships/", {"q": "Purple Cloud"})
+    assertContains(response, partnership(ZIYUN).get_absolute_url())
+    assertNotContains(response, partnership(NO1).get_absolute_url())
+
+
+def test_ziyun_keeps_every_name_the_sources_give_it(cases):
+    names = set(
+        Organization.objects.get(slug="ziyun-high-school").other_names.values_list(
+            "name", flat=True
+        )
+    )
+    assert {"Purple Cloud School", "Purple Cloud High School", "ZiYun"} <= names
+
+
+def test_delano_high_school_is_part_of_the_district(cases):
+    dhs = Organization.objects.get(slug="delano-high-school")
+    assert dhs.parent == partnership(ZIYUN).party_b
+    assert OtherAccount.objects.filter(
+        content_type=ContentType.objects.get_for_model(SisterSchoolPartnership),
+        object_id=partnership(ZIYUN).pk,
+        value__contains="Delano High School",
+    ).exists()
+
+
+def test_c1_people_have_their_positions_as_given(cases):
+    positions = dict(
+        Person.objects.filter(
+            slug__in=["honglian-ren", "lanette-faul", "zhu-lili", "cai-yihua", "li-li"]
+        ).values_list("slug", "position")
+    )
+    assert positions["honglian-ren"] == "Teacher, No. 1 Middle School, Tanggu"
+    assert "China Club" in positions["lanette-faul"]
+    assert positions["zhu-lili"].startswith("English teacher")
+    assert positions["li-li"] == "Director of the physical education department, ZiYun"
+    assert Person.objects.get(slug="cai-yihua").organization.slug == "ziyun-high-school"
+
+
+# --------------------------------------------------------------------------- C4
+
+
+def test_nc_mou_is_one_comprehensive_partnership_with_the_seed_jiangsu_department(cases):
+    mou = partnership(NC_MOU)
+    assert mou.level == "comprehensive"
+    assert mou.party_a.pk == 4  # seed.json's Jiangsu Provincial Department of Education
+    assert mou.party_a.name == "Jiangsu Provincial Department of Education"
+    assert mou.party_b.slug == "north-carolina-state-board-of-education"
+
+
+def test_nc_mou_page_shows_2008_2016_and_2021_with_its_uncertainty(cases, client):
+    response = page(client, NC_MOU)
+    for year in ("2008", "2016", "2021"):
+        assertContains(response, year)
+    assertContains(response, "without saying whether that renewal was made")
+
+
+def test_nc_mou_page_history_shows_the_three_agreements_and_the_visit(cases, client):
+    response = page(client, NC_MOU)
+    for title in ("Original MOU", "Current agreement", "Renewal year"):
+        assertContains(response, title)
+    assertContains(response, "not reported as done")  # the renewal year's status
+    assertContains(response, "18–25 September 2011")
+
+
+def test_nc_mou_agreements_carry_the_three_labelled_years(cases):
+    rows = [
+        (a.title, a.kind, a.status, str(a.signed))
+        for a in partnership(NC_MOU).agreements.order_by("signed_on")
+    ]
+    assert rows == [
+        ("Original MOU", "mou", "signed", "2008"),
+        ("Current agreement", "agreement", "signed", "2016"),
+        ("Renewal year", "renewal", "due", "2021"),
+    ]
+
+
+def test_the_announced_1_may_signing_is_another_account_not_a_fact(cases):
+    original = partnership(NC_MOU).agreements.get(title="Original MOU")
+    assert original.signed_precision == "year"
+    account = OtherAccount.objects.get(
+        content_type=ContentType.objects.get_for_model(Agreement), object_id=original.pk
+    )
+    assert "1 May" in account.value
+    assert account.source.url.startswith("https://news.ncsu.edu/2008/04/")
+
+
+def test_nc_mou_page_shows_the_2011_visit(cases, client):
+    assertContains(page(client, NC_MOU), "18 to 25 September 2011")
+
+
+def test_the_2011_visit_is_a_jiangsu_delegation_to_north_carolina(cases):
+    visit = partnership(NC_MOU).visits.get()
+    assert visit.direction == "a_to_b"  # Jiangsu (first party) visited North Carolina
+    assert (visit.visited_on, visit.ends_on) == (
+        datetime.date(2011, 9, 18),
+        datetime.date(2011, 9, 25),
+    )
+    assert "徐为民" in visit.description
+    leader = Person.objects.get(name="徐为民")
+    assert leader.position.startswith("副院长, 江苏省教育考试院")
+    for met in ("bill-harrison", "june-atkinson"):
+        assert Person.objects.get(slug=met).name in visit.description
+
+
+def test_nc_mou_page_links_the_summit_series_it_produced(cases, client):
+    series = ConferenceSeries.objects.get(
+        slug="biennial-north-carolina-summit-on-us-china-education"
+    )
+    assert partnership(NC_MOU).series == series
+    assertContains(page(client, NC_MOU), series.get_absolute_url())
+
+
+def test_the_summit_series_is_biennial_since_2008(cases, client):
+    series = ConferenceSeries.objects.get(
+        slug="biennial-north-carolina-summit-on-us-china-education"
+    )
+    assert (series.frequency, series.first_held_year) == ("every two years", 2008)
+    response = client.get(series.get_absolute_url())
+    assertContains(response, partnership(NC_MOU).get_absolute_url())
+
+
+def test_the_summit_editions_keep_their_dates_and_themes(cases):
+    editions = {
+        c.edition: c
+        for c in Conference.objects.filter(
+            series__slug="biennial-north-carolina-summit-on-us-china-education"
+        )
+    }
+    assert str(editions[4].held) == "2014"
+    assert str(editions[5].held) == "1 September 2016"
+    assert str(editions[6].held) == "2018"
+    assert (
+        editions[6].theme == "Community Focused Partnerships: Harnessing Intercultural Competence"
+    )
+    assert editions[4].theme.startswith("How to Cultivate World Class Leaders")
+    assert {o.slug for o in editions[5].organizers.all()} == {
+        "friday-institute-for-educational-innovation",
+        "confucius-institute-at-nc-state",
+        "go-global-nc",
+        "north-carolina-department-of-public-instruction",
+        "north-carolina-state-board-of-education",
+    }
+
+
+def test_summit_figures_keep_their_qualifiers_and_citations(cases):
+    ct = ContentType.objects.get_for_model(Conference)
+    figures = ReportedFigure.objects.filter(
+        subject_type=ct, subject_id__in=Conference.objects.filter(pk__gte=1000, pk__lt=3000)
+    )
+    assert {f.text for f in figures} >= {
+        "over 10,000 students in North Carolina",
+        "over 27 speakers",
+    }
+    assert figures.get(value=38).description.startswith("Confucius Classrooms")
+    assert not figures.filter(metric="other").exists()
+    for f in figures:
+        assert f.citations.exists(), f
+
+
+def test_the_4th_summit_page_shows_its_figures(cases, client):
+    fourth = Conference.objects.get(slug="4th-biennial-north-carolina-summit-on-us-china-education")
+    response = client.get(fourth.get_absolute_url())
+    assertContains(response, "over 10,000")
+    assertContains(response, "38")
