@@ -73,14 +73,7 @@ class PartialDate:
             text = _("%(month)s, year not stated") % {"month": formats.date_format(self.on, "F")}
         else:
             text = str(self.on.year)
-        if self.year_inferred and self.precision not in NO_YEAR:
-            if self.year_basis:
-                text = _("%(date)s (year inferred: %(basis)s)") % {
-                    "date": text,
-                    "basis": self.year_basis,
-                }
-            else:
-                text = _("%(date)s (year inferred)") % {"date": text}
+        text = self.with_inferred_year(text)
         if self.not_after is not None and self.precision != DatePrecision.DAY:
             if self.not_after.year == self.on.year:
                 bound = formats.date_format(self.not_after, "j F")
@@ -88,6 +81,34 @@ class PartialDate:
                 bound = formats.date_format(self.not_after, "j F Y")
             text = _("%(period)s, before %(date)s") % {"period": text, "date": bound}
         return text
+
+
+    def with_inferred_year(self, text: str) -> str:
+        """``text`` (this date written out) followed by how its year was inferred, if it was."""
+        if not self.year_inferred or self.precision in NO_YEAR:
+            return text
+        if self.year_basis:
+            return _("%(date)s (year inferred: %(basis)s)") % {
+                "date": text,
+                "basis": self.year_basis,
+            }
+        return _("%(date)s (year inferred)") % {"date": text}
+
+    def through(self, end: datetime.date | None) -> str:
+        """The date to a last day, for a date known to the day: "24–30 September 2017",
+        "24–30 September, year not stated". The last day is written by this same formatting
+        (with the first day's precision and inferred year); the date alone otherwise."""
+        start = self.on
+        if not end or start is None or end == start:
+            return str(self)
+        if self.precision not in (DatePrecision.DAY, DatePrecision.DAY_MONTH):
+            return str(self)
+        last = str(PartialDate(end, self.precision, None, self.year_inferred, self.year_basis))
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day}–{last}"
+        if start.year == end.year or self.precision == DatePrecision.DAY_MONTH:
+            return f"{formats.date_format(start, 'j F')} – {last}"
+        return f"{formats.date_format(start, 'j F Y')} – {last}"
 
 
 @functools.lru_cache(maxsize=8192)

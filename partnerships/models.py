@@ -17,7 +17,6 @@ from django.core.validators import MinValueValidator
 from django.db import models, router, transaction
 from django.db.models.functions import Greatest, Least
 from django.urls import get_script_prefix, reverse
-from django.utils import formats
 from django.utils.encoding import force_str
 from django.utils.text import slugify
 from django.utils.translation import get_language, gettext, ngettext
@@ -1170,12 +1169,7 @@ class Conference(Record):
 
     @property
     def dates_display(self) -> str:
-        start, end = self.held_on, self.ends_on
-        if start and end and end != start and self.held_precision == DatePrecision.DAY:
-            if (start.year, start.month) == (end.year, end.month):
-                return f"{start.day}–{formats.date_format(end, 'j F Y')}"
-            return f"{formats.date_format(start, 'j F')} – {formats.date_format(end, 'j F Y')}"
-        return str(self.held)
+        return self.held.through(self.ends_on)
 
     def clean(self):
         errors = partial_date_errors_of(self, "held", gettext("Held"))
@@ -2183,6 +2177,10 @@ class Visit(Versioned):
         return partial_date_of(self, "visited")
 
     @property
+    def dates_display(self) -> str:
+        return self.visited.through(self.ends_on)
+
+    @property
     def headcount_display(self) -> str:
         parts = []
         if self.teachers is not None:
@@ -2194,7 +2192,10 @@ class Visit(Versioned):
                 ngettext("%(n)s student", "%(n)s students", self.students) % {"n": self.students}
             )
         if self.others is not None:
-            parts.append(ngettext("%(n)s other", "%(n)s others", self.others) % {"n": self.others})
+            parts.append(
+                ngettext("%(n)s other person", "%(n)s other people", self.others)
+                % {"n": self.others}
+            )
         return ", ".join(parts)
 
     def clean(self):
@@ -2656,4 +2657,5 @@ class Revision(models.Model):
         }
 
 
+from .feedback import MistakeReport  # noqa: E402,F401
 from .jobmodels import ImportJob  # noqa: E402,F401

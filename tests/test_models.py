@@ -211,10 +211,92 @@ def test_partial_date_with_invented_day_is_explained(db):
         ),
         (PartialDate(None, DatePrecision.DAY, datetime.date(2023, 11, 24)), "by 24 November 2023"),
         (PartialDate(None), "date not reported"),
+        (
+            PartialDate(datetime.date(1, 1, 12), DatePrecision.DAY_MONTH),
+            "12 January, year not stated",
+        ),
+        (PartialDate(datetime.date(1, 1, 1), DatePrecision.MONTH_ONLY), "January, year not stated"),
+        (
+            PartialDate(
+                datetime.date(2018, 1, 12), DatePrecision.DAY, None, True, "from the page's date"
+            ),
+            "12 January 2018 (year inferred: from the page's date)",
+        ),
+        (
+            PartialDate(datetime.date(2018, 9, 1), DatePrecision.MONTH, None, True),
+            "September 2018 (year inferred)",
+        ),
     ],
 )
 def test_partial_dates_read_as_what_is_known(date, expected):
     assert str(date) == expected
+
+
+def test_a_date_with_no_year_has_no_year():
+    assert PartialDate(datetime.date(1, 1, 12), DatePrecision.DAY_MONTH).year is None
+
+
+@pytest.mark.parametrize(
+    ("date", "end", "expected"),
+    [
+        (
+            PartialDate(datetime.date(2023, 11, 16), DatePrecision.DAY, None, True, "page date"),
+            datetime.date(2023, 11, 17),
+            "16–17 November 2023 (year inferred: page date)",
+        ),
+        (
+            PartialDate(datetime.date(1, 9, 24), DatePrecision.DAY_MONTH),
+            datetime.date(1, 9, 30),
+            "24–30 September, year not stated",
+        ),
+        (
+            PartialDate(datetime.date(2017, 9, 30)),
+            datetime.date(2017, 10, 2),
+            "30 September – 2 October 2017",
+        ),
+    ],
+)
+def test_a_date_to_its_last_day_keeps_what_is_known(date, end, expected):
+    assert date.through(end) == expected
+
+
+def test_an_inferred_year_shows_in_a_conference_s_dates(db):
+    conf = Conference(
+        name="C",
+        held_on=datetime.date(2023, 11, 16),
+        ends_on=datetime.date(2023, 11, 17),
+        held_year_inferred=True,
+        held_year_basis="from the page's date",
+    )
+    assert conf.dates_display == "16–17 November 2023 (year inferred: from the page's date)"
+
+
+def test_a_date_with_no_year_must_be_stored_as_year_1(db):
+    conf = Conference(
+        name="C",
+        slug="c",
+        held_on=datetime.date(2018, 1, 12),
+        held_precision=DatePrecision.DAY_MONTH,
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        conf.full_clean()
+    assert "gives no year" in " ".join(excinfo.value.message_dict["held_on"])
+
+
+def test_the_database_refuses_a_year_for_a_date_with_no_year(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Conference.objects.create(
+            name="C", held_on=datetime.date(2018, 1, 12), held_precision=DatePrecision.DAY_MONTH
+        )
+
+
+def test_a_reason_for_an_inferred_year_needs_the_year_marked_inferred(db):
+    conf = Conference(
+        name="C", slug="c", held_on=datetime.date(2018, 1, 12), held_year_basis="page date"
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        conf.full_clean()
+    assert "year inferred" in " ".join(excinfo.value.message_dict["held_year_basis"])
 
 
 # Citations ------------------------------------------------------------------------
