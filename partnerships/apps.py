@@ -11,7 +11,9 @@ class PartnershipsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import signals  # noqa: F401
+        # about: the footer's "last updated" date forgets itself when a record changes;
+        # feedback_admin: readers' reports of mistakes in the admin.
+        from . import about, feedback_admin, signals  # noqa: F401
         from .roles import restore_missing_groups
 
         # Runs after auth's handler, which creates this app's permissions (auth is listed first).

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from . import accounts, preview, views
+from . import about, accounts, preview, views
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -31,6 +31,9 @@ urlpatterns = [
     path("sources/<int:pk>/", views.SourceDetailView.as_view(), name="source-detail"),
     path("people/", views.PersonListView.as_view(), name="person-list"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
+    path("about/", about.AboutView.as_view(), name="about"),
+    path("report-a-mistake/", about.report_mistake, name="report-mistake"),
+    path("report-a-mistake/thanks/", about.report_mistake_done, name="report-mistake-done"),
     # Password reset for staff, as Django's admin documentation wires it (the admin's login
     # page then links to it); before admin.site.urls, whose catch-all would take these paths.
     path(
