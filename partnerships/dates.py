@@ -1,13 +1,14 @@
 """Dates that sources give only in part.
 
-A partial date is stored as five columns: the first day of the period that is
+A partial date is stored as six columns: the first day of the period that is
 known (``<name>_on``), how much of it is known (``<name>_precision``: day, month,
 year, or a day and month / a month with no year printed), when the source only
 gives an upper bound the last possible day (``<name>_not_after``), and whether
 the year is not printed but inferred from context (``<name>_year_inferred``, with
-the reason in ``<name>_year_basis``). Only the known part is ever shown, and an
-inferred year is shown as inferred; the rest of the stored date is a sort key,
-never a fact. A date with no year at all stores year 1, which is never shown.
+the reason in ``<name>_year_basis``), and words of time the columns cannot hold
+("summer", "final week of September") in ``<name>_as_given``. Only the known part
+is ever shown, and an inferred year is shown as inferred; the rest of the stored
+date is a sort key, never a fact. A date with no year at all stores year 1, which is never shown.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class PartialDate:
     not_after: datetime.date | None = None
     year_inferred: bool = False
     year_basis: str = ""
+    as_given: str = ""
 
     @property
     def year(self) -> int | None:
@@ -61,8 +63,9 @@ class PartialDate:
         """The known part of the date, in the active language."""
         if self.on is None:
             if self.not_after is None:
-                return _("date not reported")
-            return _("by %(date)s") % {"date": formats.date_format(self.not_after, "j F Y")}
+                return self.as_given or _("date not reported")
+            text = _("by %(date)s") % {"date": formats.date_format(self.not_after, "j F Y")}
+            return f"{self.as_given}, {text}" if self.as_given else text
         if self.precision == DatePrecision.DAY:
             text = formats.date_format(self.on, "j F Y")
         elif self.precision == DatePrecision.MONTH:
@@ -74,6 +77,8 @@ class PartialDate:
         else:
             text = str(self.on.year)
         text = self.with_inferred_year(text)
+        if self.as_given:
+            text = _("%(date)s (%(words)s)") % {"date": text, "words": self.as_given}
         if self.not_after is not None and self.precision != DatePrecision.DAY:
             if self.not_after.year == self.on.year:
                 bound = formats.date_format(self.not_after, "j F")
@@ -81,7 +86,6 @@ class PartialDate:
                 bound = formats.date_format(self.not_after, "j F Y")
             text = _("%(period)s, before %(date)s") % {"period": text, "date": bound}
         return text
-
 
     def with_inferred_year(self, text: str) -> str:
         """``text`` (this date written out) followed by how its year was inferred, if it was."""
@@ -198,6 +202,7 @@ def partial_date_of(obj, prefix: str) -> PartialDate:
         getattr(obj, f"{prefix}_not_after"),
         getattr(obj, f"{prefix}_year_inferred"),
         getattr(obj, f"{prefix}_year_basis"),
+        getattr(obj, f"{prefix}_as_given"),
     )
 
 

@@ -321,7 +321,7 @@ def unique_slug(instance, text: str, max_length: int = 120) -> str:
 
 
 def partial_date_fields(verbose: str):
-    """The five columns of a partial date (see dates.py)."""
+    """The six columns of a partial date (see dates.py)."""
     return (
         models.DateField(
             _("%(what)s (first day of the known period)") % {"what": verbose},
@@ -351,6 +351,15 @@ def partial_date_fields(verbose: str):
             max_length=200,
             blank=True,
             help_text=_("E.g. 'from the page's date', 'from the address (URL)'."),
+        ),
+        models.CharField(
+            _("as the source words it"),
+            max_length=100,
+            blank=True,
+            help_text=_(
+                "Words of time the date fields cannot hold, e.g. 'summer', 'final week of "
+                "September', 'the 2006–07 school year', 'recently'."
+            ),
         ),
     )
 
@@ -998,6 +1007,13 @@ class ConferenceSeries(Record):
     first_held_year = models.PositiveSmallIntegerField(
         _("first held (year)"), null=True, blank=True
     )
+    organizers = models.ManyToManyField(
+        "Organization",
+        verbose_name=_("organizers"),
+        blank=True,
+        related_name="series_organized",
+        help_text=_("Who organizes or hosts the series as a whole, as the sources name them."),
+    )
     frequency = models.CharField(
         _("how often"),
         max_length=100,
@@ -1035,8 +1051,8 @@ class ConferenceSeries(Record):
         return [line.strip() for line in self.other_names.splitlines() if line.strip()]
 
 
-(_held_on, _held_precision, _held_not_after, _held_inferred, _held_basis) = partial_date_fields(
-    _("held")
+(_held_on, _held_precision, _held_not_after, _held_inferred, _held_basis, _held_given) = (
+    partial_date_fields(_("held"))
 )
 
 
@@ -1072,7 +1088,14 @@ class Conference(Record):
     held_not_after = _held_not_after
     held_year_inferred = _held_inferred
     held_year_basis = _held_basis
+    held_as_given = _held_given
     ends_on = models.DateField(_("last day"), null=True, blank=True)
+    opening_on = models.DateField(
+        _("opening ceremony"),
+        null=True,
+        blank=True,
+        help_text=_("When the opening day is reported apart from the dates held."),
+    )
     format = models.CharField(
         _("format"), max_length=10, choices=EventFormat, default=EventFormat.UNKNOWN
     )
@@ -1110,6 +1133,13 @@ class Conference(Record):
     )
     organizers = models.ManyToManyField(
         Organization, verbose_name=_("organizers"), blank=True, related_name="conferences_organized"
+    )
+    run_by = models.ManyToManyField(
+        Organization,
+        verbose_name=_("carried out by"),
+        blank=True,
+        related_name="conferences_run",
+        help_text=_("Who ran it for the organizers (承办), when the source says so."),
     )
     participating_regions = models.ManyToManyField(
         Region,
@@ -1310,9 +1340,14 @@ class AllianceKind(models.TextChoices):
     MECHANISM = "mechanism", _("Exchange mechanism")
 
 
-(_founded_on, _founded_precision, _founded_not_after, _founded_inferred, _founded_basis) = (
-    partial_date_fields(_("founded"))
-)
+(
+    _founded_on,
+    _founded_precision,
+    _founded_not_after,
+    _founded_inferred,
+    _founded_basis,
+    _founded_given,
+) = partial_date_fields(_("founded"))
 
 
 class Alliance(Record):
@@ -1353,6 +1388,7 @@ class Alliance(Record):
     founded_not_after = _founded_not_after
     founded_year_inferred = _founded_inferred
     founded_year_basis = _founded_basis
+    founded_as_given = _founded_given
     founding_conference = models.ForeignKey(
         Conference,
         verbose_name=_("founded at"),
@@ -1571,7 +1607,7 @@ class AllianceMembership(Versioned):
         return self.alliance.get_absolute_url()
 
 
-(_event_on, _event_precision, _event_not_after, _event_inferred, _event_basis) = (
+(_event_on, _event_precision, _event_not_after, _event_inferred, _event_basis, _event_given) = (
     partial_date_fields(_("date"))
 )
 
@@ -1593,6 +1629,7 @@ class AllianceEvent(Versioned):
     occurred_not_after = _event_not_after
     occurred_year_inferred = _event_inferred
     occurred_year_basis = _event_basis
+    occurred_as_given = _event_given
     conference = models.ForeignKey(
         Conference, null=True, blank=True, on_delete=models.SET_NULL, related_name="alliance_events"
     )
@@ -1659,8 +1696,8 @@ class PartnershipQuerySet(RecordQuerySet):
         )
 
 
-(_est_on, _est_precision, _est_not_after, _est_inferred, _est_basis) = partial_date_fields(
-    _("established")
+(_est_on, _est_precision, _est_not_after, _est_inferred, _est_basis, _est_given) = (
+    partial_date_fields(_("established"))
 )
 
 
@@ -1698,6 +1735,7 @@ class SisterSchoolPartnership(Record):
     established_not_after = _est_not_after
     established_year_inferred = _est_inferred
     established_year_basis = _est_basis
+    established_as_given = _est_given
     conference = models.ForeignKey(
         Conference,
         verbose_name=_("signed at"),
@@ -1977,8 +2015,8 @@ class AgreementStatus(models.TextChoices):
     DUE = "due", _("Due (not reported as done)")
 
 
-(_sig_on, _sig_precision, _sig_not_after, _sig_inferred, _sig_basis) = partial_date_fields(
-    _("signed")
+(_sig_on, _sig_precision, _sig_not_after, _sig_inferred, _sig_basis, _sig_given) = (
+    partial_date_fields(_("signed"))
 )
 
 
@@ -2003,6 +2041,7 @@ class Agreement(Versioned):
     signed_not_after = _sig_not_after
     signed_year_inferred = _sig_inferred
     signed_year_basis = _sig_basis
+    signed_as_given = _sig_given
     term_start_year = models.PositiveSmallIntegerField(_("term from (year)"), null=True, blank=True)
     term_end_year = models.PositiveSmallIntegerField(_("term to (year)"), null=True, blank=True)
     conference = models.ForeignKey(
@@ -2058,7 +2097,9 @@ class Agreement(Versioned):
             raise ValidationError(errors)
 
 
-(_st_on, _st_precision, _st_not_after, _st_inferred, _st_basis) = partial_date_fields(_("date"))
+(_st_on, _st_precision, _st_not_after, _st_inferred, _st_basis, _st_given) = partial_date_fields(
+    _("date")
+)
 
 
 class StatusChange(Versioned):
@@ -2073,6 +2114,7 @@ class StatusChange(Versioned):
     changed_not_after = _st_not_after
     changed_year_inferred = _st_inferred
     changed_year_basis = _st_basis
+    changed_as_given = _st_given
     note = models.CharField(
         _("what happened"), max_length=500, blank=True, help_text=_("In our own words.")
     )
@@ -2102,6 +2144,11 @@ class StatusChange(Versioned):
             raise ValidationError(errors)
 
 
+class VisitStatus(models.TextChoices):
+    DONE = "done", _("Reported as done")
+    PLANNED = "planned", _("Planned or announced")
+
+
 class VisitDirection(models.TextChoices):
     A_TO_B = "a_to_b", _("First party visited the second")
     B_TO_A = "b_to_a", _("Second party visited the first")
@@ -2109,7 +2156,9 @@ class VisitDirection(models.TextChoices):
     UNKNOWN = "unknown", _("Not reported")
 
 
-(_v_on, _v_precision, _v_not_after, _v_inferred, _v_basis) = partial_date_fields(_("date"))
+(_v_on, _v_precision, _v_not_after, _v_inferred, _v_basis, _v_given) = partial_date_fields(
+    _("date")
+)
 
 
 class Visit(Versioned):
@@ -2121,11 +2170,15 @@ class Visit(Versioned):
     direction = models.CharField(
         _("direction"), max_length=8, choices=VisitDirection, default=VisitDirection.UNKNOWN
     )
+    status = models.CharField(
+        _("done or planned"), max_length=8, choices=VisitStatus, default=VisitStatus.DONE
+    )
     visited_on = _v_on
     visited_precision = _v_precision
     visited_not_after = _v_not_after
     visited_year_inferred = _v_inferred
     visited_year_basis = _v_basis
+    visited_as_given = _v_given
     ends_on = models.DateField(
         _("last day"), null=True, blank=True, help_text=_("For a visit dated to the day.")
     )
@@ -2276,6 +2329,11 @@ class AttendanceMode(models.TextChoices):
     ONLINE = "online", _("online")
 
 
+class FigureOrigin(models.TextChoices):
+    INTERNATIONAL = "international", _("from abroad")
+    DOMESTIC = "domestic", _("from the host country")
+
+
 # The public records (roles.RECORD_MODELS) other than figures themselves.
 FIGURE_SUBJECT_MODELS = tuple(m for m in RECORD_MODELS if m != "reportedfigure")
 
@@ -2283,8 +2341,8 @@ FIGURE_SUBJECT_MODELS = tuple(m for m in RECORD_MODELS if m != "reportedfigure")
 # The content types a figure may be about: our public records, nothing else.
 FIGURE_SUBJECT_TYPES = models.Q(app_label="partnerships", model__in=FIGURE_SUBJECT_MODELS)
 
-(_asof_on, _asof_precision, _asof_not_after, _asof_inferred, _asof_basis) = partial_date_fields(
-    _("as of")
+(_asof_on, _asof_precision, _asof_not_after, _asof_inferred, _asof_basis, _asof_given) = (
+    partial_date_fields(_("as of"))
 )
 
 
@@ -2341,6 +2399,13 @@ class ReportedFigure(Record):
         blank=True,
         help_text=_("Breakdown by mode: in person or online."),
     )
+    origin = models.CharField(
+        _("only those"),
+        max_length=13,
+        choices=FigureOrigin,
+        blank=True,
+        help_text=_("Breakdown by origin, e.g. the international guests."),
+    )
     since_year = models.PositiveSmallIntegerField(
         _("since (year)"), null=True, blank=True, help_text=_("Start of the period counted.")
     )
@@ -2349,6 +2414,7 @@ class ReportedFigure(Record):
     as_of_not_after = _asof_not_after
     as_of_year_inferred = _asof_inferred
     as_of_year_basis = _asof_basis
+    as_of_as_given = _asof_given
     description = models.CharField(
         _("description"),
         max_length=300,
@@ -2389,6 +2455,7 @@ class ReportedFigure(Record):
         "country_id",
         "organization_kind",
         "mode",
+        "origin",
         "since_year",
         "as_of",
         "as_of_precision",
@@ -2405,6 +2472,7 @@ class ReportedFigure(Record):
             self.as_of_not_after,
             self.as_of_year_inferred,
             self.as_of_year_basis,
+            self.as_of_as_given,
         )
 
     def clean(self):
@@ -2516,6 +2584,8 @@ class ReportedFigure(Record):
             )
         if self.mode:
             parts.append(self.get_mode_display())
+        if self.origin:
+            parts.append(self.get_origin_display())
         return " ".join(parts)
 
     @property

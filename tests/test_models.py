@@ -232,6 +232,15 @@ def test_partial_dates_read_as_what_is_known(date, expected):
     assert str(date) == expected
 
 
+def test_words_of_time_the_date_cannot_hold_are_shown_beside_it():
+    date = PartialDate(datetime.date(1994, 1, 1), DatePrecision.YEAR, as_given="summer")
+    assert str(date) == "1994 (summer)"
+
+
+def test_a_date_known_only_in_words_reads_as_those_words():
+    assert str(PartialDate(None, as_given="recently")) == "recently"
+
+
 def test_a_date_with_no_year_has_no_year():
     assert PartialDate(datetime.date(1, 1, 12), DatePrecision.DAY_MONTH).year is None
 

@@ -1468,5 +1468,126 @@ class Migration(migrations.Migration):
             name='metric',
             field=models.CharField(choices=[('members', 'members'), ('participants', 'participants'), ('speakers', 'speakers'), ('delegates', 'delegates'), ('students', 'students'), ('teachers', 'teachers'), ('exchange_visitors', 'students and teachers on two-way visits'), ('organizations', 'organizations'), ('countries', 'countries and regions represented'), ('provinces', 'provinces'), ('cities', 'cities'), ('population', 'inhabitants'), ('sister_school_partnerships', 'sister-school partnerships'), ('comprehensive_partnerships', 'regional education administrations in comprehensive partnerships'), ('partnerships', 'partnerships or pairings'), ('agreements', 'agreements or memoranda'), ('alliances', 'alliances'), ('institutions', 'centres, institutes or colleges set up'), ('classrooms', 'classrooms or teaching programmes'), ('projects', 'projects and results'), ('activities', 'activities and events'), ('documents', 'documents issued'), ('publications', 'publications'), ('editions', 'editions held'), ('years', 'years running'), ('days', 'days'), ('money', 'money')], max_length=40, verbose_name='what is counted'),
         ),
+
+        migrations.AddField(
+            model_name='agreement',
+            name='signed_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='alliance',
+            name='founded_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='allianceevent',
+            name='occurred_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='conference',
+            name='held_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='conference',
+            name='opening_on',
+            field=models.DateField(blank=True, help_text='When the opening day is reported apart from the dates held.', null=True, verbose_name='opening ceremony'),
+        ),
+        migrations.AddField(
+            model_name='conference',
+            name='run_by',
+            field=models.ManyToManyField(blank=True, help_text='Who ran it for the organizers (承办), when the source says so.', related_name='conferences_run', to='partnerships.organization', verbose_name='carried out by'),
+        ),
+        migrations.AddField(
+            model_name='conferenceseries',
+            name='organizers',
+            field=models.ManyToManyField(blank=True, help_text='Who organizes or hosts the series as a whole, as the sources name them.', related_name='series_organized', to='partnerships.organization', verbose_name='organizers'),
+        ),
+        migrations.AddField(
+            model_name='historicalagreement',
+            name='signed_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='historicalalliance',
+            name='founded_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='historicalallianceevent',
+            name='occurred_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='historicalconference',
+            name='held_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='historicalconference',
+            name='opening_on',
+            field=models.DateField(blank=True, help_text='When the opening day is reported apart from the dates held.', null=True, verbose_name='opening ceremony'),
+        ),
+        migrations.AddField(
+            model_name='historicalreportedfigure',
+            name='as_of_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='historicalreportedfigure',
+            name='origin',
+            field=models.CharField(blank=True, choices=[('international', 'from abroad'), ('domestic', 'from the host country')], help_text='Breakdown by origin, e.g. the international guests.', max_length=13, verbose_name='only those'),
+        ),
+        migrations.AddField(
+            model_name='historicalsisterschoolpartnership',
+            name='established_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='historicalstatuschange',
+            name='changed_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='historicalvisit',
+            name='status',
+            field=models.CharField(choices=[('done', 'Reported as done'), ('planned', 'Planned or announced')], default='done', max_length=8, verbose_name='done or planned'),
+        ),
+        migrations.AddField(
+            model_name='historicalvisit',
+            name='visited_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='reportedfigure',
+            name='as_of_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='reportedfigure',
+            name='origin',
+            field=models.CharField(blank=True, choices=[('international', 'from abroad'), ('domestic', 'from the host country')], help_text='Breakdown by origin, e.g. the international guests.', max_length=13, verbose_name='only those'),
+        ),
+        migrations.AddField(
+            model_name='sisterschoolpartnership',
+            name='established_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='statuschange',
+            name='changed_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
+        migrations.AddField(
+            model_name='visit',
+            name='status',
+            field=models.CharField(choices=[('done', 'Reported as done'), ('planned', 'Planned or announced')], default='done', max_length=8, verbose_name='done or planned'),
+        ),
+        migrations.AddField(
+            model_name='visit',
+            name='visited_as_given',
+            field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
+        ),
         migrations.RunPython(council_roles_into_council_bodies, council_bodies_back_into_roles),
     ]
