@@ -1389,6 +1389,11 @@ class Alliance(Record):
     founded_year_inferred = _founded_inferred
     founded_year_basis = _founded_basis
     founded_as_given = _founded_given
+    aims = models.TextField(
+        _("aims and planned activities"),
+        blank=True,
+        help_text=_("One per line, in our own words, as the sources state them."),
+    )
     founding_conference = models.ForeignKey(
         Conference,
         verbose_name=_("founded at"),
@@ -1420,6 +1425,10 @@ class Alliance(Record):
 
     def search_parts(self) -> list[str]:
         return [self.name, self.other_names, self.summary]
+
+    @property
+    def aims_list(self) -> list[str]:
+        return [line.strip() for line in self.aims.splitlines() if line.strip()]
 
     def clean_part_of(self, errors):
         if self.pk and self.part_of_id == self.pk:
@@ -1724,6 +1733,11 @@ class SisterSchoolPartnership(Record):
         blank=True,
         help_text=_("The source's own word for the relationship, e.g. 'friendship city', 'MOU'."),
     )
+    aims = models.TextField(
+        _("aims and planned activities"),
+        blank=True,
+        help_text=_("One per line, in our own words, as the sources state them."),
+    )
     status = models.CharField(
         _("status"),
         max_length=12,
@@ -1941,6 +1955,10 @@ class SisterSchoolPartnership(Record):
             raise ValidationError(errors)
 
     @property
+    def aims_list(self) -> list[str]:
+        return [line.strip() for line in self.aims.splitlines() if line.strip()]
+
+    @property
     def pairings_display(self) -> str:
         """'10 pairings, 1 named' when the sources count more than we hold."""
         named = len(self.pairings.all())
@@ -1954,7 +1972,10 @@ class SisterSchoolPartnership(Record):
 
 class PartyRole(models.TextChoices):
     PARTY = "party", _("Party")
+    LEAD = "lead", _("Led the project (not a party)")
+    GUIDE = "guide", _("Guided or supervised it (not a party)")
     FACILITATOR = "facilitator", _("Facilitated (not a party)")
+    SPONSOR = "sponsor", _("Funded or sponsored it (not a party)")
     WITNESS = "witness", _("Witnessed (not a party)")
 
 
@@ -2042,6 +2063,11 @@ class Agreement(Versioned):
     signed_year_inferred = _sig_inferred
     signed_year_basis = _sig_basis
     signed_as_given = _sig_given
+    terms = models.TextField(
+        _("terms"),
+        blank=True,
+        help_text=_("What the parties agree to, one term per line, in our own words."),
+    )
     term_start_year = models.PositiveSmallIntegerField(_("term from (year)"), null=True, blank=True)
     term_end_year = models.PositiveSmallIntegerField(_("term to (year)"), null=True, blank=True)
     conference = models.ForeignKey(
@@ -2084,6 +2110,10 @@ class Agreement(Versioned):
     @property
     def signed(self) -> PartialDate:
         return partial_date_of(self, "signed")
+
+    @property
+    def terms_list(self) -> list[str]:
+        return [line.strip() for line in self.terms.splitlines() if line.strip()]
 
     def clean(self):
         errors = partial_date_errors_of(self, "signed", gettext("Signed"))

@@ -1589,5 +1589,46 @@ class Migration(migrations.Migration):
             name='visited_as_given',
             field=models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it'),
         ),
+
+        migrations.AddField(
+            model_name='agreement',
+            name='terms',
+            field=models.TextField(blank=True, help_text='What the parties agree to, one term per line, in our own words.', verbose_name='terms'),
+        ),
+        migrations.AddField(
+            model_name='alliance',
+            name='aims',
+            field=models.TextField(blank=True, help_text='One per line, in our own words, as the sources state them.', verbose_name='aims and planned activities'),
+        ),
+        migrations.AddField(
+            model_name='historicalagreement',
+            name='terms',
+            field=models.TextField(blank=True, help_text='What the parties agree to, one term per line, in our own words.', verbose_name='terms'),
+        ),
+        migrations.AddField(
+            model_name='historicalalliance',
+            name='aims',
+            field=models.TextField(blank=True, help_text='One per line, in our own words, as the sources state them.', verbose_name='aims and planned activities'),
+        ),
+        migrations.AddField(
+            model_name='historicalsisterschoolpartnership',
+            name='aims',
+            field=models.TextField(blank=True, help_text='One per line, in our own words, as the sources state them.', verbose_name='aims and planned activities'),
+        ),
+        migrations.AddField(
+            model_name='sisterschoolpartnership',
+            name='aims',
+            field=models.TextField(blank=True, help_text='One per line, in our own words, as the sources state them.', verbose_name='aims and planned activities'),
+        ),
+        migrations.AlterField(
+            model_name='historicalpartnershipparty',
+            name='role',
+            field=models.CharField(choices=[('party', 'Party'), ('lead', 'Led the project (not a party)'), ('guide', 'Guided or supervised it (not a party)'), ('facilitator', 'Facilitated (not a party)'), ('sponsor', 'Funded or sponsored it (not a party)'), ('witness', 'Witnessed (not a party)')], default='party', max_length=12, verbose_name='role'),
+        ),
+        migrations.AlterField(
+            model_name='partnershipparty',
+            name='role',
+            field=models.CharField(choices=[('party', 'Party'), ('lead', 'Led the project (not a party)'), ('guide', 'Guided or supervised it (not a party)'), ('facilitator', 'Facilitated (not a party)'), ('sponsor', 'Funded or sponsored it (not a party)'), ('witness', 'Witnessed (not a party)')], default='party', max_length=12, verbose_name='role'),
+        ),
         migrations.RunPython(council_roles_into_council_bodies, council_bodies_back_into_roles),
     ]
