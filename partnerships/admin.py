@@ -3,20 +3,33 @@ refusal of lost updates, spreadsheet import and export."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import functools
+from types import SimpleNamespace
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetWrapper
+from django.contrib.contenttypes.admin import GenericStackedInline, GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db import models, transaction
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT, ManagementForm
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -24,17 +37,26 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from .dates import DatePrecision, PartialDate
 from .models import (
+    Agreement,
     Alliance,
+    AllianceBody,
     AllianceEvent,
     AllianceMembership,
     Citation,
     Conference,
+    ConferenceDocument,
     ConferenceSeries,
     Organization,
+    OrganizationKind,
     OrganizationName,
+    OtherAccount,
+    PartnershipParty,
     Person,
+    PersonName,
     Publication,
+    Record,
     Region,
     ReportedFigure,
     Revision,
@@ -43,6 +65,9 @@ from .models import (
     Source,
     Speech,
     StaleRecordError,
+    StatusChange,
+    Versioned,
+    Visit,
 )
 from .record_resources import RESOURCES_BY_MODEL
 from .resources import OrganizationResource, PartnershipResource, SpreadsheetAdminMixin
@@ -207,6 +232,19 @@ def stored_version(model, pk):
     return model._base_manager.filter(pk=pk).values_list("version", flat=True).first()
 
 
+def errors_on_shown_fields(form, errors: ValidationError) -> ValidationError:
+    """The model's errors, those about a field the form does not show (a figure's subject,
+    a read-only publication) moved to the form's own errors: Django would answer them with a
+    500 ("has no field named")."""
+    if not hasattr(errors, "error_dict"):
+        return errors
+    shown: dict = {}
+    for field, found in errors.error_dict.items():
+        key = field if field in form.fields or field == NON_FIELD_ERRORS else NON_FIELD_ERRORS
+        shown.setdefault(key, []).extend(found)
+    return ValidationError(shown)
+
+
 class VersionedForm(forms.ModelForm):
     """Carries the version the editor saw; a save over a newer version is refused with a
     message saying what changed meanwhile. The model's save() checks again, atomically."""
@@ -229,6 +267,9 @@ class VersionedForm(forms.ModelForm):
         self.instance.version = seen
         return data
 
+    def _update_errors(self, errors):
+        super()._update_errors(errors_on_shown_fields(self, errors))
+
 
 class VersionedInlineForm(forms.ModelForm):
     """An inline row that carries the version the editor saw (see VersionedInlineFormSetMixin)."""
@@ -246,6 +287,158 @@ class VersionedInlineForm(forms.ModelForm):
         # is not this editor's change: it is left as they saved it.
         return not self.untouched and super().has_changed()
 
+    def _update_errors(self, errors):
+        super()._update_errors(errors_on_shown_fields(self, errors))
+
+
+# The fields of a row's own citation in the row's inline form (CitedRowForm).
+CITATION_FIELDS = ("source", "paragraph", "section")
+
+
+def first_citation(row):
+    """The row's first citation (the one its inline form edits), from a prefetch if any."""
+    citations = list(row.citations.all())
+    return min(citations, key=lambda c: c.pk) if citations else None
+
+
+class CitedRowForm(VersionedInlineForm):
+    """An inline row with the citation that supports it in the same row: source, paragraph,
+    section. Saving the row creates, changes or (when the source is emptied) deletes the row's
+    first citation, a row of the generic Citation model like every citation; further
+    citations of the row are added on the row's own page. The citation is locked like the
+    row: changed by someone else since the form was opened, it refuses this save."""
+
+    source = forms.ModelChoiceField(
+        queryset=Source.objects.all(),
+        required=False,
+        label=_("Source"),
+        widget=AutocompleteSelect(Citation._meta.get_field("source"), admin.site),
+        help_text=_("The source that says it."),
+    )
+    paragraph = forms.IntegerField(
+        label=_("Paragraph"), required=False, min_value=1, max_value=32767
+    )
+    section = forms.CharField(
+        label=_("Section"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"size": 30}),
+        help_text=_("When the page has no numbered paragraphs, e.g. 'History'."),
+    )
+    citation_seen_version = SeenVersionField()
+
+    # A new row of this kind must name its source (a figure: a number no source gives is
+    # not a fact).
+    citation_required = False
+    citation_required_message = _("Give the source that says it, with its paragraph or section.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.citation = first_citation(self.instance) if self.instance.pk else None
+        self.citation_untouched = False
+        if self.citation is not None:
+            # Also for a bound form: what the editor submits is compared with it.
+            self.initial.update(
+                source=self.citation.source_id,
+                paragraph=self.citation.paragraph,
+                section=self.citation.section,
+            )
+            if not self.is_bound:
+                self.initial["citation_seen_version"] = self.citation.version
+
+    def citation_changed(self) -> bool:
+        return not self.citation_untouched and any(
+            name in self.changed_data for name in CITATION_FIELDS
+        )
+
+    def has_changed(self):
+        if self.untouched:
+            return False
+        return any(
+            not (self.citation_untouched and name in CITATION_FIELDS) for name in self.changed_data
+        )
+
+    def clean_section(self):
+        return (self.cleaned_data.get("section") or "").strip()
+
+    def clean(self):
+        data = super().clean()
+        source = data.get("source")
+        paragraph, section = data.get("paragraph"), data.get("section") or ""
+        if source is None:
+            if (paragraph is not None or section) and "source" not in self.errors:
+                self.add_error("source", gettext("Give the source of this paragraph or section."))
+            elif (
+                self.citation_required
+                and self.citation is None
+                and "source" not in self.errors
+                and self.has_changed()
+            ):
+                self.add_error("source", self.citation_required_message)
+        elif "paragraph" not in self.errors and "section" not in self.errors:
+            probe = Citation(source=source, paragraph=paragraph, section=section)
+            try:
+                probe.clean()
+            except ValidationError as exc:
+                for field, found in exc.message_dict.items():
+                    self.add_error(field if field in CITATION_FIELDS else "source", found)
+            else:
+                self.check_repeated_citation(source, paragraph, section)
+        if self.citation is not None and any(n in self.changed_data for n in CITATION_FIELDS):
+            self.check_citation_version(data)
+        return data
+
+    def check_repeated_citation(self, source, paragraph, section):
+        if self.instance.pk is None:
+            return
+        others = [c for c in self.instance.citations.all() if c != self.citation]
+        wanted = (source.pk, paragraph, section)
+        if any((c.source_id, c.paragraph, c.section) == wanted for c in others):
+            self.add_error(
+                "source", gettext("This row cites that paragraph of that source already.")
+            )
+
+    def check_citation_version(self, data):
+        seen = data.get("citation_seen_version")
+        stored = stored_version(Citation, self.citation.pk)
+        if seen is not None and seen == stored:
+            self.citation.version = seen
+            return
+        old = (
+            self.citation.history.filter(version=seen).order_by("-history_date").first()
+            if seen is not None and stored is not None
+            else None
+        )
+        submitted = (
+            getattr(data.get("source"), "pk", None),
+            data.get("paragraph"),
+            data.get("section") or "",
+        )
+        if old is not None and (old.source_id, old.paragraph, old.section or "") == submitted:
+            self.citation_untouched = True  # changed by someone else, not by this editor
+            return
+        raise ValidationError(stale_message(self.citation, seen, {}, row=True), code="stale")
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        self.save_citation()
+
+    def save_citation(self):
+        if not self.citation_changed():
+            return
+        source = self.cleaned_data.get("source")
+        if source is None:
+            if self.citation is not None:
+                self.citation.delete()
+                self.citation = None
+            return
+        citation = self.citation or Citation(record=self.instance)
+        citation.source = source
+        citation.paragraph = self.cleaned_data.get("paragraph")
+        citation.section = self.cleaned_data.get("section") or ""
+        citation.save()
+        self.citation = citation
+
 
 def edited_since_seen(form, seen_version) -> bool:
     """Whether the editor changed the row, judged against the version they saw (the stored
@@ -255,18 +448,48 @@ def edited_since_seen(form, seen_version) -> bool:
     if seen is None or not hasattr(form, "cleaned_data"):
         return True
     for name in form.changed_data:
-        field = row._meta.get_field(name)
+        try:
+            field = row._meta.get_field(name)
+        except FieldDoesNotExist:
+            # A field of the row's citation: the editor's own change, unless it was
+            # someone else's change of the citation (CitedRowForm.check_citation_version).
+            if name in CITATION_FIELDS and getattr(form, "citation_untouched", False):
+                continue
+            return True
+        if field.many_to_many:
+            return True  # history keeps no many-to-many values to compare with
         value = form.cleaned_data.get(name)
         if getattr(value, "pk", value) != getattr(seen, field.attname):
             return True
     return False
 
 
-class VersionedInlineFormSetMixin:
-    """Inline rows (citations, other names, speeches, memberships, events) take part in the
-    same optimistic locking: a row this editor changed or deleted that someone else saved
-    since the form was opened (in another form, or on the row's own page) refuses the whole
-    save with a message. A row this editor left as it was is not saved, whatever its version."""
+class ManagementFormOptional:
+    """A POST without an inline's management form (a form opened before that inline existed,
+    a client that does not edit it) leaves that inline's rows as they are, instead of
+    refusing the whole save as tampered with."""
+
+    @cached_property
+    def management_form(self):
+        total, initial = self.add_prefix(TOTAL_FORM_COUNT), self.add_prefix(INITIAL_FORM_COUNT)
+        if self.is_bound and total not in self.data and initial not in self.data:
+            form = ManagementForm(
+                {total: "0", initial: "0"},
+                auto_id=self.auto_id,
+                prefix=self.prefix,
+                renderer=self.renderer,
+            )
+            form.full_clean()
+            return form
+        return super().management_form
+
+
+class VersionedInlineFormSetMixin(ManagementFormOptional):
+    """Inline rows (citations, other names, speeches, memberships, events, agreements,
+    figures, ...) take part in the same optimistic locking: a row this editor changed or
+    deleted that someone else saved since the form was opened (in another form, or on the
+    row's own page) refuses the whole save with a message. A row this editor left as it was
+    is not saved, whatever its version."""
 
     def clean(self):
         super().clean()
@@ -296,19 +519,300 @@ class VersionedInlineFormSet(VersionedInlineFormSetMixin, BaseInlineFormSet):
     pass
 
 
+def unique_field_sets(model) -> list[tuple[str, ...]]:
+    """The fields of each unconditional unique rule of ``model`` (citation: record, source,
+    paragraph, section)."""
+    return [
+        tuple(c.fields)
+        for c in model._meta.constraints
+        if isinstance(c, models.UniqueConstraint) and c.fields and c.condition is None
+    ]
+
+
 class VersionedGenericInlineFormSet(VersionedInlineFormSetMixin, BaseGenericInlineFormSet):
-    pass
+    """Rows tied to their record by content type and id (citations, figures, other sources'
+    accounts). Each new row knows its record before it is checked (a figure's rules need
+    it), and rows repeated in the form or already stored are refused in words: the database
+    rule that would refuse them involves the record, which the form leaves out."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.instance.pk is not None and form.instance.pk is None:
+            ct = ContentType.objects.get_for_model(
+                self.instance, for_concrete_model=self.for_concrete_model
+            )
+            setattr(form.instance, self.ct_field.attname, ct.pk)
+            setattr(form.instance, self.ct_fk_field.attname, self.instance.pk)
+        return form
+
+    def kept_forms(self):
+        return [
+            form
+            for form in self.forms
+            if hasattr(form, "cleaned_data")
+            and form.has_changed()
+            and not (self.can_delete and self._should_delete_form(form))
+        ]
+
+    def row_key(self, form, names):
+        opts = self.model._meta
+        return tuple(getattr(form.instance, opts.get_field(name).attname) for name in names)
+
+    def clean(self):
+        super().clean()
+        model = self.model
+        for names in unique_field_sets(model):
+            shown = [
+                str(model._meta.get_field(n).verbose_name)
+                for n in names
+                if n not in (self.ct_field.name, self.ct_fk_field.name)
+            ]
+            message = gettext("This %(row)s is there already: the same %(fields)s.") % {
+                "row": model._meta.verbose_name,
+                "fields": ", ".join(shown),
+            }
+            seen = set()
+            for form in self.kept_forms():
+                key = self.row_key(form, names)
+                duplicate = key in seen
+                if not duplicate and self.instance.pk is not None:
+                    where = {
+                        model._meta.get_field(n).attname: v for n, v in zip(names, key, strict=True)
+                    }
+                    duplicate = (
+                        model._base_manager.filter(**where)
+                        .exclude(pk=form.instance.pk)
+                        .exclude(pk__in=self.deleted_pks())
+                        .exists()
+                    )
+                if duplicate:
+                    form.add_error(None, message)
+                seen.add(key)
+
+    def deleted_pks(self):
+        return [
+            form.instance.pk
+            for form in self.initial_forms
+            if self.can_delete and self._should_delete_form(form) and form.instance.pk
+        ]
 
 
-class CitationInline(GenericTabularInline):
-    model = Citation
-    form = VersionedInlineForm
-    formset = VersionedGenericInlineFormSet
-    extra = 0
-    autocomplete_fields = ["source"]
-    fields = ["source", "paragraph", "note", "seen_version"]
-    verbose_name = _("citation")
-    verbose_name_plural = _("citations (which source and paragraph support this record)")
+# --------------------------------------------------------------------------- partial dates
+
+
+@functools.cache
+def date_groups(model) -> dict[str, tuple[str, ...]]:
+    """The partial dates of ``model`` (dates.py), by prefix: the names of their on, precision,
+    not-after, year-inferred and year-basis columns (a source's date has only the first two;
+    a figure's as-of date is ``as_of``). Works for a model's history model too."""
+    names = {f.name for f in model._meta.concrete_fields}
+    groups = {}
+    for name in sorted(names):
+        if not name.endswith("_precision"):
+            continue
+        prefix = name.removesuffix("_precision")
+        on = f"{prefix}_on" if f"{prefix}_on" in names else prefix
+        if on in names:
+            groups[prefix] = (
+                on,
+                name,
+                f"{prefix}_not_after",
+                f"{prefix}_year_inferred",
+                f"{prefix}_year_basis",
+                f"{prefix}_as_given",
+            )
+    return groups
+
+
+def date_in(obj, columns) -> PartialDate:
+    on, precision, not_after, inferred, basis, as_given = columns
+    return PartialDate(
+        getattr(obj, on),
+        getattr(obj, precision) or DatePrecision.DAY,
+        getattr(obj, not_after, None),
+        bool(getattr(obj, inferred, False)),
+        getattr(obj, basis, "") or "",
+        as_given=getattr(obj, as_given, "") or "",
+    )
+
+
+def date_text(obj, prefix) -> str:
+    """The partial date ``prefix`` of ``obj`` as every page writes it ("2005", "March 2005",
+    "12 January, year not stated"), or "" when no date is known."""
+    date = date_in(obj, date_groups(type(obj))[prefix])
+    return str(date) if date else ""
+
+
+def date_label(model, prefix) -> str:
+    """ "Established", "Held", "As of": the date's name without the storage hint."""
+    field = model._meta.get_field(date_groups(model)[prefix][0])
+    return capfirst(str(field.verbose_name).split(" (")[0])
+
+
+def date_column(prefix: str, description):
+    """A list column showing a partial date as text, sorted by its stored first day."""
+
+    def column(self, obj):
+        return date_text(obj, prefix) or None
+
+    on = prefix if prefix == "as_of" else f"{prefix}_on"
+    return admin.display(description=description, ordering=on)(column)
+
+
+DATE_HELP = _(
+    "As the source gives it. Only the year: 1 January of that year, “Year known”. Only the "
+    "month: its first day. A day and month with no year printed: year 0001 (never shown) and "
+    "“Day and month known, no year”. A year the page does not print but that its own date or "
+    "address gives: the full date, “year inferred” ticked, and how. Words of time the date "
+    "cannot hold (“summer”, “final week of September”): as the source words it."
+)
+
+# Fields that go with a date in its fieldset.
+WITH_DATE = {
+    "held": ("ends_on", "opening_on"),
+    "visited": ("ends_on",),
+    "published": ("date_kind",),
+}
+
+
+def date_rows(model, prefix, present) -> list:
+    """The fieldset lines of one partial date: the date and its precision, the inferred year
+    and how, the source's own words, the "not after" bound, and the fields that go with it
+    (a last day)."""
+    on, precision, not_after, inferred, basis, as_given = date_groups(model)[prefix]
+    lines = [
+        (on, precision),
+        (inferred, basis),
+        (as_given,),
+        (not_after,),
+        WITH_DATE.get(prefix, ()),
+    ]
+    rows = []
+    for line in lines:
+        kept = tuple(name for name in line if name in present)
+        if kept:
+            rows.append(kept if len(kept) > 1 else kept[0])
+    return rows
+
+
+def date_fieldset(model, prefix, present, help_text=True):
+    options = {"fields": date_rows(model, prefix, present)}
+    if help_text:
+        options["description"] = DATE_HELP
+    return (date_label(model, prefix), options)
+
+
+def with_date_fieldsets(model, fields) -> list:
+    """``fields`` in order, each partial date (with what goes with it) in a fieldset of its
+    own where its first column stands."""
+    groups = date_groups(model)
+    member = {}
+    for prefix, columns in groups.items():
+        for name in (*columns, *WITH_DATE.get(prefix, ())):
+            member[name] = prefix
+    present = set(fields)
+    fieldsets, current, done = [], [], set()
+    for name in fields:
+        prefix = member.get(name)
+        if prefix is None:
+            current.append(name)
+            continue
+        if prefix in done:
+            continue
+        done.add(prefix)
+        if current:
+            fieldsets.append((None, {"fields": current}))
+            current = []
+        fieldsets.append(date_fieldset(model, prefix, present))
+    if current:
+        fieldsets.append((None, {"fields": current}))
+    return fieldsets
+
+
+def in_declared_order(model, fields) -> list:
+    """``fields`` with the model's own fields in the order its class declares them (a partial
+    date's columns are made before the class, so Django would put them first), each in one
+    of the places those fields had; the others (publication, seen version) stay where they are."""
+    shared = {f.name for f in Record._meta.local_fields + Versioned._meta.local_fields}
+    declared = {name: i for i, name in enumerate(vars(model)) if name not in shared}
+    own = sorted((f for f in fields if f in declared), key=declared.__getitem__)
+    slots = iter(own)
+    return [next(slots) if f in declared else f for f in fields]
+
+
+# A read-only line that shows one partial date as text: "partial_date__established".
+AS_TEXT = "partial_date__"
+
+
+def dates_as_text(model, fieldsets) -> list:
+    """For a reader who may not change the record: each partial date's columns replaced by
+    one line of text ("2005", "24 September 2017 (year inferred: ...)"), where its first
+    column stood; the stored first day is never shown as if it were the date."""
+    groups = date_groups(model)
+    if not groups:
+        return fieldsets
+    member = {name: prefix for prefix, cols in groups.items() for name in cols}
+    firsts = {cols[0]: prefix for prefix, cols in groups.items()}
+    shown = []
+    for title, options in fieldsets:
+        lines = []
+        for line in options.get("fields", ()):
+            names = line if isinstance(line, (list, tuple)) else (line,)
+            kept = [
+                f"{AS_TEXT}{firsts[n]}" if n in firsts else n
+                for n in names
+                if n in firsts or n not in member
+            ]
+            if kept:
+                lines.append(tuple(kept) if len(kept) > 1 else kept[0])
+        if lines:
+            kept = {k: v for k, v in options.items() if k != "description"}
+            shown.append((title, {**kept, "fields": lines}))
+    return shown
+
+
+class DatesAsText:
+    """The read-only ``partial_date__<prefix>`` lines of dates_as_text(), on an admin or an
+    inline: the date's text, labelled with the date's name."""
+
+    def __getattr__(self, name):
+        if not name.startswith(AS_TEXT):
+            raise AttributeError(name)
+        prefix = name.removeprefix(AS_TEXT)
+
+        def show(obj):
+            return date_text(obj, prefix) if obj is not None else ""
+
+        show.short_description = date_label(self.model, prefix)
+        return show
+
+    def fieldsets_for(self, request, obj, fieldsets):
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        return dates_as_text(self.model, fieldsets)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if date_groups(self.model) and not self.has_change_permission(request, obj):
+            readonly.extend(f"{AS_TEXT}{prefix}" for prefix in date_groups(self.model))
+        return readonly
+
+
+class DateFieldsets(DatesAsText):
+    """Admins without declared fieldsets: the fields in the order the model declares them,
+    and each partial date in a fieldset of its own (date and precision, inferred year and
+    how, bound) where it stands; for a reader, the date as text."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.fieldsets or len(fieldsets) != 1 or not date_groups(self.model):
+            return fieldsets
+        fields = [f for f in fieldsets[0][1]["fields"] if not str(f).startswith(AS_TEXT)]
+        fields = in_declared_order(self.model, fields)
+        return self.fieldsets_for(request, obj, with_date_fieldsets(self.model, fields))
+
+
+# --------------------------------------------------------------------------- inline rows
 
 
 def can_publish(request, model) -> bool:
@@ -316,14 +820,345 @@ def can_publish(request, model) -> bool:
     return request.user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
 
 
+SMALL_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
+CITATION_LINE = ("source", "paragraph", "section")
+SEEN = ("seen_version", "citation_seen_version")
+
+
+# The years a form accepts (a term, "since", a first edition): the database would take any
+# number up to 2**63 on SQLite, and 32767 on PostgreSQL.
+YEARS = (1000, 2999)
+
+
+def year_bounds(db_field, kwargs: dict) -> dict:
+    if isinstance(db_field, models.PositiveSmallIntegerField) and db_field.name.endswith("year"):
+        kwargs.setdefault("min_value", YEARS[0])
+        kwargs.setdefault("max_value", YEARS[1])
+    return kwargs
+
+
+def only_known_fields(model, form, fieldsets) -> list:
+    """``fieldsets`` without the names that are neither the model's fields nor the form's
+    own (a layout written for a field the model does not have)."""
+    known = {f.name for f in model._meta.get_fields()} | set(form.declared_fields)
+    kept = []
+    for title, options in fieldsets:
+        lines = []
+        for line in options.get("fields", ()):
+            names = line if isinstance(line, (list, tuple)) else (line,)
+            names = tuple(n for n in names if n in known)
+            if names:
+                lines.append(names if len(names) > 1 else names[0])
+        if lines:
+            kept.append((title, {**options, "fields": lines}))
+    return kept
+
+
+class RowInline(DatesAsText):
+    """What every inline row shares: its version (optimistic locking), no empty extra rows,
+    beside a related record's field only the button to add one (the row stays narrow enough
+    for the page), and for a reader its dates as text."""
+
+    form = VersionedInlineForm
+    formset = VersionedInlineFormSet
+    extra = 0
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = only_known_fields(self.model, self.form, self.row_fieldsets(request, obj))
+        return self.fieldsets_for(request, obj, fieldsets)
+
+    def row_fieldsets(self, request, obj=None):
+        return super().get_fieldsets(request, obj)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(
+            db_field, request, **year_bounds(db_field, kwargs)
+        )
+        widget = getattr(formfield, "widget", None)
+        if isinstance(widget, RelatedFieldWidgetWrapper):
+            widget.can_change_related = widget.can_delete_related = False
+            widget.can_view_related = False
+        return formfield
+
+
+class CitedRowInline(RowInline):
+    """A row with its own citation in the same form (CitedRowForm); for a reader, the
+    citation's source, paragraph and section as text."""
+
+    form = CitedRowForm
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("citations")
+
+    @admin.display(description=_("Source"))
+    def source(self, row):
+        citation = first_citation(row) if row is not None and row.pk else None
+        return safe_str(citation.source) if citation else None
+
+    @admin.display(description=_("Paragraph"))
+    def paragraph(self, row):
+        citation = first_citation(row) if row is not None and row.pk else None
+        return citation.paragraph if citation else None
+
+    @admin.display(description=_("Section"))
+    def section(self, row):
+        citation = first_citation(row) if row is not None and row.pk else None
+        return citation.section or None if citation else None
+
+
+class CitationInline(RowInline, GenericTabularInline):
+    model = Citation
+    formset = VersionedGenericInlineFormSet
+    autocomplete_fields = ["source"]
+    fields = ["source", "paragraph", "section", "note", "seen_version"]
+    verbose_name = _("citation")
+    verbose_name_plural = _("citations (which source and paragraph support this record)")
+
+
+class OtherAccountInline(RowInline, GenericTabularInline):
+    model = OtherAccount
+    formset = VersionedGenericInlineFormSet
+    autocomplete_fields = ["source"]
+    fields = ["fact", "value", "source", "paragraph", "section", "seen_version"]
+    verbose_name = _("another source's account")
+    verbose_name_plural = _(
+        "where sources differ (what another source says of a fact this record states "
+        "otherwise, with its source)"
+    )
+
+
+class FigureInlineForm(CitedRowForm):
+    """A reported figure inside the form of the record it is about. Its source is required;
+    the kind "other" is not offered in a breakdown (a figure must say what it counts)."""
+
+    citation_required = True
+    citation_required_message = _(
+        "Give the source that reports this figure, with its paragraph or section."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = self.fields.get("currency")
+        if currency is not None:
+            currency.widget.attrs["size"] = 4
+        kind = self.fields.get("organization_kind")
+        if kind is not None:
+            kind.choices = [(v, label) for v, label in kind.choices if v != OrganizationKind.OTHER]
+
+    def clean_currency(self):
+        return (self.cleaned_data.get("currency") or "").strip().upper()
+
+
+class FigureFormSet(VersionedGenericInlineFormSet):
+    def clean(self):
+        super().clean()
+        identity = [n for n in ReportedFigure.IDENTITY if not n.startswith("subject")]
+        seen = set()
+        for form in self.kept_forms():
+            key = tuple(getattr(form.instance, name) for name in identity)
+            if key in seen:
+                form.add_error(
+                    None,
+                    gettext("This figure is in the form twice (%(text)s).")
+                    % {"text": safe_str(form.instance)},
+                )
+            seen.add(key)
+
+
+class FigureInline(CitedRowInline, GenericStackedInline):
+    """The figures sources report about this record, each with its source."""
+
+    model = ReportedFigure
+    form = FigureInlineForm
+    formset = FigureFormSet
+    ct_field = "subject_type"
+    ct_fk_field = "subject_id"
+    autocomplete_fields = ["country"]
+    verbose_name = _("reported figure")
+    verbose_name_plural = _(
+        "reported figures (numbers a source gives about this record, not counts of records we hold)"
+    )
+
+    def row_fieldsets(self, request, obj=None):
+        present = {f.name for f in ReportedFigure._meta.concrete_fields}
+        return [
+            (
+                None,
+                {
+                    "fields": [
+                        ("qualifier", "value", "metric"),
+                        ("currency", "period", "status"),
+                        "description",
+                        "publication",
+                    ]
+                },
+            ),
+            (
+                _("Breakdown: only part of the whole (leave empty for the whole)"),
+                {"fields": [("country", "organization_kind"), ("mode", "origin"), "since_year"]},
+            ),
+            date_fieldset(ReportedFigure, "as_of", present, help_text=False),
+            (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not can_publish(request, ReportedFigure):
+            readonly.append("publication")
+        return readonly
+
+
+class OrganizationNameInline(RowInline, admin.TabularInline):
+    model = OrganizationName
+
+
+class PersonNameInline(RowInline, admin.TabularInline):
+    model = PersonName
+    verbose_name_plural = _("other names (other scripts, other transliterations)")
+
+
+class SpeechInline(CitedRowInline, admin.StackedInline):
+    model = Speech
+    autocomplete_fields = ["person"]
+    formfield_overrides = SMALL_TEXT
+    fieldsets = [
+        (None, {"fields": [("person", "role", "mode"), "title", "summary"]}),
+        (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
+    ]
+
+
+class ConferenceDocumentInline(CitedRowInline, admin.StackedInline):
+    model = ConferenceDocument
+    formfield_overrides = SMALL_TEXT
+    fieldsets = [
+        (None, {"fields": [("kind", "title"), "other_titles", "summary"]}),
+        (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
+    ]
+
+
+class AllianceBodyInline(CitedRowInline, admin.TabularInline):
+    model = AllianceBody
+    autocomplete_fields = ["country", "host"]
+    formfield_overrides = SMALL_TEXT
+    fields = ["kind", "name", "country", "host", "description", *CITATION_LINE, *SEEN]
+
+
+class AllianceMembershipInline(CitedRowInline, admin.TabularInline):
+    model = AllianceMembership
+    autocomplete_fields = ["organization", "person", "country"]
+    fields = ["organization", "person", "body", "role", "country", "title", *CITATION_LINE, *SEEN]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        body = formset.form.base_fields.get("body")
+        if body is not None:
+            # Only this alliance's bodies (a new alliance's, once it is saved).
+            body.queryset = AllianceBody.objects.filter(alliance=obj if obj and obj.pk else None)
+            body.help_text = _(
+                "One of this alliance's bodies (add the body above and save first); empty for "
+                "the alliance itself."
+            )
+        return formset
+
+
+class AllianceEventInline(CitedRowInline, admin.StackedInline):
+    model = AllianceEvent
+    autocomplete_fields = ["conference"]
+    formfield_overrides = SMALL_TEXT
+
+    def row_fieldsets(self, request, obj=None):
+        present = {f.name for f in AllianceEvent._meta.concrete_fields}
+        return [
+            (None, {"fields": ["kind", "conference", "description"]}),
+            date_fieldset(AllianceEvent, "occurred", present, help_text=False),
+            (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
+        ]
+
+
+class PartnershipPartyInline(CitedRowInline, admin.TabularInline):
+    model = PartnershipParty
+    autocomplete_fields = ["organization"]
+    fields = ["organization", "role", *CITATION_LINE, *SEEN]
+
+
+class AgreementInline(CitedRowInline, admin.StackedInline):
+    model = Agreement
+    autocomplete_fields = ["conference", "signatories"]
+    formfield_overrides = SMALL_TEXT
+
+    def row_fieldsets(self, request, obj=None):
+        present = {f.name for f in Agreement._meta.concrete_fields}
+        return [
+            (None, {"fields": [("kind", "status"), "title"]}),
+            date_fieldset(Agreement, "signed", present, help_text=False),
+            (
+                _("Term, place, signatories"),
+                {
+                    "fields": [
+                        ("term_start_year", "term_end_year"),
+                        "conference",
+                        "signatories",
+                        "summary",
+                    ]
+                },
+            ),
+            (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
+        ]
+
+
+class StatusChangeInline(CitedRowInline, admin.StackedInline):
+    model = StatusChange
+
+    def row_fieldsets(self, request, obj=None):
+        present = {f.name for f in StatusChange._meta.concrete_fields}
+        return [
+            (None, {"fields": ["status", "note"]}),
+            date_fieldset(StatusChange, "changed", present, help_text=False),
+            (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
+        ]
+
+
+class VisitInline(CitedRowInline, admin.StackedInline):
+    model = Visit
+    formfield_overrides = SMALL_TEXT
+
+    def row_fieldsets(self, request, obj=None):
+        present = {f.name for f in Visit._meta.concrete_fields}
+        return [
+            (None, {"fields": [("direction", "status"), "recurrence"]}),
+            date_fieldset(Visit, "visited", present, help_text=False),
+            (_("Who went"), {"fields": [("teachers", "students", "others"), "description"]}),
+            (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
+        ]
+
+
 class DescribedChanges(HistoricalRecordContextHelper):
-    """History's "Changes" column: a related record by name, "(deleted)" when it is gone."""
+    """History's "Changes" column: a related record by name, "(deleted)" when it is gone, and
+    a partial date as one line in words ("2004" → "2005"), never its stored columns."""
 
     def prepare_delta_change_value(self, change, value):
         field = self.model._meta.get_field(change.field)
         if field.many_to_one or field.one_to_one:
             return describe_related(field, value)
         return super().prepare_delta_change_value(change, value)
+
+    def context_for_delta_changes(self, delta):
+        groups = date_groups(self.model)
+        member = {name: prefix for prefix, cols in groups.items() for name in cols}
+        dated = {member[c.field] for c in delta.changes if c.field in member}
+        delta = dataclasses.replace(
+            delta, changes=[c for c in delta.changes if c.field not in member]
+        )
+        lines = super().context_for_delta_changes(delta)
+        for prefix in sorted(dated):
+            lines.append(
+                {
+                    "field": date_label(self.model, prefix),
+                    "old": str(date_in(delta.old_record, groups[prefix])),
+                    "new": str(date_in(delta.new_record, groups[prefix])),
+                }
+            )
+        return lines
 
 
 class StaffHistoryAdmin(SimpleHistoryAdmin):
@@ -336,6 +1171,9 @@ class StaffHistoryAdmin(SimpleHistoryAdmin):
 
     form = VersionedForm
     object_history_list_template = "admin/partnerships/object_history_list.html"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return super().formfield_for_dbfield(db_field, request, **year_bounds(db_field, kwargs))
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
         # No select_related of related records: one deleted since must not break the page.
@@ -426,10 +1264,15 @@ def differs_from_stored(obj) -> bool:
     return stored is None or any(stored[name] != getattr(obj, name) for name in names)
 
 
-class RecordAdmin(SpreadsheetAdminMixin, StaffHistoryAdmin):
+# The inlines every record's form ends with: the figures sources report about it, where
+# sources differ, its citations.
+RECORD_INLINES = [FigureInline, OtherAccountInline, CitationInline]
+
+
+class RecordAdmin(DateFieldsets, SpreadsheetAdminMixin, StaffHistoryAdmin):
     """Shared behaviour of every public record's admin."""
 
-    inlines = [CitationInline]
+    inlines = RECORD_INLINES
     list_per_page = 50
     actions = ["publish", "unpublish", "request_deletion"]
     history_list_display = ["publication", "version"]
@@ -562,7 +1405,8 @@ class RecordAdmin(SpreadsheetAdminMixin, StaffHistoryAdmin):
         if obj is not None and obj.pk:
             context.update(
                 pending_revisions=list(pending_for(obj).select_related("author")),
-                held_for_review=needs_review(request.user, obj),
+                held_for_review=needs_review(request.user, obj)
+                and self.has_change_permission(request, obj),
                 preview_url=reverse(
                     "preview-record",
                     args=[ContentType.objects.get_for_model(self.model).pk, obj.pk],
@@ -642,8 +1486,12 @@ class RecordAdmin(SpreadsheetAdminMixin, StaffHistoryAdmin):
             .order_by("-history_date")
         )
 
+    def may_restore(self, request) -> bool:
+        """Whether the user may bring a deleted record back (as a draft): who may add one."""
+        return self.has_add_permission(request)
+
     def deleted_view(self, request):
-        if not self.has_add_permission(request):
+        if not self.may_restore(request):
             raise PermissionDenied
         records = list(self.deleted_records()[:200])
         for record in records:
@@ -657,7 +1505,7 @@ class RecordAdmin(SpreadsheetAdminMixin, StaffHistoryAdmin):
         return TemplateResponse(request, "admin/partnerships/deleted_records.html", context)
 
     def restore_view(self, request, history_id):
-        if not self.has_add_permission(request):
+        if not self.may_restore(request):
             raise PermissionDenied
         opts = self.model._meta
         back = reverse(f"admin:{opts.app_label}_{opts.model_name}_deleted")
@@ -767,13 +1615,6 @@ class RegionAdmin(RecordAdmin):
     resource_classes = [RESOURCES_BY_MODEL[Region]]
 
 
-class OrganizationNameInline(admin.TabularInline):
-    model = OrganizationName
-    form = VersionedInlineForm
-    formset = VersionedInlineFormSet
-    extra = 0
-
-
 @admin.register(Organization)
 class OrganizationAdmin(RecordAdmin):
     list_display = ["name", "kind", "region", "publication", "citation_count"]
@@ -782,7 +1623,7 @@ class OrganizationAdmin(RecordAdmin):
     autocomplete_fields = ["region", "parent"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["region"]
-    inlines = [OrganizationNameInline, CitationInline]
+    inlines = [OrganizationNameInline, *RECORD_INLINES]
     resource_classes = [OrganizationResource]
 
 
@@ -790,100 +1631,139 @@ class OrganizationAdmin(RecordAdmin):
 class PersonAdmin(RecordAdmin):
     list_display = ["name", "position", "organization", "publication"]
     list_filter = ["publication"]
-    search_fields = ["name", "position", "organization__name"]
+    search_fields = ["name", "other_names__name", "position", "organization__name"]
     autocomplete_fields = ["organization"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["organization"]
+    inlines = [PersonNameInline, *RECORD_INLINES]
     resource_classes = [RESOURCES_BY_MODEL[Person]]
 
 
 @admin.register(ConferenceSeries)
 class ConferenceSeriesAdmin(RecordAdmin):
-    list_display = ["name", "first_held_year", "publication"]
+    list_display = ["name", "first_held_year", "frequency", "alliance", "publication"]
     list_filter = ["publication"]
-    search_fields = ["name", "description"]
+    search_fields = ["name", "other_names", "description"]
+    autocomplete_fields = ["alliance", "organizers"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-class SpeechInline(admin.StackedInline):
-    model = Speech
-    form = VersionedInlineForm
-    formset = VersionedInlineFormSet
-    extra = 0
-    autocomplete_fields = ["person"]
+    list_select_related = ["alliance"]
 
 
 @admin.register(Conference)
 class ConferenceAdmin(RecordAdmin):
-    list_display = ["name", "series", "edition", "held_on", "host_region", "publication"]
-    list_filter = ["publication", "series", "held_precision"]
-    search_fields = ["name", "summary", "series__name"]
-    autocomplete_fields = ["series", "host_region", "venue", "organizers", "participating_regions"]
+    list_display = ["name", "series", "edition", "held", "host_region", "format", "publication"]
+    list_filter = ["publication", "format", "series", "held_precision"]
+    search_fields = ["name", "other_names", "theme", "summary", "series__name"]
+    autocomplete_fields = [
+        "series",
+        "host_region",
+        "other_host_regions",
+        "venue",
+        "alliance",
+        "organizers",
+        "run_by",
+        "participating_regions",
+    ]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["series", "host_region"]
-    date_hierarchy = "held_on"
-    inlines = [SpeechInline, CitationInline]
+    inlines = [SpeechInline, ConferenceDocumentInline, *RECORD_INLINES]
     resource_classes = [RESOURCES_BY_MODEL[Conference]]
-
-
-class AllianceMembershipInline(admin.TabularInline):
-    model = AllianceMembership
-    form = VersionedInlineForm
-    formset = VersionedInlineFormSet
-    extra = 0
-    autocomplete_fields = ["organization"]
-
-
-class AllianceEventInline(admin.StackedInline):
-    model = AllianceEvent
-    form = VersionedInlineForm
-    formset = VersionedInlineFormSet
-    extra = 0
-    autocomplete_fields = ["conference"]
+    held = date_column("held", _("held"))
 
 
 @admin.register(Alliance)
 class AllianceAdmin(RecordAdmin):
-    list_display = ["name", "focus", "founded_on", "founding_conference", "publication"]
-    list_filter = ["publication", "focus"]
+    list_display = ["name", "kind", "focus", "founded", "founding_conference", "publication"]
+    list_filter = ["publication", "kind", "focus"]
     search_fields = ["name", "other_names", "summary"]
-    autocomplete_fields = ["countries", "founding_conference"]
+    autocomplete_fields = ["part_of", "founded_in", "countries", "founding_conference"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["founding_conference"]
-    inlines = [AllianceMembershipInline, AllianceEventInline, CitationInline]
+    inlines = [
+        AllianceBodyInline,
+        AllianceMembershipInline,
+        AllianceEventInline,
+        *RECORD_INLINES,
+    ]
     resource_classes = [RESOURCES_BY_MODEL[Alliance]]
+    founded = date_column("founded", _("founded"))
 
 
 @admin.register(SisterSchoolPartnership)
 class SisterSchoolPartnershipAdmin(RecordAdmin):
-    list_display = ["__str__", "level", "status", "established_on", "conference", "publication"]
+    list_display = ["__str__", "level", "status", "established", "conference", "publication"]
     list_filter = ["publication", "level", "status"]
-    search_fields = ["party_a__name", "party_b__name", "summary", "slug"]
-    autocomplete_fields = ["party_a", "party_b", "conference", "series"]
+    search_fields = ["party_a__name", "party_b__name", "source_label", "summary", "slug"]
+    autocomplete_fields = ["party_a", "party_b", "conference", "series", "predecessor", "parent"]
     list_select_related = ["party_a", "party_b", "conference"]
+    inlines = [
+        PartnershipPartyInline,
+        AgreementInline,
+        StatusChangeInline,
+        VisitInline,
+        *RECORD_INLINES,
+    ]
     resource_classes = [PartnershipResource]
+    established = date_column("established", _("established"))
 
 
 @admin.register(Source)
 class SourceAdmin(RecordAdmin):
-    list_display = ["title", "outlet", "published_on", "language", "publication"]
-    list_filter = ["publication", "language", "outlet"]
-    search_fields = ["title", "outlet", "original_outlet", "summary"]
-    inlines = []
+    list_display = ["title", "outlet", "date", "language", "publication"]
+    list_filter = ["publication", "language", "reliability", "outlet"]
+    search_fields = ["title", "outlet", "original_outlet", "authors", "summary"]
+    autocomplete_fields = ["mirror_of"]
+    # A source is what citations point to; it is not cited itself.
+    inlines = [FigureInline, OtherAccountInline]
     resource_classes = [RESOURCES_BY_MODEL[Source]]
+    date = date_column("published", _("date"))
 
 
 @admin.register(ReportedFigure)
 class ReportedFigureAdmin(RecordAdmin):
-    list_display = ["__str__", "subject", "qualifier", "as_of", "publication"]
-    list_filter = ["publication", "metric", "qualifier", "subject_type"]
+    """Figures are added in the form of the record they are about; here they are listed and
+    can be changed, but what they are about is not a field: it links to that record."""
+
+    list_display = ["__str__", "about", "as_of_date", "publication"]
+    list_filter = ["publication", "metric", "qualifier", "status", "subject_type"]
     search_fields = ["description"]
+    exclude = ["subject_type", "subject_id"]
+    inlines = [OtherAccountInline, CitationInline]
     resource_classes = [RESOURCES_BY_MODEL[ReportedFigure]]
+    as_of_date = date_column("as_of", _("as of"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["about", *super().get_readonly_fields(request, obj)]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return ["about", *(f for f in fields if f != "about")]
+
+    @admin.display(description=_("about"))
+    def about(self, obj):
+        return record_link(obj, "subject")
+
+    def has_add_permission(self, request):
+        # A figure is added in the form of the record it is about.
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return added_elsewhere(
+            self,
+            request,
+            gettext(
+                "A figure is added on the page of the record it is about, in its “reported "
+                "figures” part, with the source that reports it."
+            ),
+        )
+
+    def may_restore(self, request) -> bool:
+        return super().has_add_permission(request)
 
 
 class SubordinateAdmin(StaffHistoryAdmin):
-    """Rows that belong to a record (citations, speeches, memberships, events), on their own
-    pages: the same history and optimistic locking as in the record's form.
+    """Rows that belong to a record (citations, speeches, memberships, events, agreements...),
+    on their own pages: the same history and optimistic locking as in the record's form.
 
     A row of a published record is changed, by whoever may not publish that record, only in
     the record's own form, where the change waits for review: here it is read-only."""
@@ -910,19 +1790,63 @@ class SubordinateAdmin(StaffHistoryAdmin):
 
 @admin.register(Citation)
 class CitationAdmin(SpreadsheetAdminMixin, SubordinateAdmin):
-    list_display = ["record", "source", "paragraph", "note"]
+    """Citations are added in the form of the record (or row) they support; here they are
+    listed and can be changed, but what they support is not a field: it links to it."""
+
+    list_display = ["record", "source", "paragraph", "section", "note"]
     list_filter = ["source", "content_type"]
-    search_fields = ["note", "source__title"]
+    search_fields = ["note", "section", "source__title"]
     autocomplete_fields = ["source"]
     list_select_related = ["source", "content_type"]
+    exclude = ["content_type", "object_id"]
+    readonly_fields = ["supports"]
     resource_classes = [RESOURCES_BY_MODEL[Citation]]
+
+    @admin.display(description=_("supports"))
+    def supports(self, obj):
+        return record_link(obj, "record")
+
+    def has_add_permission(self, request):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return added_elsewhere(
+            self,
+            request,
+            gettext(
+                "A citation is added on the page of the record it supports, in its "
+                "“citations” part (or, for an agreement, a visit or a figure, in its row there)."
+            ),
+        )
+
+
+def record_link(obj, field: str):
+    """The record a generic relation points to, linked to its admin page."""
+    target = getattr(obj, field) if obj is not None and obj.pk else None
+    if target is None:
+        return gettext("(a record that no longer exists)")
+    opts = target._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[target.pk])
+    return format_html(
+        '<a href="{}">{} “{}”</a>', url, capfirst(opts.verbose_name), safe_str(target)
+    )
+
+
+def added_elsewhere(model_admin, request, message):
+    """The add page of a row that is added in another record's form: back to the list,
+    saying where."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    model_admin.message_user(request, message, messages.INFO)
+    opts = model_admin.model._meta
+    return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
 
 
 @admin.register(Speech)
 class SpeechAdmin(SpreadsheetAdminMixin, SubordinateAdmin):
-    list_display = ["person", "conference", "mode"]
-    list_filter = ["mode", "conference"]
-    search_fields = ["person__name", "conference__name", "summary"]
+    list_display = ["person", "conference", "role", "mode"]
+    list_filter = ["role", "mode", "conference"]
+    search_fields = ["person__name", "conference__name", "title", "summary"]
     autocomplete_fields = ["person", "conference"]
     inlines = [CitationInline]
     resource_classes = [RESOURCES_BY_MODEL[Speech]]
@@ -930,20 +1854,78 @@ class SpeechAdmin(SpreadsheetAdminMixin, SubordinateAdmin):
 
 @admin.register(AllianceMembership)
 class AllianceMembershipAdmin(SubordinateAdmin):
-    list_display = ["organization", "alliance", "role"]
+    list_display = ["__str__", "alliance", "body", "role", "country"]
     list_filter = ["role", "alliance"]
-    search_fields = ["organization__name", "alliance__name"]
-    autocomplete_fields = ["organization", "alliance"]
+    search_fields = ["organization__name", "person__name", "title", "alliance__name"]
+    autocomplete_fields = ["organization", "person", "alliance", "country"]
     inlines = [CitationInline]
 
 
 @admin.register(AllianceEvent)
-class AllianceEventAdmin(SubordinateAdmin):
-    list_display = ["alliance", "kind", "occurred_on", "occurred_precision"]
+class AllianceEventAdmin(DateFieldsets, SubordinateAdmin):
+    list_display = ["alliance", "kind", "occurred"]
     list_filter = ["kind"]
     search_fields = ["alliance__name", "description"]
     autocomplete_fields = ["alliance", "conference"]
     inlines = [CitationInline]
+    occurred = date_column("occurred", _("date"))
+
+
+@admin.register(AllianceBody)
+class AllianceBodyAdmin(SubordinateAdmin):
+    list_display = ["name", "kind", "alliance", "country"]
+    list_filter = ["kind"]
+    search_fields = ["name", "alliance__name", "description"]
+    autocomplete_fields = ["alliance", "country", "host"]
+    inlines = [CitationInline]
+
+
+@admin.register(ConferenceDocument)
+class ConferenceDocumentAdmin(SubordinateAdmin):
+    list_display = ["title", "kind", "conference"]
+    list_filter = ["kind"]
+    search_fields = ["title", "other_titles", "conference__name"]
+    autocomplete_fields = ["conference"]
+    inlines = [CitationInline]
+
+
+@admin.register(PartnershipParty)
+class PartnershipPartyAdmin(SubordinateAdmin):
+    list_display = ["organization", "role", "partnership"]
+    list_filter = ["role"]
+    search_fields = ["organization__name"]
+    autocomplete_fields = ["partnership", "organization"]
+    inlines = [CitationInline]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(DateFieldsets, SubordinateAdmin):
+    list_display = ["__str__", "kind", "status", "signed", "partnership"]
+    list_filter = ["kind", "status", "signed_precision"]
+    search_fields = ["title", "summary"]
+    autocomplete_fields = ["partnership", "conference", "signatories"]
+    inlines = [CitationInline]
+    signed = date_column("signed", _("signed"))
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(DateFieldsets, SubordinateAdmin):
+    list_display = ["status", "changed", "partnership"]
+    list_filter = ["status"]
+    search_fields = ["note"]
+    autocomplete_fields = ["partnership"]
+    inlines = [CitationInline]
+    changed = date_column("changed", _("date"))
+
+
+@admin.register(Visit)
+class VisitAdmin(DateFieldsets, SubordinateAdmin):
+    list_display = ["direction", "visited", "headcount_display", "partnership"]
+    list_filter = ["direction"]
+    search_fields = ["description", "recurrence"]
+    autocomplete_fields = ["partnership"]
+    inlines = [CitationInline]
+    visited = date_column("visited", _("date"))
 
 
 # --------------------------------------------------------------------------- review queue
@@ -1038,69 +2020,135 @@ class RevisionAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:partnerships_revision_changelist"))
 
 
-def describe_fields(revision) -> list[dict]:
-    """Field by field: the value now (published) and the proposed one, in words."""
-    model = revision.content_type.model_class()
-    record = revision.record
-    lines = []
-    for attname, value in revision.changes.get("fields", {}).items():
-        field = model._meta.get_field(name_of(model, attname))
+def proposed_value(model, field, value):
+    return field.to_python(value) if value is not None else None
+
+
+def describe_changes(model, current, values: dict, links=None, skip=()) -> list[dict]:
+    """Each changed field in words, the value now (``current``, None for a new row) and the
+    proposed one; a partial date as one line in words; a field pointing to a row added in the
+    same change says so."""
+    links = links or {}
+    groups = date_groups(model)
+    member = {name: prefix for prefix, cols in groups.items() for name in cols}
+    lines, dated = [], []
+    for attname, value in values.items():
+        name = name_of(model, attname)
+        if name in skip:
+            continue
+        if name in member:
+            if member[name] not in dated:
+                dated.append(member[name])
+            continue
+        field = model._meta.get_field(name)
         if field.many_to_many:
             related = field.related_model._base_manager
-            now = getattr(record, field.name).all() if record is not None else []
-            lines.append(
-                {
-                    "field": capfirst(field.verbose_name),
-                    "now": "; ".join(safe_str(r) for r in now),
-                    "proposed": "; ".join(safe_str(r) for r in related.filter(pk__in=value)),
-                }
+            now = (
+                "; ".join(safe_str(r) for r in getattr(current, field.name).all())
+                if current
+                else ""
             )
-            continue
+            proposed = "; ".join(safe_str(r) for r in related.filter(pk__in=value or []))
+        else:
+            now = describe_value(model, name, getattr(current, attname), None) if current else ""
+            if attname in links:
+                target = apps.get_model(links[attname].split(":")[0])
+                proposed = gettext("the new %(row)s in this change") % {
+                    "row": target._meta.verbose_name
+                }
+            else:
+                proposed = describe_value(model, name, proposed_value(model, field, value), None)
+        lines.append({"field": capfirst(field.verbose_name), "now": now, "proposed": proposed})
+    for prefix in dated:
+        columns = groups[prefix]
+        proposed = {}
+        for column in columns:
+            try:
+                field = model._meta.get_field(column)
+            except FieldDoesNotExist:
+                continue
+            if column in values:
+                proposed[column] = proposed_value(model, field, values[column])
+            elif current is not None:
+                proposed[column] = getattr(current, column)
+            else:
+                proposed[column] = field.get_default()
         lines.append(
             {
-                "field": capfirst(field.verbose_name),
-                "now": describe_value(model, field.name, getattr(record, attname, None), None)
-                if record is not None
-                else "",
-                "proposed": describe_value(model, field.name, field.to_python(value), None),
+                "field": date_label(model, prefix),
+                "now": str(date_in(current, columns)) if current is not None else "",
+                "proposed": str(date_in(SimpleNamespace(**proposed), columns)),
             }
         )
     return lines
 
 
-def describe_rows(revision) -> list[dict]:
-    from django.apps import apps
+def describe_fields(revision) -> list[dict]:
+    """Field by field: the value now (published) and the proposed one, in words."""
+    model = revision.content_type.model_class()
+    return describe_changes(model, revision.record, revision.changes.get("fields", {}))
 
+
+def new_row_label(model, values: dict, links: dict) -> str:
+    """What a row added by the revision will be called ("over 5,000 participants online")."""
+    row = model()
+    for attname, value in values.items():
+        field = model._meta.get_field(name_of(model, attname))
+        if field.many_to_many or attname in links:
+            continue
+        setattr(row, attname, proposed_value(model, field, value))
+    try:
+        return str(row)
+    except (ObjectDoesNotExist, AttributeError, TypeError, ValueError):
+        return ""
+
+
+def describe_rows(revision) -> list[dict]:
+    record_model = revision.content_type.model_class()
     verbs = {"add": gettext("Add"), "change": gettext("Change"), "delete": gettext("Delete")}
     rows = []
     for row in revision.changes.get("rows", []):
         model = apps.get_model(row["model"])
         current = model._base_manager.filter(pk=row["pk"]).first() if row["pk"] else None
-        changes = []
-        for attname, value in row["fields"].items():
-            field = model._meta.get_field(name_of(model, attname))
-            if field.name in ("content_type", "object_id") or (
-                row["action"] == "add" and field.many_to_one and field.name in PARENT_NAMES
-            ):
-                continue
-            changes.append(
-                {
-                    "field": capfirst(field.verbose_name),
-                    "now": describe_value(model, field.name, getattr(current, attname), None)
-                    if current is not None
-                    else "",
-                    "proposed": describe_value(model, field.name, field.to_python(value), None),
-                }
+        links = row.get("links", {})
+        # What ties the row to this record is not a change of it.
+        skip = {"content_type", "object_id", "subject_type", "subject_id"}
+        if row["action"] == "add":
+            skip.update(
+                f.name
+                for f in model._meta.concrete_fields
+                if f.many_to_one and f.related_model is record_model
             )
+        changes = describe_changes(model, current, row["fields"], links, skip)
+        if row["action"] == "add":  # a new row: only what it says
+            changes = [
+                c for c in changes if c["proposed"] not in ("", gettext("date not reported"))
+            ]
+        if model is Citation and row["action"] == "add":
+            changes.insert(0, describe_cited(row, links, record_model, revision.object_id))
+        label = safe_str(current) if current is not None else ""
+        if row["action"] == "add":
+            label = new_row_label(model, row["fields"], links)
         rows.append(
             {
                 "action": verbs[row["action"]],
                 "kind": capfirst(model._meta.verbose_name),
-                "label": safe_str(current) if current is not None else "",
-                "changes": changes,
+                "label": f"“{label}”" if label else "",
+                "changes": [c for c in changes if c is not None],
             }
         )
     return rows
 
 
-PARENT_NAMES = {"organization", "conference", "alliance"}
+def describe_cited(row, links, record_model, record_id) -> dict | None:
+    """Which row a new citation supports, when it is not the record itself."""
+    ct_id, object_id = row["fields"].get("content_type_id"), row["fields"].get("object_id")
+    cited_model = ContentType.objects.get_for_id(ct_id).model_class() if ct_id else None
+    if cited_model is None or (cited_model is record_model and object_id == record_id):
+        return None
+    if "object_id" in links:
+        what = gettext("the new %(row)s in this change") % {"row": cited_model._meta.verbose_name}
+    else:
+        cited = cited_model._base_manager.filter(pk=object_id).first()
+        what = f"{cited_model._meta.verbose_name} “{safe_str(cited)}”" if cited else "?"
+    return {"field": gettext("Supports"), "now": "", "proposed": what}

@@ -2,11 +2,14 @@
 is kept as a pending ``Revision`` and applied only when a publisher approves it.
 
 A revision holds what changes, as the difference between two snapshots of the record and its
-inline rows (citations, other names, speeches, memberships, events): ``snapshot()`` before the
-editor's save and after it (the admin makes the save in a transaction that it then rolls back,
-so the public record never changes), ``diff()`` between them. ``approve()`` applies the
-difference to the record as it is now, refusing when the record changed since the revision was
-made (its version), and writes one history entry naming the author and the approver."""
+inline rows (citations, other names, speeches, memberships, events, bodies, agreements, status
+changes, visits, figures, other sources' accounts, and the citations of those rows):
+``snapshot()`` before the editor's save and after it (the admin makes the save in a
+transaction that it then rolls back, so the public record never changes), ``diff()`` between
+them; a row added with a citation of its own is linked to it by a reference, so that approving
+creates both and ties them together. ``approve()`` applies the difference to the record as it
+is now, refusing when the record changed since the revision was made (its version), and writes
+one history entry naming the author and the approver."""
 
 from __future__ import annotations
 
@@ -18,7 +21,17 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from .models import Citation, Publication, Record, Revision, RevisionStatus, Versioned
+from .models import (
+    FIGURE_SUBJECT_MODELS,
+    Citation,
+    OtherAccount,
+    Publication,
+    Record,
+    ReportedFigure,
+    Revision,
+    RevisionStatus,
+    Versioned,
+)
 
 # Bookkeeping and derived columns: never part of a change.
 HIDDEN_FIELDS = {"search_text", "search_vector", "updated_at", "version", "id", "created_at"}
@@ -39,8 +52,10 @@ def tracked_fields(model) -> list:
 
 
 def rows_of(model, pk) -> list[tuple]:
-    """(row model, filter) for each kind of row that belongs to a record and goes with it
-    when it is deleted: other names, speeches, memberships, events, citations."""
+    """(row model, filter) for each kind of row that belongs to a record and is edited in its
+    form: other names, speeches, memberships, events, bodies, agreements, status changes,
+    visits (these go with it when it is deleted), the figures about it, other sources'
+    accounts of it, its citations."""
     found = []
     for rel in model._meta.related_objects:
         row_model = rel.related_model
@@ -51,27 +66,48 @@ def rows_of(model, pk) -> list[tuple]:
             and not issubclass(row_model, Record)
         ):
             found.append((row_model, {f"{rel.field.attname}": pk}))
-    if any(isinstance(f, GenericRelation) for f in model._meta.private_fields):
+    ct = None
+    if issubclass(model, Record) and model._meta.app_label == "partnerships":
         ct = ContentType.objects.get_for_model(model)
+        if model._meta.model_name in FIGURE_SUBJECT_MODELS:
+            found.append((ReportedFigure, {"subject_type_id": ct.pk, "subject_id": pk}))
+        found.append((OtherAccount, {"content_type_id": ct.pk, "object_id": pk}))
+    if has_citations(model):
+        ct = ct or ContentType.objects.get_for_model(model)
         found.append((Citation, {"content_type_id": ct.pk, "object_id": pk}))
     return found
+
+
+def has_citations(model) -> bool:
+    return any(
+        isinstance(f, GenericRelation) and f.related_model is Citation
+        for f in model._meta.private_fields
+    )
 
 
 # Which record a row belongs to, for a row edited on its own page.
 PARENT_FIELD = {
     "organizationname": "organization",
+    "personname": "person",
     "speech": "conference",
+    "conferencedocument": "conference",
     "alliancemembership": "alliance",
     "allianceevent": "alliance",
+    "alliancebody": "alliance",
+    "partnershipparty": "partnership",
+    "agreement": "partnership",
+    "statuschange": "partnership",
+    "visit": "partnership",
 }
 
 
 def parent_of(row):
     """The record whose form the row is edited in (a citation's record, a speech's
-    conference, ...), or None."""
+    conference, a citation of an agreement: the agreement's partnership, ...), or None."""
     try:
-        if isinstance(row, Citation):
-            return row.record if row.content_type_id and row.object_id else None
+        if isinstance(row, (Citation, OtherAccount)):
+            record = row.record if row.content_type_id and row.object_id else None
+            return record if record is None or isinstance(record, Record) else parent_of(record)
         field = PARENT_FIELD.get(row._meta.model_name)
         return getattr(row, field) if field and getattr(row, f"{field}_id") else None
     except ObjectDoesNotExist:
@@ -112,14 +148,37 @@ def values_of(obj, fields) -> dict:
     return {f.attname: _json(getattr(obj, f.attname)) for f in fields}
 
 
+def row_key(model, pk) -> str:
+    return f"{model._meta.label_lower}:{pk}"
+
+
 def snapshot(record) -> dict:
-    """The record's fields and its rows' fields, as JSON values."""
+    """The record's fields and its rows' fields, as JSON values. A row's own citations (an
+    agreement's, a figure's) are rows too, after it; a row's many-to-many fields (an
+    agreement's signatories) are sorted ids."""
     model = type(record)
     rows = {}
     for row_model, where in rows_of(model, record.pk):
         fields = tracked_fields(row_model)
-        for row in row_model._base_manager.filter(**where).order_by("pk"):
-            rows[f"{row_model._meta.label_lower}:{row.pk}"] = values_of(row, fields)
+        many = row_model._meta.many_to_many
+        found = list(
+            row_model._base_manager.filter(**where)
+            .order_by("pk")
+            .prefetch_related(*(f.name for f in many))
+        )
+        for row in found:
+            values = values_of(row, fields)
+            for field in many:
+                values[field.name] = sorted(r.pk for r in getattr(row, field.name).all())
+            rows[row_key(row_model, row.pk)] = values
+        if found and row_model is not Citation and has_citations(row_model):
+            citations = Citation._base_manager.filter(
+                content_type=ContentType.objects.get_for_model(row_model),
+                object_id__in=[row.pk for row in found],
+            ).order_by("pk")
+            cited = tracked_fields(Citation)
+            for citation in citations:
+                rows[row_key(Citation, citation.pk)] = values_of(citation, cited)
     fields = values_of(record, tracked_fields(model))
     # Many-to-many fields (an alliance's countries, a conference's organizers): sorted ids.
     for field in model._meta.many_to_many:
@@ -127,21 +186,52 @@ def snapshot(record) -> dict:
     return {"version": record.version, "fields": fields, "rows": rows}
 
 
+def links_to_added(label: str, values: dict, changed: dict, added: set) -> dict:
+    """{attname: key of an added row} for each of ``changed``'s fields that points to a row
+    added in the same change (a citation of a new agreement, a member of a new body): the
+    added row's id is that of the rolled-back save, so approving puts the new row's id there."""
+    model = _model(label)
+    links = {}
+    for field in model._meta.concrete_fields:
+        if field.attname in changed and field.many_to_one and changed[field.attname] is not None:
+            key = row_key(field.related_model, changed[field.attname])
+            if key in added:
+                links[field.attname] = key
+    for gfk in model._meta.private_fields:
+        if not hasattr(gfk, "ct_field") or not hasattr(gfk, "fk_field"):
+            continue
+        ct_id = values.get(model._meta.get_field(gfk.ct_field).attname)
+        fk_attname = model._meta.get_field(gfk.fk_field).attname
+        if ct_id is None or changed.get(fk_attname) is None:
+            continue
+        target = ContentType.objects.get_for_id(ct_id).model_class()
+        key = row_key(target, changed[fk_attname]) if target is not None else None
+        if key in added:
+            links[fk_attname] = key
+    return links
+
+
 def diff(before: dict, after: dict) -> dict:
     """What ``after`` changes of ``before``: fields with their new values, rows added, changed
-    (only the changed fields) and deleted. Rows added get no id (ids of the rolled-back save
-    are not kept)."""
+    (only the changed fields) and deleted. A row added keeps no id (ids of the rolled-back
+    save are not kept) but a "ref" by which rows added with it point to it ("links")."""
     fields = {k: v for k, v in after["fields"].items() if before["fields"].get(k) != v}
+    added = {key for key in after["rows"] if key not in before["rows"]}
     rows = []
     for key, values in after["rows"].items():
         label, pk = key.split(":")
         old = before["rows"].get(key)
         if old is None:
-            rows.append({"model": label, "pk": None, "action": "add", "fields": values})
+            row = {"model": label, "pk": None, "action": "add", "fields": values, "ref": key}
         else:
             changed = {k: v for k, v in values.items() if old.get(k) != v}
-            if changed:
-                rows.append({"model": label, "pk": int(pk), "action": "change", "fields": changed})
+            if not changed:
+                continue
+            row = {"model": label, "pk": int(pk), "action": "change", "fields": changed}
+        links = links_to_added(label, values, row["fields"], added)
+        if links:
+            row["links"] = links
+        rows.append(row)
     for key in before["rows"]:
         if key not in after["rows"]:
             label, pk = key.split(":")
@@ -258,14 +348,19 @@ def apply_changes(revision: Revision, author, reason: str, check_versions: bool 
     record.save()
     for name, ids in many.items():
         getattr(record, name).set(ids)
-    for row in revision.changes.get("rows", []):
+    created = {}  # ref of an added row -> its new id
+    for row in in_link_order(revision.changes.get("rows", [])):
         row_model = _model(row["model"])
+        values = dict(row["fields"])
+        for attname, ref in row.get("links", {}).items():
+            values[attname] = created[ref]
         if row["action"] == "add":
             obj = row_model()
-            _set(obj, row["fields"])
         else:
             obj = row_model._base_manager.filter(pk=row["pk"]).first()
             if obj is None:
+                if row["action"] == "delete":
+                    continue  # gone already (deleted with a row deleted before it)
                 raise RevisionConflict(
                     gettext("A %(row)s of this change has been deleted since.")
                     % {"row": row_model._meta.verbose_name}
@@ -275,11 +370,32 @@ def apply_changes(revision: Revision, author, reason: str, check_versions: bool 
                 obj._change_reason = reason
                 obj.delete()
                 continue
-            _set(obj, row["fields"])
+        many = _set(obj, values)
         obj._history_user = author
         obj._change_reason = reason
         obj.save()
+        for name, ids in many.items():
+            getattr(obj, name).set(ids)
+        if row["action"] == "add" and row.get("ref"):
+            created[row["ref"]] = obj.pk
     return record
+
+
+def in_link_order(rows: list[dict]) -> list[dict]:
+    """The rows with each one after the added rows it links to (a body before its members,
+    an agreement before its citations); otherwise in their order."""
+    ordered, done, waiting = [], set(), list(rows)
+    while waiting:
+        ready = [r for r in waiting if set(r.get("links", {}).values()) <= done]
+        if not ready:  # a link to a row that is not in the change: it cannot be applied
+            raise RevisionConflict(gettext("This change refers to a row it does not contain."))
+        for row in ready:
+            ordered.append(row)
+            if row.get("ref"):
+                done.add(row["ref"])
+        taken = {id(r) for r in ready}
+        waiting = [r for r in waiting if id(r) not in taken]
+    return ordered
 
 
 def approve(revision: Revision, approver, comment: str = "") -> None:

@@ -1,4 +1,4 @@
-"""The staff roles and their permissions. Used by migration 0003 and by `grant_role`."""
+"""The staff roles and their permissions. Used by migrations 0003 and 0018 and by `grant_role`."""
 
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
@@ -21,8 +21,24 @@ SUBORDINATE_MODELS = [
     "speech",
     "alliancemembership",
     "allianceevent",
+    # Since migration 0016 (issues 17 and 21): see ROWS_SINCE_0016.
+    "personname",
+    "conferencedocument",
+    "alliancebody",
+    "partnershipparty",
+    "agreement",
+    "statuschange",
+    "visit",
+    "otheraccount",
 ]
 HISTORY_MODELS = [f"historical{name}" for name in RECORD_MODELS + SUBORDINATE_MODELS]
+
+# The rows that came with migration 0016. Migration 0003, which makes the groups, runs before
+# they exist, so it cannot give their permissions: a later migration adds them to the groups
+# that exist (add_permissions_since_0016).
+ROWS_SINCE_0016 = frozenset(
+    [*SUBORDINATE_MODELS[SUBORDINATE_MODELS.index("personname") :], "mistakereport"]
+)
 
 EDITORS = "Editors"
 PUBLISHERS = "Publishers"
@@ -33,6 +49,9 @@ ROLES = {"editor": EDITORS, "publisher": PUBLISHERS, "viewer": VIEWERS}
 def role_permissions() -> dict[str, list[str]]:
     """Codenames (app label partnerships) per group."""
     view = [f"view_{m}" for m in RECORD_MODELS + SUBORDINATE_MODELS + HISTORY_MODELS]
+    # Readers' reports of mistakes (migration 0017): everyone reads them; who edits handles them.
+    view.append("view_mistakereport")
+    handle = ["change_mistakereport"]
     edit = [f"{action}_{m}" for m in RECORD_MODELS for action in ("add", "change")]
     # Editors fix the rows inside a record (a wrong citation, an old name) as part of editing it.
     inline = [f"{a}_{m}" for m in SUBORDINATE_MODELS for a in ("add", "change", "delete")]
@@ -40,12 +59,19 @@ def role_permissions() -> dict[str, list[str]]:
     delete = [f"delete_{m}" for m in RECORD_MODELS]
     return {
         VIEWERS: view,
-        EDITORS: view + edit + inline,
-        PUBLISHERS: view + edit + inline + publish + delete,
+        EDITORS: view + edit + inline + handle,
+        PUBLISHERS: view + edit + inline + handle + publish + delete,
     }
 
 
+def model_of(codename: str) -> str:
+    """The model a codename is about: "add_visit" -> "visit", "view_historicalvisit" -> "visit"."""
+    return codename.split("_", 1)[1].removeprefix("historical")
+
+
 def sync_groups(group_model, permission_model) -> None:
+    """Give each group exactly its role's permissions (migration 0003). The permissions of
+    rows that do not exist yet at that point (ROWS_SINCE_0016) are left to a later migration."""
     for group_name, codenames in role_permissions().items():
         group, _ = group_model.objects.get_or_create(name=group_name)
         perms = list(
@@ -54,9 +80,44 @@ def sync_groups(group_model, permission_model) -> None:
             )
         )
         missing = set(codenames) - {p.codename for p in perms}
+        missing = {c for c in missing if model_of(c) not in ROWS_SINCE_0016}
         if missing:
             raise RuntimeError(f"Permissions missing for {group_name}: {sorted(missing)}")
         group.permissions.set(perms)
+
+
+def add_permissions_since_0016(apps, schema_editor) -> None:
+    """Data migration (RunPython): add the permissions of the rows that came with migration
+    0016 to the role groups that exist, as each role has them for the older rows."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; make them exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    grant_permissions_since_0016(
+        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
+    )
+
+
+def grant_permissions_since_0016(group_model, permission_model) -> None:
+    """Add to each role group that exists its permissions on the rows of ROWS_SINCE_0016.
+    Other permissions of the groups (changed in the admin) are left as they are."""
+    for group_name, codenames in role_permissions().items():
+        group = group_model.objects.filter(name=group_name).first()
+        if group is None:
+            continue  # restore_missing_groups makes it, with every permission, after migrate
+        wanted = {c for c in codenames if model_of(c) in ROWS_SINCE_0016}
+        perms = list(
+            permission_model.objects.filter(
+                content_type__app_label="partnerships", codename__in=wanted
+            )
+        )
+        missing = wanted - {p.codename for p in perms}
+        if missing:
+            raise RuntimeError(f"Permissions missing for {group_name}: {sorted(missing)}")
+        group.permissions.add(*perms)
 
 
 def restore_missing_groups(sender, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs) -> None:

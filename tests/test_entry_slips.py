@@ -67,17 +67,6 @@ def test_a_figure_about_an_existing_record_is_accepted(seed):
     ).full_clean()
 
 
-def test_the_figure_form_offers_only_our_public_records_as_subjects(staff_client):
-    response = staff_client.get(reverse("admin:partnerships_reportedfigure_add"))
-
-    offered = set(response.context["adminform"].form.fields["subject_type"].queryset)
-    models = {ct.model_class() for ct in offered}
-
-    assert Session not in models
-    assert {Person, Conference, ConferenceSeries, Organization, Alliance} <= models
-    assert len(models) == 8
-
-
 # --------------------------------------------------------------------------- undated duplicates
 
 
