@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
 from partnerships.models import (
@@ -22,6 +23,7 @@ from partnerships.models import (
     ConferenceSeries,
     Organization,
     OtherAccount,
+    PartyRole,
     Person,
     Region,
     ReportedFigure,
@@ -148,7 +150,7 @@ def test_no_sentence_of_the_case_file_is_copied():
     runs = {" ".join(words[i : i + 10]) for i in range(len(words) - 9)}
     checked, copied = 0, []
     for obj in RECORDS:
-        for field in ("summary", "description", "note", "value", "position"):
+        for field in ("summary", "description", "note", "value", "position", "terms", "aims"):
             text = obj["fields"].get(field)
             if not isinstance(text, str):
                 continue
@@ -161,6 +163,16 @@ def test_no_sentence_of_the_case_file_is_copied():
             ]
     assert copied == []
     assert checked > 3000  # the check reads real text
+
+
+def test_the_copy_check_reads_the_terms_and_aims_lines():
+    fields = {
+        field
+        for obj in RECORDS
+        for field, value in obj["fields"].items()
+        if field in ("terms", "aims") and value
+    }
+    assert fields == {"terms", "aims"}
 
 
 # --------------------------------------------------------------------------- C1
@@ -217,6 +229,64 @@ def test_afs_facilitated_the_no1_tie_and_gunderson_represents_it(cases):
     assert (party.organization, party.role) == (afs, "facilitator")
     assert party.citations.get().section == "History"
     assert Person.objects.get(slug="cathy-gunderson").organization == afs
+
+
+def test_the_body_the_project_is_led_by_has_the_lead_role_not_a_party(cases):
+    cea = Organization.objects.get(slug="china-educational-administration")
+    party = partnership(ZIYUN).other_parties.get(organization=cea)
+    assert party.role == PartyRole.LEAD
+    assert party.citations.get().section == "Sister School Agreement page"
+
+
+def test_the_body_whose_directions_the_project_follows_has_the_guide_role(cases):
+    cieae = Organization.objects.get(slug="china-international-exchange-association-of-education")
+    party = partnership(ZIYUN).other_parties.get(organization=cieae)
+    assert party.role == PartyRole.GUIDE
+
+
+def test_no_further_party_of_the_ziyun_partnership_is_a_mere_facilitator(cases):
+    assert not partnership(ZIYUN).other_parties.filter(role=PartyRole.FACILITATOR).exists()
+
+
+def test_the_organization_page_says_the_administration_led_the_project(cases, client):
+    cea = Organization.objects.get(slug="china-educational-administration")
+    response = client.get(cea.get_absolute_url())
+    assertContains(response, partnership(ZIYUN).get_absolute_url())
+    assertContains(response, "led the project (not a party)")
+
+
+def test_the_sister_school_agreement_keeps_its_five_terms_one_a_line(cases):
+    document = partnership(ZIYUN).agreements.get(title="Sister School Agreement")
+    terms = document.terms_list
+    assert len(terms) == 5
+    assert "every year" not in document.summary.lower()  # the terms left the summary
+    assert "Each year, at fixed times" in terms[0]
+    assert "anniversary" in terms[1]
+    assert "lodging, food and outings" in terms[2] and "flights" in terms[2]
+    assert "student exchange" in terms[3] and "2006–07" in terms[3]
+    assert "teacher exchange" in terms[4]
+
+
+def test_the_agreements_terms_keep_the_citation_of_the_agreement_page(cases):
+    document = partnership(ZIYUN).agreements.get(title="Sister School Agreement")
+    assert document.citations.get().section == "Sister School Agreement page"
+
+
+def test_the_ziyun_page_lists_the_agreements_terms(cases, client):
+    response = page(client, ZIYUN)
+    assertContains(response, "Terms:")
+    for term in partnership(ZIYUN).agreements.get(title="Sister School Agreement").terms_list:
+        assertContains(response, f"<li>{escape(term)}</li>")
+
+
+def test_host_families_are_an_activity_of_the_ziyun_partnership(cases):
+    ziyun = partnership(ZIYUN)
+    assert len(ziyun.aims_list) == 1
+    assert "host families" in ziyun.aims_list[0]
+    assert {c.section for c in ziyun.citations.filter(note__contains="host families")} == {
+        "History",
+        "Posted Oct 16, 2017",
+    }
 
 
 def test_ziyun_partnership_follows_the_no1_middle_school_partnership(cases):
@@ -409,6 +479,39 @@ def test_nc_mou_is_one_comprehensive_partnership_with_the_seed_jiangsu_departmen
     assert mou.party_a.pk == 4  # seed.json's Jiangsu Provincial Department of Education
     assert mou.party_a.name == "Jiangsu Provincial Department of Education"
     assert mou.party_b.slug == "north-carolina-state-board-of-education"
+
+
+def test_the_original_mou_keeps_its_three_aims_as_terms(cases):
+    original = partnership(NC_MOU).agreements.get(title="Original MOU")
+    terms = original.terms_list
+    assert len(terms) == 3
+    assert "North Carolina and Jiangsu" in terms[0]
+    assert "country and culture" in terms[1]
+    assert "meant to last" in terms[2]
+    assert original.citations.filter(section="News release", note__contains="aims").exists()
+
+
+def test_the_later_agreements_have_no_terms_no_page_gives(cases):
+    later = partnership(NC_MOU).agreements.exclude(title="Original MOU")
+    assert [a.terms for a in later] == ["", ""]
+
+
+def test_nc_mou_aims_hold_ncdpis_goals_and_the_three_current_activities(cases):
+    aims = partnership(NC_MOU).aims_list
+    assert len(aims) == 4
+    assert "K-12 leaders, teachers and students" in aims[0]
+    assert "Confucius Classrooms" in aims[1]
+    assert "Asia Society" in aims[1] and "Go Global NC" in aims[1]
+    assert "joint conferences" in aims[2]
+    assert "sister-school relationships" in aims[3]
+    assert "aims" not in partnership(NC_MOU).summary  # the list holds them, not the summary
+
+
+def test_nc_mou_page_lists_the_aims_and_activities(cases, client):
+    response = page(client, NC_MOU)
+    assertContains(response, "Aims and planned activities")
+    for aim in partnership(NC_MOU).aims_list:
+        assertContains(response, f"<li>{escape(aim)}</li>")
 
 
 def test_nc_mou_page_shows_2008_2016_and_2021_with_its_uncertainty(cases, client):
