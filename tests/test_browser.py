@@ -32,7 +32,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from .conftest import ROOT, SEED  # noqa: E402
+from .conftest import ALL_FIXTURES, ROOT, SEED  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -100,6 +100,18 @@ PAGES = [
     ("person-detail", "/people/jiang-yong/", ".record-list", 200),
     ("source-detail", "/sources/2/", ".facts", 200),
     ("not-found", "/partnerships/no-such-partnership/", "h1", 404),
+    ("about", "/about/", ".about-counts", 200),
+    ("report-a-mistake", "/report-a-mistake/?page=/about/", "form", 200),
+]
+
+# Pages of the real cases (fixtures/cases-*.json), whose parts the seed does not have: a
+# partnership's timeline and predecessor, an alliance's bodies and roles, a conference of a
+# series with figures that differ between sources, a source that is a mirror.
+CASE_PAGES = [
+    "/partnerships/ziyun-high-school-delano-public-schools/",
+    "/alliances/sino-russian-middle-school-alliance/",
+    "/series/china-asean-education-cooperation-week/",
+    "/organizations/ziyun-high-school/",
 ]
 
 
@@ -237,6 +249,19 @@ def test_page_is_accessible_with_one_h1(page, site, axe, request, path, marker, 
 
     results = axe.run(page)
     assert results.violations_count == 0, f"{path}\n{axe_report(results.response['violations'])}"
+
+
+def test_pages_of_the_real_cases_are_accessible(page, live_server, transactional_db, axe):
+    call_command("loaddata", *ALL_FIXTURES, verbosity=0)
+    for path in CASE_PAGES:
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200, f"{path}: {response.status}"
+        expect(page.locator("h1")).to_have_count(1)
+        shoot(page, "case-" + path.strip("/").replace("/", "-") + "-1440")
+        results = axe.run(page)
+        assert results.violations_count == 0, (
+            f"{path}\n{axe_report(results.response['violations'])}"
+        )
 
 
 # --------------------------------------------------------------------------- tasks
