@@ -14,6 +14,11 @@ The JSON export is the same SELECT with each row made one JSON object by Postgre
 copied in CSV format with a quote and a delimiter that JSON text never holds (control
 characters, which JSON escapes), so each row arrives as its JSON text and a line feed,
 unquoted and unescaped; the view only puts ``[``, ``,`` and ``]`` around them.
+
+A partnership's history (agreements, changes of status, visits: exports.history_cells) is
+in the same statement: each history table aggregated once per partnership (string_agg) and
+joined by key, so the export stays one query whose extra cost grows with the rows of
+history, not with the partnerships.
 """
 
 from __future__ import annotations
@@ -27,17 +32,32 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from .dates import DatePrecision
-from .exports import CHUNK, FORMULA_START, filename, streaming_response
+from .dates import NO_YEAR, DatePrecision
+from .exports import (
+    CHUNK,
+    FORMULA_START,
+    HISTORY_SEPARATOR,
+    filename,
+    streaming_response,
+)
 from .facets import first_rows_order
 from .models import (
+    Agreement,
+    AgreementKind,
+    AgreementStatus,
     Citation,
+    Organization,
     PartnershipLevel,
     PartnershipStatus,
     Publication,
     SisterSchoolPartnership,
     Source,
+    StatusChange,
+    Visit,
+    VisitDirection,
+    VisitStatus,
 )
 
 BLOCK = 64 * 1024
@@ -63,6 +83,13 @@ PATHS = {
     "on": "established_on",
     "precision": "established_precision",
     "not_after": "established_not_after",
+    "inferred": "established_year_inferred",
+    "basis": "established_year_basis",
+    "given": "established_as_given",
+    "source_label": "source_label",
+    "pairings": "pairings_reported",
+    "predecessor": "predecessor_id",
+    "parent": "parent_id",
     "conf": "conference__name",
     "conf_pub": "conference__publication",
     "series": "series__name",
@@ -114,10 +141,12 @@ def published(name: str, publication: str) -> Sql:
     return sql("CASE WHEN {} = {} THEN {} END", col(publication), Publication.PUBLISHED, col(name))
 
 
-def labelled(name: str, choices) -> Sql:
+def labelled(name: str | Sql, choices) -> Sql:
+    """The label of a choice (its value when it has none), for a column or an expression."""
+    value = col(name) if isinstance(name, str) else name
     whens = [sql("WHEN {} THEN {}", value, str(label)) for value, label in choices]
     places = " ".join("{}" for _ in whens)
-    return sql(f"CASE {{}} {places} ELSE {{}} END", col(name), *whens, col(name))
+    return sql(f"CASE {{}} {places} ELSE {{}} END", value, *whens, value)
 
 
 def day(d: Sql) -> Sql:
@@ -150,17 +179,43 @@ def fill(template: str, values: dict[str, Sql]) -> Sql:
     return result
 
 
-def established() -> Sql:
-    """str(PartialDate(on, precision, not_after)), see dates.PartialDate.__str__."""
-    on, not_after, precision = col("on"), col("not_after"), col("precision")
+def partial_date(
+    on: Sql, precision: Sql, not_after: Sql, inferred: Sql, basis: Sql, given: Sql
+) -> Sql:
+    """str(PartialDate(on, precision, not_after, inferred, basis, given)) of six columns:
+    see dates.PartialDate.format, which this follows step by step."""
     period = sql(
-        "CASE {} WHEN {} THEN {} WHEN {} THEN {} ELSE {} END",
+        "CASE {} WHEN {} THEN {} WHEN {} THEN {} WHEN {} THEN {} WHEN {} THEN {} ELSE {} END",
         precision,
         DatePrecision.DAY,
         spaced(day(on), month(on), year(on)),
         DatePrecision.MONTH,
         spaced(month(on), year(on)),
-        year(on),
+        DatePrecision.DAY_MONTH,
+        fill(_("%(date)s, year not stated"), {"date": spaced(day(on), month(on))}),
+        DatePrecision.MONTH_ONLY,
+        fill(_("%(month)s, year not stated"), {"month": month(on)}),
+        sql("EXTRACT(YEAR FROM {})::int::text", on),
+    )
+    with_basis = fill(_("%(date)s (year inferred: %(basis)s)"), {"date": period, "basis": basis})
+    inferred_only = fill(_("%(date)s (year inferred)"), {"date": period})
+    period = sql(
+        "CASE WHEN {} AND NOT ({} = ANY({})) THEN CASE WHEN {} <> '' THEN {} ELSE {} END "
+        "ELSE {} END",
+        inferred,
+        precision,
+        [str(p) for p in NO_YEAR],
+        basis,
+        with_basis,
+        inferred_only,
+        period,
+    )
+    # Words of time the columns cannot hold: "September 2017 (final week)".
+    period = sql(
+        "CASE WHEN {} <> '' THEN {} ELSE {} END",
+        given,
+        fill(_("%(date)s (%(words)s)"), {"date": period, "words": given}),
+        period,
     )
     bound = sql(
         "CASE WHEN EXTRACT(YEAR FROM {}) = EXTRACT(YEAR FROM {}) THEN {} ELSE {} END",
@@ -170,15 +225,192 @@ def established() -> Sql:
         spaced(day(not_after), month(not_after), year(not_after)),
     )
     by = fill(_("by %(date)s"), {"date": spaced(day(not_after), month(not_after), year(not_after))})
+    by = sql(
+        "CASE WHEN {} <> '' THEN {} || {} || {} ELSE {} END", given, given, literal(", "), by, by
+    )
     before = fill(_("%(period)s, before %(date)s"), {"period": period, "date": bound})
     return sql(
-        "CASE WHEN {} IS NULL AND {} IS NULL THEN {} WHEN {} IS NULL THEN {} "
-        "WHEN {} IS NOT NULL AND {} <> {} THEN {} ELSE {} END",
-        *(on, not_after, _("date not reported")),
+        "CASE WHEN {} IS NULL AND {} IS NULL THEN COALESCE(NULLIF({}, ''), {}) "
+        "WHEN {} IS NULL THEN {} WHEN {} IS NOT NULL AND {} <> {} THEN {} ELSE {} END",
+        *(on, not_after, given, _("date not reported")),
         *(on, by),
         *(not_after, precision, DatePrecision.DAY, before),
         period,
     )
+
+
+def established() -> Sql:
+    """str(partnership.established)."""
+    return partial_date(
+        col("on"), col("precision"), col("not_after"), col("inferred"), col("basis"), col("given")
+    )
+
+
+def partial_date_of(alias: str, prefix: str) -> Sql:
+    """partial_date() of the six ``<prefix>_…`` columns of the row ``alias``."""
+    suffixes = ("on", "precision", "not_after", "year_inferred", "year_basis", "as_given")
+    return partial_date(*(Sql(f'{alias}."{prefix}_{suffix}"') for suffix in suffixes))
+
+
+def column_of(alias: str, model, field: str) -> Sql:
+    return Sql(f'{alias}."{model._meta.get_field(field).column}"')
+
+
+def partnership_name(key: Sql) -> Sql:
+    """The name of the partnership ``key`` points to ("A – B"), NULL when there is none or
+    it is not public (views.public_partnership_name). Looked up only for a row that points
+    to one: most rows do not."""
+    p, o = SisterSchoolPartnership._meta.db_table, Organization._meta.db_table
+    lookup = sql(
+        f'(SELECT CASE WHEN p."is_public" THEN a."name" || {{}} || b."name" END '  # noqa: S608
+        f'FROM "{p}" AS p JOIN "{o}" AS a ON a."id" = p."party_a_id" '
+        f'JOIN "{o}" AS b ON b."id" = p."party_b_id" WHERE p."id" = {{}})',
+        literal(" – "),
+        key,
+    )
+    return sql("CASE WHEN {} IS NULL THEN NULL ELSE {} END", key, lookup)
+
+
+def counted(value: Sql, singular: str, plural: str) -> Sql:
+    """'3 teachers', '1 teacher' for a head-count (Visit.headcount_display), NULL when it is
+    not known. The active language's forms for one and for more (its only two forms in the
+    site's one language, English)."""
+    return sql(
+        "CASE WHEN {} = 1 THEN {} ELSE {} END",
+        value,
+        fill(ngettext(singular, plural, 1), {"n": sql("{}::text", value)}),
+        fill(ngettext(singular, plural, 2), {"n": sql("{}::text", value)}),
+    )
+
+
+def nonempty(text: Sql) -> Sql:
+    return sql("NULLIF({}, '')", text)
+
+
+def then_note(text: Sql, note: Sql) -> Sql:
+    """``text`` and " — <note>" when the note is not empty."""
+    return sql(
+        "{} || CASE WHEN {} <> '' THEN {} || {} ELSE '' END", text, note, literal(" — "), note
+    )
+
+
+def agreement_entry() -> Sql:
+    """exports.agreement_text of the agreement ``h``."""
+    a = "h"
+    title = column_of(a, Agreement, "title")
+    name = sql(
+        "COALESCE(NULLIF({}, ''), {})",
+        title,
+        labelled(column_of(a, Agreement, "kind"), AgreementKind.choices),
+    )
+    text = fill(
+        _("%(date)s: %(name)s — %(status)s"),
+        {
+            "date": partial_date_of(a, "signed"),
+            "name": name,
+            "status": labelled(column_of(a, Agreement, "status"), AgreementStatus.choices),
+        },
+    )
+    start, end = (
+        column_of(a, Agreement, "term_start_year"),
+        column_of(a, Agreement, "term_end_year"),
+    )
+    start_text, end_text = sql("{}::text", start), sql("{}::text", end)
+    has_start, has_end = sql("COALESCE({}, 0) <> 0", start), sql("COALESCE({}, 0) <> 0", end)
+    term = sql(
+        "CASE WHEN {} AND {} THEN {} WHEN {} THEN {} WHEN {} THEN {} END",
+        has_start,
+        has_end,
+        fill(_("term %(start)s–%(end)s"), {"start": start_text, "end": end_text}),
+        has_start,
+        fill(_("term from %(start)s"), {"start": start_text}),
+        has_end,
+        fill(_("term to %(end)s"), {"end": end_text}),
+    )
+    return sql("{} || COALESCE({} || {}, '')", text, literal(", "), term)
+
+
+def status_change_entry() -> Sql:
+    """exports.status_change_text of the status change ``h``."""
+    a = "h"
+    text = fill(
+        _("%(date)s: %(status)s"),
+        {
+            "date": partial_date_of(a, "changed"),
+            "status": labelled(column_of(a, StatusChange, "status"), PartnershipStatus.choices),
+        },
+    )
+    return then_note(text, column_of(a, StatusChange, "note"))
+
+
+def visit_entry() -> Sql:
+    """exports.visit_text of the visit ``h``."""
+    a = "h"
+    head = fill(
+        _("%(date)s: %(direction)s"),
+        {
+            "date": partial_date_of(a, "visited"),
+            "direction": labelled(column_of(a, Visit, "direction"), VisitDirection.choices),
+        },
+    )
+    status = column_of(a, Visit, "status")
+    head = sql(
+        "{} || CASE WHEN {} <> {} THEN {} || {} || {} ELSE '' END",
+        head,
+        status,
+        VisitStatus.DONE,
+        literal(" ("),
+        labelled(status, VisitStatus.choices),
+        literal(")"),
+    )
+    headcount = sql(
+        "concat_ws(', ', {}, {}, {})",
+        counted(column_of(a, Visit, "teachers"), "%(n)s teacher", "%(n)s teachers"),
+        counted(column_of(a, Visit, "students"), "%(n)s student", "%(n)s students"),
+        counted(column_of(a, Visit, "others"), "%(n)s other person", "%(n)s other people"),
+    )
+    text = sql(
+        "concat_ws(', ', {}, {}, {})",
+        head,
+        nonempty(headcount),
+        nonempty(column_of(a, Visit, "recurrence")),
+    )
+    return then_note(text, column_of(a, Visit, "description"))
+
+
+# The history columns: alias, model, the date's prefix, the entry's text.
+HISTORY = (
+    ("agreements", Agreement, "signed", agreement_entry),
+    ("status_changes", StatusChange, "changed", status_change_entry),
+    ("visits", Visit, "visited", visit_entry),
+)
+
+
+def histories_joined(rows: Sql) -> Sql:
+    """The rows of ``rows`` (a subquery with the partnership's key as x_pk) with their
+    history cells as x_<alias> (exports.history_cells, in exports.history_order): each
+    history table aggregated once
+    per partnership and joined by key, so that the export stays one statement whose cost
+    grows with the rows of history, not one lookup per partnership."""
+    columns, joins = [], []
+    for alias, model, prefix, entry in HISTORY:
+        table = model._meta.db_table
+        key = model._meta.get_field("partnership").column
+        on, precision = f'h."{prefix}_on"', f'h."{prefix}_precision"'
+        aggregate = sql(
+            f'(SELECT h."{key}" AS k, string_agg({{}}, {{}} '  # noqa: S608
+            f"ORDER BY CASE WHEN {on} IS NULL THEN 2 WHEN {precision} = ANY({{}}) THEN 1 "
+            f'ELSE 0 END, {on}, h."id") AS t '
+            f'FROM "{table}" AS h GROUP BY h."{key}")',
+            entry(),
+            HISTORY_SEPARATOR,
+            [str(p) for p in NO_YEAR],
+        )
+        columns.append(f'"{alias}".t AS "x_{alias}"')
+        joins.append(sql(f'LEFT JOIN {{}} AS "{alias}" ON "{alias}".k = i."x_pk"', aggregate))
+    places = " ".join("{}" for _ in joins)
+    text = f"(SELECT i.*, {', '.join(columns)} FROM {{}} AS i {places})"  # noqa: S608
+    return sql(text, rows, *joins)
 
 
 def safe(cell: Sql) -> Sql:
@@ -200,10 +432,17 @@ def cells() -> list[Sql]:
         published("b_region", "b_region_pub"),
         published("b_country", "b_country_pub"),
         labelled("level", PartnershipLevel.choices),
+        col("source_label"),
         labelled("status", PartnershipStatus.choices),
         established(),
         published("conf", "conf_pub"),
         published("series", "series_pub"),
+        partnership_name(col("predecessor")),
+        partnership_name(col("parent")),
+        sql("{}::text", col("pairings")),
+        col("agreements"),
+        col("status_changes"),
+        col("visits"),
         col("summary"),
         literal(url) + col("slug") + literal("/"),
     ]
@@ -222,12 +461,13 @@ def select_sql(queryset, selected: list[Sql]) -> tuple[str, list] | None:
         .values(**{f"x_{alias}": F(path) for alias, path in PATHS.items()}, **extra)
     )
     inner_sql, inner_params = inner.query.sql_with_params()
+    rows = histories_joined(Sql(f"({inner_sql})", inner_params))
     by = ", ".join(term.sql(f'r."_o{i}"') for i, term in enumerate(order))
     text = (
         f"SELECT {', '.join(c.text for c in selected)} "  # noqa: S608 - no request text
-        f"FROM ({inner_sql}) AS r ORDER BY {by}"
+        f"FROM {rows.text} AS r ORDER BY {by}"
     )
-    params = [p for c in selected for p in c.params] + list(inner_params)
+    params = [p for c in selected for p in c.params] + rows.params
     return text, params
 
 
@@ -250,15 +490,46 @@ def citations_json() -> Sql:
     # Names from the models, values as parameters.
     template = (
         "(SELECT COALESCE(json_agg(json_build_object("  # noqa: S608
-        '{}, s."title", {}, s."outlet", {}, s."published_on", '
-        '{}, c."paragraph", {}, c."source_id") '
+        '{}, s."title", {}, s."outlet", {}, {}, '
+        '{}, c."paragraph", {}, c."section", {}, c."source_id") '
         f'ORDER BY {ordering}, c."id"), {{}}) '
         f'FROM "{c}" AS c JOIN "{s}" AS s ON s."id" = c."source_id" '
         'WHERE c."content_type_id" = {} AND c."object_id" = {} AND s."publication" = {})'
     )
-    keys = [literal(k) for k in ("source", "outlet", "published_on", "paragraph", "source_id")]
+    keys = [literal(k) for k in ("source", "outlet", "published_on")]
+    more = [literal(k) for k in ("paragraph", "section", "source_id")]
+    date = iso_partial_sql(Sql('s."published_on"'), Sql('s."published_precision"'))
     content_type = ContentType.objects.get_for_model(SisterSchoolPartnership).pk
-    return sql(template, *keys, Sql("'[]'::json"), content_type, col("pk"), Publication.PUBLISHED)
+    return sql(
+        template,
+        *keys,
+        date,
+        *more,
+        Sql("'[]'::json"),
+        content_type,
+        col("pk"),
+        Publication.PUBLISHED,
+    )
+
+
+def iso_partial_sql(on: Sql, precision: Sql) -> Sql:
+    """exports.iso_partial: 2023, 2023-11, 2023-11-16, XXXX-11-16, XXXX-11; NULL for no
+    date."""
+    return sql(
+        "CASE {} WHEN {} THEN to_char({}, 'YYYY') WHEN {} THEN to_char({}, 'YYYY-MM') "
+        "WHEN {} THEN to_char({}, '\"XXXX-\"MM-DD') WHEN {} THEN to_char({}, '\"XXXX-\"MM') "
+        "ELSE to_char({}, 'YYYY-MM-DD') END",
+        precision,
+        DatePrecision.YEAR,
+        on,
+        DatePrecision.MONTH,
+        on,
+        DatePrecision.DAY_MONTH,
+        on,
+        DatePrecision.MONTH_ONLY,
+        on,
+        on,
+    )
 
 
 def json_row(headers: list[str]) -> Sql:

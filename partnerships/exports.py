@@ -9,8 +9,21 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    Prefetch,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .dates import NO_YEAR, DatePrecision
+from .models import Agreement, SisterSchoolPartnership, StatusChange, Visit, VisitStatus
 
 CHUNK = 2000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,16 +46,145 @@ def safe_cell(value) -> str:
 
 
 def citations_of(obj) -> list[dict]:
+    """A record's citations for the JSON export: the source, its date as the source gives it
+    (never a full date for a year or a month), and where in it (paragraph or section)."""
     return [
         {
             "source": c.source.title,
             "outlet": c.source.outlet,
-            "published_on": c.source.published_on.isoformat() if c.source.published_on else None,
+            "published_on": iso_partial(c.source.published_on, c.source.published_precision),
             "paragraph": c.paragraph,
+            "section": c.section,
             "source_id": c.source_id,
         }
         for c in obj.citations.all()
     ]
+
+
+def iso_partial(on, precision) -> str | None:
+    """A partial date in ISO 8601's reduced forms: 2023, 2023-11, 2023-11-16; with no
+    year, as the Extended Date/Time Format (ISO 8601-2) writes an unspecified year:
+    XXXX-11-16 (a day and month), XXXX-11 (a month). None for no date."""
+    if on is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return f"{on.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{on.year:04d}-{on.month:02d}"
+    if precision == DatePrecision.DAY_MONTH:
+        return f"XXXX-{on.month:02d}-{on.day:02d}"
+    if precision == DatePrecision.MONTH_ONLY:
+        return f"XXXX-{on.month:02d}"
+    return on.isoformat()
+
+
+# --------------------------------------------------------------------------- history
+
+# A partnership's history in three readable cells (agreements, changes of status, visits),
+# oldest first, entries separated by HISTORY_SEPARATOR. copy_export.py writes the same text
+# in SQL (tests compare the two): a change here is a change there.
+HISTORY_SEPARATOR = "; "
+
+
+def agreement_text(agreement) -> str:
+    """An agreement as "2008: Original MOU — Signed", with its term when known: ", term
+    2016–2021"."""
+    text = _("%(date)s: %(name)s — %(status)s") % {
+        "date": agreement.signed,
+        "name": agreement.title or agreement.get_kind_display(),
+        "status": agreement.get_status_display(),
+    }
+    term = term_text(agreement.term_start_year, agreement.term_end_year)
+    return f"{text}, {term}" if term else text
+
+
+def term_text(start, end) -> str:
+    if start and end:
+        return _("term %(start)s–%(end)s") % {"start": start, "end": end}
+    if start:
+        return _("term from %(start)s") % {"start": start}
+    if end:
+        return _("term to %(end)s") % {"end": end}
+    return ""
+
+
+def status_change_text(change) -> str:
+    """A change of status as "2005: Ended", with what happened when the record says:
+    " — <note>"."""
+    text = _("%(date)s: %(status)s") % {
+        "date": change.changed,
+        "status": change.get_status_display(),
+    }
+    return f"{text} — {change.note}" if change.note else text
+
+
+def visit_text(visit) -> str:
+    """A visit as "2017: Second party visited the first, 3 teachers, 8 students, every
+    year"; one not reported as done marked so ("2026: Both ways (Planned or announced)");
+    then what happened when the record says: " — <description>"."""
+    head = _("%(date)s: %(direction)s") % {
+        "date": visit.visited,
+        "direction": visit.get_direction_display(),
+    }
+    if visit.status != VisitStatus.DONE:
+        head = f"{head} ({visit.get_status_display()})"
+    parts = [head, *(part for part in (visit.headcount_display, visit.recurrence) if part)]
+    text = ", ".join(parts)
+    return f"{text} — {visit.description}" if visit.description else text
+
+
+def history_text(entries, describe) -> str:
+    return HISTORY_SEPARATOR.join(describe(entry) for entry in entries)
+
+
+def history_order(prefix: str) -> list:
+    """A history's order: entries with a year by date, then those whose source gives no
+    year (stored in year 1), then the undated; the same day by key. copy_export writes it
+    as SQL."""
+    on = f"{prefix}_on"
+    rank = Case(
+        When(**{f"{on}__isnull": True}, then=Value(2)),
+        When(**{f"{prefix}_precision__in": NO_YEAR}, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return [rank, F(on).asc(), "pk"]
+
+
+def history_prefetches() -> list:
+    """The prefetches that history_cells() reads, in history_order."""
+    return [
+        Prefetch("agreements", queryset=Agreement.objects.order_by(*history_order("signed"))),
+        Prefetch(
+            "status_changes", queryset=StatusChange.objects.order_by(*history_order("changed"))
+        ),
+        Prefetch("visits", queryset=Visit.objects.order_by(*history_order("visited"))),
+    ]
+
+
+def agreements_cell(partnership) -> str:
+    return history_text(partnership.agreements.all(), agreement_text)
+
+
+def status_changes_cell(partnership) -> str:
+    return history_text(partnership.status_changes.all(), status_change_text)
+
+
+def visits_cell(partnership) -> str:
+    return history_text(partnership.visits.all(), visit_text)
+
+
+def history_cells(partnership) -> tuple[str, str, str]:
+    """The agreements, changes of status and visits of a partnership (history_prefetches)."""
+    return agreements_cell(partnership), status_changes_cell(partnership), visits_cell(partnership)
+
+
+def histories(keys) -> dict:
+    """{partnership key: history_cells} for partnerships by key: three queries however many
+    (a batch of the Python CSV export)."""
+    stubs = [SisterSchoolPartnership(pk=key) for key in keys]
+    prefetch_related_objects(stubs, *history_prefetches())
+    return {stub.pk: history_cells(stub) for stub in stubs}
 
 
 def filename(stem: str, extension: str) -> str:

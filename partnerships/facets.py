@@ -416,26 +416,44 @@ class TreeFacet(RelatedFacet):
 
 
 class YearFacet(Facet):
-    """Counts per year of a date column; a value sets year_from and year_to to that year."""
+    """Counts per year of a partial date (``<prefix>_on``); a value sets year_from and
+    year_to to that year. A date whose source gives no year (day and month only, month
+    only) stores year 1, which is not a year: it is counted apart, as "year not stated"."""
+
+    # The key of rows whose date has no year (no real date is in year 0).
+    NO_YEAR_KEY = 0
 
     def __init__(self, title, date_field, **kwargs):
         super().__init__("year", title, [date_field], **kwargs)
         self.date_field = date_field
+        self.precision_field = date_field.removesuffix("_on") + "_precision"
+
+    def year(self):
+        """The row's year as an integer (PostgreSQL's EXTRACT gives a numeric, slower to
+        group by); NO_YEAR_KEY for a date without a year, None for no date."""
+        from .dates import NO_YEAR
+
+        return Case(
+            When(
+                Q(**{f"{self.precision_field}__in": NO_YEAR, f"{self.date_field}__isnull": False}),
+                then=Value(self.NO_YEAR_KEY),
+            ),
+            default=Cast(ExtractYear(self.date_field), IntegerField()),
+            output_field=IntegerField(),
+        )
 
     def raw_counts(self, queryset):
         """Rows per year, and per None for rows without a date: one query."""
         rows = (
             queryset.order_by()
-            .annotate(_year=ExtractYear(self.date_field))
+            .annotate(_year=self.year())
             .values("_year")
             .annotate(n=Count("pk", distinct=True) if self.distinct else Count("*"))
         )
         return {row["_year"]: row["n"] for row in rows}
 
     def count_columns(self):
-        # An integer: PostgreSQL's EXTRACT gives a numeric, slower to group by.
-        year = Cast(ExtractYear(self.date_field), IntegerField())
-        return None if self.distinct else {"year_0": year}
+        return None if self.distinct else {"year_0": self.year()}
 
     def counts_from(self, grouped):
         return dict(grouped["year_0"])
@@ -445,6 +463,7 @@ class YearFacet(Facet):
             counts = self.raw_counts(queryset)
         counts = dict(counts)
         unknown = counts.pop(None, 0)
+        no_year = counts.pop(self.NO_YEAR_KEY, 0)
         current = (request.GET.get("year_from"), request.GET.get("year_to"))
         result = FacetResult("year", self.title)
         # Plain lists, not QueryDict.copy() for each year (see toggle_url).
@@ -460,10 +479,99 @@ class YearFacet(Facet):
                 query["year_from"] = query["year_to"] = [value]
             url = f"?{urlencode(query, doseq=True)}" if query else request.path
             result.items.append(FacetItem(value, value, counts[year], selected, url))
+        if no_year:
+            result.items.append(FacetItem("", str(_("Year not stated")), no_year, False, ""))
         if unknown:
             result.items.append(FacetItem("", str(_("Date not reported")), unknown, False, ""))
         result.truncated = len(counts) > FACET_SIZE
         return result
+
+
+def places_of(queryset, places) -> list:
+    """``places(queryset)``, read once for the queryset object: a list's facets are all
+    counted on the same one, and two of them (country, province) count the same places."""
+    cache = queryset.__dict__.setdefault("_facet_places", {})
+    if places not in cache:
+        cache[places] = places(queryset)
+    return cache[places]
+
+
+def _path_ids(path: str) -> list[int]:
+    return [int(part) for part in path.split("/") if part]
+
+
+class PlacesFacet(RelatedFacet):
+    """Rows per region of some kinds (countries, provinces) that any of a row's places lies
+    in or is: ``places(queryset)`` gives (row key, region path) pairs drawn from several
+    relations (an alliance's members, where it was founded, where it meets), and a row
+    counts once per region however many of its places lie there, as the region filter
+    selects it. Counted in Python from one query of the pairs and one of the published
+    regions on their paths: for lists of a few thousand rows at most (alliances)."""
+
+    def __init__(self, param, title, places, kinds):
+        from .models import Region
+
+        super().__init__(param, title, [], Region)
+        self.places = places
+        self.kinds = set(kinds)
+
+    def count_columns(self):
+        return None
+
+    def regions_on_paths(self, queryset, pairs) -> dict:
+        """{pk: (kind, slug, name)} of the published regions on the pairs' paths, read once
+        for the queryset object (see places_of)."""
+        cache = queryset.__dict__.setdefault("_facet_places", {})
+        key = (self.places, "regions")
+        if key not in cache:
+            ids = {pk for _row, path in pairs if path for pk in _path_ids(path)}
+            rows = self.model.objects.using(queryset.db).published().filter(pk__in=ids)
+            cache[key] = {
+                pk: (kind, slug, name)
+                for pk, kind, slug, name in rows.values_list("pk", "kind", "slug", "name")
+            }
+        return cache[key]
+
+    def counts_and_labels(self, queryset) -> tuple[dict, dict]:
+        pairs = places_of(queryset, self.places)
+        regions = self.regions_on_paths(queryset, pairs)
+        rows: dict[int, set] = {}
+        for row, path in pairs:
+            for pk in _path_ids(path or ""):
+                if pk in regions and regions[pk][0] in self.kinds:
+                    rows.setdefault(pk, set()).add(row)
+        counts = {pk: len(keys) for pk, keys in rows.items()}
+        labels = {pk: (str(regions[pk][1]), str(regions[pk][2])) for pk in counts}
+        return counts, labels
+
+    def raw_counts(self, queryset) -> dict:
+        return self.counts_and_labels(queryset)[0]
+
+    def compute(self, queryset, request, counts=None, first_labels=None) -> FacetResult:
+        counts, labels = self.counts_and_labels(queryset)
+        return super().compute(queryset, request, counts, labels)
+
+    def labels(self, keys, selected=()):
+        return {}  # every counted value's label was read with the counts
+
+
+class PlacesTreeFacet(TreeFacet):
+    """A TreeFacet of rows that have several places (a conference's host city, the places
+    also hosting it, the regions named as taking part): ``places(queryset)`` gives (row key,
+    region path) pairs, and a row counts once in each region that any of its places is in
+    or below, as the region filter selects it."""
+
+    def __init__(self, param, title, places):
+        super().__init__(param, title, "")
+        self.places = places
+
+    def raw_counts(self, queryset) -> dict:
+        below: dict[str, set] = {}
+        for row, path in places_of(queryset, self.places):
+            parts = [part for part in (path or "").split("/") if part]
+            for k in range(1, len(parts) + 1):
+                below.setdefault("/" + "/".join(parts[:k]) + "/", set()).add(row)
+        return {path: len(rows) for path, rows in below.items()}
 
 
 TOTAL = "__total__"

@@ -25,8 +25,10 @@ from django_filters import (
     OrderingFilter,
 )
 from django_filters import fields as filter_fields
+from django_filters.constants import EMPTY_VALUES
 
 from . import facets
+from .dates import NO_YEAR
 from .models import (
     Alliance,
     AllianceFocus,
@@ -38,6 +40,7 @@ from .models import (
     PartnershipLevel,
     PartnershipStatus,
     Person,
+    Publication,
     Region,
     RegionKind,
     SisterSchoolPartnership,
@@ -52,6 +55,10 @@ TOP_LEVEL = [RegionKind.COUNTRY, RegionKind.SAR]
 
 
 class YearFilter(NumberFilter):
+    """A year bound on a partial date (``<prefix>_on``). A date whose source gives no year
+    (day and month only, month only) stores year 1, which is not a year: such rows are never
+    within a year range."""
+
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
@@ -59,6 +66,17 @@ class YearFilter(NumberFilter):
         kwargs.setdefault("max_value", 2100)
         kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "numeric"}))
         super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.filter(~Q(**{f"{precision_field(self.field_name)}__in": NO_YEAR}))
+
+
+def precision_field(date_field: str) -> str:
+    """The precision column of a partial date: established_on -> established_precision."""
+    return date_field.removesuffix("_on") + "_precision"
 
 
 class DropEmptyValues:
@@ -131,6 +149,151 @@ def region_q(prefixes: list[str], regions) -> Q:
         for prefix in prefixes:
             q |= Q(**{f"{prefix}__path__startswith": region.path})
     return q
+
+
+def _regions(region) -> list:
+    """One region or several, as a list."""
+    return [region] if isinstance(region, Region) else list(region)
+
+
+PUBLISHED = Publication.PUBLISHED
+
+
+def _hosted_in(regions, conference="") -> Q:
+    """Conferences (or the conference at the path ``conference``, ending in "__") held in or
+    under any of ``regions``: their host city or one of the places also hosting them."""
+    through = Conference.other_host_regions.through
+    outer = OuterRef(f"{conference}pk") if conference else OuterRef("pk")
+    also = Exists(through.objects.filter(conference=outer).filter(region_q(["region"], regions)))
+    return region_q([f"{conference}host_region"], regions) | Q(also)
+
+
+def conference_place_q(regions) -> Q:
+    """Conferences held in or under any of ``regions`` (host city, places also hosting them)
+    or naming one of them as taking part."""
+    through = Conference.participating_regions.through
+    took_part = Exists(
+        through.objects.filter(conference=OuterRef("pk")).filter(region_q(["region"], regions))
+    )
+    return _hosted_in(regions) | Q(took_part)
+
+
+def conferences_in_region(queryset, region):
+    """The conferences of ``queryset`` that a region's page and the region filter list: held
+    in the region or below it (as host, or one of the places also hosting it), or naming it
+    as taking part. ``region``: one region or several (any of them)."""
+    return queryset.filter(conference_place_q(_regions(region)))
+
+
+def alliance_place_q(regions) -> Q:
+    """Alliances with a place in or under any of ``regions``: a member country, a published
+    member organization located there, a member's side (country), the place it was founded
+    in, the host places of its published founding conference, and the host places of its
+    published meetings (conferences of the alliance, and editions of its series)."""
+    countries = Exists(
+        Alliance.countries.through.objects.filter(alliance=OuterRef("pk")).filter(
+            region_q(["region"], regions)
+        )
+    )
+    members = Exists(
+        AllianceMembership.objects.filter(alliance=OuterRef("pk")).filter(
+            (Q(organization__publication=PUBLISHED) & region_q(["organization__region"], regions))
+            | region_q(["country"], regions)
+        )
+    )
+    founding = Q(founding_conference__publication=PUBLISHED) & _hosted_in(
+        regions, "founding_conference__"
+    )
+    meetings = Exists(
+        Conference.objects.filter(publication=PUBLISHED)
+        .filter(
+            Q(alliance=OuterRef("pk"))
+            | Q(series__alliance=OuterRef("pk"), series__publication=PUBLISHED)
+        )
+        .filter(_hosted_in(regions))
+    )
+    return Q(countries) | Q(members) | region_q(["founded_in"], regions) | founding | Q(meetings)
+
+
+def alliances_in_region(queryset, region):
+    """The alliances of ``queryset`` found under a region (its page's "Alliances", the list's
+    region and country filters): any place of alliance_place_q in the region or below it, so
+    that an alliance whose members are not named is found where it was founded or meets.
+    ``region``: one region or several (any of them)."""
+    return queryset.filter(alliance_place_q(_regions(region)))
+
+
+def _place_rows(using: str, *pairs) -> list[tuple[int, str]]:
+    """One query (UNION ALL) on the database ``using``: the (row key, region path) pairs of
+    each of ``pairs``, querysets of two values, a row's key and a path."""
+    selects = [pair.using(using).order_by() for pair in pairs]
+    return list(selects[0].union(*selects[1:], all=True))
+
+
+def alliance_places(queryset) -> list[tuple[int, str]]:
+    """(alliance key, region path) for every place of alliance_place_q of the alliances in
+    ``queryset``, in one query: what the alliance list's country and province facets count."""
+    keys = queryset.order_by().values("pk")
+    conferences = Conference.objects.filter(publication=PUBLISHED)
+    hosts = Conference.other_host_regions.through.objects.filter(conference__publication=PUBLISHED)
+    in_series = {"series__publication": PUBLISHED}
+    return _place_rows(
+        queryset.db,
+        Alliance.countries.through.objects.filter(alliance__in=keys).values_list(
+            "alliance_id", "region__path"
+        ),
+        AllianceMembership.objects.filter(
+            alliance__in=keys,
+            organization__publication=PUBLISHED,
+            organization__region__isnull=False,
+        ).values_list("alliance_id", "organization__region__path"),
+        AllianceMembership.objects.filter(alliance__in=keys, country__isnull=False).values_list(
+            "alliance_id", "country__path"
+        ),
+        Alliance.objects.filter(pk__in=keys, founded_in__isnull=False).values_list(
+            "pk", "founded_in__path"
+        ),
+        Alliance.objects.filter(
+            pk__in=keys,
+            founding_conference__publication=PUBLISHED,
+            founding_conference__host_region__isnull=False,
+        ).values_list("pk", "founding_conference__host_region__path"),
+        hosts.filter(conference__alliances_founded__in=keys).values_list(
+            "conference__alliances_founded", "region__path"
+        ),
+        conferences.filter(alliance__in=keys, host_region__isnull=False).values_list(
+            "alliance_id", "host_region__path"
+        ),
+        conferences.filter(
+            series__alliance__in=keys, host_region__isnull=False, **in_series
+        ).values_list("series__alliance_id", "host_region__path"),
+        hosts.filter(conference__alliance__in=keys).values_list(
+            "conference__alliance_id", "region__path"
+        ),
+        hosts.filter(
+            conference__series__alliance__in=keys,
+            conference__series__publication=PUBLISHED,
+        ).values_list("conference__series__alliance_id", "region__path"),
+    )
+
+
+def conference_places(queryset) -> list[tuple[int, str]]:
+    """(conference key, region path) for every place of conference_place_q of the
+    conferences in ``queryset``, in one query: what the conference list's region facet
+    counts."""
+    keys = queryset.order_by().values("pk")
+    return _place_rows(
+        queryset.db,
+        Conference.objects.filter(pk__in=keys, host_region__isnull=False).values_list(
+            "pk", "host_region__path"
+        ),
+        Conference.other_host_regions.through.objects.filter(conference__in=keys).values_list(
+            "conference_id", "region__path"
+        ),
+        Conference.participating_regions.through.objects.filter(conference__in=keys).values_list(
+            "conference_id", "region__path"
+        ),
+    )
 
 
 class RecordFilterSet(FilterSet):
@@ -310,10 +473,7 @@ class PartnershipFilterSet(RecordFilterSet):
 class AllianceFilterSet(RecordFilterSet):
     region = SlugChoiceFilter(label=_("Region"), queryset=published_regions, method="filter_region")
     country = SlugChoiceFilter(
-        label=_("Member country"),
-        queryset=published_countries,
-        field_name="countries",
-        distinct=True,
+        label=_("Country"), queryset=published_countries, method="filter_region"
     )
     focus = ChoicesFilter(
         label=_("Focus"), choices=AllianceFocus.choices, widget=forms.MultipleHiddenInput
@@ -340,19 +500,10 @@ class AllianceFilterSet(RecordFilterSet):
         fields = []
 
     def filter_region(self, queryset, name, value):
+        """Region and country alike: any place of the alliance (alliance_place_q)."""
         if not value:
             return queryset
-        in_countries = Exists(
-            Alliance.countries.through.objects.filter(alliance=OuterRef("pk")).filter(
-                region_q(["region"], value)
-            )
-        )
-        in_members = Exists(
-            AllianceMembership.objects.filter(alliance=OuterRef("pk")).filter(
-                region_q(["organization__region"], value)
-            )
-        )
-        return queryset.filter(in_countries | in_members)
+        return alliances_in_region(queryset, value)
 
 
 class ConferenceFilterSet(RecordFilterSet):
@@ -375,9 +526,10 @@ class ConferenceFilterSet(RecordFilterSet):
         fields = []
 
     def filter_region(self, queryset, name, value):
+        """Held there (host city, a place also hosting it) or naming it as taking part."""
         if not value:
             return queryset
-        return queryset.filter(region_q(["host_region"], value))
+        return conferences_in_region(queryset, value)
 
 
 class OrganizationFilterSet(RecordFilterSet):

@@ -22,6 +22,7 @@ import re
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import CharField
 from django.utils.translation import gettext
 from import_export import fields, widgets
 from import_export.results import RowResult
@@ -30,14 +31,23 @@ from . import revisions
 from .models import (
     Alliance,
     AllianceFocus,
+    AllianceKind,
     AllianceMembership,
+    AttendanceMode,
     Citation,
     Conference,
     ConferenceSeries,
+    EventFormat,
+    EventRole,
+    FigureOrigin,
+    FigurePeriod,
+    FigureStatus,
     MemberRole,
     Metric,
     Organization,
+    OrganizationKind,
     Person,
+    PersonName,
     Qualifier,
     Record,
     Region,
@@ -45,14 +55,21 @@ from .models import (
     ReportedFigure,
     SisterSchoolPartnership,
     Source,
+    SourceDateKind,
+    SourceReliability,
     Speech,
 )
 from .resources import (
     MAX_CELL,
     ChoiceWidget,
     CitedResource,
+    FullDateWidget,
     LookupWidget,
+    WholeNumberWidget,
+    YesNoWidget,
     parse_partial_date,
+    partial_date_columns,
+    partial_date_extras,
     render_partial_date,
 )
 
@@ -74,70 +91,6 @@ def _parts(text: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- widgets
-
-
-class WholeNumberWidget(widgets.Widget):
-    """A whole number (6, "6", 6.0); empty is none."""
-
-    def __init__(self, label: str, minimum: int = 0):
-        self.label = label
-        self.minimum = minimum
-
-    def clean(self, value, row=None, **kwargs):
-        text = _text(value)
-        if not text:
-            return None
-        try:
-            number = float(text)
-        except ValueError:
-            number = None
-        if number is None or not number.is_integer():
-            raise ValueError(f"'{_short(text)}' is not a whole number.")
-        number = int(number)
-        if number < self.minimum:
-            raise ValueError(f"The {self.label.lower()} must be at least {self.minimum}.")
-        return number
-
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else value
-
-
-class FullDateWidget(widgets.Widget):
-    """A day, YYYY-MM-DD (an XLSX date cell reads as such); empty is none."""
-
-    def __init__(self, label: str):
-        self.label = label
-
-    def clean(self, value, row=None, **kwargs):
-        text = _text(value)
-        if not text:
-            return None
-        try:
-            on, precision = parse_partial_date(text)
-        except ValidationError as exc:
-            raise ValueError(" ".join(exc.messages)) from None
-        if precision != "day":
-            raise ValueError(f"'{_short(text)}' is not a full date: write YYYY-MM-DD.")
-        return on
-
-    def render(self, value, obj=None, **kwargs):
-        return value.isoformat() if value else ""
-
-
-class YesNoWidget(widgets.Widget):
-    YES = {"yes", "y", "true", "1", "x"}
-    NO = {"no", "n", "false", "0", ""}
-
-    def clean(self, value, row=None, **kwargs):
-        text = _text(value).lower()
-        if text in self.YES:
-            return True
-        if text in self.NO:
-            return False
-        raise ValueError(f"'{_short(text)}' is not yes or no.")
-
-    def render(self, value, obj=None, **kwargs):
-        return "yes" if value else "no"
 
 
 class SourceWidget(widgets.Widget):
@@ -282,10 +235,17 @@ class RecordResource(CitedResource):
             return key
         if key in self.columns:
             return self.columns[key]
+        if key in self.fields:  # a column of its own (held_not_after)
+            return key
         for column, prefix in self.partial_dates.items():
-            if key.startswith(f"{prefix}_"):
+            if key == self.date_field(prefix) or key.startswith(f"{prefix}_"):
                 return column
         return key
+
+    def date_field(self, prefix: str) -> str:
+        """The field of a partial date's day: ``<prefix>_on``, or ``as_of`` for a figure."""
+        names = {f.name for f in self._meta.model._meta.concrete_fields}
+        return f"{prefix}_on" if f"{prefix}_on" in names else prefix
 
     def fields_for(self, column: str) -> set[str]:
         names = {column} | {f for f, c in self.columns.items() if c == column}
@@ -293,7 +253,8 @@ class RecordResource(CitedResource):
             names.add("slug")  # made from the name
         prefix = self.partial_dates.get(column)
         if prefix:
-            names |= {f"{prefix}_on", f"{prefix}_precision", f"{prefix}_not_after"}
+            names |= {self.date_field(prefix), f"{prefix}_precision", f"{prefix}_not_after"}
+            names |= {f"{prefix}_year_inferred", f"{prefix}_year_basis", f"{prefix}_as_given"}
         for group in self.groups:
             if column in group:
                 for other in group:
@@ -416,11 +377,20 @@ class RecordResource(CitedResource):
             except ValidationError as exc:
                 errors.setdefault(column, []).extend(exc.messages)
             else:
-                setattr(instance, f"{prefix}_on", on)
+                setattr(instance, self.date_field(prefix), on)
                 setattr(instance, f"{prefix}_precision", precision)
         for attribute, default in self.defaults.items():
             if getattr(instance, attribute) in (None, ""):
                 setattr(instance, attribute, default)
+        for field in instance._meta.concrete_fields:
+            # An empty cell of a text that may be blank but not NULL (a breakdown left
+            # empty: the whole is counted) is the empty text.
+            if (
+                isinstance(field, CharField)
+                and not field.null
+                and getattr(instance, field.attname) is None
+            ):
+                setattr(instance, field.attname, "")
         try:
             self.import_extras(instance, row)
         except ValidationError as exc:
@@ -476,12 +446,13 @@ class RecordResource(CitedResource):
         return not self.extras_change(instance)
 
     @staticmethod
-    def _has_citation(instance, source, paragraph) -> bool:
+    def _has_citation(instance, source, paragraph, section="") -> bool:
         return Citation.objects.filter(
             content_type=ContentType.objects.get_for_model(type(instance)),
             object_id=instance.pk,
             source=source,
             paragraph=paragraph,
+            section=section,
         ).exists()
 
     def after_save_instance(self, instance, row, **kwargs):
@@ -494,7 +465,7 @@ class RecordResource(CitedResource):
 
     def dehydrate_partial(self, obj, prefix: str) -> str:
         return render_partial_date(
-            getattr(obj, f"{prefix}_on"), getattr(obj, f"{prefix}_precision")
+            getattr(obj, self.date_field(prefix)), getattr(obj, f"{prefix}_precision")
         )
 
 
@@ -547,7 +518,7 @@ class RegionResource(RecordResource):
 
     class Meta(RecordResource.Meta):
         model = Region
-        fields = ("name", "slug", "kind", "parent", "iso_code", "source", "paragraph")
+        fields = ("name", "slug", "kind", "parent", "iso_code", "source", "paragraph", "section")
 
     def get_export_queryset(self, request=None, **kwargs):
         return Region.objects.select_related("parent").prefetch_related("citations")
@@ -558,7 +529,9 @@ class RegionResource(RecordResource):
 
 class SourceResource(RecordResource):
     """A source cites nothing: it has no source and paragraph columns. A row matches the
-    source with its id, else the one with the same exact title and outlet."""
+    source with its id, else the one with the same exact title and outlet. Its date is a
+    partial date (2018, 2018-05, 2018-05-24; --05-24 when no year is printed) with what the
+    page says it is (``date_kind``: published, updated, posted, address, copyright)."""
 
     label = "source"
     required_columns = ("title", "outlet", "summary")
@@ -568,21 +541,35 @@ class SourceResource(RecordResource):
         "summary": "The summary is empty: say in your own words what the source reports.",
     }
     identity_column = "title"
+    partial_dates = {"published_on": "published"}
 
     id = fields.Field(attribute="id", column_name="id", readonly=True)
     title = fields.Field(attribute="title", column_name="title")
     outlet = fields.Field(attribute="outlet", column_name="outlet")
     original_outlet = fields.Field(attribute="original_outlet", column_name="original_outlet")
+    via = fields.Field(attribute="via", column_name="via")
     url = fields.Field(attribute="url", column_name="url")
     site = fields.Field(attribute="site", column_name="site")
-    published_on = fields.Field(
-        attribute="published_on", column_name="published_on", widget=FullDateWidget("Date")
+    authors = fields.Field(attribute="authors", column_name="authors")
+    published_on = fields.Field(column_name="published_on", attribute=None)
+    date_kind = fields.Field(
+        attribute="date_kind",
+        column_name="date_kind",
+        widget=ChoiceWidget(SourceDateKind.choices, "Date kind"),
     )
     dateline = fields.Field(attribute="dateline", column_name="dateline")
     language = fields.Field(attribute="language", column_name="language")
     is_translation = fields.Field(
         attribute="is_translation", column_name="is_translation", widget=YesNoWidget()
     )
+    original_language = fields.Field(attribute="original_language", column_name="original_language")
+    mirror_of = fields.Field(attribute="mirror_of", column_name="mirror_of", widget=SourceWidget())
+    reliability = fields.Field(
+        attribute="reliability",
+        column_name="reliability",
+        widget=ChoiceWidget(SourceReliability.choices, "Kind of page"),
+    )
+    reliability_note = fields.Field(attribute="reliability_note", column_name="reliability_note")
     summary = fields.Field(attribute="summary", column_name="summary")
     paragraph_count = fields.Field(
         attribute="paragraph_count",
@@ -591,7 +578,11 @@ class SourceResource(RecordResource):
     )
     archived_copy = fields.Field(attribute="archived_copy", column_name="archived_copy")
 
-    defaults = {"language": "en"}
+    defaults = {
+        "language": "en",
+        "date_kind": SourceDateKind.PUBLISHED,
+        "reliability": SourceReliability.ORIGINAL,
+    }
 
     class Meta(RecordResource.Meta):
         model = Source
@@ -600,12 +591,19 @@ class SourceResource(RecordResource):
             "title",
             "outlet",
             "original_outlet",
+            "via",
             "url",
             "site",
+            "authors",
             "published_on",
+            "date_kind",
             "dateline",
             "language",
             "is_translation",
+            "original_language",
+            "mirror_of",
+            "reliability",
+            "reliability_note",
             "summary",
             "paragraph_count",
             "archived_copy",
@@ -631,14 +629,20 @@ class SourceResource(RecordResource):
         title = _text(row.get("title")).lower()
         return ("title", title, _text(row.get("outlet")).lower()) if title else None
 
+    def dehydrate_published_on(self, obj):
+        return self.dehydrate_partial(obj, "published")
+
     def dehydrate_source(self, obj):  # no citation columns
         return ""
 
     def dehydrate_paragraph(self, obj):
         return ""
 
+    def dehydrate_section(self, obj):
+        return ""
+
     def get_export_queryset(self, request=None, **kwargs):
-        return Source.objects.order_by("pk")
+        return Source.objects.select_related("mirror_of").order_by("pk")
 
 
 # --------------------------------------------------------------------------- citations
@@ -646,18 +650,18 @@ class SourceResource(RecordResource):
 
 class CitationResource(RecordResource):
     """One citation a row: the record it supports (``record_kind`` and ``record``), the
-    source and paragraph, and what it supports (``note``). Unlike the other resources, its
-    ``source`` and ``paragraph`` columns are the citation itself, not a citation to add. A
-    row matches the stored citation of the same record, source and paragraph (and may then
-    change its note)."""
+    source and where in it (``paragraph``, or ``section`` for a page whose paragraphs are not
+    numbered, or both), and what it supports (``note``). Unlike the other resources, its
+    ``source``, ``paragraph`` and ``section`` columns are the citation itself, not a citation
+    to add. A row matches the stored citation of the same record, source, paragraph and
+    section (and may then change its note)."""
 
     label = "citation"
-    required_columns = ("record_kind", "record", "source", "paragraph")
+    required_columns = ("record_kind", "record", "source")
     required_values = {
         "record_kind": "The kind of record is empty.",
         "record": "The record is empty.",
         "source": "The source is empty.",
-        "paragraph": "The paragraph is empty.",
     }
     columns = {"content_type": "record_kind", "object_id": "record"}
     groups = (("record_kind", "record"),)
@@ -671,14 +675,30 @@ class CitationResource(RecordResource):
         column_name="paragraph",
         widget=WholeNumberWidget("Paragraph", minimum=1),
     )
+    section = fields.Field(attribute="section", column_name="section")
     note = fields.Field(attribute="note", column_name="note")
 
     class Meta(RecordResource.Meta):
         model = Citation
-        fields = ("record_kind", "record", "source", "paragraph", "note")
+        fields = ("record_kind", "record", "source", "paragraph", "section", "note")
+
+    def before_import(self, dataset, **kwargs):
+        headers = [str(h or "").strip() for h in (dataset.headers or [])]
+        if "paragraph" not in headers and "section" not in headers:
+            self._file_refused = True
+            raise ValueError(
+                "Missing column(s): paragraph or section. The first row must name the "
+                "columns; see docs/importing.md."
+            )
+        super().before_import(dataset, **kwargs)
 
     def citation_from_row(self, row):
         return None  # the row is the citation
+
+    def where(self, row):
+        """(paragraph or None, section) of the row (ValueError for a bad paragraph)."""
+        paragraph = self.fields["paragraph"].widget.clean(row.get("paragraph"))
+        return paragraph, _text(row.get("section"))
 
     def after_save_instance(self, instance, row, **kwargs):
         self._seen.setdefault(("pk", instance.pk), self._row_number)
@@ -687,16 +707,17 @@ class CitationResource(RecordResource):
         try:
             record = kind_and_record(row, "record_kind", "record", "record")
             source = self.fields["source"].widget.clean(row.get("source"))
-            paragraph = self.fields["paragraph"].widget.clean(row.get("paragraph"))
+            paragraph, section = self.where(row)
         except (ValueError, ValidationError):
             return None  # reported when the row is read
-        if record is None or source is None or paragraph is None:
+        if record is None or source is None or (paragraph is None and not section):
             return None
         return Citation.objects.filter(
             content_type=ContentType.objects.get_for_model(type(record)),
             object_id=record.pk,
             source=source,
             paragraph=paragraph,
+            section=section,
         ).first()
 
     def import_extras(self, instance, row):
@@ -713,6 +734,7 @@ class CitationResource(RecordResource):
             instance.object_id,
             instance.source_id,
             instance.paragraph,
+            instance.section.lower(),
         )
 
     def dehydrate_record_kind(self, obj):
@@ -726,7 +748,10 @@ class CitationResource(RecordResource):
         return obj.source_id
 
     def dehydrate_paragraph(self, obj):
-        return obj.paragraph
+        return "" if obj.paragraph is None else obj.paragraph
+
+    def dehydrate_section(self, obj):
+        return obj.section
 
     def get_export_queryset(self, request=None, **kwargs):
         kinds = [ContentType.objects.get_for_model(model) for model, _, _ in RECORD_KINDS.values()]
@@ -734,7 +759,7 @@ class CitationResource(RecordResource):
             Citation.objects.filter(content_type__in=kinds)
             .select_related("content_type", "source")
             .prefetch_related("record")
-            .order_by("content_type_id", "object_id", "source_id", "paragraph")
+            .order_by("content_type_id", "object_id", "source_id", "paragraph", "section", "pk")
         )
 
 
@@ -742,12 +767,17 @@ class CitationResource(RecordResource):
 
 
 class PersonResource(RecordResource):
+    """A person, with the other forms of their name (``other_names``: another script,
+    another transliteration, separated by ``;``). A name in the cell that the person does
+    not have yet is added; none is removed (that is done in the person's form)."""
+
     label = "person"
     required_columns = ("name",)
     required_values = {"name": "The name is empty."}
 
     name = fields.Field(attribute="name", column_name="name")
     slug = fields.Field(attribute="slug", column_name="slug")
+    other_names = fields.Field(column_name="other_names", attribute=None)
     position = fields.Field(attribute="position", column_name="position")
     organization = fields.Field(
         attribute="organization",
@@ -757,16 +787,62 @@ class PersonResource(RecordResource):
 
     class Meta(RecordResource.Meta):
         model = Person
-        fields = ("name", "slug", "position", "organization", "source", "paragraph")
+        fields = (
+            "name",
+            "slug",
+            "other_names",
+            "position",
+            "organization",
+            "source",
+            "paragraph",
+            "section",
+        )
+
+    def import_extras(self, instance, row):
+        names = _parts(row.get("other_names")) if "other_names" in row else []
+        limit = PersonName._meta.get_field("name").max_length
+        too_long = [name for name in names if len(name) > limit]
+        if too_long:
+            raise ValidationError(
+                {
+                    "other_names": f"'{_short(too_long[0])}' is too long for a name (at most "
+                    f"{limit} characters)."
+                }
+            )
+        instance._import_names = [name for name in dict.fromkeys(names) if name != instance.name]
+
+    def _new_names(self, instance) -> list[str]:
+        names = getattr(instance, "_import_names", [])
+        if not names:
+            return []
+        stored = set(instance.other_names.values_list("name", flat=True)) if instance.pk else set()
+        return [name for name in names if name not in stored]
+
+    def extras_change(self, instance):
+        return bool(self._new_names(instance))
+
+    def save_extras(self, instance):
+        for name in self._new_names(instance):
+            PersonName.objects.create(person=instance, name=name)
+
+    def dehydrate_other_names(self, obj):
+        return "; ".join(n.name for n in obj.other_names.all())
 
     def get_export_queryset(self, request=None, **kwargs):
-        return Person.objects.select_related("organization").prefetch_related("citations")
+        return Person.objects.select_related("organization").prefetch_related(
+            "other_names", "citations"
+        )
 
 
 # --------------------------------------------------------------------------- conferences
 
 
 class ConferenceResource(RecordResource):
+    """A conference, with its other names (``other_names``, separated by ``;``), the places
+    also hosting it (``other_host_regions``), the alliance it is a meeting of (``alliance``),
+    who carried it out for the organizers (``run_by``) and the regions named as taking
+    part."""
+
     label = "conference"
     required_columns = ("name",)
     required_values = {"name": "The name is empty."}
@@ -775,6 +851,11 @@ class ConferenceResource(RecordResource):
 
     name = fields.Field(attribute="name", column_name="name")
     slug = fields.Field(attribute="slug", column_name="slug")
+    other_names = fields.Field(column_name="other_names", attribute=None)
+    theme = fields.Field(attribute="theme", column_name="theme")
+    alliance = fields.Field(
+        attribute="alliance", column_name="alliance", widget=LookupWidget(Alliance, "Alliance")
+    )
     series = fields.Field(
         attribute="series",
         column_name="series",
@@ -784,14 +865,24 @@ class ConferenceResource(RecordResource):
         attribute="edition", column_name="edition", widget=WholeNumberWidget("Edition", 1)
     )
     held = fields.Field(column_name="held", attribute=None)
+    held_not_after, held_year_inferred, held_year_basis, held_as_given = partial_date_extras(
+        "held", "Held"
+    )
+    opening_day = fields.Field(
+        attribute="opening_on", column_name="opening_day", widget=FullDateWidget("Opening day")
+    )
     last_day = fields.Field(
         attribute="ends_on", column_name="last_day", widget=FullDateWidget("Last day")
+    )
+    format = fields.Field(
+        attribute="format", column_name="format", widget=ChoiceWidget(EventFormat.choices, "Format")
     )
     host_region = fields.Field(
         attribute="host_region",
         column_name="host_region",
         widget=LookupWidget(Region, "Host region"),
     )
+    other_host_regions = fields.Field(column_name="other_host_regions", attribute=None)
     venue = fields.Field(
         attribute="venue",
         column_name="venue",
@@ -801,31 +892,54 @@ class ConferenceResource(RecordResource):
     participating_regions = fields.Field(column_name="participating_regions", attribute=None)
     summary = fields.Field(attribute="summary", column_name="summary")
 
+    run_by = fields.Field(column_name="run_by", attribute=None)
+
     LISTS = {
+        "other_host_regions": _ListOfRecords(Region, "Host region"),
         "organizers": _ListOfRecords(Organization, "Organizer", also="other_names__name"),
+        "run_by": _ListOfRecords(Organization, "Carried out by", also="other_names__name"),
         "participating_regions": _ListOfRecords(Region, "Participating region"),
     }
+    defaults = {"format": EventFormat.UNKNOWN}
 
     class Meta(RecordResource.Meta):
         model = Conference
         fields = (
             "name",
             "slug",
+            "other_names",
+            "theme",
+            "alliance",
             "series",
             "edition",
-            "held",
+            *partial_date_columns("held"),
             "last_day",
+            "opening_day",
+            "format",
             "host_region",
+            "other_host_regions",
             "venue",
             "organizers",
+            "run_by",
             "participating_regions",
             "summary",
             "source",
             "paragraph",
+            "section",
         )
 
     def import_extras(self, instance, row):
+        _read_other_names(instance, row)
         _read_lists(self.LISTS, instance, row)
+
+    def dehydrate_other_names(self, obj):
+        return "; ".join(obj.other_names_list)
+
+    def dehydrate_other_host_regions(self, obj):
+        return _ListOfRecords.render(obj.other_host_regions.all())
+
+    def dehydrate_run_by(self, obj):
+        return _ListOfRecords.render(obj.run_by.all())
 
     def extras_change(self, instance):
         return _lists_change(instance)
@@ -843,9 +957,22 @@ class ConferenceResource(RecordResource):
         return _ListOfRecords.render(obj.participating_regions.all())
 
     def get_export_queryset(self, request=None, **kwargs):
-        return Conference.objects.select_related("series", "host_region", "venue").prefetch_related(
-            "organizers", "participating_regions", "citations"
+        return Conference.objects.select_related(
+            "series", "host_region", "venue", "alliance"
+        ).prefetch_related(
+            "organizers", "run_by", "other_host_regions", "participating_regions", "citations"
         )
+
+
+def _read_other_names(instance, row):
+    """Other names in a cell, separated by ``;``, kept one per line (a record's
+    ``other_names`` field). A cell listing the stored names, with other spaces around them,
+    changes nothing."""
+    if "other_names" not in row:
+        return
+    names = _parts(row.get("other_names"))
+    if names != instance.other_names_list:
+        instance.other_names = "\n".join(names)
 
 
 def _read_lists(lists, instance, row):
@@ -883,18 +1010,29 @@ def _save_lists(instance) -> None:
 
 ROLE_IN_PARENTHESES = re.compile(r"^(?P<name>.*?)\s*\((?P<role>[^()]*)\)\s*$")
 
+# Labels of roles in files written before roles were held in bodies of their own.
+OLD_ROLE_LABELS = {
+    "council_chair": MemberRole.CHAIR,
+    "council_vice_chair": MemberRole.VICE_CHAIR,
+    "permanent_council_member": MemberRole.PERMANENT,
+}
+
 
 def _role(text: str):
+    key = _kind_key(text)
     for stored, shown in MemberRole.choices:
-        if _kind_key(text) in (_kind_key(str(stored)), _kind_key(str(shown))):
+        if key in (_kind_key(str(stored)), _kind_key(str(shown))):
             return stored
-    return None
+    return OLD_ROLE_LABELS.get(key)
 
 
 class AllianceResource(RecordResource):
-    """An alliance, with its member countries (``countries``) and its members
+    """An alliance, with its member countries (``countries``) and its member organizations
     (``members``: organizations separated by ``;``, each optionally followed by its role in
-    parentheses, e.g. ``Suihua University (lead); Heilongjiang University``)."""
+    parentheses, e.g. ``Suihua University (lead); Heilongjiang University``; an
+    organization with two roles is named once for each). Roles held in a body of the
+    alliance or by a person, and a role's side and title, are entered in the alliance's
+    form: this column neither shows nor changes them."""
 
     label = "alliance"
     required_columns = ("name", "focus")
@@ -904,11 +1042,23 @@ class AllianceResource(RecordResource):
     name = fields.Field(attribute="name", column_name="name")
     slug = fields.Field(attribute="slug", column_name="slug")
     other_names = fields.Field(column_name="other_names", attribute=None)
+    kind = fields.Field(
+        attribute="kind", column_name="kind", widget=ChoiceWidget(AllianceKind.choices, "Kind")
+    )
     focus = fields.Field(
         attribute="focus", column_name="focus", widget=ChoiceWidget(AllianceFocus.choices, "Focus")
     )
+    part_of = fields.Field(
+        attribute="part_of", column_name="part_of", widget=LookupWidget(Alliance, "Part of")
+    )
     countries = fields.Field(column_name="countries", attribute=None)
     founded = fields.Field(column_name="founded", attribute=None)
+    founded_not_after, founded_year_inferred, founded_year_basis, founded_as_given = (
+        partial_date_extras("founded", "Founded")
+    )
+    founded_in = fields.Field(
+        attribute="founded_in", column_name="founded_in", widget=LookupWidget(Region, "Founded in")
+    )
     founding_conference = fields.Field(
         attribute="founding_conference",
         column_name="founding_conference",
@@ -919,6 +1069,7 @@ class AllianceResource(RecordResource):
 
     LISTS = {"countries": _ListOfRecords(Region, "Country")}
     MEMBER = LookupWidget(Organization, "Member", also="other_names__name")
+    defaults = {"kind": AllianceKind.ALLIANCE}
 
     class Meta(RecordResource.Meta):
         model = Alliance
@@ -926,22 +1077,23 @@ class AllianceResource(RecordResource):
             "name",
             "slug",
             "other_names",
+            "kind",
             "focus",
+            "part_of",
             "countries",
-            "founded",
+            *partial_date_columns("founded"),
+            "founded_in",
             "founding_conference",
             "members",
             "summary",
             "source",
             "paragraph",
+            "section",
         )
 
     def import_extras(self, instance, row):
         errors = {}
-        if "other_names" in row:
-            names = _parts(row.get("other_names"))
-            if names != instance.other_names_list:
-                instance.other_names = "\n".join(names)
+        _read_other_names(instance, row)
         try:
             _read_lists(self.LISTS, instance, row)
         except ValidationError as exc:
@@ -974,28 +1126,51 @@ class AllianceResource(RecordResource):
                 else:
                     problems.append(str(exc))
                 continue
-            if org.pk in seen:
+            if (org.pk, role) in seen:
                 problems.append(f"'{_short(name)}' is named twice in members.")
                 continue
-            seen.add(org.pk)
+            seen.add((org.pk, role))
             members.append((org, role))
         if problems:
             raise ValueError(" ".join(problems))
         return members
 
+    @staticmethod
+    def _alliance_level(memberships) -> list:
+        """The roles this column shows: organizations' roles in the alliance itself (not in
+        one of its bodies, not held by a person)."""
+        return [
+            m
+            for m in memberships
+            if m.organization_id is not None and m.person_id is None and m.body_id is None
+        ]
+
     def _membership_changes(self, instance) -> list[tuple]:
-        """(membership or None, organization, role) for each member to add or change."""
+        """(membership or None, organization, role) for each member role to add or change.
+        An organization named with a role it does not hold takes it over from one of its
+        roles that the cell does not name (a changed role), else gains it."""
         members = getattr(instance, "_import_members", [])
         if not members:
             return []
-        stored = {}
+        stored: dict[int, list] = {}
         if instance.pk is not None:
-            stored = {m.organization_id: m for m in instance.memberships.all()}
+            for membership in self._alliance_level(instance.memberships.all()):
+                stored.setdefault(membership.organization_id, []).append(membership)
+        wanted: dict[int, set] = {}
+        for org, role in members:
+            wanted.setdefault(org.pk, set()).add(role)
         changes = []
         for org, role in members:
-            membership = stored.get(org.pk)
-            if membership is None or membership.role != role:
+            held = stored.get(org.pk, [])
+            if any(m.role == role for m in held):
+                continue
+            free = [m for m in held if m.role not in wanted[org.pk]]
+            if free:
+                membership = free[0]
+                held.remove(membership)
                 changes.append((membership, org, role))
+            else:
+                changes.append((None, org, role))
         return changes
 
     def extras_change(self, instance):
@@ -1021,7 +1196,8 @@ class AllianceResource(RecordResource):
 
     def dehydrate_members(self, obj):
         parts = []
-        for membership in sorted(obj.memberships.all(), key=lambda m: m.organization.slug):
+        memberships = self._alliance_level(obj.memberships.all())
+        for membership in sorted(memberships, key=lambda m: (m.organization.slug, m.role)):
             text = membership.organization.slug
             if membership.role != MemberRole.MEMBER:
                 text += f" ({membership.role})"
@@ -1029,23 +1205,24 @@ class AllianceResource(RecordResource):
         return "; ".join(parts)
 
     def get_export_queryset(self, request=None, **kwargs):
-        return Alliance.objects.select_related("founding_conference").prefetch_related(
-            "countries", "memberships__organization", "citations"
-        )
+        return Alliance.objects.select_related(
+            "founding_conference", "founded_in", "part_of"
+        ).prefetch_related("countries", "memberships__organization", "citations")
 
 
 # --------------------------------------------------------------------------- speeches
 
 
 class SpeechResource(RecordResource):
-    """Who spoke at which conference; a row matches the stored speech of the same person at
-    the same conference."""
+    """A person's part at a conference (``role``: spoke, chaired, signed, attended…; spoke
+    when the cell is empty); a row matches the stored part of the same person at the same
+    conference in the same role."""
 
     label = "speech"
     required_columns = ("conference", "person")
     required_values = {"conference": "The conference is empty.", "person": "The person is empty."}
     identity_column = "person"
-    defaults = {"mode": Speech.Mode.UNKNOWN}
+    defaults = {"mode": Speech.Mode.UNKNOWN, "role": EventRole.SPEAKER}
 
     conference = fields.Field(
         attribute="conference",
@@ -1055,33 +1232,48 @@ class SpeechResource(RecordResource):
     person = fields.Field(
         attribute="person", column_name="person", widget=LookupWidget(Person, "Person")
     )
+    role = fields.Field(
+        attribute="role", column_name="role", widget=ChoiceWidget(EventRole.choices, "Role")
+    )
     mode = fields.Field(
         attribute="mode", column_name="mode", widget=ChoiceWidget(Speech.Mode.choices, "Mode")
     )
+    title = fields.Field(attribute="title", column_name="title")
     summary = fields.Field(attribute="summary", column_name="summary")
 
     class Meta(RecordResource.Meta):
         model = Speech
-        fields = ("conference", "person", "mode", "summary", "source", "paragraph")
+        fields = (
+            "conference",
+            "person",
+            "role",
+            "mode",
+            "title",
+            "summary",
+            "source",
+            "paragraph",
+            "section",
+        )
 
     def get_instance(self, instance_loader, row):
         try:
             conference = self.fields["conference"].widget.clean(row.get("conference"))
             person = self.fields["person"].widget.clean(row.get("person"))
+            role = self.fields["role"].widget.clean(row.get("role")) or EventRole.SPEAKER
         except ValueError:
             return None  # reported when the row is read
         if conference is None or person is None:
             return None
-        return Speech.objects.filter(conference=conference, person=person).first()
+        return Speech.objects.filter(conference=conference, person=person, role=role).first()
 
     def identity(self, instance, row):
         if instance.conference_id and instance.person_id:
-            return (instance.conference_id, instance.person_id)
+            return (instance.conference_id, instance.person_id, instance.role)
         return None
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
-        self._seen.setdefault((instance.conference_id, instance.person_id), self._row_number)
+        self._seen.setdefault(self.identity(instance, row), self._row_number)
 
     def get_export_queryset(self, request=None, **kwargs):
         return Speech.objects.select_related("conference", "person").prefetch_related("citations")
@@ -1092,21 +1284,29 @@ class SpeechResource(RecordResource):
 
 class ReportedFigureResource(RecordResource):
     """A figure a source reports about a record (``subject_kind`` and ``subject``: its slug
-    or name). A row matches the stored figure of the same subject, metric and date."""
+    or name): what is counted, the value and its qualifier, money's currency, per year or in
+    all, done or planned, the part of the whole counted (``country``, ``organization_kind``,
+    ``mode``, ``origin``), since when and as of when. A row matches the stored figure of the
+    same subject and metric that counts the same part of the whole, in the same way, as of
+    the same date (get_instance: and may then change its value)."""
 
     label = "reported figure"
-    required_columns = ("subject_kind", "subject", "metric", "value", "description")
+    required_columns = ("subject_kind", "subject", "metric", "value")
     required_values = {
         "subject_kind": "The kind of subject is empty.",
         "subject": "The subject is empty.",
         "metric": "What is counted (metric) is empty.",
         "value": "The value is empty.",
-        "description": "The description is empty.",
     }
     columns = {"subject_type": "subject_kind", "subject_id": "subject"}
     groups = (("subject_kind", "subject"),)
     identity_column = "metric"
-    defaults = {"qualifier": Qualifier.EXACT}
+    partial_dates = {"as_of": "as_of"}
+    defaults = {
+        "qualifier": Qualifier.EXACT,
+        "period": FigurePeriod.TOTAL,
+        "status": FigureStatus.ACHIEVED,
+    }
 
     subject_kind = fields.Field(column_name="subject_kind", attribute=None)
     subject = fields.Field(column_name="subject", attribute=None)
@@ -1119,10 +1319,38 @@ class ReportedFigureResource(RecordResource):
         column_name="qualifier",
         widget=ChoiceWidget(Qualifier.choices, "Qualifier"),
     )
+    currency = fields.Field(attribute="currency", column_name="currency")
+    period = fields.Field(
+        attribute="period", column_name="period", widget=ChoiceWidget(FigurePeriod.choices, "Per")
+    )
+    status = fields.Field(
+        attribute="status",
+        column_name="status",
+        widget=ChoiceWidget(FigureStatus.choices, "Done or planned"),
+    )
+    country = fields.Field(
+        attribute="country", column_name="country", widget=LookupWidget(Region, "Country")
+    )
+    organization_kind = fields.Field(
+        attribute="organization_kind",
+        column_name="organization_kind",
+        widget=ChoiceWidget(OrganizationKind.choices, "Organization kind"),
+    )
+    mode = fields.Field(
+        attribute="mode", column_name="mode", widget=ChoiceWidget(AttendanceMode.choices, "Mode")
+    )
+    origin = fields.Field(
+        attribute="origin",
+        column_name="origin",
+        widget=ChoiceWidget(FigureOrigin.choices, "Origin"),
+    )
     since_year = fields.Field(
         attribute="since_year", column_name="since_year", widget=WholeNumberWidget("Year", 1900)
     )
-    as_of = fields.Field(attribute="as_of", column_name="as_of", widget=FullDateWidget("As of"))
+    as_of = fields.Field(column_name="as_of", attribute=None)
+    as_of_not_after, as_of_year_inferred, as_of_year_basis, as_of_as_given = partial_date_extras(
+        "as_of", "As of"
+    )
     description = fields.Field(attribute="description", column_name="description")
 
     class Meta(RecordResource.Meta):
@@ -1133,31 +1361,70 @@ class ReportedFigureResource(RecordResource):
             "metric",
             "value",
             "qualifier",
+            "currency",
+            "period",
+            "status",
+            "country",
+            "organization_kind",
+            "mode",
+            "origin",
             "since_year",
-            "as_of",
+            *partial_date_columns("as_of"),
             "description",
             "source",
             "paragraph",
+            "section",
         )
 
     def _subject(self, row):
         return kind_and_record(row, "subject_kind", "subject", "subject")
 
+    # What says which figure a row is (beside its subject and metric): the part of the whole
+    # it counts and how, and its date. Column -> (field, value when the cell is empty).
+    SAME_FIGURE = {
+        "currency": ("currency", ""),
+        "period": ("period", FigurePeriod.TOTAL),
+        "status": ("status", FigureStatus.ACHIEVED),
+        "country": ("country", None),
+        "organization_kind": ("organization_kind", ""),
+        "mode": ("mode", ""),
+        "origin": ("origin", ""),
+    }
+
     def get_instance(self, instance_loader, row):
+        """The stored figure this row is: the one with the same value and qualifier too if
+        there is one; else the only one counting the same thing the same way (the row
+        changes its value). Where several do (sources that differ, each value kept), a row
+        with yet another value is a figure of its own."""
         try:
             subject = self._subject(row)
             metric = self.fields["metric"].widget.clean(row.get("metric"))
-            as_of = self.fields["as_of"].widget.clean(row.get("as_of"))
+            as_of, precision = parse_partial_date(_text(row.get("as_of")))
+            same = {}
+            for column, (field, empty) in self.SAME_FIGURE.items():
+                value = self.fields[column].widget.clean(row.get(column)) if column in row else None
+                same[field] = empty if value in (None, "") else value
+            value = self.fields["value"].widget.clean(row.get("value"))
+            qualifier = self.fields["qualifier"].widget.clean(row.get("qualifier"))
         except (ValueError, ValidationError):
             return None  # reported when the row is read
         if subject is None or not metric:
             return None
-        return ReportedFigure.objects.filter(
-            subject_type=ContentType.objects.get_for_model(type(subject)),
-            subject_id=subject.pk,
-            metric=metric,
-            **({"as_of": as_of} if as_of else {"as_of__isnull": True}),
-        ).first()
+        dated = {"as_of": as_of, "as_of_precision": precision} if as_of else {"as_of__isnull": True}
+        candidates = list(
+            ReportedFigure.objects.filter(
+                subject_type=ContentType.objects.get_for_model(type(subject)),
+                subject_id=subject.pk,
+                metric=metric,
+                **dated,
+                **same,
+            ).order_by("pk")
+        )
+        qualifier = qualifier or Qualifier.EXACT
+        exact = [f for f in candidates if (f.value, f.qualifier) == (value, qualifier)]
+        if exact:
+            return exact[0]
+        return candidates[0] if len(candidates) == 1 else None
 
     def import_extras(self, instance, row):
         subject = self._subject(row)
@@ -1168,7 +1435,15 @@ class ReportedFigureResource(RecordResource):
     def identity(self, instance, row):
         if not (instance.subject_type_id and instance.subject_id and instance.metric):
             return None
-        return (instance.subject_type_id, instance.subject_id, instance.metric, instance.as_of)
+        return (
+            instance.subject_type_id,
+            instance.subject_id,
+            instance.metric,
+            instance.as_of,
+            instance.value,
+            instance.qualifier,
+            *(getattr(instance, field) for field, _empty in self.SAME_FIGURE.values()),
+        )
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
@@ -1181,9 +1456,12 @@ class ReportedFigureResource(RecordResource):
         subject = obj.subject
         return getattr(subject, "slug", "") if subject is not None else ""
 
+    def dehydrate_as_of(self, obj):
+        return self.dehydrate_partial(obj, "as_of")
+
     def get_export_queryset(self, request=None, **kwargs):
         return (
-            ReportedFigure.objects.select_related("subject_type")
+            ReportedFigure.objects.select_related("subject_type", "country")
             .prefetch_related("subject", "citations")
             .order_by("pk")
         )

@@ -56,12 +56,21 @@ from import_export.tmp_storages import BaseStorage
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import revisions, tasks
-from .dates import DatePrecision, PartialDate
-from .exports import FORMULA_START, safe_cell
+from .dates import NO_YEAR_SORT_YEAR, DatePrecision, PartialDate
+from .exports import (
+    FORMULA_START,
+    agreements_cell,
+    history_prefetches,
+    iso_partial,
+    safe_cell,
+    status_changes_cell,
+    visits_cell,
+)
 from .jobmodels import ImportJob, JobKind, JobState
 from .models import (
     Citation,
     Conference,
+    ConferenceSeries,
     Organization,
     OrganizationKind,
     OrganizationName,
@@ -211,37 +220,149 @@ class ChoiceWidget(widgets.Widget):
 
 
 PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+# A date whose source prints no year: XXXX-MM-DD (a day and month), XXXX-MM (a month), as
+# the Extended Date/Time Format (ISO 8601-2) writes an unspecified year; ISO 8601's --MM-DD
+# and --MM are read too.
+NO_YEAR_DATE = re.compile(r"^(?:XXXX|-)-(\d{1,2})(?:-(\d{1,2}))?$", re.IGNORECASE)
+DATE_FORMS = (
+    "write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2023-11-16), or XXXX-MM-DD or XXXX-MM when the "
+    "source gives no year"
+)
 
 
 def parse_partial_date(text: str) -> tuple[datetime.date | None, str]:
-    """'2023', '2023-11' or '2023-11-16' -> (first day of the period, precision)."""
+    """'2023', '2023-11' or '2023-11-16' -> (first day of the period, precision);
+    'XXXX-11-16' or 'XXXX-11' (no year printed; also '--11-16', '--11') -> (that day or
+    month in year 1, which is never shown)."""
     text = (text or "").strip()
     if not text:
         return None, DatePrecision.DAY
+    no_year = NO_YEAR_DATE.match(text[:20])
+    if no_year:
+        month, day = (int(g) if g else None for g in no_year.groups())
+        try:
+            date = datetime.date(NO_YEAR_SORT_YEAR, month, day or 1)
+        except ValueError as exc:
+            raise ValidationError(f"'{text}' is not a real day and month ({exc}).") from exc
+        return date, DatePrecision.DAY_MONTH if day else DatePrecision.MONTH_ONLY
     match = PARTIAL_DATE.match(text[:20])
     if not match:
-        raise ValidationError(
-            f"'{_short(text)}' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2023-11-16)."
-        )
+        raise ValidationError(f"'{_short(text)}' is not a date: {DATE_FORMS}.")
     year, month, day = (int(g) if g else None for g in match.groups())
     try:
         date = datetime.date(year, month or 1, day or 1)
     except ValueError as exc:
         raise ValidationError(f"'{text}' is not a real date ({exc}).") from exc
     if not 1900 <= year <= 2100:
-        raise ValidationError(f"'{text}': the year should be between 1900 and 2100.")
+        raise ValidationError(
+            f"'{text}': the year should be between 1900 and 2100 (write XXXX-MM-DD or XXXX-MM "
+            "when the source gives no year)."
+        )
     precision = DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
     return date, precision
 
 
 def render_partial_date(on, precision) -> str:
-    if on is None:
-        return ""
-    if precision == DatePrecision.YEAR:
-        return f"{on.year:04d}"
-    if precision == DatePrecision.MONTH:
-        return f"{on.year:04d}-{on.month:02d}"
-    return on.isoformat()
+    """The cell parse_partial_date reads back: 2023, 2023-11, 2023-11-16, XXXX-11-16,
+    XXXX-11 (exports.iso_partial)."""
+    return iso_partial(on, precision) or ""
+
+
+class FullDateWidget(widgets.Widget):
+    """A day, YYYY-MM-DD (an XLSX date cell reads as such); empty is none."""
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def clean(self, value, row=None, **kwargs):
+        text = (str(value).strip() if value is not None else "")[:MAX_CELL]
+        if not text:
+            return None
+        try:
+            on, precision = parse_partial_date(text)
+        except ValidationError as exc:
+            raise ValueError(" ".join(exc.messages)) from None
+        if precision != DatePrecision.DAY:
+            raise ValueError(f"'{_short(text)}' is not a full date: write YYYY-MM-DD.")
+        return on
+
+    def render(self, value, obj=None, **kwargs):
+        return value.isoformat() if value else ""
+
+
+class YesNoWidget(widgets.Widget):
+    YES = {"yes", "y", "true", "1", "x"}
+    NO = {"no", "n", "false", "0", ""}
+
+    def clean(self, value, row=None, **kwargs):
+        text = (str(value).strip() if value is not None else "")[:MAX_CELL].lower()
+        if text in self.YES:
+            return True
+        if text in self.NO:
+            return False
+        raise ValueError(f"'{_short(text)}' is not yes or no.")
+
+    def render(self, value, obj=None, **kwargs):
+        return "yes" if value else "no"
+
+
+class WholeNumberWidget(widgets.Widget):
+    """A whole number (6, "6", 6.0); empty is none."""
+
+    def __init__(self, label: str, minimum: int = 0):
+        self.label = label
+        self.minimum = minimum
+
+    def clean(self, value, row=None, **kwargs):
+        text = (str(value).strip() if value is not None else "")[:MAX_CELL]
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        if number is None or not number.is_integer():
+            raise ValueError(f"'{_short(text)}' is not a whole number.")
+        number = int(number)
+        if number < self.minimum:
+            raise ValueError(f"The {self.label.lower()} must be at least {self.minimum}.")
+        return number
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value
+
+
+def partial_date_extras(column: str, label: str) -> tuple[fields.Field, ...]:
+    """The columns beside a partial date ``column`` (whose fields are ``<column>_…``), for a
+    resource's class body (``held_not_after, held_year_inferred, held_year_basis,
+    held_as_given = …``): the latest possible day (YYYY-MM-DD), whether the year is inferred
+    from context (yes or no) and how, and words of time the date cannot hold ("summer"). A
+    column missing from a file leaves the stored value as it is."""
+    return (
+        fields.Field(
+            attribute=f"{column}_not_after",
+            column_name=f"{column}_not_after",
+            widget=FullDateWidget(f"{label}: not after"),
+        ),
+        fields.Field(
+            attribute=f"{column}_year_inferred",
+            column_name=f"{column}_year_inferred",
+            widget=YesNoWidget(),
+        ),
+        fields.Field(attribute=f"{column}_year_basis", column_name=f"{column}_year_basis"),
+        fields.Field(attribute=f"{column}_as_given", column_name=f"{column}_as_given"),
+    )
+
+
+def partial_date_columns(column: str) -> tuple[str, ...]:
+    """A partial date's column and the columns of partial_date_extras, in a file's order."""
+    return (
+        column,
+        f"{column}_not_after",
+        f"{column}_year_inferred",
+        f"{column}_year_basis",
+        f"{column}_as_given",
+    )
 
 
 # --------------------------------------------------------------------------- reading files
@@ -522,6 +643,8 @@ class CitedResource(resources.ModelResource):
 
     source = fields.Field(column_name="source", attribute=None, readonly=False)
     paragraph = fields.Field(column_name="paragraph", attribute=None, readonly=False)
+    # Where in the source, for a page whose paragraphs are not numbered (Citation.section).
+    section = fields.Field(column_name="section", attribute=None, readonly=False)
 
     def import_data(self, dataset, *args, **kwargs):
         """All-or-nothing: any row error or validation error rolls the whole file back."""
@@ -580,15 +703,33 @@ class CitedResource(resources.ModelResource):
         return sources[source_text]
 
     def citation_from_row(self, row):
+        """(source, paragraph or None, section) of the row's citation, None without one: a
+        source and its paragraph, its section (a page without numbered paragraphs), or both."""
         source_text = str(row.get("source") or "").strip()
         paragraph_text = str(row.get("paragraph") or "").strip()
-        if not source_text and not paragraph_text:
+        section = str(row.get("section") or "").strip()
+        if not source_text and not paragraph_text and not section:
             return None
         if not source_text:
-            raise ValidationError({"source": "A paragraph was given without its source."})
+            where = "paragraph" if paragraph_text else "section"
+            raise ValidationError({"source": f"A {where} was given without its source."})
         source = self._find_source(source_text)
         if source is None:
             raise ValidationError({"source": f"Unknown source '{_short(source_text)}'."})
+        section_field = Citation._meta.get_field("section")
+        if len(section) > section_field.max_length:
+            raise ValidationError(
+                {
+                    "section": f"{len(section)} characters is too long for a section (at most "
+                    f"{section_field.max_length})."
+                }
+            )
+        if not paragraph_text:
+            if not section:
+                raise ValidationError(
+                    {"paragraph": "Give the paragraph (or the section) of the source cited."}
+                )
+            return source, None, section
         try:
             paragraph = int(float(paragraph_text))
         except ValueError:
@@ -599,7 +740,7 @@ class CitedResource(resources.ModelResource):
             raise ValidationError(
                 {"paragraph": f"Paragraph {paragraph} does not exist in '{source.title}'."}
             )
-        return source, paragraph
+        return source, paragraph, section
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -617,10 +758,11 @@ class CitedResource(resources.ModelResource):
     def after_save_instance(self, instance, row, **kwargs):
         citation = getattr(instance, "_import_citation", None)
         if citation:
-            source, paragraph = citation
+            source, paragraph, section = citation
             Citation.objects.get_or_create(
                 source=source,
                 paragraph=paragraph,
+                section=section,
                 content_type_id=_content_type_id(type(instance)),
                 object_id=instance.pk,
             )
@@ -722,7 +864,11 @@ class CitedResource(resources.ModelResource):
 
     def dehydrate_paragraph(self, obj):
         first = next(iter(obj.citations.all()), None)
-        return first.paragraph if first else ""
+        return first.paragraph if first and first.paragraph is not None else ""
+
+    def dehydrate_section(self, obj):
+        first = next(iter(obj.citations.all()), None)
+        return first.section if first else ""
 
 
 def _content_type_id(model) -> int:
@@ -760,6 +906,7 @@ class OrganizationResource(CitedResource):
             "description",
             "source",
             "paragraph",
+            "section",
         )
         import_id_fields = ()
         use_transactions = True
@@ -867,6 +1014,13 @@ class OrganizationResource(CitedResource):
 
 
 class PartnershipResource(CitedResource):
+    """A partnership: its two parties and level (which identify it), status, the source's own
+    word for it, its date as the source gives it, where it was signed or which series
+    facilitated it, the partnership it follows on from (``predecessor``) or the agreement it
+    is a pairing under (``parent``), both by slug. Its history (agreements, changes of
+    status, visits) is exported in three readable columns, which an import ignores: history
+    is entered in the partnership's own form."""
+
     required_columns = ("party_a", "party_b", "level")
 
     party_a = fields.Field(
@@ -884,18 +1038,60 @@ class PartnershipResource(CitedResource):
         column_name="level",
         widget=ChoiceWidget(PartnershipLevel.choices, "Level"),
     )
+    source_label = fields.Field(attribute="source_label", column_name="source_label")
     status = fields.Field(
         attribute="status",
         column_name="status",
         widget=ChoiceWidget(PartnershipStatus.choices, "Status"),
     )
     established = fields.Field(column_name="established", attribute=None)
+    (
+        established_not_after,
+        established_year_inferred,
+        established_year_basis,
+        established_as_given,
+    ) = partial_date_extras("established", "Established")
     conference = fields.Field(
         attribute="conference",
         column_name="conference",
         widget=LookupWidget(Conference, "Conference"),
     )
+    series = fields.Field(
+        attribute="series",
+        column_name="series",
+        widget=LookupWidget(ConferenceSeries, "Conference series"),
+    )
+    predecessor = fields.Field(
+        attribute="predecessor",
+        column_name="predecessor",
+        widget=LookupWidget(SisterSchoolPartnership, "Predecessor", name_field="slug"),
+    )
+    parent = fields.Field(
+        attribute="parent",
+        column_name="parent",
+        widget=LookupWidget(SisterSchoolPartnership, "Parent agreement", name_field="slug"),
+    )
+    pairings_reported = fields.Field(
+        attribute="pairings_reported",
+        column_name="pairings_reported",
+        widget=WholeNumberWidget("Pairings reported"),
+    )
     summary = fields.Field(attribute="summary", column_name="summary")
+    agreements = fields.Field(
+        column_name="agreements", attribute=None, readonly=True, dehydrate_method=agreements_cell
+    )
+    status_changes = fields.Field(
+        column_name="status_changes",
+        attribute=None,
+        readonly=True,
+        dehydrate_method=status_changes_cell,
+    )
+    visits = fields.Field(
+        column_name="visits", attribute=None, readonly=True, dehydrate_method=visits_cell
+    )
+
+    # A model field whose errors belong to another column.
+    COLUMNS = {"established_on": "established", "established_precision": "established"}
 
     class Meta:
         model = SisterSchoolPartnership
@@ -903,12 +1099,21 @@ class PartnershipResource(CitedResource):
             "party_a",
             "party_b",
             "level",
+            "source_label",
             "status",
-            "established",
+            *partial_date_columns("established"),
             "conference",
+            "series",
+            "predecessor",
+            "parent",
+            "pairings_reported",
             "summary",
+            "agreements",
+            "status_changes",
+            "visits",
             "source",
             "paragraph",
+            "section",
         )
         import_id_fields = ()
         use_transactions = True
@@ -921,7 +1126,8 @@ class PartnershipResource(CitedResource):
         objects: dict = {}
         for column in ("party_a", "party_b"):
             self.fields[column].widget.prefetch((row.get(column) for row in rows), objects)
-        self.fields["conference"].widget.prefetch(row.get("conference") for row in rows)
+        for column in ("conference", "series", "predecessor", "parent"):
+            self.fields[column].widget.prefetch(row.get(column) for row in rows)
         orgs = list(objects.values())
         regions = {r.pk: r for r in Region.objects.filter(pk__in={o.region_id for o in orgs})}
         for org in orgs:
@@ -981,13 +1187,27 @@ class PartnershipResource(CitedResource):
         if errors:
             raise ValidationError(errors)
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's messages, each under the column it is about (a date's day under
+        ``established``)."""
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as exc:
+            errors: dict = {}
+            for key, items in exc.update_error_dict({}).items():
+                target = errors.setdefault(self.COLUMNS.get(key, key), [])
+                target.extend(m for m in ValidationError(items).messages if m not in target)
+            raise ValidationError(errors) from None
+
     def dehydrate_established(self, obj):
         return render_partial_date(obj.established_on, obj.established_precision)
 
     def get_export_queryset(self, request=None, **kwargs):
+        # The admin's export job copies the prefetches (tasks.export_queryset): the rows a
+        # partnership names by slug are among them.
         return SisterSchoolPartnership.objects.select_related(
             "party_a", "party_b", "conference"
-        ).prefetch_related("citations")
+        ).prefetch_related("series", "predecessor", "parent", "citations", *history_prefetches())
 
 
 # --------------------------------------------------------------------------- bulk import
@@ -1312,7 +1532,7 @@ class BulkImport:
         for chunk in _chunks(ids):
             have_citation.update(
                 Citation.objects.filter(content_type=content_type, object_id__in=chunk).values_list(
-                    "object_id", "source_id", "paragraph"
+                    "object_id", "source_id", "paragraph", "section"
                 )
             )
         have_name = set()
@@ -1330,7 +1550,7 @@ class BulkImport:
             for row in rows:
                 citation = self.citation(resource, row)
                 if citation is not None:
-                    key = (instance.pk, citation[0].pk, citation[1])
+                    key = (instance.pk, citation[0].pk, citation[1], citation[2])
                     if key not in have_citation:
                         have_citation.add(key)
                         if kind == "review":
@@ -1342,6 +1562,7 @@ class BulkImport:
                                     "fields": {
                                         "source_id": citation[0].pk,
                                         "paragraph": citation[1],
+                                        "section": citation[2],
                                         "content_type_id": content_type.pk,
                                         "object_id": instance.pk,
                                         "note": "",
@@ -1353,6 +1574,7 @@ class BulkImport:
                                 Citation(
                                     source=citation[0],
                                     paragraph=citation[1],
+                                    section=citation[2],
                                     content_type=content_type,
                                     object_id=instance.pk,
                                 )

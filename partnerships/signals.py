@@ -4,7 +4,10 @@ country/province of organizations. Runs for fixtures too (loaddata saves raw).
 Search text holds a related record's name only while that record is published (see the
 models' ``search_parts``), so every save of an organization or a series, including the
 admin's publish and unpublish actions (``save(update_fields=[...])``, which sends post_save
-too), refreshes the records whose search text names it."""
+too), refreshes the records whose search text names it. Other names kept in rows of their
+own (an organization's, a person's) refresh their record's search text when one is added,
+changed or deleted; those kept in a field (an alliance's, a conference's or a series') are
+read by the record's own save."""
 
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -18,6 +21,7 @@ from .models import (
     Organization,
     OrganizationName,
     Person,
+    PersonName,
     Publication,
     Region,
     ReportedFigure,
@@ -89,6 +93,16 @@ def organization_name_changed(sender, instance, **kwargs):
     org = Organization.objects.filter(pk=instance.organization_id).first()
     if org is not None:
         refresh_organization(org)
+
+
+@receiver(post_save, sender=PersonName)
+@receiver(post_delete, sender=PersonName)
+def person_name_changed(sender, instance, **kwargs):
+    """A person's other names are in their search text (a search for a second spelling or
+    another script finds them), as an organization's are in its own."""
+    person = Person.objects.filter(pk=instance.person_id).select_related("organization").first()
+    if person is not None:
+        person.refresh_search_text()
 
 
 @receiver(post_save, sender=Region)

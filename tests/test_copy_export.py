@@ -216,3 +216,114 @@ def test_the_json_export_on_postgresql_does_not_go_through_python(client, cited,
     monkeypatch.setattr(copy_export, "CHUNK", 3)
     rows = json.loads(body(client.get("/partnerships/?format=json")))
     assert len(rows) == SisterSchoolPartnership.objects.published().count()
+
+
+# --------------------------------------------------------------------------- the new model
+
+
+@pytest.fixture
+def lives(seed):
+    """Partnerships with every kind of partial date (no year, inferred year with and without
+    its reason, bounds), the history tables in every shape, a public and a draft
+    predecessor, a parent, and citations by section."""
+    from partnerships.models import (
+        Agreement,
+        AgreementKind,
+        AgreementStatus,
+        StatusChange,
+        Visit,
+        VisitDirection,
+    )
+
+    land = make_region("Lifeland")
+    orgs = [make_org(f"Life School {i:02}", land) for i in range(12)]
+    dates = [
+        {"established_on": D(1, 9, 24), "established_precision": DatePrecision.DAY_MONTH},
+        {"established_on": D(1, 9, 1), "established_precision": DatePrecision.MONTH_ONLY},
+        {
+            "established_on": D(2017, 9, 1),
+            "established_precision": MONTH,
+            "established_year_inferred": True,
+            "established_year_basis": "from the page's address",
+        },
+        {
+            "established_on": D(2017, 1, 1),
+            "established_precision": YEAR,
+            "established_year_inferred": True,
+            "established_not_after": D(2018, 3, 1),
+        },
+        {"established_on": D(2020, 7, 9), "established_year_inferred": True},
+        {"established_on": D(2017, 9, 1), "established_precision": MONTH,
+         "established_as_given": "final week"},
+        {"established_as_given": "recently"},
+        {"established_not_after": D(2019, 5, 1), "established_as_given": "spring"},
+    ]  # fmt: skip
+    made = []
+    for i in range(len(orgs) - 1):
+        made.append(
+            make_partnership(
+                orgs[i],
+                orgs[i + 1],
+                source_label=["", "friendship school", "=MOU"][i % 3],
+                pairings_reported=[None, 0, 10][i % 3],
+                status=list(PartnershipStatus)[i % len(PartnershipStatus)],
+                **dates[i % len(dates)],
+            )
+        )
+    draft = make_partnership(orgs[0], orgs[5], publication="draft")
+    made[1].predecessor, made[2].predecessor, made[3].parent = made[0], draft, made[0]
+    for p in made[1:4]:
+        p.save()
+    first = made[0]
+    Agreement.objects.create(partnership=first, kind=AgreementKind.MOU, title="Original MOU",
+                             signed_on=D(2008, 1, 1), signed_precision=YEAR)  # fmt: skip
+    Agreement.objects.create(partnership=first, kind=AgreementKind.RENEWAL,
+                             status=AgreementStatus.DUE, term_start_year=2021)  # fmt: skip
+    Agreement.objects.create(partnership=first, kind=AgreementKind.LETTER, term_end_year=2030,
+                             signed_on=D(1, 5, 1),
+                             signed_precision=DatePrecision.MONTH_ONLY)  # fmt: skip
+    Agreement.objects.create(partnership=made[4], kind=AgreementKind.AGREEMENT,
+                             title="Current", term_start_year=2016, term_end_year=2021,
+                             signed_on=D(2016, 3, 5), signed_year_inferred=True,
+                             signed_year_basis="from the URL")  # fmt: skip
+    StatusChange.objects.create(partnership=first, status="ending", changed_on=D(2005, 3, 1),
+                                changed_precision=MONTH, changed_not_after=D(2005, 6, 30),
+                                note="=Announced; effective in June")  # fmt: skip
+    StatusChange.objects.create(partnership=first, status="ended")  # fmt: skip
+    Visit.objects.create(partnership=first, direction=VisitDirection.BOTH, teachers=0,
+                         others=4, description="Line\nbreak, \"quoted\"")  # fmt: skip
+    Visit.objects.create(partnership=first, visited_on=D(2011, 5, 2), recurrence="every May",
+                         students=12)  # fmt: skip
+    Visit.objects.create(partnership=made[6], direction=VisitDirection.A_TO_B,
+                         visited_on=D(1, 9, 24),
+                         visited_precision=DatePrecision.DAY_MONTH)  # fmt: skip
+    Visit.objects.create(partnership=made[6], teachers=1, students=1, others=1)  # fmt: skip
+    Visit.objects.create(partnership=made[6], status="planned", visited_on=D(2026, 1, 1),
+                         visited_precision=YEAR, visited_as_given="summer")  # fmt: skip
+    source = Source.objects.create(title="Sectioned page", outlet="Web", publication="published",
+                                   published_on=D(2019, 1, 1),
+                                   published_precision=YEAR)  # fmt: skip
+    Citation.objects.create(record=first, source=source, section="History")
+    Citation.objects.create(record=first, source=source, paragraph=2, section="Visits")
+    return made
+
+
+def test_postgresql_writes_the_new_dates_history_and_links_python_writes(client, lives):
+    copied, written = both_exports(client, "country=lifeland")
+    assert len(copied) == 12
+    assert copied == written
+    header = copied[0]
+    first = dict(zip(header, next(r for r in copied if r[0] == str(lives[0])), strict=True))
+    assert first["agreements"].startswith("2008: Original MOU — Signed; ")
+    assert "'=Announced" not in first["status_changes"]  # only a cell's start is escaped
+
+
+@pytest.mark.parametrize("size", [2000, 3], ids=["read-in-the-view", "copied"])
+def test_postgresql_writes_the_new_model_json_python_writes(client, lives, monkeypatch, size):
+    monkeypatch.setattr(copy_export, "CHUNK", size)
+    copied, written = both_json_exports(client, "country=lifeland")
+    assert len(copied) == 11
+    assert copied == written
+    sections = {c["section"] for row in copied for c in row["citations"]}
+    assert sections == {"History", "Visits"}
+    assert {c["published_on"] for row in copied for c in row["citations"]} == {"2019"}

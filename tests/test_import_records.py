@@ -291,7 +291,9 @@ Schools at the founding,1,6
 def test_a_reported_figure_file_names_its_subject_by_kind_and_name(seed, user):
     result = run(ReportedFigureResource, FIGURES, user)
     assert errors(result) == {}
-    jiangsu = ReportedFigure.objects.get(subject_type__model="region", subject_id=4)
+    jiangsu = ReportedFigure.objects.get(
+        subject_type__model="region", subject_id=4, metric="sister_school_partnerships"
+    )
     assert jiangsu.publication == "draft"
     assert (jiangsu.metric, jiangsu.value, jiangsu.qualifier, jiangsu.since_year) == (
         "sister_school_partnerships",
@@ -300,7 +302,9 @@ def test_a_reported_figure_file_names_its_subject_by_kind_and_name(seed, user):
         2010,
     )
     assert jiangsu.citations.filter(source_id=2, paragraph=8).exists()
-    alliance = ReportedFigure.objects.get(subject_type__model="alliance", subject_id=1)
+    alliance = ReportedFigure.objects.get(
+        subject_type__model="alliance", subject_id=1, metric="participants"
+    )
     assert (alliance.qualifier, alliance.as_of) == ("exact", None)
 
 
@@ -437,9 +441,9 @@ JUNK = [
     (
         SourceResource,
         "title,outlet,summary,published_on,url\nA,B,C,2024-01-02,\n",
-        "D,E,F,2023-11,",
+        "D,E,F,next spring,",
         "published_on",
-        "'2023-11' is not a full date: write YYYY-MM-DD",
+        "'next spring' is not a date",
     ),
     (
         SourceResource,
@@ -654,9 +658,9 @@ JUNK = [
     (
         ReportedFigureResource,
         "subject_kind,subject,metric,value,as_of,description\nregion,jiangsu,participants,5,,D\n",
-        "region,wuxi,participants,5,2023-11,D",
+        "region,wuxi,participants,5,XXXX-02-30,D",
         "as_of",
-        "'2023-11' is not a full date: write YYYY-MM-DD",
+        "'XXXX-02-30' is not a real day and month",
     ),
     (
         ReportedFigureResource,
@@ -711,7 +715,7 @@ DUPLICATES = [
     (
         ReportedFigureResource,
         "subject_kind,subject,metric,value,description\nregion,wuxi,participants,5,D\n"
-        "region,suzhou,participants,5,D\nregion,Wuxi,participants,6,E\n",
+        "region,suzhou,participants,5,D\nregion,Wuxi,participants,5,E\n",
         "metric",
     ),
 ]
@@ -738,7 +742,11 @@ def test_the_same_record_twice_in_a_file_names_both_rows_and_writes_nothing(
     [
         (RegionResource, "name\nNantong\n", "kind"),
         (SourceResource, "title,outlet\nA,B\n", "summary"),
-        (CitationResource, "record_kind,record,source\nregion,wuxi,2\n", "paragraph"),
+        (
+            CitationResource,
+            "record_kind,record,source\nregion,wuxi,2\n",
+            "paragraph or section",
+        ),
         (AllianceResource, "name\nA\n", "focus"),
         (ConferenceResource, "held\n2024\n", "name"),
         (PersonResource, "position\nPrincipal\n", "name"),
