@@ -32,10 +32,22 @@ from django_filters.views import FilterView
 from . import filters
 from .beside import can_run_beside, run_beside
 from .copy_export import copy_csv_response, copy_json_response
-from .dates import PartialDate
-from .exports import Column, csv_response, json_response
+from .dates import NO_YEAR, PartialDate
+from .exports import (
+    Column,
+    agreements_cell,
+    csv_response,
+    histories,
+    history_prefetches,
+    iso_partial,
+    json_response,
+    status_changes_cell,
+    visits_cell,
+)
 from .facets import (
     ChoiceFacet,
+    PlacesFacet,
+    PlacesTreeFacet,
     RelatedFacet,
     TreeFacet,
     YearFacet,
@@ -44,17 +56,25 @@ from .facets import (
     search_facets_with_total,
 )
 from .models import (
+    Agreement,
     Alliance,
+    AllianceBody,
     AllianceEvent,
     AllianceFocus,
     AllianceMembership,
     Citation,
     Conference,
+    ConferenceDocument,
     ConferenceSeries,
+    EventRole,
+    MemberRole,
     Organization,
     OrganizationKind,
+    OtherAccount,
     PartnershipLevel,
+    PartnershipParty,
     PartnershipStatus,
+    PartyRole,
     Person,
     Publication,
     Region,
@@ -63,12 +83,14 @@ from .models import (
     SisterSchoolPartnership,
     Source,
     Speech,
+    StatusChange,
+    Visit,
     newest_first,
     slug_url,
 )
 from .pagination import CappedPaginator, capped_count
 from .pgsettings import statement_settings
-from .references import References
+from .references import References, locator_of
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 DEFAULT_PER_PAGE = 25
@@ -178,7 +200,23 @@ SUBJECT_MODELS = (
     SisterSchoolPartnership,
     Source,
 )
-CITED_MODELS = (*SUBJECT_MODELS, ReportedFigure, AllianceMembership, AllianceEvent, Speech)
+# Parts of a record, each shown on its record's page (the relation to that record).
+PART_OF = {
+    Agreement: "partnership",
+    StatusChange: "partnership",
+    Visit: "partnership",
+    PartnershipParty: "partnership",
+    AllianceBody: "alliance",
+    ConferenceDocument: "conference",
+}
+CITED_MODELS = (
+    *SUBJECT_MODELS,
+    ReportedFigure,
+    AllianceMembership,
+    AllianceEvent,
+    Speech,
+    *PART_OF,
+)
 
 # What a record needs loaded to print its name and link (str() and get_absolute_url()).
 NAMED_BY = {
@@ -236,12 +274,18 @@ def without_unshown_columns(queryset):
 
 def public_pks(model):
     """The pks of the rows of ``model`` the public may see, as a subquery: published records;
-    parts of records (members, speeches, events) whose records are all published; figures
-    that are published and about a public record."""
+    parts of records (members and roles, speeches, events, agreements, visits, bodies…)
+    whose records are all published; figures that are published and about a public record."""
     if model is AllianceMembership:
+        qs = shown_memberships().filter(alliance__publication=PUBLISHED)
+    elif PART_OF.get(model) == "partnership":
         qs = model.objects.filter(
-            alliance__publication=PUBLISHED, organization__publication=PUBLISHED
+            partnership__in=SisterSchoolPartnership.objects.published().values("pk")
         )
+        if model is PartnershipParty:
+            qs = qs.filter(organization__publication=PUBLISHED)
+    elif model in PART_OF:
+        qs = model.objects.filter(**{f"{PART_OF[model]}__publication": PUBLISHED})
     elif model is Speech:
         qs = model.objects.filter(conference__publication=PUBLISHED, person__publication=PUBLISHED)
     elif model is AllianceEvent:
@@ -356,13 +400,19 @@ class RecordListView(FilterView):
             return self.json_export(filterset.qs)
         return super().get(request, *args, **kwargs)
 
+    def export_queryset(self, queryset):
+        """``queryset`` with what the export's columns read and the page does not show."""
+        return queryset
+
     def json_export(self, queryset):
-        rows = hide_drafts_in(streamed(queryset), self.draft_relations)
+        rows = hide_drafts_in(streamed(self.export_queryset(queryset)), self.draft_relations)
         return json_response(rows, self.columns, self.export_stem)
 
     def csv_export(self, queryset):
         """The CSV has no citations."""
-        rows = hide_drafts_in(streamed(without_citations(queryset)), self.draft_relations)
+        rows = hide_drafts_in(
+            streamed(without_citations(self.export_queryset(queryset))), self.draft_relations
+        )
         return csv_response(rows, self.columns, self.export_stem)
 
     def get_paginator(self, *args, **kwargs):
@@ -527,6 +577,41 @@ def region_name(region) -> str:
     return region.name if region else ""
 
 
+def number_text(value) -> str:
+    """A number as an export's cell: '' when unknown (as PostgreSQL's export writes it)."""
+    return "" if value is None else str(value)
+
+
+def public_partnership_name(partnership, field: str) -> str:
+    """The name of the partnership that ``field`` (predecessor, parent) points to, '' when
+    there is none or it is not public."""
+    if getattr(partnership, f"{field}_id") is None:
+        return ""
+    related = getattr(partnership, field)
+    return str(related) if related.is_public else ""
+
+
+def with_histories(rows, key, batch: int = 1000):
+    """(row, history cells) for each of ``rows``, the histories of each ``batch`` rows read
+    together (exports.histories: three queries a batch). ``key(row)``: the partnership's key.
+    Closing it closes ``rows`` (a stream read in a transaction: exports.closed_after)."""
+    try:
+        pending = []
+        for row in rows:
+            pending.append(row)
+            if len(pending) == batch:
+                found = histories([key(r) for r in pending])
+                yield from ((r, found[key(r)]) for r in pending)
+                pending = []
+        if pending:
+            found = histories([key(r) for r in pending])
+            yield from ((r, found[key(r)]) for r in pending)
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+
+
 class Named:
     """A related record as a list's table shows it: its name, and a party's country."""
 
@@ -547,6 +632,7 @@ class PartnershipRow:
     VALUES = (
         "pk", "slug", "level", "status",
         "established_on", "established_precision", "established_not_after",
+        "established_year_inferred", "established_year_basis", "established_as_given",
         "party_a__name", "party_a__country__name", "party_a__country__publication",
         "party_b__name", "party_b__country__name", "party_b__country__publication",
         "conference__name", "conference__publication",
@@ -557,6 +643,7 @@ class PartnershipRow:
     __slots__ = (
         "pk", "slug", "level", "status",
         "established_on", "established_precision", "established_not_after",
+        "established_year_inferred", "established_year_basis", "established_as_given",
         "party_a", "party_b", "conference",
     )  # fmt: skip
 
@@ -564,6 +651,8 @@ class PartnershipRow:
         (
             self.pk, self.slug, self.level, self.status,
             self.established_on, self.established_precision, self.established_not_after,
+            self.established_year_inferred, self.established_year_basis,
+            self.established_as_given,
             a_name, a_country, a_country_publication,
             b_name, b_country, b_country_publication,
             conference, conference_publication,
@@ -591,7 +680,12 @@ class PartnershipRow:
     @property
     def established(self) -> PartialDate:
         return PartialDate(
-            self.established_on, self.established_precision, self.established_not_after
+            self.established_on,
+            self.established_precision,
+            self.established_not_after,
+            self.established_year_inferred,
+            self.established_year_basis,
+            self.established_as_given,
         )
 
 
@@ -653,16 +747,34 @@ class PartnershipListView(RecordListView):
         Column("party_b_region", lambda p: region_name(p.party_b.region)),
         Column("party_b_country", lambda p: region_name(p.party_b.country)),
         Column("level", lambda p: p.get_level_display()),
+        Column("source_label", lambda p: p.source_label),
         Column("status", lambda p: p.get_status_display()),
         Column("established", lambda p: str(p.established)),
         Column("signed_at", lambda p: p.conference.name if p.conference_id else ""),
         Column("conference_series", lambda p: p.series.name if p.series_id else ""),
+        Column("predecessor", lambda p: public_partnership_name(p, "predecessor")),
+        Column("parent", lambda p: public_partnership_name(p, "parent")),
+        Column("pairings_reported", lambda p: number_text(p.pairings_reported)),
+        Column("agreements", agreements_cell),
+        Column("status_changes", status_changes_cell),
+        Column("visits", visits_cell),
         Column("summary", lambda p: p.summary),
         Column("url", lambda p: p.get_absolute_url()),
     ]
+    # What the exports read beyond the page: the partnerships a row follows or belongs to
+    # (named only when public), and its history.
+    EXPORT_RELATED = (
+        "predecessor__party_a",
+        "predecessor__party_b",
+        "parent__party_a",
+        "parent__party_b",
+    )
 
     def make_rows(self, values):
         return [PartnershipRow(v) for v in values]
+
+    def export_queryset(self, queryset):
+        return queryset.select_related(*self.EXPORT_RELATED).prefetch_related(*history_prefetches())
 
     def csv_export(self, queryset):
         """On PostgreSQL, PostgreSQL writes the CSV (copy_export); elsewhere, Python."""
@@ -676,8 +788,9 @@ class PartnershipListView(RecordListView):
         return response or super().json_export(queryset)
 
     def python_csv_export(self, queryset):
-        """Tuples instead of model instances, cells made once per distinct date. A related
-        record that is a draft gives an empty cell, as on the page."""
+        """Tuples instead of model instances, cells made once per distinct date, the history
+        of each batch of rows read in three queries (exports.histories). A related record
+        that is a draft gives an empty cell, as on the page."""
         published = Publication.PUBLISHED
 
         def name(value, publication):
@@ -692,28 +805,40 @@ class PartnershipListView(RecordListView):
             "level", "status", "established_on", "established_precision",
             "established_not_after", "conference__name", "conference__publication",
             "series__name", "series__publication", "summary", "slug",
+            "established_year_inferred", "established_year_basis", "source_label",
+            "pairings_reported",
+            "predecessor__party_a__name", "predecessor__party_b__name", "predecessor__is_public",
+            "parent__party_a__name", "parent__party_b__name", "parent__is_public",
+            "pk", "established_as_given",
         )  # fmt: skip
         levels = {k: str(v) for k, v in PartnershipLevel.choices}
         statuses = {k: str(v) for k, v in PartnershipStatus.choices}
         url = reverse("partnership-detail", args=["-"])[:-2]
         dates: dict = {}  # the same few thousand dates come back again and again
 
-        def date(on, precision, not_after):
-            key = (on, precision, not_after)
-            if key not in dates:
-                dates[key] = str(PartialDate(on, precision, not_after))
-            return dates[key]
+        def date(*columns):
+            if columns not in dates:
+                dates[columns] = str(PartialDate(*columns))
+            return dates[columns]
 
-        def cells(r):
+        def partnership(a, b, public):
+            return f"{a} – {b}" if public else ""
+
+        def cells(row):
+            r, history = row
             return [
                 f"{r[0]} – {r[1]}", r[0], name(r[2], r[3]), name(r[4], r[5]), r[1],
-                name(r[6], r[7]), name(r[8], r[9]), levels.get(r[10], r[10]),
-                statuses.get(r[11], r[11]), date(r[12], r[13], r[14]),
-                name(r[15], r[16]), name(r[17], r[18]), r[19], f"{url}{r[20]}/",
+                name(r[6], r[7]), name(r[8], r[9]), levels.get(r[10], r[10]), r[23],
+                statuses.get(r[11], r[11]), date(r[12], r[13], r[14], r[21], r[22], r[32]),
+                name(r[15], r[16]), name(r[17], r[18]), partnership(r[25], r[26], r[27]),
+                partnership(r[28], r[29], r[30]), number_text(r[24]), *history, r[19],
+                f"{url}{r[20]}/",
             ]  # fmt: skip
 
         rows = streamed(queryset.prefetch_related(None).values_list(*paths), chunk_size=5000)
-        return csv_response(rows, self.columns, self.export_stem, cells=cells)
+        return csv_response(
+            with_histories(rows, key=lambda r: r[31]), self.columns, self.export_stem, cells=cells
+        )
 
     def get_queryset(self):
         return (
@@ -738,9 +863,23 @@ class AllianceListView(RecordListView):
     title = gettext_lazy("Alliances")
     intro = gettext_lazy("Alliances of schools or universities across countries.")
     export_stem = "alliances"
-    draft_relations = ("founding_conference",)
+    draft_relations = ("founding_conference", "founded_in", "part_of")
+    # An alliance is found under a country or province where any of its places lies (its
+    # members, where it was founded, where it meets: filters.alliance_place_q), and the
+    # country and province facets count the same places.
     facets = [
-        RelatedFacet("country", gettext_lazy("Member country"), ["countries"], Region),
+        PlacesFacet(
+            "country",
+            gettext_lazy("Country"),
+            filters.alliance_places,
+            [RegionKind.COUNTRY, RegionKind.SAR],
+        ),
+        PlacesFacet(
+            "region",
+            gettext_lazy("Province or state"),
+            filters.alliance_places,
+            [RegionKind.PROVINCE],
+        ),
         ChoiceFacet("focus", gettext_lazy("Focus"), "focus", AllianceFocus.choices),
         RelatedFacet("conference", gettext_lazy("Founded at"), ["founding_conference"], Conference),
         YearFacet(gettext_lazy("Year founded"), "founded_on"),
@@ -748,9 +887,12 @@ class AllianceListView(RecordListView):
     columns = [
         Column("name", lambda a: a.name),
         Column("other_names", lambda a: "; ".join(a.other_names_list)),
+        Column("kind", lambda a: a.get_kind_display()),
         Column("focus", lambda a: a.get_focus_display()),
+        Column("part_of", lambda a: a.part_of.name if a.part_of else ""),
         Column("member_countries", lambda a: "; ".join(c.name for c in a.countries.all())),
         Column("founded", lambda a: str(a.founded)),
+        Column("founded_in", lambda a: region_name(a.founded_in)),
         Column("founded_at", lambda a: a.founding_conference.name if a.founding_conference else ""),
         Column("members", lambda a: len(a.memberships.all())),
         Column("summary", lambda a: a.summary),
@@ -760,7 +902,7 @@ class AllianceListView(RecordListView):
     def get_queryset(self):
         return (
             Alliance.objects.published()
-            .select_related("founding_conference")
+            .select_related("founding_conference", "founded_in", "part_of")
             .prefetch_related(
                 Prefetch("countries", queryset=Region.objects.published()),
                 Prefetch(
@@ -782,30 +924,53 @@ class ConferenceListView(RecordListView):
     title = gettext_lazy("Conferences")
     intro = gettext_lazy("Conferences where partnerships were signed or alliances founded.")
     export_stem = "conferences"
-    draft_relations = ("series", "host_region", "venue")
+    draft_relations = ("series", "host_region", "venue", "alliance")
+    # A conference is found under the regions that hosted it and those named as taking part
+    # (filters.conference_place_q); the facet counts the same places.
     facets = [
-        TreeFacet("region", gettext_lazy("Host city or region"), "host_region"),
+        PlacesTreeFacet(
+            "region", gettext_lazy("Where held or taking part"), filters.conference_places
+        ),
         RelatedFacet("series", gettext_lazy("Series"), ["series"], ConferenceSeries),
         YearFacet(gettext_lazy("Year"), "held_on"),
     ]
     columns = [
         Column("name", lambda c: c.name),
+        Column("other_names", lambda c: "; ".join(c.other_names_list)),
+        Column("theme", lambda c: c.theme),
         Column("series", lambda c: c.series.name if c.series else ""),
         Column("edition", lambda c: c.edition),
+        Column("meeting_of", lambda c: c.alliance.name if c.alliance else ""),
         Column("dates", lambda c: c.dates_display),
+        Column("opening_day", lambda c: str(PartialDate(c.opening_on)) if c.opening_on else ""),
+        Column("format", lambda c: c.get_format_display()),
         Column("host_region", lambda c: region_name(c.host_region)),
+        Column("also_held_in", lambda c: "; ".join(r.name for r in c.other_host_regions.all())),
         Column("venue", lambda c: c.venue.name if c.venue else ""),
         Column("organizers", lambda c: "; ".join(o.name for o in c.organizers.all())),
+        Column("run_by", lambda c: "; ".join(o.name for o in c.run_by.all())),
+        Column(
+            "participating_regions",
+            lambda c: "; ".join(r.name for r in c.participating_regions.all()),
+        ),
         Column("summary", lambda c: c.summary),
         Column("url", lambda c: c.get_absolute_url()),
     ]
 
+    def export_queryset(self, queryset):
+        return queryset.prefetch_related(
+            Prefetch("run_by", queryset=Organization.objects.published()),
+            Prefetch("participating_regions", queryset=Region.objects.published()),
+        )
+
     def get_queryset(self):
+        published_regions = Region.objects.published()
         return (
             Conference.objects.published()
-            .select_related("series", "host_region", "venue")
+            .select_related("series", "host_region", "venue", "alliance")
             .prefetch_related(
                 Prefetch("organizers", queryset=Organization.objects.published()),
+                Prefetch("other_host_regions", queryset=published_regions),
                 published_citations(),
             )
             .order_by(newest_first("held_on"), "name")
@@ -900,8 +1065,17 @@ class SourceListView(RecordListView):
         Column("title", lambda s: s.title),
         Column("outlet", lambda s: s.outlet),
         Column("original_outlet", lambda s: s.original_outlet),
-        Column("published_on", lambda s: s.published_on.isoformat() if s.published_on else ""),
+        Column("authors", lambda s: s.authors),
+        # As the source gives it: 2018, 2018-05 or 2018-05-24 (exports.iso_partial); and in
+        # words, with what the date is (published, updated, ...).
+        Column("published_on", lambda s: iso_partial(s.published_on, s.published_precision) or ""),
+        Column("date", lambda s: str(s.date) if s.published_on else ""),
+        Column("date_kind", lambda s: s.get_date_kind_display()),
         Column("language", lambda s: s.language),
+        Column("original_language", lambda s: s.original_language),
+        Column("via", lambda s: s.via),
+        Column("kind_of_page", lambda s: s.get_reliability_display()),
+        Column("reliability_note", lambda s: s.reliability_note),
         Column("url", lambda s: s.url),
         Column("summary", lambda s: s.summary),
         Column("page", lambda s: s.get_absolute_url()),
@@ -938,6 +1112,7 @@ class PersonListView(RecordListView):
     ]
     columns = [
         Column("name", lambda p: p.name),
+        Column("other_names", lambda p: "; ".join(n.name for n in p.other_names.all())),
         Column("position", lambda p: p.position),
         Column("organization", lambda p: p.organization.name if p.organization else ""),
         Column("url", lambda p: p.get_absolute_url()),
@@ -947,12 +1122,53 @@ class PersonListView(RecordListView):
         return (
             Person.objects.published()
             .select_related("organization")
-            .prefetch_related(published_citations())
+            .prefetch_related("other_names", published_citations())
             .order_by("name")
         )
 
 
 # --------------------------------------------------------------------------- details
+
+
+def figures_shown(obj) -> list[ReportedFigure]:
+    """figures_about() with each figure's breakdown country loaded (its text names it); a
+    figure counted in a country that is still a draft is left out, as its text would name
+    the draft."""
+    ct = ContentType.objects.get_for_model(type(obj))
+    return list(
+        ReportedFigure.objects.published()
+        .filter(subject_type=ct, subject_id=obj.pk)
+        .filter(Q(country__isnull=True) | Q(country__publication=PUBLISHED))
+        .select_related("country")
+        .prefetch_related(published_citations())
+    )
+
+
+def other_accounts_of(objects) -> dict[tuple[int, int], list[OtherAccount]]:
+    """What other sources say of facts of ``objects`` (records and parts of records, of any
+    kinds), keyed by (content type id, pk): one query, only accounts whose source is
+    published."""
+    by_model: dict = {}
+    for obj in objects:
+        if obj is not None:
+            by_model.setdefault(type(obj), set()).add(obj.pk)
+    q = Q()
+    for model, content_type in ContentType.objects.get_for_models(*by_model).items():
+        q |= Q(content_type=content_type, object_id__in=sorted(by_model[model]))
+    if not q:
+        return {}
+    accounts: dict = {}
+    for account in (
+        OtherAccount.objects.filter(q, source__publication=PUBLISHED)
+        .select_related("source")
+        .order_by("fact", "pk")
+    ):
+        accounts.setdefault((account.content_type_id, account.object_id), []).append(account)
+    return accounts
+
+
+def accounts_key(obj) -> tuple[int, int]:
+    return (ContentType.objects.get_for_model(type(obj)).pk, obj.pk)
 
 
 class RecordDetailView(DetailView):
@@ -971,10 +1187,20 @@ class RecordDetailView(DetailView):
         hide_drafts([obj], self.draft_relations)
         return obj
 
+    def rows_with_accounts(self) -> list:
+        """The parts of the record the page shows with what other sources say of them (a
+        partnership's agreements, visits, ...): each gets ``other_accounts``."""
+        return []
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["refs"] = References()
-        context["figures"] = figures_about(self.object)
+        context["figures"] = figures_shown(self.object)
+        rows = self.rows_with_accounts()
+        accounts = other_accounts_of([self.object, *rows])
+        for row in rows:
+            row.other_accounts = accounts.get(accounts_key(row), [])
+        context["other_accounts"] = accounts.get(accounts_key(self.object), [])
         return context
 
 
@@ -1025,35 +1251,187 @@ def list_url(name: str, **query) -> str:
     return f"{reverse(name)}?{urlencode(query)}"
 
 
+@dataclass
+class TimelineEntry:
+    """One dated entry of a partnership's history: an agreement, a change of status or a
+    visit (``kind``), with its date."""
+
+    kind: str
+    date: PartialDate
+    row: object
+    ends_on: object = None
+
+    KINDS = ("status", "agreement", "visit")
+
+    @property
+    def sort_key(self) -> tuple[int, int, int, int]:
+        """Oldest first; entries whose year no source gives after those, then the undated."""
+        date = self.date
+        if date.on is not None and date.precision not in NO_YEAR:
+            group, day = 0, date.on
+        elif date.on is None and date.not_after is not None:
+            group, day = 0, date.not_after
+        elif date.on is not None:  # a day and month, or a month, with no year
+            group, day = 1, date.on
+        else:
+            group, day = 2, None
+        return (group, day.toordinal() if day else 0, self.KINDS.index(self.kind), self.row.pk)
+
+
+def timeline_of(partnership) -> list[TimelineEntry]:
+    """A partnership's agreements, changes of status and visits, oldest first."""
+    entries = [
+        *(TimelineEntry("agreement", a.signed, a) for a in partnership.agreements.all()),
+        *(TimelineEntry("status", s.changed, s) for s in partnership.status_changes.all()),
+        *(TimelineEntry("visit", v.visited, v, v.ends_on) for v in partnership.visits.all()),
+    ]
+    return sorted(entries, key=lambda entry: entry.sort_key)
+
+
+def partnerships_named():
+    """Published partnerships with what their names and links need."""
+    return SisterSchoolPartnership.objects.published().select_related("party_a", "party_b")
+
+
 class PartnershipDetailView(RecordDetailView):
     model = SisterSchoolPartnership
-    draft_relations = ("party_a__region", "party_b__region", "conference", "series")
+    draft_relations = (
+        "party_a__region",
+        "party_b__region",
+        "conference",
+        "series",
+        "agreements__conference",
+    )
+    # Partnerships linked from this one; each is public only with both its parties.
+    linked = ("predecessor", "parent")
 
     def get_queryset(self):
         return (
             SisterSchoolPartnership.objects.published()
-            .select_related("party_a__region", "party_b__region", "conference", "series")
-            .prefetch_related(published_citations())
+            .select_related(
+                "party_a__region",
+                "party_b__region",
+                "conference",
+                "series",
+                "predecessor__party_a",
+                "predecessor__party_b",
+                "parent__party_a",
+                "parent__party_b",
+            )
+            .prefetch_related(
+                published_citations(),
+                Prefetch(
+                    "other_parties",
+                    queryset=PartnershipParty.objects.filter(organization__publication=PUBLISHED)
+                    .select_related("organization")
+                    .prefetch_related(published_citations()),
+                ),
+                Prefetch(
+                    "agreements",
+                    queryset=Agreement.objects.select_related("conference").prefetch_related(
+                        published_citations(),
+                        Prefetch("signatories", queryset=Person.objects.published()),
+                    ),
+                ),
+                Prefetch(
+                    "status_changes",
+                    queryset=StatusChange.objects.prefetch_related(published_citations()),
+                ),
+                Prefetch(
+                    "visits",
+                    queryset=Visit.objects.prefetch_related(
+                        published_citations(),
+                        Prefetch("people", queryset=Person.objects.published()),
+                    ),
+                ),
+                Prefetch("successors", queryset=partnerships_named()),
+                Prefetch("pairings", queryset=partnerships_named()),
+            )
         )
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        for name in self.linked:
+            related = getattr(obj, name)
+            if related is not None and not related.is_public:
+                setattr(obj, name, None)
+        return obj
+
+    def rows_with_accounts(self):
+        obj = self.object
+        return [
+            *obj.agreements.all(),
+            *obj.status_changes.all(),
+            *obj.visits.all(),
+            *obj.other_parties.all(),
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = self.object
+        roles: dict = {}
+        for party in obj.other_parties.all():
+            roles.setdefault(party.role, []).append(party)
+        context.update(
+            timeline=timeline_of(obj),
+            further_parties=roles.get(PartyRole.PARTY, []),
+            # Bodies that led, guided, facilitated, funded or witnessed it, not parties: by
+            # role, in the order of PartyRole.
+            non_parties=[
+                (role.label, roles[role.value])
+                for role in PartyRole
+                if role != PartyRole.PARTY and role.value in roles
+            ],
+        )
+        return context
+
+
+def shown_memberships():
+    """Members and roles whose holder (an organization, a person, or a person with their
+    organization) is published."""
+    return AllianceMembership.objects.filter(
+        Q(organization__isnull=True) | Q(organization__publication=PUBLISHED),
+        Q(person__isnull=True) | Q(person__publication=PUBLISHED),
+    )
+
+
+def by_role(memberships) -> list:
+    """Members and roles in the order of MemberRole (initiators and leads first, plain
+    members last), then as entered."""
+    order = {role: i for i, role in enumerate(MemberRole.values)}
+    return sorted(memberships, key=lambda m: (order.get(m.role, len(order)), m.pk))
 
 
 class AllianceDetailView(RecordDetailView):
     model = Alliance
-    draft_relations = ("founding_conference", "founding_conference__venue")
+    draft_relations = (
+        "founding_conference",
+        "founding_conference__venue",
+        "founding_conference__host_region",
+        "part_of",
+        "founded_in",
+        "memberships__country",
+        "bodies__country",
+        "bodies__host",
+        "meetings__host_region",
+    )
 
     def get_queryset(self):
         return (
             super()
             .get_queryset()
-            .select_related("founding_conference__venue")
+            .select_related(
+                "founding_conference__venue",
+                "founding_conference__host_region",
+                "part_of",
+                "founded_in",
+            )
             .prefetch_related(
                 Prefetch("countries", queryset=Region.objects.published()),
                 Prefetch(
                     "memberships",
-                    queryset=AllianceMembership.objects.filter(
-                        organization__publication="published"
-                    )
-                    .select_related("organization")
+                    queryset=shown_memberships()
+                    .select_related("organization", "person", "country")
                     .prefetch_related(published_citations()),
                 ),
                 Prefetch(
@@ -1062,22 +1440,75 @@ class AllianceDetailView(RecordDetailView):
                         "conference"
                     ).prefetch_related(published_citations()),
                 ),
+                Prefetch(
+                    "bodies",
+                    queryset=AllianceBody.objects.select_related(
+                        "country", "host"
+                    ).prefetch_related(published_citations()),
+                ),
+                Prefetch("parts", queryset=Alliance.objects.published()),
+                Prefetch("meeting_series", queryset=ConferenceSeries.objects.published()),
+                Prefetch(
+                    "meetings",
+                    queryset=Conference.objects.published().select_related("host_region"),
+                ),
             )
         )
+
+    def rows_with_accounts(self):
+        return [*self.object.bodies.all()]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        memberships = by_role(self.object.memberships.all())
+        bodies = list(self.object.bodies.all())
+        for body in bodies:
+            body.shown_members = [m for m in memberships if m.body_id == body.pk]
+        context.update(
+            members=[m for m in memberships if m.body_id is None],
+            bodies=bodies,
+        )
+        return context
+
+
+def by_event_role(speeches) -> list[tuple[str, list]]:
+    """People at an event grouped by their part (spoke, chaired, signed, ...), in the order
+    of EventRole."""
+    groups: dict = {}
+    for speech in speeches:
+        groups.setdefault(speech.role, []).append(speech)
+    labels = dict(EventRole.choices)
+    known = [(labels[role], groups[role]) for role in EventRole.values if role in groups]
+    return known + [(role, rows) for role, rows in groups.items() if role not in labels]
+
+
+def agreements_shown():
+    """Agreements of public partnerships, with the names of their parties."""
+    return Agreement.objects.filter(
+        partnership__in=SisterSchoolPartnership.objects.published().values("pk")
+    ).select_related("partnership__party_a", "partnership__party_b")
 
 
 class ConferenceDetailView(RecordDetailView):
     model = Conference
-    draft_relations = ("series", "host_region", "venue", "speeches__person__organization")
+    draft_relations = (
+        "series",
+        "host_region",
+        "venue",
+        "alliance",
+        "speeches__person__organization",
+    )
 
     def get_queryset(self):
         return (
             super()
             .get_queryset()
-            .select_related("series", "host_region", "venue")
+            .select_related("series", "host_region", "venue", "alliance")
             .prefetch_related(
                 Prefetch("organizers", queryset=Organization.objects.published()),
+                Prefetch("run_by", queryset=Organization.objects.published()),
                 Prefetch("participating_regions", queryset=Region.objects.published()),
+                Prefetch("other_host_regions", queryset=Region.objects.published()),
                 Prefetch(
                     "speeches",
                     queryset=Speech.objects.filter(person__publication="published")
@@ -1085,8 +1516,15 @@ class ConferenceDetailView(RecordDetailView):
                     .prefetch_related(published_citations()),
                 ),
                 Prefetch("alliances_founded", queryset=Alliance.objects.published()),
+                Prefetch(
+                    "documents",
+                    queryset=ConferenceDocument.objects.prefetch_related(published_citations()),
+                ),
             )
         )
+
+    def rows_with_accounts(self):
+        return [*self.object.documents.all()]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -1094,11 +1532,26 @@ class ConferenceDetailView(RecordDetailView):
             published_partnerships().filter(conference=self.object),
             list_url("partnership-list", conference=self.object.slug),
         )
+        context["people_by_role"] = by_event_role(self.object.speeches.all())
+        context["agreements"] = list(
+            agreements_shown()
+            .filter(conference=self.object)
+            .prefetch_related(published_citations())
+        )
         return context
 
 
 class SeriesDetailView(RecordDetailView):
     model = ConferenceSeries
+    draft_relations = ("alliance",)
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("alliance")
+            .prefetch_related(Prefetch("organizers", queryset=Organization.objects.published()))
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -1135,9 +1588,21 @@ class OrganizationDetailView(RecordDetailView):
         org = self.object
         context.update(
             partnerships=first_rows(published_partnerships().involving(org)),
-            memberships=AllianceMembership.objects.filter(
-                organization=org, alliance__publication="published"
+            memberships=hide_drafts(
+                by_role(
+                    shown_memberships()
+                    .filter(organization=org, alliance__publication=PUBLISHED)
+                    .select_related("alliance", "person", "body", "country")
+                ),
+                ["country"],
+            ),
+            bodies_hosted=AllianceBody.objects.filter(
+                host=org, alliance__publication=PUBLISHED
             ).select_related("alliance"),
+            partnership_roles=PartnershipParty.objects.filter(
+                organization=org,
+                partnership__in=SisterSchoolPartnership.objects.published().values("pk"),
+            ).select_related("partnership__party_a", "partnership__party_b"),
             conferences=Conference.objects.published()
             .filter(Q(venue=org) | Q(organizers=org))
             .distinct(),
@@ -1170,20 +1635,17 @@ class RegionDetailView(RecordDetailView):
                 published_partnerships().in_region(region),
                 list_url("partnership-list", region=region.slug),
             ),
+            # The same rules as the lists' region filters, so that the page and a click on
+            # "all" agree.
             conferences=first_rows(
-                Conference.objects.published()
-                .filter(host_region__path__startswith=region.path)
-                .select_related("host_region"),
+                filters.conferences_in_region(
+                    Conference.objects.published(), region
+                ).select_related("host_region"),
                 list_url("conference-list", region=region.slug),
                 ["host_region"],
             ),
             alliances=first_rows(
-                Alliance.objects.published()
-                .filter(
-                    Q(countries__path__startswith=region.path)
-                    | Q(memberships__organization__region__path__startswith=region.path)
-                )
-                .distinct(),
+                filters.alliances_in_region(Alliance.objects.published(), region),
                 list_url("alliance-list", region=region.slug),
             ),
         )
@@ -1200,33 +1662,105 @@ class PersonDetailView(RecordDetailView):
             .get_queryset()
             .select_related("organization")
             .prefetch_related(
+                "other_names",
                 Prefetch(
                     "speeches",
                     queryset=Speech.objects.filter(conference__publication="published")
                     .select_related("conference")
                     .prefetch_related(published_citations()),
-                )
+                ),
             )
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        person = self.object
+        context.update(
+            alliance_roles=hide_drafts(
+                by_role(
+                    AllianceMembership.objects.filter(
+                        person=person, alliance__publication=PUBLISHED
+                    )
+                    .select_related("alliance", "organization", "body", "country")
+                    .prefetch_related(published_citations())
+                ),
+                ["organization", "country"],
+            ),
+            agreements_signed=hide_drafts(
+                list(
+                    agreements_shown()
+                    .filter(signatories=person)
+                    .select_related("conference")
+                    .prefetch_related(published_citations())
+                ),
+                ["conference"],
+            ),
+        )
+        return context
+
+
+# Parts of records that cite sources themselves, and the record each is part of (its page).
+def name_rows(records) -> None:
+    """prefetch_names() for every kind a source page lists, the parts included."""
+    prefetch_names(records)
+    by_model: dict = {}
+    for record in records:
+        if record is not None:
+            by_model.setdefault(type(record), []).append(record)
+    for model, same_kind in by_model.items():
+        if model in PART_OF and PART_OF[model] == "partnership":
+            prefetch_related_objects(same_kind, "partnership__party_a", "partnership__party_b")
+        elif model in PART_OF:
+            prefetch_related_objects(same_kind, PART_OF[model])
+        elif model is AllianceMembership:
+            prefetch_related_objects(same_kind, "person")
+
+
+def row_label(record) -> str:
+    """A record's name on a source page; a part of a record with the record's name."""
+    parent = PART_OF.get(type(record))
+    if parent:
+        return f"{record} ({getattr(record, parent)})"
+    return str(record)
+
+
+def outlet_chain(source) -> list[str]:
+    """The outlets a source's text passed through: the original outlet, those between
+    (``via``, separated by arrows) and the outlet we read it in."""
+    via = [part.strip() for part in source.via.split("→")]
+    chain: list[str] = []
+    for name in (source.original_outlet, *via, source.outlet):
+        if name and (not chain or chain[-1] != name):
+            chain.append(name)
+    return chain
 
 
 class SourceDetailView(RecordDetailView):
     model = Source
+    draft_relations = ("mirror_of",)
 
     def get_queryset(self):
-        return Source.objects.published()
+        return Source.objects.published().select_related("mirror_of")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        source = self.object
         groups: dict = {}
         citations = list(
-            Citation.objects.filter(source=self.object)
+            Citation.objects.filter(source=source)
             .filter(public_citations_q())
             .select_related("content_type")
             .prefetch_related("record")
-            .order_by("paragraph", "pk")
+            .order_by("paragraph", "section", "pk")
         )
-        prefetch_names([citation.record for citation in citations])
+        accounts = list(
+            OtherAccount.objects.filter(source=source)
+            .filter(public_citations_q())
+            .select_related("content_type")
+            .prefetch_related("record")
+            .order_by("paragraph", "section", "pk")
+        )
+        name_rows([row.record for row in (*citations, *accounts)])
         for citation in citations:
             record = citation.record
             if record is None:
@@ -1234,13 +1768,28 @@ class SourceDetailView(RecordDetailView):
             label = str(type(record)._meta.verbose_name).capitalize()
             groups.setdefault(label, []).append(
                 {
-                    "record": record,
+                    "record": row_label(record),
                     "url": record.get_absolute_url(),
                     "paragraph": citation.paragraph,
+                    "locator": citation.locator,
                     "note": citation.note,
                 }
             )
-        context["cited_records"] = sorted(groups.items())
+        context.update(
+            cited_records=sorted(groups.items()),
+            accounts_given=[
+                {
+                    "record": row_label(account.record),
+                    "url": account.record.get_absolute_url(),
+                    "account": account,
+                    "locator": locator_of(account.paragraph, account.section),
+                }
+                for account in accounts
+                if account.record is not None
+            ],
+            outlet_chain=outlet_chain(source),
+            mirrors=list(Source.objects.published().filter(mirror_of=source)),
+        )
         return context
 
 
@@ -1268,15 +1817,21 @@ class DashboardView(TemplateView):
         for figure in figures:
             by_metric.setdefault(figure.metric, []).append(figure)
         context["refs"] = refs = References()
+        # Partnerships are counted by level, each level under its own name and linked to the
+        # list filtered to it, so that a comprehensive partnership between education bureaus
+        # is never counted as a sister-school partnership. One GROUP BY gives every level and,
+        # summed, the total (an index-only scan of partner_public_level).
+        by_level = dict(partnerships.order_by().values_list("level").annotate(n=Count("*")))
+        levels = self.partnership_levels(by_level, by_metric)
         context["headlines"] = [
             {
-                "count": (n := partnerships.count()),
+                "count": (n := sum(by_level.values())),
                 "label": ngettext(
-                    "sister-school partnership recorded", "sister-school partnerships recorded", n
+                    "partnership recorded (all levels)", "partnerships recorded (all levels)", n
                 ),
                 "url": "partnership-list",
-                "reported": by_metric.get("sister_school_partnerships", [])
-                + by_metric.get("comprehensive_partnerships", []),
+                "reported": by_metric.get("partnerships", []),
+                "levels": levels,
             },
             {
                 "count": (n := Alliance.objects.published().count()),
@@ -1342,6 +1897,61 @@ class DashboardView(TemplateView):
             chart.approximate = sample is not None
         context["refs_used"] = refs
         return context
+
+    # What the overview calls the partnerships of each level, and the reported figures shown
+    # beside that count (a figure of sister-school partnerships is not one of comprehensive
+    # partnerships, and neither is a figure of all partnerships).
+    @staticmethod
+    def level_label(level, n) -> str:
+        if level == PartnershipLevel.SCHOOL:
+            return ngettext(
+                "sister-school partnership between schools",
+                "sister-school partnerships between schools",
+                n,
+            )
+        if level == PartnershipLevel.UNIVERSITY:
+            return ngettext(
+                "partnership between universities", "partnerships between universities", n
+            )
+        if level == PartnershipLevel.UNIT:
+            return ngettext(
+                "partnership of a unit within a university",
+                "partnerships of units within universities",
+                n,
+            )
+        if level == PartnershipLevel.COMPREHENSIVE:
+            return ngettext("comprehensive partnership", "comprehensive partnerships", n)
+        return ngettext(
+            "partnership between city or regional governments",
+            "partnerships between city or regional governments",
+            n,
+        )
+
+    LEVEL_METRICS = {
+        PartnershipLevel.SCHOOL: "sister_school_partnerships",
+        PartnershipLevel.COMPREHENSIVE: "comprehensive_partnerships",
+    }
+
+    @classmethod
+    def partnership_levels(cls, by_level, by_metric):
+        """One row per level that has partnerships or reported figures: its count, its name,
+        the query of the list filtered to it (whose count is the same) and its figures."""
+        rows = []
+        for level in PartnershipLevel:
+            n = by_level.get(level.value, 0)
+            reported = by_metric.get(cls.LEVEL_METRICS.get(level), [])
+            if not n and not reported:
+                continue
+            rows.append(
+                {
+                    "level": level.value,
+                    "count": n,
+                    "label": cls.level_label(level, n),
+                    "query": urlencode({"level": level.value}),
+                    "reported": reported,
+                }
+            )
+        return rows
 
     @staticmethod
     def partnership_counts(partnerships, total):

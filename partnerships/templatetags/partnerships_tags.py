@@ -1,10 +1,13 @@
+import datetime
 import functools
+from dataclasses import dataclass
 from html import escape
 
 from django import template
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
+from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy
@@ -119,3 +122,222 @@ def _forget_urls(*, setting, **kwargs):
     if setting == "ROOT_URLCONF":
         _nav_urls.cache_clear()
         _nav_html.cache_clear()
+
+
+# --------------------------------------------------------------------------- detail pages
+
+
+@register.inclusion_tag("includes/cite.html", takes_context=True)
+def cite_account(context, account):
+    """The citation number of another source's account of a fact (an OtherAccount cites its
+    source's paragraph or section itself)."""
+    refs = context.get("refs")
+    if refs is None or account is None:
+        return {"refs": []}
+    return {"refs": refs.cite([account])}
+
+
+@register.inclusion_tag("includes/differs.html", takes_context=True)
+def differs(context, accounts, *facts):
+    """Beside a fact on a page: what other sources say of it (the record's OtherAccount rows
+    whose fact is one of ``facts``, compared without case), each with its citation."""
+    names = {str(fact).casefold().strip() for fact in facts}
+    matching = [a for a in accounts or () if a.fact.casefold().strip() in names]
+    return {"accounts": matching, "refs": context.get("refs")}
+
+
+@register.filter
+def source_date(source) -> str:
+    """A source's date with what the page says it is: "Updated 24 November 2023",
+    "Posted 16 October 2017", "2018, from the page's address"."""
+    from partnerships.models import SourceDateKind
+
+    if not source.published_on:
+        return gettext("Date not reported")
+    date = str(source.date)
+    kind = source.date_kind
+    if kind == SourceDateKind.UPDATED:
+        return gettext("Updated %(date)s") % {"date": date}
+    if kind == SourceDateKind.POSTED:
+        return gettext("Posted %(date)s") % {"date": date}
+    if kind == SourceDateKind.ADDRESS:
+        return gettext("%(date)s, from the page’s address (no date printed)") % {"date": date}
+    if kind == SourceDateKind.COPYRIGHT:
+        return gettext("Copyright %(year)s (no other date printed)") % {
+            "year": source.published_on.year
+        }
+    return gettext("Published %(date)s") % {"date": date}
+
+
+@register.simple_tag
+def date_range(date, ends_on=None) -> str:
+    """A partial date to its last day (dates.PartialDate.through)."""
+    return date.through(ends_on)
+
+
+@functools.lru_cache(maxsize=256)
+def _language_name(code: str, language: str | None) -> str:
+    base = code.split("-")[0].lower()
+    try:
+        return str(translation.get_language_info(code.lower())["name_translated"])
+    except KeyError:
+        pass
+    try:
+        import pycountry
+
+        found = pycountry.languages.get(alpha_2=base) or pycountry.languages.get(alpha_3=base)
+    except (ImportError, LookupError, KeyError):
+        found = None
+    return found.name if found is not None else code
+
+
+@register.filter
+def language_name(code) -> str:
+    """The name of a BCP 47 language code: "en" -> "English", "zh" -> "Chinese"; the code
+    itself when it is not known."""
+    if not code:
+        return ""
+    return _language_name(str(code), get_language())
+
+
+@dataclass
+class FigureGroup:
+    """Reported figures that count the same thing at the same time as far as their dates
+    say (the same metric, breakdown, period, status and start year; as-of dates that can be
+    the same day): one figure, or several whose values differ because their sources do."""
+
+    figures: list
+
+    @property
+    def first(self):
+        return self.figures[0]
+
+    @property
+    def differ(self) -> bool:
+        return len({(f.qualifier, f.value) for f in self.figures}) > 1
+
+    @property
+    def what(self) -> str:
+        """What is counted, without the value: the figure's text after its value."""
+        figure = self.first
+        text = figure.text
+        value = figure.value_display
+        rest = text[len(value) :].strip() if text.startswith(value) else text
+        return rest or str(figure.get_metric_display())
+
+    def admits(self, figure) -> bool:
+        """Another source's account of the same count: the same time, and not a source of a
+        figure already here (one source's figures are parts of a whole or a running total,
+        e.g. 122 events of which 65 in the opening week, not a disagreement)."""
+        sources = cited_sources(figure)
+        return all(
+            same_time(f.as_of_date, figure.as_of_date) and not sources & cited_sources(f)
+            for f in self.figures
+        )
+
+
+def cited_sources(figure) -> set[int]:
+    return {citation.source_id for citation in figure.citations.all()}
+
+
+# What makes two figures count the same thing: ReportedFigure.IDENTITY without the value
+# and its qualifier (a different value for the same count is another source's account)
+# and without the as-of date, which same_time() compares.
+SAME_COUNT = (
+    "metric",
+    "currency",
+    "period",
+    "status",
+    "country_id",
+    "organization_kind",
+    "mode",
+    "origin",
+    "since_year",
+)
+
+
+def _period(date):
+    """The first and last day a partial date can be, and whether its year is unknown."""
+    from partnerships.dates import NO_YEAR, DatePrecision
+
+    on, precision = date.on, date.precision
+    if on is None:
+        return (datetime.date.min, date.not_after, False)
+    if precision in (DatePrecision.DAY, DatePrecision.DAY_MONTH):
+        end = on
+    elif precision in (DatePrecision.MONTH, DatePrecision.MONTH_ONLY):
+        end = (on.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        end -= datetime.timedelta(days=1)
+    else:
+        end = on.replace(month=12, day=31)
+    if date.not_after is not None and precision not in NO_YEAR:
+        end = max(min(end, date.not_after), on)
+    return (on, end, precision in NO_YEAR)
+
+
+def same_time(one, other) -> bool:
+    """Whether two as-of dates can be the same day: two running totals a few months apart
+    are not two accounts of one count. A figure with no date is the same time only as
+    another with no date."""
+    if not one or not other:
+        return not one and not other
+    start1, end1, yearless1 = _period(one)
+    start2, end2, yearless2 = _period(other)
+    if not (yearless1 or yearless2):
+        return start1 <= end2 and start2 <= end1
+    # A day or month with no year: compare the days of the year the two can be.
+    if (not yearless1 and end1.year != start1.year) or (not yearless2 and end2.year != start2.year):
+        return True
+    days1 = ((start1.month, start1.day), (end1.month, end1.day))
+    days2 = ((start2.month, start2.day), (end2.month, end2.day))
+    return days1[0] <= days2[1] and days2[0] <= days1[1]
+
+
+@register.filter
+def figure_groups(figures) -> list[FigureGroup]:
+    """``figures`` of one record, those that count the same thing at the same time
+    together, in the order of their first figure."""
+    groups: list[tuple[tuple, FigureGroup]] = []
+    for figure in figures or ():
+        key = tuple(getattr(figure, name) for name in SAME_COUNT)
+        for other_key, group in groups:
+            if other_key == key and group.admits(figure):
+                group.figures.append(figure)
+                break
+        else:
+            groups.append((key, FigureGroup([figure])))
+    return [group for _key, group in groups]
+
+
+@register.simple_tag
+def visit_direction(visit, partnership) -> str:
+    """Which way a visit went, in words with the parties' names."""
+    from partnerships.models import VisitDirection
+
+    a, b = partnership.party_a.name, partnership.party_b.name
+    if visit.direction == VisitDirection.A_TO_B:
+        return gettext("%(from)s visited %(to)s") % {"from": a, "to": b}
+    if visit.direction == VisitDirection.B_TO_A:
+        return gettext("%(from)s visited %(to)s") % {"from": b, "to": a}
+    if visit.direction == VisitDirection.BOTH:
+        return gettext("Visits both ways between %(a)s and %(b)s") % {"a": a, "b": b}
+    return gettext("Visit or activity (which way not reported)")
+
+
+@register.filter
+def term_display(agreement) -> str:
+    """An agreement's term in years: "2012–2022", "from 2012", "until 2022"."""
+    start, end = agreement.term_start_year, agreement.term_end_year
+    if start and end:
+        return f"{start}–{end}"
+    if start:
+        return gettext("from %(year)s") % {"year": start}
+    if end:
+        return gettext("until %(year)s") % {"year": end}
+    return ""
+
+
+@register.filter
+def headcount(visit) -> str:
+    """Who went, counted: "3 teachers, 8 students" (Visit.headcount_display)."""
+    return visit.headcount_display
