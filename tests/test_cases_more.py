@@ -151,7 +151,7 @@ def test_no_run_of_ten_words_of_the_case_file_is_copied_into_the_file():
         pytest.skip("shared/cases is not beside this checkout")
     words = re.findall(r"\w+", cases_file.read_text(encoding="utf-8").lower())
     runs = {" ".join(words[i : i + 10]) for i in range(len(words) - 9)}
-    checked, copied = 0, []
+    checked, copied, lines_read = 0, [], 0
     for row in ROWS:
         fields = row["fields"]
         for field, text in fields.items():
@@ -159,6 +159,8 @@ def test_no_run_of_ten_words_of_the_case_file_is_copied_into_the_file():
                 continue
             if row["model"] == "partnerships.otheraccount" and fields["fact"].startswith("theme"):
                 continue  # another page's wording of a theme, kept as that page gives it
+            if field in ("aims", "terms"):
+                lines_read += len([line for line in text.splitlines() if line.strip()])
             ours = re.findall(r"\w+", text.lower())
             checked += len(ours)
             copied += [
@@ -168,6 +170,7 @@ def test_no_run_of_ten_words_of_the_case_file_is_copied_into_the_file():
             ]
     assert copied == []
     assert checked > 10000  # the check reads the file's prose
+    assert lines_read >= 12  # ...and the aims and terms, line by line
 
 
 def test_every_citation_of_the_file_names_the_part_of_the_page_it_cites(cases):
@@ -794,3 +797,75 @@ def test_every_record_of_the_file_has_a_public_page(client, cases):
     }
     assert len(pages) > 150
     assert sorted(url for url in pages if client.get(url).status_code != 200) == []
+
+
+# --------------------------------------------------------------------------- aims and terms
+
+
+def test_the_alliances_planned_activities_are_its_aims_one_a_line(cases):
+    alliance = Alliance.objects.get(slug=C5)
+    assert alliance.aims_list[:5] == [
+        "Teachers of the member schools visit one another's schools",
+        "Research into models for teaching foreign languages",
+        "Camps in summer and in winter",
+        "Study trips in the school holidays",
+        "Links with well-known universities of the region, as places that recruit the "
+        "schools' pupils",
+    ]
+    assert C5_A in cited_urls(alliance)
+
+
+def test_what_the_english_pages_agreement_covers_is_among_the_aims_and_says_whose_account(cases):
+    alliance = Alliance.objects.get(slug=C5)
+    from_b = [line for line in alliance.aims_list if "China Higher Ed" in line]
+    assert [line.split(" (")[0] for line in from_b] == [
+        "Staff exchanges",
+        "Short study stays",
+        "Joint foundation programmes",
+        "Schools of other Chinese cities and provinces to join",
+    ]
+    assert C5_B in cited_urls(alliance)
+
+
+def test_an_aim_is_not_repeated_in_the_summary(cases):
+    """Each aim is kept once: in the aims, not also in the record's summary."""
+    for slug, words in (
+        (C5, "Camps"),
+        (C5_PROJECT, "second phase"),
+        (C7_PLAN, "Johannesburg"),
+        (C3, "100"),
+    ):
+        alliance = Alliance.objects.get(slug=slug)
+        assert any(words in line for line in alliance.aims_list), slug
+        assert words.lower() not in alliance.summary.lower(), slug
+
+
+def test_the_plan_carries_out_the_talent_plan_proposed_in_johannesburg(cases):
+    plan = Alliance.objects.get(slug=C7_PLAN)
+    assert len(plan.aims_list) == 1
+    assert "Johannesburg in 2023, at the Leaders' Dialogue" in plan.aims_list[0]
+    assert {C7_E, C7_F} <= cited_urls(plan)
+
+
+def test_the_programmes_target_is_an_aim_and_still_two_target_figures(cases):
+    programme = Alliance.objects.get(slug=C3)
+    assert programme.aims_list == [
+        "Friendly ties between 100 primary and secondary schools of Gansu and 100 schools "
+        "abroad (its target)"
+    ]
+    targets = ReportedFigure.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Alliance),
+        subject_id=programme.pk,
+        status="target",
+    )
+    assert sorted(targets.values_list("value", flat=True)) == [100, 100]
+    assert {C3_D, C3_E} <= cited_urls(programme)
+
+
+def test_no_aim_or_term_is_given_where_no_source_states_one(cases):
+    """The mechanism, the rail alliance and the agreements: the case file gives no aims or
+    terms for them, so none are written."""
+    assert Alliance.objects.get(slug=C7).aims == ""
+    assert Alliance.objects.get(slug=C8_RAIL).aims == ""
+    assert list(Agreement.objects.exclude(terms="").filter(pk__gte=5000)) == []
+    assert list(SisterSchoolPartnership.objects.exclude(aims="").filter(pk__gte=5000)) == []
