@@ -320,15 +320,6 @@ def published_citations():
     )
 
 
-def figures_about(obj) -> list[ReportedFigure]:
-    ct = ContentType.objects.get_for_model(type(obj))
-    return list(
-        ReportedFigure.objects.published()
-        .filter(subject_type=ct, subject_id=obj.pk)
-        .prefetch_related(published_citations())
-    )
-
-
 # --------------------------------------------------------------------------- lists
 
 
@@ -1131,9 +1122,9 @@ class PersonListView(RecordListView):
 
 
 def figures_shown(obj) -> list[ReportedFigure]:
-    """figures_about() with each figure's breakdown country loaded (its text names it); a
-    figure counted in a country that is still a draft is left out, as its text would name
-    the draft."""
+    """The published figures about ``obj``, with their citations and breakdown country loaded
+    (its text names it); a figure counted in a country that is still a draft is left out, as
+    its text would name the draft."""
     ct = ContentType.objects.get_for_model(type(obj))
     return list(
         ReportedFigure.objects.published()

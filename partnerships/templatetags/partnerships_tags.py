@@ -335,9 +335,3 @@ def term_display(agreement) -> str:
     if end:
         return gettext("until %(year)s") % {"year": end}
     return ""
-
-
-@register.filter
-def headcount(visit) -> str:
-    """Who went, counted: "3 teachers, 8 students" (Visit.headcount_display)."""
-    return visit.headcount_display
