@@ -53,6 +53,7 @@ from .models import (
     OrganizationName,
     OtherAccount,
     PartnershipParty,
+    PartnershipPerson,
     Person,
     PersonName,
     Publication,
@@ -1019,10 +1020,10 @@ class PersonNameInline(RowInline, admin.TabularInline):
 
 class SpeechInline(CitedRowInline, admin.StackedInline):
     model = Speech
-    autocomplete_fields = ["person"]
+    autocomplete_fields = ["person", "organization"]
     formfield_overrides = SMALL_TEXT
     fieldsets = [
-        (None, {"fields": [("person", "role", "mode"), "title", "summary"]}),
+        (None, {"fields": [("person", "organization"), ("role", "mode"), "title", "summary"]}),
         (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
     ]
 
@@ -1038,9 +1039,18 @@ class ConferenceDocumentInline(CitedRowInline, admin.StackedInline):
 
 class AllianceBodyInline(CitedRowInline, admin.TabularInline):
     model = AllianceBody
-    autocomplete_fields = ["country", "host"]
+    autocomplete_fields = ["country", "host", "guided_by"]
     formfield_overrides = SMALL_TEXT
-    fields = ["kind", "name", "country", "host", "description", *CITATION_LINE, *SEEN]
+    fields = [
+        "kind",
+        "name",
+        "country",
+        "host",
+        "guided_by",
+        "description",
+        *CITATION_LINE,
+        *SEEN,
+    ]
 
 
 class AllianceMembershipInline(CitedRowInline, admin.TabularInline):
@@ -1130,6 +1140,28 @@ class VisitInline(CitedRowInline, admin.StackedInline):
             (_("Who went"), {"fields": [("teachers", "students", "others"), "description"]}),
             (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
         ]
+
+
+class PartnershipPersonInline(CitedRowInline, admin.TabularInline):
+    """Named people's parts in the partnership, or in one of its visits (who went, led the
+    group, interpreted, organized the exchanges...), each with its source."""
+
+    model = PartnershipPerson
+    autocomplete_fields = ["person"]
+    fields = ["person", "role", "visit", "title", *CITATION_LINE, *SEEN]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        visit = formset.form.base_fields.get("visit")
+        if visit is not None:
+            # Only this partnership's visits (a new partnership's, once it is saved).
+            visit.queryset = Visit.objects.filter(partnership=obj if obj and obj.pk else None)
+            visit.help_text = _(
+                "One of this partnership's visits (add the visit above and save first); empty "
+                "for a part in the partnership as a whole (organized the exchanges, helped bring "
+                "it about)."
+            )
+        return formset
 
 
 class DescribedChanges(HistoricalRecordContextHelper):
@@ -1644,7 +1676,7 @@ class ConferenceSeriesAdmin(RecordAdmin):
     list_display = ["name", "first_held_year", "frequency", "alliance", "publication"]
     list_filter = ["publication"]
     search_fields = ["name", "other_names", "description"]
-    autocomplete_fields = ["alliance", "organizers"]
+    autocomplete_fields = ["alliance", "organizers", "venue_region", "venue"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["alliance"]
 
@@ -1663,6 +1695,7 @@ class ConferenceAdmin(RecordAdmin):
         "organizers",
         "run_by",
         "participating_regions",
+        "partner_regions",
     ]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["series", "host_region"]
@@ -1701,6 +1734,7 @@ class SisterSchoolPartnershipAdmin(RecordAdmin):
         AgreementInline,
         StatusChangeInline,
         VisitInline,
+        PartnershipPersonInline,
         *RECORD_INLINES,
     ]
     resource_classes = [PartnershipResource]
@@ -1844,10 +1878,10 @@ def added_elsewhere(model_admin, request, message):
 
 @admin.register(Speech)
 class SpeechAdmin(SpreadsheetAdminMixin, SubordinateAdmin):
-    list_display = ["person", "conference", "role", "mode"]
+    list_display = ["person", "organization", "conference", "role", "mode"]
     list_filter = ["role", "mode", "conference"]
-    search_fields = ["person__name", "conference__name", "title", "summary"]
-    autocomplete_fields = ["person", "conference"]
+    search_fields = ["person__name", "organization__name", "conference__name", "title", "summary"]
+    autocomplete_fields = ["person", "organization", "conference"]
     inlines = [CitationInline]
     resource_classes = [RESOURCES_BY_MODEL[Speech]]
 
@@ -1896,6 +1930,30 @@ class PartnershipPartyAdmin(SubordinateAdmin):
     search_fields = ["organization__name"]
     autocomplete_fields = ["partnership", "organization"]
     inlines = [CitationInline]
+
+
+@admin.register(PartnershipPerson)
+class PartnershipPersonAdmin(SubordinateAdmin):
+    list_display = ["person", "role", "title", "visit", "partnership"]
+    list_filter = ["role"]
+    search_fields = ["person__name", "title"]
+    autocomplete_fields = ["partnership", "person"]
+    list_select_related = ["person", "visit", "partnership__party_a", "partnership__party_b"]
+    inlines = [CitationInline]
+
+    def held_for_review(self, request, obj) -> bool:
+        # The row's record is its partnership (whose form it is edited in).
+        if obj is not None and obj.partnership_id:
+            return needs_review(request.user, obj.partnership)
+        return super().held_for_review(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        visit = form.base_fields.get("visit")
+        if visit is not None and obj is not None and obj.partnership_id:
+            # Only the visits of the row's partnership (the model's rule, as choices).
+            visit.queryset = Visit.objects.filter(partnership=obj.partnership_id)
+        return form
 
 
 @admin.register(Agreement)

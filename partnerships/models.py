@@ -504,20 +504,28 @@ class Region(Record):
     def save(self, *args, **kwargs):
         if self.parent_id and self.pk and f"/{self.pk}/" in (self.parent.path or ""):
             raise ValidationError(gettext("A region cannot be inside one of its own sub-regions."))
-        old_path = self.path
-        super().save(*args, **kwargs)
-        parent_path = self.parent.path if self.parent_id else "/"
-        new_path = f"{parent_path}{self.pk}/"
-        if new_path != old_path:
-            self.path = new_path
-            self.depth = new_path.count("/") - 2
+        if self.pk is None:
+            super().save(*args, **kwargs)  # the key is part of the path
+            self.path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+            self.depth = self.path.count("/") - 2
             Region.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+            return
+        # A region that moves takes its subtree along, before it is saved: what follows its
+        # save (signals.region_saved) then sees every path where it now is.
+        old_path = self.path
+        new_path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+        if new_path != old_path:
             if old_path:
-                # Move the whole subtree along with this region.
                 for child in Region.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
                     child.path = new_path + child.path[len(old_path) :]
                     child.depth = child.path.count("/") - 2
                     Region.objects.filter(pk=child.pk).update(path=child.path, depth=child.depth)
+            self.path = new_path
+            self.depth = new_path.count("/") - 2
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "path", "depth"}
+        super().save(*args, **kwargs)
 
 
 # --------------------------------------------------------------------------- sources
@@ -1029,6 +1037,23 @@ class ConferenceSeries(Record):
         related_name="meeting_series",
         help_text=_("When the series is the meetings of an alliance."),
     )
+    venue_region = models.ForeignKey(
+        Region,
+        verbose_name=_("permanent venue: city or area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="series_seated",
+        help_text=_("Only when the sources say the series has a permanent venue."),
+    )
+    venue = models.ForeignKey(
+        Organization,
+        verbose_name=_("permanent venue: place or organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="series_seated",
+    )
     description = models.TextField(_("description"), blank=True)
 
     class Meta:
@@ -1147,6 +1172,16 @@ class Conference(Record):
         blank=True,
         related_name="conferences_attended",
     )
+    partner_regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("special partner or guest countries"),
+        blank=True,
+        related_name="conferences_partnered",
+        help_text=_(
+            "Countries the sources name as special partners or guests of honour of this "
+            "edition. They count as taking part too."
+        ),
+    )
     summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words."))
 
     class Meta:
@@ -1230,6 +1265,7 @@ class EventRole(models.TextChoices):
     DELEGATION_LEADER = "leader", _("Led a delegation")
     DELEGATE = "delegate", _("Member of a delegation")
     INTERPRETER = "interpreter", _("Interpreted")
+    OFFICIATED = "officiated", _("Unveiled or launched")
     ATTENDEE = "attendee", _("Attended")
 
 
@@ -1242,7 +1278,26 @@ class Speech(Versioned):
         UNKNOWN = "unknown", _("Not reported")
 
     conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="speeches")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="speeches")
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="speeches",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("or an organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="speeches",
+        help_text=_(
+            "When the source names an office or organization but no person (e.g. "
+            "'a representative of the ministry spoke'); with a person, their organization."
+        ),
+    )
     role = models.CharField(_("role"), max_length=12, choices=EventRole, default=EventRole.SPEAKER)
     mode = models.CharField(_("how"), max_length=10, choices=Mode, default=Mode.UNKNOWN)
     title = models.CharField(
@@ -1259,20 +1314,44 @@ class Speech(Versioned):
     class Meta:
         verbose_name = _("person at the event")
         verbose_name_plural = _("people at the event")
-        ordering = ["conference", "role", "person__name"]
+        ordering = ["conference", "role", "person__name", "organization__name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["conference", "person", "role"],
                 name="speech_unique",
                 violation_error_message=_("This person already has this role at this event."),
             ),
+            models.UniqueConstraint(
+                fields=["conference", "organization", "role"],
+                condition=models.Q(person__isnull=True),
+                name="speech_by_organization_unique",
+                violation_error_message=_("This organization already has this role at this event."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) | models.Q(organization__isnull=False),
+                name="speech_has_person_or_organization",
+                violation_error_message=_("Give the person, or the organization."),
+            ),
         ]
 
     def __str__(self) -> str:
         return gettext("%(person)s at %(conference)s") % {
-            "person": related_str(self, "person"),
+            "person": related_str(self, "person")
+            if self.person_id
+            else related_str(self, "organization"),
             "conference": related_str(self, "conference"),
         }
+
+    @property
+    def who(self):
+        """The person, or the organization when no person is named."""
+        return self.person if self.person_id else self.organization
+
+    def clean(self):
+        if not self.person_id and not self.organization_id:
+            raise ValidationError(
+                {"person": gettext("Give the person, or the organization when no one is named.")}
+            )
 
     def get_absolute_url(self) -> str:
         return self.conference.get_absolute_url()
@@ -1461,6 +1540,8 @@ class MemberRole(models.TextChoices):
     PERMANENT = "permanent", _("Permanent member")
     HOST = "host", _("Host")
     MEMBER = "member", _("Member")
+    GUIDE = "guide", _("Guides or supervises it (not a member)")
+    AUTHORIZER = "authorizer", _("Authorised it (not a member)")
 
 
 class AllianceBodyKind(models.TextChoices):
@@ -1494,6 +1575,13 @@ class AllianceBody(Versioned):
         blank=True,
         on_delete=models.PROTECT,
         related_name="alliance_bodies_hosted",
+    )
+    guided_by = models.ManyToManyField(
+        Organization,
+        verbose_name=_("works under the guidance of"),
+        blank=True,
+        related_name="alliance_bodies_guided",
+        help_text=_("Ministries or bodies the sources say guide or supervise it."),
     )
     description = models.TextField(_("description"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")
@@ -1812,11 +1900,6 @@ class SisterSchoolPartnership(Record):
     b_path = models.CharField(max_length=255, blank=True, editable=False)
 
     objects = PartnershipQuerySet.as_manager()
-
-    # PostgreSQL: migration 0010's partial indexes find the rows of a search in a few sample
-    # buckets (facets.InSampleBuckets) without reading the others: a large search's facets
-    # and count are estimated from them.
-    search_sample_index = True
 
     class Meta:
         verbose_name = _("sister-school partnership")
@@ -2145,6 +2228,15 @@ class StatusChange(Versioned):
     changed_year_inferred = _st_inferred
     changed_year_basis = _st_basis
     changed_as_given = _st_given
+    by = models.ForeignKey(
+        Organization,
+        verbose_name=_("made or announced by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="status_changes_made",
+        help_text=_("When the source says who did it, e.g. the school that ended the tie."),
+    )
     note = models.CharField(
         _("what happened"), max_length=500, blank=True, help_text=_("In our own words.")
     )
@@ -2223,12 +2315,12 @@ class Visit(Versioned):
     others = models.PositiveIntegerField(
         _("others"), null=True, blank=True, help_text=_("Staff, officials, chaperones.")
     )
-    people = models.ManyToManyField(
-        Person,
-        verbose_name=_("people named"),
+    places = models.ManyToManyField(
+        Region,
+        verbose_name=_("places the visitors came from or went to"),
         blank=True,
         related_name="visits",
-        help_text=_("Who went, led the group or received it, as the source names them."),
+        help_text=_("Cities or regions the source names beyond the parties' own."),
     )
     description = models.TextField(_("what happened"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")
@@ -2296,6 +2388,91 @@ class Visit(Versioned):
             errors["ends_on"] = gettext("The last day is before the first day.")
         if errors:
             raise ValidationError(errors)
+
+
+class PersonRoleInPartnership(models.TextChoices):
+    WENT = "went", _("Went on the visit")
+    LED = "led", _("Led the group")
+    HOSTED = "hosted", _("Hosted or received the visitors")
+    INTERPRETED = "interpreted", _("Interpreted")
+    ORGANIZED = "organized", _("Organized or coordinated the exchanges")
+    HELPED = "helped", _("Helped bring it about")
+
+
+class PartnershipPerson(Versioned):
+    """A named person's part in a partnership, or in one of its visits: who led the group, who
+    interpreted, who has organized the exchanges, who helped bring it about."""
+
+    partnership = models.ForeignKey(
+        SisterSchoolPartnership, on_delete=models.CASCADE, related_name="people"
+    )
+    visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("on the visit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="people",
+        help_text=_("Leave empty for a part in the partnership as a whole."),
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="partnership_roles"
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=12,
+        choices=PersonRoleInPartnership,
+        default=PersonRoleInPartnership.WENT,
+    )
+    title = models.CharField(
+        _("title as the source gives it"),
+        max_length=300,
+        blank=True,
+        help_text=_("E.g. 'head of the China Club', 'English teacher'."),
+    )
+    citations = GenericRelation("partnerships.Citation")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("person in the partnership")
+        verbose_name_plural = _("people in the partnership and its visits")
+        ordering = ["partnership", "visit", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "visit", "person", "role"],
+                name="partnership_person_unique",
+                violation_error_message=_("This person already has this role here."),
+            ),
+            models.UniqueConstraint(
+                fields=["partnership", "person", "role"],
+                condition=models.Q(visit__isnull=True),
+                name="partnership_person_whole_unique",
+                violation_error_message=_("This person already has this role here."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{related_str(self, 'person')} ({self.get_role_display()})"
+
+    def get_absolute_url(self) -> str:
+        return self.partnership.get_absolute_url()
+
+    def clean(self):
+        if (
+            self.visit_id
+            and self.partnership_id
+            and self.visit.partnership_id != self.partnership_id
+        ):
+            raise ValidationError(
+                {"visit": gettext("Choose one of this partnership's own visits.")}
+            )
+        if self.role in (PersonRoleInPartnership.WENT, PersonRoleInPartnership.LED) and not (
+            self.visit_id
+        ):
+            raise ValidationError(
+                {"visit": gettext("Say which visit: going or leading the group is on a visit.")}
+            )
 
 
 # --------------------------------------------------------------------------- figures

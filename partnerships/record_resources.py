@@ -1216,11 +1216,15 @@ class AllianceResource(RecordResource):
 class SpeechResource(RecordResource):
     """A person's part at a conference (``role``: spoke, chaired, signed, attended…; spoke
     when the cell is empty); a row matches the stored part of the same person at the same
-    conference in the same role."""
+    conference in the same role. When the source names an office or organization but no
+    person, ``person`` is left empty and ``organization`` names it (with a person,
+    ``organization`` is the organization they spoke for); the row then matches the stored
+    part of that organization, with no person, at the conference in that role."""
 
     label = "speech"
+    # The file names both columns; a row gives the person, or the organization alone.
     required_columns = ("conference", "person")
-    required_values = {"conference": "The conference is empty.", "person": "The person is empty."}
+    required_values = {"conference": "The conference is empty."}
     identity_column = "person"
     defaults = {"mode": Speech.Mode.UNKNOWN, "role": EventRole.SPEAKER}
 
@@ -1231,6 +1235,11 @@ class SpeechResource(RecordResource):
     )
     person = fields.Field(
         attribute="person", column_name="person", widget=LookupWidget(Person, "Person")
+    )
+    organization = fields.Field(
+        attribute="organization",
+        column_name="organization",
+        widget=LookupWidget(Organization, "Organization", also="other_names__name"),
     )
     role = fields.Field(
         attribute="role", column_name="role", widget=ChoiceWidget(EventRole.choices, "Role")
@@ -1246,6 +1255,7 @@ class SpeechResource(RecordResource):
         fields = (
             "conference",
             "person",
+            "organization",
             "role",
             "mode",
             "title",
@@ -1259,16 +1269,37 @@ class SpeechResource(RecordResource):
         try:
             conference = self.fields["conference"].widget.clean(row.get("conference"))
             person = self.fields["person"].widget.clean(row.get("person"))
+            organization = (
+                self.fields["organization"].widget.clean(row.get("organization"))
+                if person is None
+                else None
+            )
             role = self.fields["role"].widget.clean(row.get("role")) or EventRole.SPEAKER
         except ValueError:
             return None  # reported when the row is read
-        if conference is None or person is None:
+        if conference is None:
             return None
-        return Speech.objects.filter(conference=conference, person=person, role=role).first()
+        if person is not None:
+            return Speech.objects.filter(conference=conference, person=person, role=role).first()
+        if organization is not None:
+            return Speech.objects.filter(
+                conference=conference, person=None, organization=organization, role=role
+            ).first()
+        return None
+
+    def import_extras(self, instance, row):
+        super().import_extras(instance, row)
+        person, organization = _text(row.get("person")), _text(row.get("organization"))
+        if not person and not organization:
+            raise ValidationError(
+                {"person": "The person is empty (or give the organization, when no one is named)."}
+            )
 
     def identity(self, instance, row):
         if instance.conference_id and instance.person_id:
             return (instance.conference_id, instance.person_id, instance.role)
+        if instance.conference_id and instance.organization_id:
+            return (instance.conference_id, "organization", instance.organization_id, instance.role)
         return None
 
     def after_save_instance(self, instance, row, **kwargs):
@@ -1276,7 +1307,9 @@ class SpeechResource(RecordResource):
         self._seen.setdefault(self.identity(instance, row), self._row_number)
 
     def get_export_queryset(self, request=None, **kwargs):
-        return Speech.objects.select_related("conference", "person").prefetch_related("citations")
+        return Speech.objects.select_related(
+            "conference", "person", "organization"
+        ).prefetch_related("citations")
 
 
 # --------------------------------------------------------------------------- reported figures

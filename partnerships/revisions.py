@@ -98,6 +98,7 @@ PARENT_FIELD = {
     "agreement": "partnership",
     "statuschange": "partnership",
     "visit": "partnership",
+    "partnershipperson": "partnership",
 }
 
 

@@ -30,6 +30,8 @@ SUBORDINATE_MODELS = [
     "statuschange",
     "visit",
     "otheraccount",
+    # Since migration 0019.
+    "partnershipperson",
 ]
 HISTORY_MODELS = [f"historical{name}" for name in RECORD_MODELS + SUBORDINATE_MODELS]
 
@@ -97,18 +99,24 @@ def add_permissions_since_0016(apps, schema_editor) -> None:
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
     grant_permissions_since_0016(
-        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
+        apps.get_model("auth", "Group"),
+        apps.get_model("auth", "Permission"),
+        present=set(apps.all_models["partnerships"]),
     )
 
 
-def grant_permissions_since_0016(group_model, permission_model) -> None:
+def grant_permissions_since_0016(group_model, permission_model, present=None) -> None:
     """Add to each role group that exists its permissions on the rows of ROWS_SINCE_0016.
-    Other permissions of the groups (changed in the admin) are left as they are."""
+    Other permissions of the groups (changed in the admin) are left as they are. In a
+    migration, ``present`` names the models that exist at that point: the rows of a later
+    migration get theirs when that migration runs the same function."""
     for group_name, codenames in role_permissions().items():
         group = group_model.objects.filter(name=group_name).first()
         if group is None:
             continue  # restore_missing_groups makes it, with every permission, after migrate
         wanted = {c for c in codenames if model_of(c) in ROWS_SINCE_0016}
+        if present is not None:
+            wanted = {c for c in wanted if c.split("_", 1)[1] in present}
         perms = list(
             permission_model.objects.filter(
                 content_type__app_label="partnerships", codename__in=wanted

@@ -204,10 +204,10 @@ def test_no1_middle_school_partnership_was_formalized_in_summer_1994(cases):
 
 def test_the_johnsons_visit_names_ren_who_invited_them(cases):
     johnsons = partnership(NO1).visits.get(visited_on=datetime.date(1994, 1, 1))
-    assert set(johnsons.people.values_list("slug", flat=True)) == {
-        "chuck-johnson",
-        "kathy-johnson",
-        "honglian-ren",
+    assert set(johnsons.people.values_list("person__slug", "role")) == {
+        ("chuck-johnson", "went"),
+        ("kathy-johnson", "went"),
+        ("honglian-ren", "hosted"),  # they went at his invitation
     }
 
 
@@ -218,7 +218,7 @@ def test_rens_stay_keeps_the_school_year_the_year_cannot_hold(cases):
 
 
 def test_the_last_visits_to_no1_are_dated_only_in_words(cases):
-    last = partnership(NO1).visits.get(people__slug="lindsay-wallace")
+    last = partnership(NO1).visits.get(people__person__slug="lindsay-wallace")
     assert last.visited_on is None
     assert str(last.visited) == "before the school ended the tie in 2005"
 
@@ -380,11 +380,12 @@ def test_ziyun_visits_follow_a_yearly_pattern_both_ways(cases):
 def test_the_plans_of_2009_are_planned_visits_not_visits_done(cases):
     reported = partnership(ZIYUN).visits.filter(citations__section="Article of June 22, 2009")
     by_people = {
-        tuple(sorted(v.people.values_list("slug", flat=True))): (v.visited_on, v.teachers)
+        tuple(sorted(v.people.values_list("person__slug", flat=True))): (v.visited_on, v.teachers)
         for v in reported.filter(status="planned")
     }
     assert by_people == {
-        (): (None, None),  # four more students than before, the next year
+        # four more students than before, "next year" (2010, inferred from the article's date)
+        (): (datetime.date(2010, 1, 1), None),
         ("lanette-faul",): (None, 1),  # a month's internship
         ("jamie-longstreet", "julie-longstreet"): (None, 2),  # to go with the students
     }
@@ -398,7 +399,9 @@ def test_four_more_students_than_before_is_no_head_count_of_four(cases):
     assert not ReportedFigure.objects.filter(subject_type=ct, subject_id=ziyun.pk, value=4)
     more = ziyun.visits.get(description__contains="four students more")
     assert (more.status, more.students) == ("planned", None)
-    assert str(more.visited) == "the next year (said in June 2009)"
+    assert (more.visited_on.year, more.visited_precision) == (2010, "year")
+    assert more.visited_year_inferred
+    assert more.visited_as_given == "the next year (said in June 2009)"
 
 
 def test_ziyun_page_marks_the_planned_visits_as_planned(cases, client):
@@ -457,7 +460,9 @@ def test_c1_people_have_their_positions_as_given(cases):
 def test_zhu_lilis_school_is_not_stated_so_she_has_none(cases):
     zhu = Person.objects.get(slug="zhu-lili")
     assert zhu.organization is None
-    assert zhu.visits.get().visited_on == datetime.date(2017, 9, 24)
+    part = zhu.partnership_roles.get()
+    assert part.visit.visited_on == datetime.date(2017, 9, 24)
+    assert (part.role, part.title) == ("interpreted", "English teacher")
 
 
 def test_tianjins_population_is_a_cited_figure_of_the_region(cases, client):
@@ -493,7 +498,8 @@ def test_the_original_mou_keeps_its_three_aims_as_terms(cases):
 
 def test_the_later_agreements_have_no_terms_no_page_gives(cases):
     later = partnership(NC_MOU).agreements.exclude(title="Original MOU")
-    assert [a.terms for a in later] == ["", ""]
+    # The current agreement, the renewal year and the announced signing of the original MOU.
+    assert [a.terms for a in later] == ["", "", ""]
 
 
 def test_nc_mou_aims_hold_ncdpis_goals_and_the_three_current_activities(cases):
@@ -532,7 +538,7 @@ def test_nc_mou_page_history_shows_the_three_agreements_and_the_visit(cases, cli
 def test_nc_mou_agreements_carry_the_three_labelled_years(cases):
     rows = [
         (a.title, a.kind, a.status, str(a.signed))
-        for a in partnership(NC_MOU).agreements.order_by("signed_on")
+        for a in partnership(NC_MOU).agreements.exclude(status="announced").order_by("signed_on")
     ]
     assert rows == [
         ("Original MOU", "mou", "signed", "2008"),
@@ -554,7 +560,10 @@ def test_the_announced_1_may_signing_is_another_account_not_a_fact(cases):
 def test_the_mou_is_not_said_to_be_signed_at_the_announced_summit(cases):
     mou = partnership(NC_MOU)
     assert mou.conference is None
-    assert not mou.agreements.filter(conference__isnull=False).exists()
+    # Only the announcement is tied to the summit: a row that says "announced, not yet signed".
+    at_summit = mou.agreements.filter(conference__isnull=False)
+    assert [a.status for a in at_summit] == ["announced"]
+    assert not mou.agreements.filter(conference__isnull=False, status="signed").exists()
 
 
 def test_the_2008_summits_announced_day_is_another_account(cases):
@@ -581,11 +590,11 @@ def test_the_2011_visit_is_a_jiangsu_delegation_to_north_carolina(cases):
     assert "徐为民" in visit.description
     leader = Person.objects.get(name="徐为民")
     assert leader.position == "副院长, 江苏省教育考试院"  # a post; leading the group is no post
-    assert set(visit.people.values_list("slug", flat=True)) == {
-        "xu-weimin",
-        "wei-julong",
-        "bill-harrison",
-        "june-atkinson",
+    assert set(visit.people.values_list("person__slug", "role")) == {
+        ("xu-weimin", "led"),
+        ("wei-julong", "went"),
+        ("bill-harrison", "hosted"),  # whom the delegation met
+        ("june-atkinson", "hosted"),
     }
 
 

@@ -190,8 +190,13 @@ def test_a_page_is_cited_by_the_part_that_says_each_fact(cases):
     meeting = Conference.objects.get(slug="dunhuang-no-3-chirchiq-no-18-online-signing-2022")
     speeches = Citation.objects.filter(
         content_type=ContentType.objects.get_for_model(Speech),
-        object_id__in=meeting.speeches.values("pk"),
+        object_id__in=meeting.speeches.filter(role="speaker").values("pk"),
     )
+    attended = Citation.objects.filter(
+        content_type=ContentType.objects.get_for_model(Speech),
+        object_id__in=meeting.speeches.filter(role="attendee").values("pk"),
+    )
+    assert set(attended.values_list("section", flat=True)) == {"other officials who attended"}
     memorandum = Agreement.objects.get(conference=meeting)
     assert set(speeches.values_list("section", flat=True)) == {"speakers at the video meeting"}
     assert [c.section for c in memorandum.citations.all()] == [

@@ -43,6 +43,7 @@ from partnerships.models import (
     OtherAccount,
     PartnershipLevel,
     PartnershipParty,
+    PartnershipPerson,
     PartnershipStatus,
     PartyRole,
     PersonName,
@@ -1020,8 +1021,9 @@ def test_a_planned_visit_says_so_and_names_its_published_people(client, c1):
     visit = c1["visit"]
     visit.status = "planned"
     visit.save()
-    visit.people.set([make_person("Lanette Faul"), make_person("Draft Teacher", publication=DRAFT)])
+    for person in (make_person("Lanette Faul"), make_person("Draft Teacher", publication=DRAFT)):
+        PartnershipPerson.objects.create(partnership=visit.partnership, visit=visit, person=person)
     page = plain(client.get(c1["current"].get_absolute_url()).content.decode())
     assert "planned" in page
-    assert "People named: Lanette Faul" in page
+    assert "People named: Lanette Faul — went on the visit" in page
     assert "Draft Teacher" not in page

@@ -366,3 +366,48 @@ def test_a_partial_date_reads_in_the_active_language_each_time():
         assert "2024" in str(date)
     with translation.override("en"):
         assert str(date) == "May 2024"
+
+
+def _schools_in(region, n):
+    from partnerships.models import Organization, SisterSchoolPartnership
+
+    other = Organization.objects.create(name="Far School", kind="school")
+    for i in range(n):
+        org = Organization.objects.create(name=f"School {region.name} {i}", region=region)
+        SisterSchoolPartnership.objects.create(party_a=org, party_b=other, level="school")
+
+
+def _queries_to_rename(region) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    region.name += " (renamed)"
+    with CaptureQueriesContext(connection) as ctx:
+        region.save()
+    return len(ctx.captured_queries)
+
+
+def test_renaming_a_region_costs_the_same_queries_with_5_or_50_organizations_in_it(db):
+    small, large = Region.objects.create(name="Smallland", kind="country"), None
+    large = Region.objects.create(name="Largeland", kind="country")
+    _schools_in(small, 5)
+    _schools_in(large, 50)
+    assert _queries_to_rename(small) == _queries_to_rename(large)
+
+
+def test_moving_a_city_to_another_country_moves_its_organizations_and_partnerships(db):
+    from partnerships.models import Organization, SisterSchoolPartnership
+
+    east = Region.objects.create(name="Eastland", kind="country")
+    west = Region.objects.create(name="Westland", kind="country")
+    city = Region.objects.create(name="Border City", kind="city", parent=east)
+    _schools_in(city, 3)
+    city.parent = west
+    city.save()
+    assert set(Organization.objects.filter(region=city).values_list("country", flat=True)) == {
+        west.pk
+    }
+    moved = SisterSchoolPartnership.objects.filter(party_a__region=city)
+    assert moved.count() == 3
+    assert set(moved.values_list("a_country", flat=True)) == {west.pk}
+    assert all(p.a_path.startswith(west.path) for p in moved)
