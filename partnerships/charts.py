@@ -32,7 +32,6 @@ class Chart:
     height: int
     width: int = CHART_WIDTH
     label_width: int = LABEL_WIDTH
-    approximate: bool = False  # estimated from a sample of the rows
     left_out: int = 0  # values not drawn (a ranked chart shows its top ones)
 
     @property

@@ -24,10 +24,11 @@ history, not with the partnerships.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, transaction
-from django.db.models import F
+from django.db.models import F, OrderBy
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.dates import MONTHS
@@ -42,7 +43,6 @@ from .exports import (
     filename,
     streaming_response,
 )
-from .facets import first_rows_order
 from .models import (
     Agreement,
     AgreementKind,
@@ -109,6 +109,52 @@ class Sql:
 
     def __add__(self, other: Sql) -> Sql:
         return sql("({} || {})", self, other)
+
+
+class OrderTerm(NamedTuple):
+    """One column of a list's order, to be written as SQL on another query's rows."""
+
+    column: str  # the model field's column (attname)
+    descending: bool
+    nulls: str = ""  # "", "FIRST" or "LAST": where NULL goes, when the order says
+
+    def sql(self, alias: str) -> str:
+        return (
+            alias
+            + (" DESC" if self.descending else "")
+            + (f" NULLS {self.nulls}" if self.nulls else "")
+        )
+
+
+def first_rows_order(queryset) -> list[OrderTerm] | None:
+    """The list's order as OrderTerms when it can be replayed on the export's rows:
+    columns of the model's own table (by name, or as F(name).asc()/.desc() with or without
+    a NULLS clause), ending with a unique one (so that the order is total and agrees with
+    the list's own query). None otherwise."""
+    opts = queryset.model._meta
+    order = []
+    for term in queryset.query.order_by or opts.ordering:
+        nulls = ""
+        if isinstance(term, str):
+            name, descending = term.removeprefix("-"), term.startswith("-")
+        elif isinstance(term, OrderBy) and isinstance(term.expression, F):
+            name, descending = term.expression.name, term.descending
+            nulls = "LAST" if term.nulls_last else "FIRST" if term.nulls_first else ""
+        else:
+            return None
+        field = (
+            opts.pk
+            if name == "pk"
+            else next(
+                (f for f in opts.concrete_fields if f.name == name or f.attname == name), None
+            )
+        )
+        if field is None:
+            return None
+        order.append((field, descending, nulls))
+    if not order or not (order[-1][0].primary_key or order[-1][0].unique):
+        return None
+    return [OrderTerm(field.attname, descending, nulls) for field, descending, nulls in order]
 
 
 def sql(template: str, *args) -> Sql:

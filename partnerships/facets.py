@@ -1,47 +1,39 @@
-"""Facet counts for list pages, computed in the database with a fixed number of
-queries per facet whatever the size of the data (one GROUP BY per counted column,
-plus one query for the labels of related values)."""
+"""Facet counts for list pages: for each facet, the rows per value (one GROUP BY in the
+database, plus one query for the labels of related values), each facet within a time limit
+on PostgreSQL. Counts are exact: a facet that runs out of time is left out, and the page
+says so, never an estimate.
+
+The number beside a value is the number of results its click gives (Facet.joins): a facet
+whose values narrow (AND) is counted on the list as it is; one whose values widen (OR) or
+replace each other (ONE) is counted without its own filter when a value is chosen
+(RecordListView.count_apart), and a value not chosen shows the rows it would add to those
+chosen.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-import time
 from dataclasses import dataclass, field
-from html import escape
-from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.humanize.templatetags.humanize import intcomma
-from django.db import DatabaseError, connections
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    Exists,
-    F,
-    Func,
-    IntegerField,
-    OrderBy,
-    OuterRef,
-    Q,
-    Value,
-    When,
-)
+from django.db import DatabaseError
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Cast, ExtractYear
-from django.utils.formats import get_format
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .middleware import is_query_canceled
-from .pgsettings import rollback_if_failed, statement_settings
+from .pgsettings import statement_settings
 
 logger = logging.getLogger(__name__)
 
 FACET_SIZE = 12
+
+# How the values of one facet combine when several are chosen (Facet.joins):
+# AND: each value narrows the list (a partnership between Canada and China; a place, then a
+# place within it); OR: each value widens it (school or university level); ONE: a value
+# replaces the one chosen (a year).
+AND, OR, ONE = "and", "or", "one"
 
 
 @dataclass
@@ -59,48 +51,7 @@ class FacetResult:
     title: str
     items: list[FacetItem] = field(default_factory=list)
     truncated: bool = False
-    approximate: bool = False
-
-    def items_html(self) -> SafeString:
-        """The facet's <li> elements. Written here rather than in includes/facets.html: a
-        list page shows up to 6 × FACET_SIZE of them, and the template engine took about
-        2 ms a page to render their twenty nodes each (the page's largest loop). Each value
-        is escaped as the template escapes it: labels and URLs are plain text, for which
-        conditional_escape() is html.escape(), called here directly (conditional_escape's
-        checks for lazy and safe text took most of this method's time)."""
-        prefix = "≈" if self.approximate else ""
-        words = gettext("results, estimated") if self.approximate else gettext("results")
-        count_end = f'<span class="visually-hidden"> {escape(words)}</span></span>'
-        remove = escape(gettext("Remove filter:"))
-        grouped = thousands()
-        rows = []
-        for item in self.items:
-            label = escape(str(item.label))
-            if not item.url:
-                link = f"<span>{label}</span>"
-            elif item.selected:
-                link = (
-                    f'<a href="{escape(item.url)}" class="selected" '
-                    f'aria-current="true"><span class="visually-hidden">{remove} </span>'
-                    f"{label}</a>"
-                )
-            else:
-                link = f'<a href="{escape(item.url)}">{label}</a>'
-            rows.append(
-                f'<li>{link}\n        <span class="count">{prefix}{grouped(item.count)}'
-                f"{count_end}</li>\n      "
-            )
-        return mark_safe("".join(rows))  # noqa: S308 - every value escaped above
-
-
-def thousands():
-    """A function that writes an integer with the active language's thousands separator,
-    as the humanize intcomma filter does; Python's own grouping when the language groups
-    by threes (5 µs a number less than number_format)."""
-    if get_format("NUMBER_GROUPING") == 3:
-        separator = str(get_format("THOUSAND_SEPARATOR"))
-        return lambda n: f"{n:,}".replace(",", separator)
-    return intcomma
+    joins: str = AND
 
 
 def toggle_url(request, param: str, value: str, *, single: bool = False) -> str:
@@ -155,13 +106,35 @@ class Facet:
     # filter on members), which would count a row once per joined row. A list whose queryset
     # never does sets it off, which is much cheaper on large tables.
     distinct = True
+    # How chosen values combine (AND, OR, ONE above). A facet over one column of a row that
+    # holds one value (a level, a status, a series) widens: two values chosen at once
+    # would otherwise give nothing. A facet over several columns (the two parties'
+    # countries) or over places narrows.
+    joins = OR
 
-    def __init__(self, param: str, title, fields: list[str], *, distinct=None):
+    def __init__(self, param: str, title, fields: list[str], *, distinct=None, joins=None):
         self.param = param
         self.title = title
         self.fields = fields
         if distinct is not None:
             self.distinct = distinct
+        if joins is not None:
+            self.joins = joins
+        elif len(fields) > 1:
+            self.joins = AND
+
+    @property
+    def own_params(self) -> tuple[str, ...]:
+        """The querystring parameters this facet's values set."""
+        return (self.param,)
+
+    def counted_apart(self, request) -> bool:
+        """Whether the counts must come from the list without this facet's own filter: for a
+        facet that widens (OR) or replaces (ONE) with a value chosen, so that each number is
+        what its click gives, not its share of the rows already chosen."""
+        return self.joins != AND and any(
+            value.strip() for p in self.own_params for value in request.GET.getlist(p)
+        )
 
     def raw_counts(self, queryset) -> dict:
         counts: dict = {}
@@ -179,43 +152,14 @@ class Facet:
                 counts[row[name]] = counts.get(row[name], 0) + row["n"]
         return counts
 
-    def count_columns(self) -> dict | None:
-        """Expressions whose value counts give this facet, for one combined GROUPING SETS
-        query (see grouped_counts); None if the facet cannot be counted that way."""
-        if self.distinct:
-            return None
-        columns = {}
-        for i, name in enumerate(self.fields):
-            value = F(name)
-            earlier = self.fields[:i]
-            if earlier:
-                # A row whose several columns hold the same value counts once.
-                same = Q()
-                for other in earlier:
-                    same |= Q(**{f"{other}__isnull": False, name: F(other)})
-                value = Case(When(same, then=Value(None)), default=F(name))
-            columns[f"{self.param}_{i}"] = value
-        return columns
-
-    def counts_from(self, grouped: dict) -> dict:
-        counts: dict = {}
-        for alias in self.count_columns():
-            for key, n in grouped[alias].items():
-                if key is not None:
-                    counts[key] = counts.get(key, 0) + n
-        return counts
-
     def labels(self, keys, selected=()) -> dict:
         """{key: (value, label)} for ``keys`` and for the keys whose value is ``selected``,
         leaving out what the public may not see (drafts)."""
         raise NotImplementedError
 
-    def first_keys(self, counts: dict) -> list:
-        """The keys whose labels ranked_labels reads first (its first batch)."""
-        order = sorted(counts, key=counts.__getitem__, reverse=True)
-        return order[: batch_end(order, counts, FACET_SIZE + 9)]
-
-    def ranked_labels(self, counts: dict, selected: set, first: dict | None = None) -> dict:
+    def ranked_labels(
+        self, counts: dict, selected: set, first: dict | None = None, size=FACET_SIZE
+    ) -> dict:
         """Labels of the keys that can be shown: the selected ones and the most frequent,
         read in growing batches until FACET_SIZE + 1 unselected keys have a label (one more
         tells that the facet is truncated) or every key has been tried. A large facet (the
@@ -224,30 +168,36 @@ class Facet:
         A batch always ends at the end of a run of equal counts: items are ordered by count,
         then label, so every key tied with the last one read may belong on the list.
 
-        ``first``, when given, holds the labels of the first batch and of the selected keys,
-        already read (read_first_labels)."""
+        ``first``, when given, holds labels already read with the counts (PlacesFacet).
+        With ``size`` None, every key's label (a facet's page of all its values)."""
+        if size is None:
+            return first if first is not None else self.labels(list(counts), selected)
         order = sorted(counts, key=counts.__getitem__, reverse=True)
         labels: dict = {}
         done, end = 0, FACET_SIZE + 9
         while done < len(order):
             end = batch_end(order, counts, end)
             if done == 0 and first is not None:
-                labels.update(first)  # read beforehand, with other facets' (read_first_labels)
+                labels.update(first)  # read with the counts
             else:
                 labels.update(self.labels(order[done:end], selected if done == 0 else ()))
             done, end = end, end * 4
             unselected = sum(
                 1 for key in order[:done] if key in labels and labels[key][0] not in selected
             )
-            if unselected > FACET_SIZE:
+            if unselected > size:
                 break
         return labels
 
-    def compute(self, queryset, request, counts=None, first_labels=None) -> FacetResult:
+    def compute(
+        self, queryset, request, counts=None, known_labels=None, size=FACET_SIZE
+    ) -> FacetResult:
+        """The facet's most frequent ``size`` values (and those chosen), or all of them with
+        ``size`` None."""
         if counts is None:
             counts = self.raw_counts(queryset)
         selected = set(request.GET.getlist(self.param))
-        labels = self.ranked_labels(counts, selected, first_labels)
+        labels = self.ranked_labels(counts, selected, known_labels, size)
         items = []
         for key, n in counts.items():
             if key not in labels:
@@ -255,13 +205,25 @@ class Facet:
             value, label = labels[key]
             items.append(FacetItem(value, label, n, value in selected))
         items.sort(key=lambda item: (-item.count, item.label))
-        result = FacetResult(self.param, self.title)
+        result = FacetResult(self.param, self.title, joins=self.joins)
         shown = [i for i in items if i.selected] + [i for i in items if not i.selected]
-        result.truncated = len(shown) > FACET_SIZE
-        result.items = sorted(shown[:FACET_SIZE], key=lambda i: (-i.count, i.label))
+        if size is not None:
+            result.truncated = len(shown) > size
+            shown = shown[:size]
+        result.items = sorted(shown, key=lambda i: (-i.count, i.label))
         urls = toggle_urls(request, self.param, [item.value for item in result.items])
         for item in result.items:
             item.url = urls[item.value]
+        if self.joins == OR:
+            # Counted without this facet's filter (counted_apart): a value not chosen adds
+            # its rows to those of the values chosen (a row holds one value), and its number
+            # is what its click gives. A chosen value keeps its own number.
+            chosen = sum(
+                counts.get(key, 0) for key, (value, _l) in labels.items() if value in selected
+            )
+            for item in result.items:
+                if not item.selected:
+                    item.count += chosen
         return result
 
 
@@ -295,74 +257,6 @@ class RelatedFacet(Facet):
         return {pk: (str(key), str(label)) for pk, key, label in rows}
 
 
-def read_first_labels(facets, counted: dict, request) -> dict:
-    """{param: labels} of the first batch (Facet.first_keys) and of the selected values of
-    the related facets in ``counted``, read together instead of one query per facet as
-    ranked_labels would: one per model (the country and province facets both name regions),
-    and on PostgreSQL one for all the models (related_labels)."""
-    groups: dict = {}
-    for facet in facets:
-        if facet.param in counted and type(facet).labels is RelatedFacet.labels:
-            key = (facet.model, facet.key_field, facet.label_field)
-            groups.setdefault(key, []).append(facet)
-    wanted = []
-    for group in groups.values():
-        keys = {f.param: set(f.first_keys(counted[f.param])) for f in group}
-        selected = {f.param: set(request.GET.getlist(f.param)) for f in group}
-        wanted.append((group, keys, selected))
-    found = related_labels(
-        [(group[0], set().union(*k.values()), set().union(*s.values())) for group, k, s in wanted]
-    )
-    first = {}
-    for (group, keys, selected), rows in zip(wanted, found, strict=True):
-        for f in group:
-            first[f.param] = {
-                pk: label
-                for pk, label in rows.items()
-                if pk in keys[f.param] or label[0] in selected[f.param]
-            }
-    return first
-
-
-def related_labels(wanted: list) -> list[dict]:
-    """``facet.labels(keys, selected)`` for each (facet, keys, selected) in ``wanted``.
-
-    On PostgreSQL, when every model's published() is the plain publication filter, in one
-    query: a SELECT per facet, by key or selected value, joined with UNION ALL and written
-    here, where the ORM took about 1 ms to build each (two of the 5 ms a search's facets
-    took after their counts came back, bench_1m)."""
-    from .models import Publication, RecordQuerySet
-
-    if not wanted:
-        return []
-    using = {facet.model.objects.db for facet, _keys, _selected in wanted}
-    plain = all(
-        type(facet.model.objects.all()).published is RecordQuerySet.published
-        for facet, _keys, _selected in wanted
-    )
-    connection = connections[using.pop()]
-    if using or not plain or connection.vendor != "postgresql":
-        return [facet.labels(keys, selected) for facet, keys, selected in wanted]
-    selects, params = [], []
-    for i, (facet, keys, selected) in enumerate(wanted):
-        meta, quote = facet.model._meta, connection.ops.quote_name
-        pk, key, label, publication = (
-            quote(meta.get_field(name).column)
-            for name in (meta.pk.name, facet.key_field, facet.label_field, "publication")
-        )
-        selects.append(
-            f"SELECT {i}, {pk}, {key}, {label} FROM {quote(meta.db_table)} "  # noqa: S608
-            f"WHERE {publication} = %s AND ({pk} = ANY(%s) OR {key} = ANY(%s))"
-        )
-        params += [Publication.PUBLISHED, sorted(keys), sorted(selected)]
-    found: list[dict] = [{} for _ in wanted]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
-        for i, pk, key, label in cursor.fetchall():
-            found[i][pk] = (str(key), str(label))
-    return found
-
-
 class TreeFacet(RelatedFacet):
     """Regions, each with the number of rows in it or in one of its sub-regions: what the
     region filters select, so a value's count is the number of rows its link lists.
@@ -371,6 +265,8 @@ class TreeFacet(RelatedFacet):
     for the list of regions. With ``parents_only`` only regions that have sub-regions are
     values.
     """
+
+    joins = AND  # a place, then a place within it
 
     def __init__(self, param, title, field, *, parents_only=False):
         from .models import Region
@@ -422,6 +318,11 @@ class YearFacet(Facet):
 
     # The key of rows whose date has no year (no real date is in year 0).
     NO_YEAR_KEY = 0
+    joins = ONE
+
+    @property
+    def own_params(self):
+        return ("year_from", "year_to")
 
     def __init__(self, title, date_field, **kwargs):
         super().__init__("year", title, [date_field], **kwargs)
@@ -452,23 +353,17 @@ class YearFacet(Facet):
         )
         return {row["_year"]: row["n"] for row in rows}
 
-    def count_columns(self):
-        return None if self.distinct else {"year_0": self.year()}
-
-    def counts_from(self, grouped):
-        return dict(grouped["year_0"])
-
-    def compute(self, queryset, request, counts=None, first_labels=None):
+    def compute(self, queryset, request, counts=None, known_labels=None, size=FACET_SIZE):
         if counts is None:
             counts = self.raw_counts(queryset)
         counts = dict(counts)
         unknown = counts.pop(None, 0)
         no_year = counts.pop(self.NO_YEAR_KEY, 0)
         current = (request.GET.get("year_from"), request.GET.get("year_to"))
-        result = FacetResult("year", self.title)
+        result = FacetResult("year", self.title, joins=ONE)
         # Plain lists, not QueryDict.copy() for each year (see toggle_url).
         others = {key: values for key, values in request.GET.lists() if key != "page"}
-        for year in sorted(counts, reverse=True)[:FACET_SIZE]:
+        for year in sorted(counts, reverse=True)[:size]:
             value = str(year)
             selected = current == (value, value)
             query = dict(others)
@@ -483,7 +378,7 @@ class YearFacet(Facet):
             result.items.append(FacetItem("", str(_("Year not stated")), no_year, False, ""))
         if unknown:
             result.items.append(FacetItem("", str(_("Date not reported")), unknown, False, ""))
-        result.truncated = len(counts) > FACET_SIZE
+        result.truncated = size is not None and len(counts) > size
         return result
 
 
@@ -508,15 +403,14 @@ class PlacesFacet(RelatedFacet):
     selects it. Counted in Python from one query of the pairs and one of the published
     regions on their paths: for lists of a few thousand rows at most (alliances)."""
 
+    joins = AND  # an alliance with members in Russia and in China
+
     def __init__(self, param, title, places, kinds):
         from .models import Region
 
         super().__init__(param, title, [], Region)
         self.places = places
         self.kinds = set(kinds)
-
-    def count_columns(self):
-        return None
 
     def regions_on_paths(self, queryset, pairs) -> dict:
         """{pk: (kind, slug, name)} of the published regions on the pairs' paths, read once
@@ -547,9 +441,11 @@ class PlacesFacet(RelatedFacet):
     def raw_counts(self, queryset) -> dict:
         return self.counts_and_labels(queryset)[0]
 
-    def compute(self, queryset, request, counts=None, first_labels=None) -> FacetResult:
+    def compute(
+        self, queryset, request, counts=None, known_labels=None, size=FACET_SIZE
+    ) -> FacetResult:
         counts, labels = self.counts_and_labels(queryset)
-        return super().compute(queryset, request, counts, labels)
+        return super().compute(queryset, request, counts, labels, size)
 
     def labels(self, keys, selected=()):
         return {}  # every counted value's label was read with the counts
@@ -574,380 +470,6 @@ class PlacesTreeFacet(TreeFacet):
         return {path: len(rows) for path, rows in below.items()}
 
 
-TOTAL = "__total__"
-FIRST = "__first__"
-
-
-class OrderTerm(NamedTuple):
-    """One column of a list's order, to be written as SQL on another query's rows."""
-
-    column: str  # the model field's column (attname)
-    descending: bool
-    nulls: str = ""  # "", "FIRST" or "LAST": where NULL goes, when the order says
-
-    def sql(self, alias: str) -> str:
-        return (
-            alias
-            + (" DESC" if self.descending else "")
-            + (f" NULLS {self.nulls}" if self.nulls else "")
-        )
-
-
-def first_rows_order(queryset) -> list[OrderTerm] | None:
-    """The list's order as OrderTerms when it can be replayed on the facet query's rows:
-    columns of the model's own table (by name, or as F(name).asc()/.desc() with or without
-    a NULLS clause), ending with a unique one (so that the order is total and agrees with
-    the list's own query). None otherwise."""
-    opts = queryset.model._meta
-    order = []
-    for term in queryset.query.order_by or opts.ordering:
-        nulls = ""
-        if isinstance(term, str):
-            name, descending = term.removeprefix("-"), term.startswith("-")
-        elif isinstance(term, OrderBy) and isinstance(term.expression, F):
-            name, descending = term.expression.name, term.descending
-            nulls = "LAST" if term.nulls_last else "FIRST" if term.nulls_first else ""
-        else:
-            return None
-        field = (
-            opts.pk
-            if name == "pk"
-            else next(
-                (f for f in opts.concrete_fields if f.name == name or f.attname == name), None
-            )
-        )
-        if field is None:
-            return None
-        order.append((field, descending, nulls))
-    if not order or not (order[-1][0].primary_key or order[-1][0].unique):
-        return None
-    return [OrderTerm(field.attname, descending, nulls) for field, descending, nulls in order]
-
-
-# Partnerships fall into SAMPLE_BUCKETS buckets by a hash of their key. A sample of a search
-# is the rows it matches in the first k buckets (InSampleBuckets), for k in
-# SAMPLE_INDEX_BUCKETS: migration 0010 gives each such k a search index of the rows in those
-# buckets only, so that the sample's rows are found without reading the others.
-SAMPLE_BUCKETS = 16
-SAMPLE_INDEX_BUCKETS = (1, 2, 4)
-
-
-class InSampleBuckets(Func):
-    """Whether a row lies in the first ``buckets`` sample buckets: its bucket, 0 to
-    SAMPLE_BUCKETS - 1, is PostgreSQL's hashint8 of the key (which spreads consecutive keys
-    over all buckets) masked to its low bits. The condition of migration 0010's partial
-    indexes, written the same way. The number is part of the SQL, not a query parameter:
-    PostgreSQL uses a partial index only when it can prove that the query implies the
-    index's condition, which it cannot for a parameter of a generic plan."""
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, expression, buckets: int):
-        if not (isinstance(buckets, int) and 1 <= buckets <= SAMPLE_BUCKETS):
-            raise ValueError(f"buckets must be 1 to {SAMPLE_BUCKETS}")
-        super().__init__(
-            expression,
-            # SAMPLE_BUCKETS is a power of two: the mask keeps the bucket's bits.
-            template=f"(hashint8(%(expressions)s) & {SAMPLE_BUCKETS - 1}) < {buckets}",
-        )
-
-
-def grouped_counts(
-    queryset,
-    columns: dict,
-    sample_percent: float | None = None,
-    *,
-    with_total: bool = False,
-    first: int = 0,
-    buckets: int | None = None,
-) -> dict[str, dict]:
-    """Row counts per value of each column, in one scan: PostgreSQL's GROUP BY GROUPING SETS.
-
-    ``columns`` maps an alias to an expression on the queryset's model. Returns, per alias,
-    {value: count} (None counts rows where the expression is NULL). With ``with_total`` the
-    empty grouping set adds the number of rows, under TOTAL: {None: count}.
-
-    With ``first`` (and the total, no sample) the same pass also gives the primary keys of the
-    first ``first`` rows in the queryset's order, under FIRST: {None: [keys]}, when that order
-    can be replayed (first_rows_order); a list's first page then reads only those rows
-    instead of finding them again (PostgreSQL would walk an index in list order, checking
-    every row it meets against the search and filters).
-
-    With ``buckets`` (1 to SAMPLE_BUCKETS) only the rows in that many sample buckets are
-    counted and the counts scaled up: an estimate, from a random sample of the rows."""
-    aliases = list(columns)
-    exact = sample_percent is None and buckets is None
-    order = first_rows_order(queryset) if first and with_total and exact else None
-    if buckets is not None:
-        queryset = queryset.filter(InSampleBuckets("pk", buckets))
-    extra = {}
-    if order:
-        extra = {"_k": F("pk"), **{f"_o{i}": F(term.column) for i, term in enumerate(order)}}
-    inner = queryset.order_by().values(**columns, **extra)
-    sql, params = inner.query.sql_with_params()
-    scale = 1.0
-    if sample_percent is not None:
-        # Read a repeatable random sample of the table's pages (TABLESAMPLE SYSTEM) and scale
-        # the counts up: an estimate, shown as one.
-        table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
-        sample = f"{table} TABLESAMPLE SYSTEM ({float(sample_percent):.4f}) REPEATABLE (0)"
-        # The table in the FROM clause, not a column reference like EXTRACT(YEAR FROM "t"."c").
-        sql, found = re.subn(rf"FROM {re.escape(table)}(?!\.)", f"FROM {sample}", sql, count=1)
-        if not found:
-            raise DatabaseError("no table to sample in the facet query")
-        scale = 100.0 / sample_percent
-    elif buckets is not None:
-        scale = SAMPLE_BUCKETS / buckets
-    names = ", ".join(f'"{a}"' for a in aliases)
-    sets = ", ".join([f'("{a}")' for a in aliases] + (["()"] if with_total else []))
-    width = len(aliases)
-    all_bits = 2**width - 1  # GROUPING() of the empty set
-    # The aliases and the order come from code, not from the request; the values stay query
-    # parameters.
-    if order:
-        by = ", ".join(term.sql(f'"_o{i}"') for i, term in enumerate(order))
-        outer = (
-            f"WITH facet_rows AS MATERIALIZED ({sql}) "  # noqa: S608
-            f"SELECT GROUPING({names}), {names}, COUNT(*), "
-            f"CASE WHEN GROUPING({names}) = {all_bits} THEN ARRAY("
-            f'SELECT "_k" FROM facet_rows ORDER BY {by} LIMIT {int(first)}) END '
-            f"FROM facet_rows GROUP BY GROUPING SETS ({sets})"
-        )
-    else:
-        outer = (
-            f"SELECT GROUPING({names}), {names}, COUNT(*), NULL "  # noqa: S608
-            f"FROM ({sql}) AS facet_rows GROUP BY GROUPING SETS ({sets})"
-        )
-    result: dict[str, dict] = {a: {} for a in aliases}
-    if with_total:
-        result[TOTAL] = {None: 0}  # the empty set gives no row when no row matches
-    if order:
-        result[FIRST] = {None: []}
-    # GROUPING() has a 1 bit for each column not grouped in a row's set, the first column
-    # the most significant: each set of one column i has all bits but its own; the empty set
-    # has them all (no entry here: None).
-    grouped_column = {all_bits ^ (1 << (width - 1 - i)): i for i in range(width)}
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(outer, params)
-        for grouping, *values, n, keys in cursor.fetchall():
-            i = grouped_column.get(grouping)
-            if i is None:
-                result[TOTAL] = {None: round(n * scale)}
-                if order:
-                    result[FIRST] = {None: list(keys)}
-            else:
-                result[aliases[i]][values[i]] = round(n * scale)
-    return result
-
-
-# Rows read for estimated facets: a value with a 40% share comes out within about 1% of its
-# count (one standard error), one with 0.5% within about 14%; reading the 2% of the pages of a
-# million rows that hold 10,000 takes ~15 ms (20,000: ~30 ms, for errors 1.4 times smaller).
-SAMPLE_ROWS = 10_000
-
-# A search past the count cap whose matching rows the planner puts at no more than this gets
-# exact facets: the search indexes find those rows, and counting them all costs about what a
-# sample does, while a sample of a selective search holds too few matches to estimate from.
-EXACT_SEARCH_FACET_ROWS = 50_000
-
-
-def estimated_rows(queryset) -> float:
-    """The planner's estimate of the rows ``queryset`` matches (EXPLAIN, nothing run)."""
-    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
-    return float(plan[0]["Plan"]["Plan Rows"])
-
-
-def table_rows(queryset) -> float:
-    """The rows of ``queryset``'s table, as the planner's statistics put them (0 unknown).
-    An estimate that moves only when PostgreSQL analyzes the table: read at most once every
-    TABLE_ROWS_SECONDS per process and table."""
-    key = (queryset.db, queryset.model._meta.db_table)
-    now = time.monotonic()
-    known = _table_rows.get(key)
-    if known is not None and now - known[0] < TABLE_ROWS_SECONDS:
-        return known[1]
-    rows = _read_table_rows(queryset)
-    _table_rows[key] = (now, rows)
-    return rows
-
-
-TABLE_ROWS_SECONDS = 60
-_table_rows: dict[tuple[str, str], tuple[float, float]] = {}
-
-
-def _read_table_rows(queryset) -> float:
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
-            [queryset.model._meta.db_table],
-        )
-        row = cursor.fetchone()
-    return row[0] if row and row[0] and row[0] > 0 else 0
-
-
-def sample_percent_for(queryset) -> float:
-    """The share of the table to sample to read about SAMPLE_ROWS rows (planner's estimate)."""
-    total = table_rows(queryset)
-    return 100.0 if total <= SAMPLE_ROWS else max(0.01, 100.0 * SAMPLE_ROWS / total)
-
-
-def table_sample_percent(queryset) -> float | None:
-    """The share of the table to read for estimated facets, or None when the whole table is
-    no bigger than the sample (count it exactly)."""
-    percent = sample_percent_for(queryset)
-    return None if percent >= 100 else percent
-
-
-def combined_counts(
-    facets,
-    queryset,
-    sample_percent: float | None = None,
-    *,
-    with_total: bool = False,
-    first: int = 0,
-    buckets: int | None = None,
-) -> dict:
-    """{param: counts} for the facets that can be counted together (count_columns), from one
-    GROUPING SETS query, on a sample of the table when ``sample_percent`` is given, on the
-    rows in ``buckets`` sample buckets when that is. With ``with_total``, also {TOTAL:
-    number of rows}, and with ``first`` maybe {FIRST: keys} (see grouped_counts)."""
-    columns = {}
-    for facet in facets:
-        columns.update(facet.count_columns() or {})
-    if not columns:
-        return {}
-    grouped = grouped_counts(
-        queryset, columns, sample_percent, with_total=with_total, first=first, buckets=buckets
-    )
-    counted = {f.param: f.counts_from(grouped) for f in facets if f.count_columns()}
-    for key in (TOTAL, FIRST):
-        if key in grouped:
-            counted[key] = grouped[key][None]
-    return counted
-
-
-@dataclass
-class Faceted:
-    results: list[FacetResult]
-    left_out: list[str]  # titles of the facets that ran out of time
-    total: int | None = None  # the number of matching rows, when it was counted on the way
-    first_keys: list | None = None  # primary keys of the first rows, in the list's order
-    estimated: bool = False  # total and facets come from a sample of the rows
-
-
-# A search that matches more rows than this gets its facets and its number of rows estimated
-# from the rows in a few sample buckets, about SEARCH_SAMPLE_ROWS of them: reading and
-# counting every row it matches (10,652 for a 1% search of a million partnerships, each on
-# its own page of the table) took most of the page's time. Up to this many rows, counting
-# them all costs about what the sample does and the page shows exact figures.
-EXACT_SEARCH_ROWS = 4_000
-SEARCH_SAMPLE_ROWS = 1_000
-# A sample takes at most this many buckets (a quarter of the rows): the largest of
-# SAMPLE_INDEX_BUCKETS.
-MAX_SAMPLE_BUCKETS = SAMPLE_INDEX_BUCKETS[-1]
-# A sample that finds fewer rows than this is too small to estimate from (the planner
-# expected more rows than the search has): the search is counted exactly instead.
-MIN_SAMPLED_ROWS = 500
-
-
-def samples_search(queryset, estimate: float) -> bool:
-    """Whether a search the planner expects to match ``estimate`` rows may have its facets
-    estimated from sample buckets (the model has the sample indexes, and the search is past
-    EXACT_SEARCH_ROWS)."""
-    return sample_buckets_for(estimate) is not None and getattr(
-        queryset.model, "search_sample_index", False
-    )
-
-
-def sample_buckets_for(rows: float) -> int | None:
-    """How many sample buckets to count for a search expected to match ``rows`` rows, or
-    None to count every row it matches."""
-    if rows <= EXACT_SEARCH_ROWS:
-        return None
-    wanted = SAMPLE_BUCKETS * SEARCH_SAMPLE_ROWS / rows
-    # The fewest buckets that hold SEARCH_SAMPLE_ROWS, among those that have an index.
-    return next((k for k in SAMPLE_INDEX_BUCKETS if k >= wanted), MAX_SAMPLE_BUCKETS)
-
-
-# A search's first page may read its rows beside its facet query (beside.py) instead of
-# taking the keys of its first rows from it, when walking the list's index in its order finds
-# them after reading about (rows per page × rows in the table ÷ rows matched) rows: up to this
-# many, that walk costs less than the facet query it runs beside.
-WALK_ROWS = 5_000
-
-
-def rows_read_apart(queryset, estimate, *, filtered: bool, first: int) -> tuple[bool, float | None]:
-    """Whether a search's first ``first`` rows are better read on their own, beside its
-    facet query (search_facets_with_total), than found by it; and the planner's estimate of
-    the rows the search matches with its filters, when that was read to decide (for
-    search_facets_with_total's ``narrowed``).
-
-    Yes when the facets will be counted on a sample (no first rows come from that), and when
-    a search without filters matches densely enough for the walk above. With filters, the
-    planner's estimate of their share among the search's rows can be far off (105 for 3,927
-    at a million partnerships): the rows then come from the facet query, which reads all
-    of them anyway."""
-    if estimate is None or estimate > EXACT_SEARCH_FACET_ROWS:
-        return False, None  # no facets with the search: the list counts on its own
-    narrowed = None
-    if samples_search(queryset, estimate):
-        narrowed = estimated_rows(queryset) if filtered else estimate
-        if sample_buckets_for(narrowed) is not None:
-            return True, narrowed
-    if filtered:
-        return False, narrowed
-    return first * table_rows(queryset) <= WALK_ROWS * max(estimate, 1.0), narrowed
-
-
-def search_facets_with_total(
-    facets,
-    queryset,
-    request,
-    estimate=None,
-    first: int = 0,
-    *,
-    filtered: bool = True,
-    narrowed: float | None = None,
-) -> Faceted | None:
-    """Facets of a search and its number of rows, from one pass over the rows it matches
-    (the empty grouping set counts them): the list need not count them again.
-
-    Only on PostgreSQL, for a search the planner expects to match at most
-    EXACT_SEARCH_FACET_ROWS rows; None otherwise, and the list counts and computes its
-    facets as usual. ``estimate``, when given, is that expectation already read (for the
-    search without its filters, which match no more rows than it; ``filtered=False`` says
-    that there are none).
-
-    Up to EXACT_SEARCH_ROWS expected rows the figures are exact, and with ``first`` the keys
-    of the list's first ``first`` rows come from the same pass (Faceted.first_keys, None if
-    they could not). Past it they are estimated from the rows in a few sample buckets
-    (Faceted.estimated), unless the sample holds fewer than MIN_SAMPLED_ROWS rows.
-    ``narrowed``, when given, is the planner's estimate for the search with its filters,
-    already read (rows_read_apart)."""
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return None
-    if estimate is None:
-        estimate = estimated_rows(queryset)
-    if estimate > EXACT_SEARCH_FACET_ROWS:
-        return None
-    if samples_search(queryset, estimate):
-        # The filters may leave far fewer rows than the search alone: sample on that figure.
-        if narrowed is None:
-            narrowed = estimated_rows(queryset) if filtered else estimate
-        buckets = sample_buckets_for(narrowed)
-        if buckets is not None:
-            faceted = compute_facets(
-                facets, queryset, request, combine=True, with_total=True, buckets=buckets
-            )
-            sampled = (faceted.total or 0) * buckets / SAMPLE_BUCKETS
-            if faceted.total is not None and sampled >= MIN_SAMPLED_ROWS:
-                faceted.estimated = True
-                return faceted
-    return compute_facets(facets, queryset, request, combine=True, with_total=True, first=first)
-
-
 def ran_out_of_time(exc: DatabaseError, what: str) -> bool:
     """Whether ``exc``, raised while counting ``what``, is the facet time limit (the facet is
     then left out); any other database error is logged here, for the caller to raise."""
@@ -960,95 +482,21 @@ def ran_out_of_time(exc: DatabaseError, what: str) -> bool:
 
 
 def compute_facets(
-    facets,
-    queryset,
-    request,
-    *,
-    combine=False,
-    estimate=False,
-    with_total=False,
-    first=0,
-    buckets=None,
-):
-    """Every facet of a list for ``queryset``, with the titles of facets left out.
+    facets, queryset, request, *, size=FACET_SIZE
+) -> tuple[list[FacetResult], list[str]]:
+    """Every facet of a list for ``queryset``, and the titles of those left out.
 
-    On PostgreSQL each facet query is bounded by FACET_TIME_LIMIT_MS: a facet that runs out
-    of time is left out (as Datasette does) and the page says so. With ``combine`` the facets
-    that can be are counted together in one GROUPING SETS query: one pass over the matching
-    rows, which pays off when finding them is the expensive part (a search); over a whole
-    large table, separate index-only scans of the covering index are faster.
-
-    With ``estimate`` (the list is larger than its count cap) the facets that can be are
-    counted on a random sample of the table's pages, scaled up and marked approximate: a few
-    tens of milliseconds instead of a scan of every matching row. A search the planner expects
-    to match at most EXACT_SEARCH_FACET_ROWS rows is counted exactly all the same.
-
-    With ``with_total`` (and ``combine``, exact counts) the combined query also counts the
-    matching rows: Faceted.total, None if that query ran out of time.
-
-    With ``buckets`` (and ``combine``) the combined query counts only the rows in that many
-    sample buckets and scales up (see grouped_counts): facets marked approximate, and the
-    total an estimate too."""
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return Faceted([f.compute(queryset, request) for f in facets], [])
+    On PostgreSQL each facet is counted within FACET_TIME_LIMIT_MS: a facet that runs out of
+    time is left out (as Datasette does) and the page says so. Any other database error is
+    logged and raised. ``size``: the values each facet shows (None: all of them)."""
     results, left_out = [], []
-    # A facet query stopped by the time limit leaves that facet out. Outside a transaction (a
-    # public request) the connection takes the next query as usual; inside one (a test's, an
-    # admin action's) the savepoint accepts no more queries, and the facets not yet counted
-    # are left out too. Any other database error is logged and raised.
-    timed_out, stopped = False, False
     limit = f"{int(settings.FACET_TIME_LIMIT_MS)}ms"
-    with statement_settings(queryset.db, statement_timeout=limit):
-        counted = {}
-        sample = table_sample_percent(queryset) if estimate else None
-        if sample is not None and combine and estimated_rows(queryset) <= EXACT_SEARCH_FACET_ROWS:
-            sample = None
-        if sample is not None:
-            combine, buckets = True, None
-        combined_out = set()  # the facets of a combined query that ran out of time
-        if combine:
-            try:
-                counted = combined_counts(
-                    facets,
-                    queryset,
-                    sample,
-                    with_total=with_total and sample is None,
-                    first=first,
-                    buckets=buckets,
-                )
-            except DatabaseError as exc:
-                combined_out = {f.param for f in facets if f.count_columns()}
-                if not ran_out_of_time(exc, "the facets " + ", ".join(sorted(combined_out))):
-                    raise
-                timed_out, stopped = True, connection.in_atomic_block
-        first_labels = {}
-        if counted and not stopped:
-            try:
-                first_labels = read_first_labels(facets, counted, request)
-            except DatabaseError as exc:
-                # Each facet then reads its own labels.
-                if not ran_out_of_time(exc, "the labels of the facets"):
-                    raise
-                timed_out, stopped = True, connection.in_atomic_block
-        for facet in facets:
-            if stopped or facet.param in combined_out:
-                left_out.append(str(facet.title))
-                continue
-            try:
-                if facet.param in counted:
-                    result = facet.compute(
-                        queryset, request, counted[facet.param], first_labels.get(facet.param)
-                    )
-                    result.approximate = sample is not None or buckets is not None
-                    results.append(result)
-                else:
-                    results.append(facet.compute(queryset, request))
-            except DatabaseError as exc:
-                if not ran_out_of_time(exc, f"the facet {facet.param}"):
-                    raise
-                timed_out, stopped = True, connection.in_atomic_block
-                left_out.append(str(facet.title))
-        if timed_out:
-            rollback_if_failed(queryset.db)
-    return Faceted(results, left_out, counted.get(TOTAL), counted.get(FIRST))
+    for facet in facets:
+        try:
+            with statement_settings(queryset.db, statement_timeout=limit):
+                results.append(facet.compute(queryset, request, size=size))
+        except DatabaseError as exc:
+            if not ran_out_of_time(exc, f"the facet {facet.param}"):
+                raise
+            left_out.append(str(facet.title))
+    return results, left_out

@@ -3,18 +3,11 @@ field, so junk becomes a form error shown on the page, never a server error."""
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connections
 from django.db.models import (
-    BigIntegerField,
-    CharField,
     Exists,
-    ExpressionWrapper,
-    F,
     OuterRef,
     Q,
-    Value,
 )
-from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 from django_filters import (
     CharFilter,
@@ -27,7 +20,6 @@ from django_filters import (
 from django_filters import fields as filter_fields
 from django_filters.constants import EMPTY_VALUES
 
-from . import facets
 from .dates import NO_YEAR
 from .models import (
     Alliance,
@@ -170,18 +162,23 @@ def _hosted_in(regions, conference="") -> Q:
 
 def conference_place_q(regions) -> Q:
     """Conferences held in or under any of ``regions`` (host city, places also hosting them)
-    or naming one of them as taking part."""
-    through = Conference.participating_regions.through
-    took_part = Exists(
-        through.objects.filter(conference=OuterRef("pk")).filter(region_q(["region"], regions))
+    or naming one of them as taking part, a special partner or guest country included."""
+
+    def named_in(through):
+        return Exists(
+            through.objects.filter(conference=OuterRef("pk")).filter(region_q(["region"], regions))
+        )
+
+    return (
+        _hosted_in(regions)
+        | Q(named_in(Conference.participating_regions.through))
+        | Q(named_in(Conference.partner_regions.through))
     )
-    return _hosted_in(regions) | Q(took_part)
 
 
 def conferences_in_region(queryset, region):
-    """The conferences of ``queryset`` that a region's page and the region filter list: held
-    in the region or below it (as host, or one of the places also hosting it), or naming it
-    as taking part. ``region``: one region or several (any of them)."""
+    """The conferences of ``queryset`` that a region's page and the region filter list
+    (conference_place_q). ``region``: one region or several (any of them)."""
     return queryset.filter(conference_place_q(_regions(region)))
 
 
@@ -293,6 +290,9 @@ def conference_places(queryset) -> list[tuple[int, str]]:
         Conference.participating_regions.through.objects.filter(conference__in=keys).values_list(
             "conference_id", "region__path"
         ),
+        Conference.partner_regions.through.objects.filter(conference__in=keys).values_list(
+            "conference_id", "region__path"
+        ),
     )
 
 
@@ -315,6 +315,15 @@ class RecordFilterSet(FilterSet):
         form_class.default_renderer = FILTER_FORM_RENDERER
         return form_class
 
+    def qs_without(self, params) -> object:
+        """The list filtered by everything but ``params`` (a facet's own parameters), from
+        the values already cleaned: what a facet that widens is counted on."""
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name not in params:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
     def filter_search(self, queryset, name, value):
         condition = self.search_condition(value)
         return queryset if condition is None else queryset.filter(condition)
@@ -325,43 +334,6 @@ class RecordFilterSet(FilterSet):
         if getattr(self, "_searched", (None,))[0] != text:
             self._searched = (text, search_condition(self.queryset, text))
         return self._searched[1]
-
-    def search_estimate(self) -> float | None:
-        """The planner's estimate of the rows the search alone matches (PostgreSQL, a valid
-        search), else None. Read once per request."""
-        if not hasattr(self, "_search_estimate"):
-            self._search_estimate = None
-            text = self.form.cleaned_data.get("q") if self.is_valid() else ""
-            condition = self.search_condition(text) if text else None
-            if condition is not None and connections[self.queryset.db].vendor == "postgresql":
-                self._search_estimate = facets.estimated_rows(self.queryset.filter(condition))
-        return self._search_estimate
-
-    def search_alone(self) -> bool:
-        """Whether the search is the only filter in the querystring (the order aside): its
-        estimate is then the list's own."""
-        return not any(
-            value.strip()
-            for name in self.filters
-            if name not in ("q", "sort")
-            for value in self.data.getlist(name)
-        )
-
-    def narrowed_by_search(self) -> bool:
-        """Whether a search already selects few rows (see facets.EXACT_SEARCH_FACET_ROWS).
-        Then a filter that matches a large share of the table (a country) is better checked
-        on the rows the search found than ANDed in from an index over hundreds of thousands
-        of rows, which PostgreSQL does when left to itself (34 ms of a 45 ms query at 1M)."""
-        estimate = self.search_estimate()
-        return estimate is not None and estimate <= facets.EXACT_SEARCH_FACET_ROWS
-
-
-def unindexed(name: str, output_field):
-    """Column ``name`` in a form no index matches (``col + 0``, ``col || ''``): PostgreSQL then
-    checks a filter on it row by row on what the other conditions found."""
-    if isinstance(output_field, CharField):
-        return Concat(F(name), Value(""), output_field=output_field)
-    return ExpressionWrapper(F(name) + Value(0), output_field=output_field)
 
 
 class StableOrderingFilter(OrderingFilter):
@@ -447,27 +419,22 @@ class PartnershipFilterSet(RecordFilterSet):
         if not value:
             return queryset
         # The parties' region paths are copied onto the partnership (a_path, b_path).
-        a, b = "a_path", "b_path"
-        if self.narrowed_by_search():
-            a, b = "_a_path", "_b_path"
-            queryset = queryset.alias(
-                _a_path=unindexed("a_path", CharField()), _b_path=unindexed("b_path", CharField())
-            )
-        q = Q()
+        # Each region chosen narrows (facets.AND): Jiangsu and Quebec is a partnership with
+        # a party in each.
         for region in value:
-            q |= Q(**{f"{a}__startswith": region.path}) | Q(**{f"{b}__startswith": region.path})
-        return queryset.filter(q)
+            queryset = queryset.filter(
+                Q(a_path__startswith=region.path) | Q(b_path__startswith=region.path)
+            )
+        return queryset
 
     def filter_country(self, queryset, name, value):
         if not value:
             return queryset
-        if self.narrowed_by_search():
-            ids = [country.pk for country in value]
-            return queryset.alias(
-                _a_country=unindexed("a_country_id", BigIntegerField()),
-                _b_country=unindexed("b_country_id", BigIntegerField()),
-            ).filter(Q(_a_country__in=ids) | Q(_b_country__in=ids))
-        return queryset.filter(Q(a_country__in=value) | Q(b_country__in=value))
+        # Each country chosen narrows (facets.AND): Canada and China is a partnership
+        # between the two.
+        for country in value:
+            queryset = queryset.filter(Q(a_country=country) | Q(b_country=country))
+        return queryset
 
 
 class AllianceFilterSet(RecordFilterSet):
@@ -500,10 +467,11 @@ class AllianceFilterSet(RecordFilterSet):
         fields = []
 
     def filter_region(self, queryset, name, value):
-        """Region and country alike: any place of the alliance (alliance_place_q)."""
-        if not value:
-            return queryset
-        return alliances_in_region(queryset, value)
+        """Region and country alike: any place of the alliance (alliance_place_q). Each
+        place chosen narrows (facets.AND)."""
+        for region in value or ():
+            queryset = alliances_in_region(queryset, region)
+        return queryset
 
 
 class ConferenceFilterSet(RecordFilterSet):
@@ -526,10 +494,11 @@ class ConferenceFilterSet(RecordFilterSet):
         fields = []
 
     def filter_region(self, queryset, name, value):
-        """Held there (host city, a place also hosting it) or naming it as taking part."""
-        if not value:
-            return queryset
-        return conferences_in_region(queryset, value)
+        """Held there (host city, a place also hosting it) or naming it as taking part.
+        Each place chosen narrows (facets.AND)."""
+        for region in value or ():
+            queryset = conferences_in_region(queryset, region)
+        return queryset
 
 
 class OrganizationFilterSet(RecordFilterSet):
@@ -546,9 +515,10 @@ class OrganizationFilterSet(RecordFilterSet):
         fields = []
 
     def filter_region(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(region_q(["region"], value))
+        # Each place chosen narrows (facets.AND): a place, then a place within it.
+        for region in value or ():
+            queryset = queryset.filter(region_q(["region"], [region]))
+        return queryset
 
 
 class RegionFilterSet(RecordFilterSet):
@@ -567,9 +537,10 @@ class RegionFilterSet(RecordFilterSet):
         fields = []
 
     def filter_region(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(_paths_q(value))
+        # Each place chosen narrows (facets.AND).
+        for region in value or ():
+            queryset = queryset.filter(_paths_q([region]))
+        return queryset
 
 
 def _paths_q(regions) -> Q:
@@ -621,6 +592,7 @@ class PersonFilterSet(RecordFilterSet):
         fields = []
 
     def filter_region(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(region_q(["organization__region"], value))
+        # Each place chosen narrows (facets.AND).
+        for region in value or ():
+            queryset = queryset.filter(region_q(["organization__region"], [region]))
+        return queryset

@@ -1,16 +1,21 @@
 """Pagination for lists that may hold millions of rows.
 
-Counting every matching row of a large table costs a scan each time, so lists count exactly
-only up to ``LIST_COUNT_CAP`` rows and then say "10,000+" (labelled as a lower bound). Pages
-past the counted rows are still reachable: a page holds ``per_page`` rows read with one
-extra row to know whether a next page exists.
+A list counts its rows exactly, within COUNT_TIME_LIMIT_MS on PostgreSQL. Only when that
+runs out of time does it count up to ``LIST_COUNT_CAP`` rows and say "more than 10,000"
+(a lower bound, labelled as such, never an estimate). Pages past the counted rows are still
+reachable: a page holds ``per_page`` rows read with one extra row to know whether a next page
+exists.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import DatabaseError
 from django.utils.functional import cached_property
+
+from .middleware import is_query_canceled
+from .pgsettings import statement_settings
 
 MAX_PAGE = 100_000
 
@@ -18,6 +23,19 @@ MAX_PAGE = 100_000
 def capped_count(queryset, cap: int) -> int:
     """The rows of ``queryset``, counted up to cap + 1: more than the cap is cap + 1."""
     return queryset.order_by()[: cap + 1].count()
+
+
+def count_rows(queryset, cap: int) -> tuple[int, bool]:
+    """(rows of ``queryset``, exact): counted exactly within COUNT_TIME_LIMIT_MS (on
+    PostgreSQL), else up to ``cap`` + 1 (not exact: a lower bound)."""
+    limit = f"{int(settings.COUNT_TIME_LIMIT_MS)}ms"
+    try:
+        with statement_settings(queryset.db, statement_timeout=limit):
+            return queryset.order_by().count(), True
+    except DatabaseError as exc:
+        if not is_query_canceled(exc):
+            raise
+    return capped_count(queryset, cap), False
 
 
 class CappedPage(Page):
@@ -33,72 +51,39 @@ class CappedPage(Page):
 
 
 class CappedPaginator(Paginator):
-    # Primary keys of the list's first rows in its order, when something already found them
-    # (a search's facet query does): page 1 then reads just those rows.
-    first_keys: list | None = None
-    # The number of rows estimated from a sample (a large search), when that is all that is
-    # known: the page shows it as an estimate and pages on as past the cap.
-    estimated_count: int | None = None
-
-    # A Future of what a search's facet query counted (facets.Faceted, or None), still being
-    # counted beside the request (beside.py): page 1 reads its rows meanwhile, and the count
-    # is taken from it when first needed.
-    counting = None
-
     # How a page's rows are read from a queryset of just them, when not as its model
     # instances: a function of that queryset that returns the rows (RecordListView reads the
     # values its table shows). The count and the keys of a later page come from the list's
     # own queryset, without the joins that reading those values needs.
     read_rows = None
-
     # Whether the first page's keys are found with a query of their own (from the list's
     # table alone) before its rows are read with their joins, rather than in one query: a
     # partnership search's keys come from the date index alone (it holds the words), without
     # a visit to the table for each row passed over (RecordListView.search_keys_apart).
     first_keys_apart = False
+    # Whether the count is exact (count_rows); set when it is read.
+    exact = True
 
     @cached_property
     def cap(self) -> int:
         return settings.LIST_COUNT_CAP
 
-    def use_counted(self, counted) -> None:
-        """Take the number of rows (and maybe the first page's keys) that a search's facet
-        query counted (facets.Faceted), if it did."""
-        if counted is None or counted.total is None:
-            return
-        if counted.estimated:
-            # Estimated from a sample with the facets: shown as an estimate.
-            self.estimated_count = counted.total
-        else:
-            # The same figure the paginator's own count would give.
-            self.__dict__["count"] = min(counted.total, self.cap + 1)
-            self.first_keys = counted.first_keys
-
-    def wait_for_counting(self) -> None:
-        if self.counting is not None:
-            counting, self.counting = self.counting, None
-            self.use_counted(counting.result())
-
     @cached_property
     def count(self) -> int:
-        """Exact up to the cap, else cap + 1; the estimate when there is one (is_capped
-        tells that the figure is not exact)."""
-        self.wait_for_counting()
-        if "count" in self.__dict__:  # set by use_counted
-            return self.__dict__["count"]
-        if self.estimated_count is not None:
-            return self.estimated_count
-        return capped_count(self.object_list, self.cap)
+        """Exact, or cap + 1 when counting ran out of time (is_capped then)."""
+        if not hasattr(self.object_list, "values_list"):  # a list, not a queryset
+            return len(self.object_list)
+        count, self.exact = count_rows(self.object_list, self.cap)
+        return count
 
     @property
     def is_capped(self) -> bool:
-        """Whether the pages run on without a known last page: past the cap, or estimated."""
-        self.wait_for_counting()
-        return self.estimated_count is not None or self.count > self.cap
+        """Whether the pages run on without a known last page (the count ran out of time)."""
+        return self.count > self.cap and not self.exact
 
     @property
     def display_count(self) -> int:
-        return min(self.count, self.cap)
+        return min(self.count, self.cap) if self.is_capped else self.count
 
     def validate_number(self, number):
         if not self.is_capped:
@@ -120,16 +105,12 @@ class CappedPaginator(Paginator):
         of the narrow table) and only those rows are then read with their joins and
         prefetches: an OFFSET over the full query would join every skipped row to its
         parties and regions (1,225 rows on page 50, 250,000 on page 10,000). The first
-        page's keys may be known already (first_keys), or be worth finding on their own
-        (first_keys_apart)."""
+        page's keys may be worth finding on their own (first_keys_apart)."""
         queryset = self.object_list
         if not hasattr(queryset, "values_list"):  # a list, not a queryset
             return list(queryset[bottom:top])
         read = self.read_rows or list
-        first = self.first_keys
-        if bottom == 0 and first is not None and (top <= len(first) or len(first) >= self.count):
-            keys = first[:top]
-        elif bottom == 0 and not self.first_keys_apart:
+        if bottom == 0 and not self.first_keys_apart:
             return read(queryset[bottom:top])
         else:
             keys = list(queryset.values_list("pk", flat=True)[bottom:top])
@@ -139,13 +120,6 @@ class CappedPaginator(Paginator):
         return [found[key] for key in keys if key in found]
 
     def page(self, number):
-        if self.counting is not None and self.orphans == 0 and str(number) == "1":
-            # The first page needs no count to be read: its rows first, while the count
-            # (with the facets) is still being made beside the request.
-            rows = self.rows(0, self.per_page + 1)
-            if self.is_capped:
-                return CappedPage(rows[: self.per_page], 1, self, len(rows) > self.per_page)
-            return self._get_page(rows[: min(self.per_page, self.count)], 1, self)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         if not self.is_capped:

@@ -16,6 +16,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import OperationalError, connections
 from django.db.models import Q
 
+from .middleware import is_query_canceled
 from .pgsettings import statement_settings
 
 MAX_QUERY_LENGTH = 200
@@ -56,8 +57,9 @@ def bounded_exists(queryset) -> bool:
     try:
         with statement_settings(using, statement_timeout=f"{QUICK_CHECK_MS}ms"):
             return queryset.exists()
-    except OperationalError:  # canceled by the time limit
-        pass
+    except OperationalError as exc:
+        if not is_query_canceled(exc):  # only the time limit sends it the other way
+            raise
     with statement_settings(using, enable_seqscan="off", enable_indexscan="off"):
         return queryset.exists()
 

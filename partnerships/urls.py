@@ -2,38 +2,80 @@ from django.contrib import admin
 from django.urls import path
 
 from . import about, accounts, preview, views
+from .facet_views import FacetValuesView
+from .pagecache import public_page
 
+# Public pages are answered from the page cache for anonymous visitors (partnerships/pagecache.py).
 urlpatterns = [
-    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("", public_page(views.DashboardView.as_view()), name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
-    path("partnerships/", views.PartnershipListView.as_view(), name="partnership-list"),
+    path(
+        "partnerships/", public_page(views.PartnershipListView.as_view()), name="partnership-list"
+    ),
     path(
         "partnerships/<slug:slug>/",
-        views.PartnershipDetailView.as_view(),
+        public_page(views.PartnershipDetailView.as_view()),
         name="partnership-detail",
     ),
-    path("alliances/", views.AllianceListView.as_view(), name="alliance-list"),
-    path("alliances/<slug:slug>/", views.AllianceDetailView.as_view(), name="alliance-detail"),
-    path("conferences/", views.ConferenceListView.as_view(), name="conference-list"),
+    path("alliances/", public_page(views.AllianceListView.as_view()), name="alliance-list"),
     path(
-        "conferences/<slug:slug>/", views.ConferenceDetailView.as_view(), name="conference-detail"
+        "alliances/<slug:slug>/",
+        public_page(views.AllianceDetailView.as_view()),
+        name="alliance-detail",
     ),
-    path("series/<slug:slug>/", views.SeriesDetailView.as_view(), name="series-detail"),
-    path("organizations/", views.OrganizationListView.as_view(), name="organization-list"),
+    path("conferences/", public_page(views.ConferenceListView.as_view()), name="conference-list"),
+    path(
+        "conferences/<slug:slug>/",
+        public_page(views.ConferenceDetailView.as_view()),
+        name="conference-detail",
+    ),
+    path(
+        "series/<slug:slug>/", public_page(views.SeriesDetailView.as_view()), name="series-detail"
+    ),
+    path(
+        "organizations/",
+        public_page(views.OrganizationListView.as_view()),
+        name="organization-list",
+    ),
     path(
         "organizations/<slug:slug>/",
-        views.OrganizationDetailView.as_view(),
+        public_page(views.OrganizationDetailView.as_view()),
         name="organization-detail",
     ),
-    path("regions/", views.RegionListView.as_view(), name="region-list"),
-    path("regions/<slug:slug>/", views.RegionDetailView.as_view(), name="region-detail"),
-    path("sources/", views.SourceListView.as_view(), name="source-list"),
-    path("sources/<int:pk>/", views.SourceDetailView.as_view(), name="source-detail"),
-    path("people/", views.PersonListView.as_view(), name="person-list"),
-    path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
-    path("about/", about.AboutView.as_view(), name="about"),
-    path("report-a-mistake/", about.report_mistake, name="report-mistake"),
-    path("report-a-mistake/thanks/", about.report_mistake_done, name="report-mistake-done"),
+    path("regions/", public_page(views.RegionListView.as_view()), name="region-list"),
+    path(
+        "regions/<slug:slug>/", public_page(views.RegionDetailView.as_view()), name="region-detail"
+    ),
+    path("sources/", public_page(views.SourceListView.as_view()), name="source-list"),
+    path("sources/<int:pk>/", public_page(views.SourceDetailView.as_view()), name="source-detail"),
+    path("people/", public_page(views.PersonListView.as_view()), name="person-list"),
+    path(
+        "people/<slug:slug>/", public_page(views.PersonDetailView.as_view()), name="person-detail"
+    ),
+    # Every value of a list's facet (facet_views.py).
+    *(
+        path(
+            f"{prefix}/facets/<slug:param>/",
+            public_page(FacetValuesView.as_view(list_view=list_view)),
+            name=f"{name}-facet",
+        )
+        for prefix, name, list_view in (
+            ("partnerships", "partnership", views.PartnershipListView),
+            ("alliances", "alliance", views.AllianceListView),
+            ("conferences", "conference", views.ConferenceListView),
+            ("organizations", "organization", views.OrganizationListView),
+            ("regions", "region", views.RegionListView),
+            ("sources", "source", views.SourceListView),
+            ("people", "person", views.PersonListView),
+        )
+    ),
+    path("about/", public_page(about.AboutView.as_view()), name="about"),
+    path("report-a-mistake/", public_page(about.report_mistake), name="report-mistake"),
+    path(
+        "report-a-mistake/thanks/",
+        public_page(about.report_mistake_done),
+        name="report-mistake-done",
+    ),
     # Password reset for staff, as Django's admin documentation wires it (the admin's login
     # page then links to it); before admin.site.urls, whose catch-all would take these paths.
     path(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, connection, connections, router, transaction
+from django.db import DatabaseError, connection, router, transaction
 from django.db.models import (
     Count,
     Exists,
@@ -30,7 +29,6 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from . import filters
-from .beside import can_run_beside, run_beside
 from .copy_export import copy_csv_response, copy_json_response
 from .dates import NO_YEAR, PartialDate
 from .exports import (
@@ -45,6 +43,7 @@ from .exports import (
     visits_cell,
 )
 from .facets import (
+    AND,
     ChoiceFacet,
     PlacesFacet,
     PlacesTreeFacet,
@@ -52,8 +51,6 @@ from .facets import (
     TreeFacet,
     YearFacet,
     compute_facets,
-    rows_read_apart,
-    search_facets_with_total,
 )
 from .models import (
     Agreement,
@@ -73,9 +70,11 @@ from .models import (
     OtherAccount,
     PartnershipLevel,
     PartnershipParty,
+    PartnershipPerson,
     PartnershipStatus,
     PartyRole,
     Person,
+    PersonRoleInPartnership,
     Publication,
     Region,
     RegionKind,
@@ -88,7 +87,7 @@ from .models import (
     newest_first,
     slug_url,
 )
-from .pagination import CappedPaginator, capped_count
+from .pagination import CappedPaginator, count_rows
 from .pgsettings import statement_settings
 from .references import References, locator_of
 
@@ -206,6 +205,7 @@ PART_OF = {
     StatusChange: "partnership",
     Visit: "partnership",
     PartnershipParty: "partnership",
+    PartnershipPerson: "partnership",
     AllianceBody: "alliance",
     ConferenceDocument: "conference",
 }
@@ -223,7 +223,8 @@ NAMED_BY = {
     SisterSchoolPartnership: ("party_a", "party_b"),
     AllianceMembership: ("organization", "alliance"),
     AllianceEvent: ("alliance",),
-    Speech: ("person", "conference"),
+    Speech: ("person", "organization", "conference"),
+    PartnershipPerson: ("person",),
     ReportedFigure: ("subject",),
 }
 
@@ -272,6 +273,14 @@ def without_unshown_columns(queryset):
     return queryset.defer(*(f"{path}{column}" for path in paths for column in UNSHOWN_COLUMNS))
 
 
+def speeches_shown_q() -> Q:
+    """Speeches whose person is published, or, by an office with no person named, whose
+    organization is."""
+    return Q(person__publication=PUBLISHED) | Q(
+        person__isnull=True, organization__publication=PUBLISHED
+    )
+
+
 def public_pks(model):
     """The pks of the rows of ``model`` the public may see, as a subquery: published records;
     parts of records (members and roles, speeches, events, agreements, visits, bodies…)
@@ -284,10 +293,12 @@ def public_pks(model):
         )
         if model is PartnershipParty:
             qs = qs.filter(organization__publication=PUBLISHED)
+        if model is PartnershipPerson:
+            qs = qs.filter(person__publication=PUBLISHED)
     elif model in PART_OF:
         qs = model.objects.filter(**{f"{PART_OF[model]}__publication": PUBLISHED})
     elif model is Speech:
-        qs = model.objects.filter(conference__publication=PUBLISHED, person__publication=PUBLISHED)
+        qs = model.objects.filter(conference__publication=PUBLISHED).filter(speeches_shown_q())
     elif model is AllianceEvent:
         qs = model.objects.filter(alliance__publication=PUBLISHED)
     elif model is ReportedFigure:
@@ -349,11 +360,6 @@ class RecordListView(FilterView):
     # reading those rows (CappedPaginator.first_keys_apart): worth it where the list's date
     # index holds the words, so that the keys come from the index alone.
     search_keys_apart = False
-    # Facets (and maybe the count) computed before the page, or (a Future) being computed
-    # beside it: see get_context_data.
-    counted = None
-    counting = None
-    searching = False
 
     def get_queryset(self):
         return self.model.objects.published()
@@ -408,13 +414,11 @@ class RecordListView(FilterView):
 
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)
-        # A search's count (estimated, or exact with the keys of its first rows) comes with
-        # its facets: counted already, or still being counted beside the request.
-        paginator.use_counted(self.counted)
-        paginator.counting = self.counting
         if self.table_values is not None:
             paginator.read_rows = self.read_table_values
-        paginator.first_keys_apart = self.searching and self.search_keys_apart
+        filterset = self.filterset
+        searching = filterset.is_valid() and bool(filterset.form.cleaned_data.get("q"))
+        paginator.first_keys_apart = searching and self.search_keys_apart
         return paginator
 
     def read_table_values(self, queryset) -> list:
@@ -430,27 +434,6 @@ class RecordListView(FilterView):
 
     def get_context_data(self, **kwargs):
         filterset = self.filterset
-        self.searching = searching = filterset.is_valid() and bool(
-            filterset.form.cleaned_data.get("q")
-        )
-        # A search on its first page: its facets and its count in one pass over its rows.
-        self.counted = self.counting = None
-        if searching and self.request.GET.get(self.page_kwarg, "1") == "1":
-            # (None for a broad search; if it runs out of time, the list counts on its own
-            # and the page says which facets are left out.)
-            first = self.get_paginate_by(None) + 1  # one more: is there a next page?
-            if can_run_beside(filterset.qs.db):
-                # On a second connection (beside.py), from the planner's estimate on: this
-                # one waits only for the decision whether it reads the page's rows itself
-                # meanwhile, or takes their keys from the facet query.
-                decided = Future()
-                counting = run_beside(filterset.qs.db, self.count_search, filterset, first, decided)
-                if decided.result():
-                    self.counting = counting
-                else:
-                    self.counted = counting.result()
-            else:
-                self.counted = self.count_search(filterset, first)
         # The table of a list page shows no citations, no search columns, no timestamps.
         rows = without_citations(kwargs.get("object_list", self.object_list))
         if self.table_values is None:
@@ -461,24 +444,13 @@ class RecordListView(FilterView):
             context = super().get_context_data(**kwargs)  # reads the page
         if self.table_values is None:  # (make_rows leaves drafts out itself)
             hide_drafts(context["object_list"], self.draft_relations)
-        if self.counting is not None:
-            self.counted = self.counting.result()  # usually already taken by the paginator
         facets, facets_left_out = [], []
         page = context.get("page_obj")
         # Facets describe the whole result set, the same on every page: they are counted on
         # the first page only, so that paging through a large list stays cheap.
         facets_on_first_page = page is not None and page.number > 1
-        if self.counted is not None:
-            facets, facets_left_out = self.counted.results, self.counted.left_out
-        elif filterset.is_valid() and not facets_on_first_page:
-            faceted = compute_facets(
-                self.facets,
-                filterset.qs,
-                self.request,
-                combine=searching,
-                estimate=bool(context.get("paginator") and context["paginator"].is_capped),
-            )
-            facets, facets_left_out = faceted.results, faceted.left_out
+        if filterset.is_valid() and not facets_on_first_page:
+            facets, facets_left_out = self.count_facets(filterset)
         query = self.request.GET.copy()
         query.pop("page", None)
         export_links = []
@@ -502,36 +474,22 @@ class RecordListView(FilterView):
         )
         return context
 
-    def count_search(self, filterset, first: int, decided: Future | None = None):
-        """The facets and the number of rows of a search's first page, from one pass over its
-        rows (facets.search_facets_with_total): None when the list must count on its own.
+    def count_facets(self, filterset) -> tuple[list, list[str]]:
+        """The list's facets, and the titles of those left out (out of time).
 
-        With ``decided`` (running beside the request), it is first given whether the page's
-        ``first`` rows are better read apart (facets.rows_read_apart): if so the facet query
-        does not look for them; else their keys come with the facets (Faceted.first_keys)."""
-        queryset, filtered = filterset.qs, not filterset.search_alone()
-        apart, narrowed = False, None
-        try:
-            estimate = filterset.search_estimate()
-            if decided is not None:
-                apart, narrowed = rows_read_apart(
-                    queryset, estimate, filtered=filtered, first=first
-                )
-        except BaseException as exc:
-            if decided is not None:
-                decided.set_exception(exc)
-            raise
-        if decided is not None:
-            decided.set_result(apart)
-        return search_facets_with_total(
-            self.facets,
-            queryset,
-            self.request,
-            estimate,
-            first=0 if apart else first,
-            filtered=filtered,
-            narrowed=narrowed,
-        )
+        A facet whose values narrow, or with no value chosen, is counted on the list as it
+        is. One whose values widen or replace each other, with a value chosen
+        (Facet.counted_apart), is counted on the list filtered by everything else: its
+        numbers are then what each click gives."""
+        results, left_out = [], []
+        for facet in self.facets:
+            queryset = filterset.qs
+            if facet.counted_apart(self.request):
+                queryset = filterset.qs_without(facet.own_params)
+            counted, out = compute_facets([facet], queryset, self.request)
+            results += counted
+            left_out += out
+        return results, left_out
 
     def active_filters(self, filterset) -> list[dict]:
         """Chips for facet-style filters in force, each with a link that removes it."""
@@ -551,14 +509,17 @@ class RecordListView(FilterView):
                 labels = {obj.slug: str(obj) for obj in data or ()}
             else:
                 labels = {str(k): str(v) for k, v in getattr(field, "choices", [])}
-            for value in values:
-                if not value.strip():
-                    continue
+            joins = next((f.joins for f in self.facets if f.param == param), AND)
+            joiner = _("and") if joins == AND else _("or")
+            for i, value in enumerate(values):
                 chips.append(
                     {
                         "label": filterset.form.fields[param].label,
                         "value": labels.get(value, value),
                         "url": toggle_url(self.request, param, value),
+                        # "and"/"or" before the second value of a filter onwards, as the
+                        # result combines them.
+                        "joiner": joiner if i else "",
                     }
                 )
         return chips
@@ -980,11 +941,16 @@ class OrganizationListView(RecordListView):
     export_stem = "organizations"
     draft_relations = ("region", "country", "parent")
     # No filter of this list joins a to-many relation, so a row is never repeated: the
-    # facets count rows without DISTINCT, which also lets them be estimated from a sample.
+    # facets count rows without DISTINCT.
     facets = [
         RelatedFacet("country", gettext_lazy("Country"), ["country"], Region, distinct=False),
         RelatedFacet(
-            "region", gettext_lazy("Province or state"), ["province"], Region, distinct=False
+            "region",
+            gettext_lazy("Province or state"),
+            ["province"],
+            Region,
+            distinct=False,
+            joins=AND,  # as the region filter: a place, then a place within it
         ),
         ChoiceFacet("kind", gettext_lazy("Kind"), "kind", OrganizationKind.choices, distinct=False),
     ]
@@ -1208,8 +1174,9 @@ RELATED_ROWS = 50
 
 @dataclass
 class FirstRows:
-    """The first rows of a detail page's related list, and how many there are (counted up
-    to LIST_COUNT_CAP, as lists count). Iterates like the rows."""
+    """The first rows of a detail page's related list, and how many there are (counted as
+    lists count: exactly, or up to LIST_COUNT_CAP when that runs out of time: ``capped``).
+    Iterates like the rows."""
 
     rows: list
     count: int
@@ -1234,8 +1201,8 @@ def first_rows(queryset, list_url="", draft_relations=()) -> FirstRows:
     if len(rows) < limit:
         return FirstRows(rows, len(rows), False, list_url)
     cap = settings.LIST_COUNT_CAP
-    count = capped_count(queryset, cap)
-    return FirstRows(rows, min(count, cap), count > cap, list_url)
+    count, exact = count_rows(queryset, cap)
+    return FirstRows(rows, min(count, cap) if not exact else count, not exact, list_url)
 
 
 def list_url(name: str, **query) -> str:
@@ -1279,6 +1246,24 @@ def timeline_of(partnership) -> list[TimelineEntry]:
     return sorted(entries, key=lambda entry: entry.sort_key)
 
 
+def by_person_role(rows) -> list:
+    """People's parts (PartnershipPerson) in the order of PersonRoleInPartnership (who led
+    first), then as entered."""
+    order = {role: i for i, role in enumerate(PersonRoleInPartnership.values)}
+    return sorted(rows, key=lambda row: (order.get(row.role, len(order)), row.pk))
+
+
+def people_of(partnership) -> dict:
+    """The partnership's people (prefetched), by visit key (None: the whole partnership);
+    each visit of the prefetch gets its own as ``people_shown``."""
+    found: dict = {}
+    for row in by_person_role(partnership.people.all()):
+        found.setdefault(row.visit_id, []).append(row)
+    for visit in partnership.visits.all():
+        visit.people_shown = found.get(visit.pk, [])
+    return found
+
+
 def partnerships_named():
     """Published partnerships with what their names and links need."""
     return SisterSchoolPartnership.objects.published().select_related("party_a", "party_b")
@@ -1292,6 +1277,7 @@ class PartnershipDetailView(RecordDetailView):
         "conference",
         "series",
         "agreements__conference",
+        "status_changes__by",
     )
     # Partnerships linked from this one; each is public only with both its parties.
     linked = ("predecessor", "parent")
@@ -1326,14 +1312,24 @@ class PartnershipDetailView(RecordDetailView):
                 ),
                 Prefetch(
                     "status_changes",
-                    queryset=StatusChange.objects.prefetch_related(published_citations()),
+                    queryset=StatusChange.objects.select_related("by").prefetch_related(
+                        published_citations()
+                    ),
                 ),
                 Prefetch(
                     "visits",
                     queryset=Visit.objects.prefetch_related(
                         published_citations(),
-                        Prefetch("people", queryset=Person.objects.published()),
+                        Prefetch("places", queryset=Region.objects.published().order_by("name")),
                     ),
+                ),
+                # People's parts in the partnership and in its visits, in one query: the
+                # view hands each visit its own (people_of).
+                Prefetch(
+                    "people",
+                    queryset=PartnershipPerson.objects.filter(person__publication=PUBLISHED)
+                    .select_related("person")
+                    .prefetch_related(published_citations()),
                 ),
                 Prefetch("successors", queryset=partnerships_named()),
                 Prefetch("pairings", queryset=partnerships_named()),
@@ -1363,7 +1359,9 @@ class PartnershipDetailView(RecordDetailView):
         roles: dict = {}
         for party in obj.other_parties.all():
             roles.setdefault(party.role, []).append(party)
+        people = people_of(obj)
         context.update(
+            people=people.get(None, []),
             timeline=timeline_of(obj),
             further_parties=roles.get(PartyRole.PARTY, []),
             # Bodies that led, guided, facilitated, funded or witnessed it, not parties: by
@@ -1435,7 +1433,10 @@ class AllianceDetailView(RecordDetailView):
                     "bodies",
                     queryset=AllianceBody.objects.select_related(
                         "country", "host"
-                    ).prefetch_related(published_citations()),
+                    ).prefetch_related(
+                        published_citations(),
+                        Prefetch("guided_by", queryset=Organization.objects.published()),
+                    ),
                 ),
                 Prefetch("parts", queryset=Alliance.objects.published()),
                 Prefetch("meeting_series", queryset=ConferenceSeries.objects.published()),
@@ -1488,6 +1489,7 @@ class ConferenceDetailView(RecordDetailView):
         "venue",
         "alliance",
         "speeches__person__organization",
+        "speeches__organization",
     )
 
     def get_queryset(self):
@@ -1499,11 +1501,12 @@ class ConferenceDetailView(RecordDetailView):
                 Prefetch("organizers", queryset=Organization.objects.published()),
                 Prefetch("run_by", queryset=Organization.objects.published()),
                 Prefetch("participating_regions", queryset=Region.objects.published()),
+                Prefetch("partner_regions", queryset=Region.objects.published()),
                 Prefetch("other_host_regions", queryset=Region.objects.published()),
                 Prefetch(
                     "speeches",
-                    queryset=Speech.objects.filter(person__publication="published")
-                    .select_related("person__organization")
+                    queryset=Speech.objects.filter(speeches_shown_q())
+                    .select_related("person__organization", "organization")
                     .prefetch_related(published_citations()),
                 ),
                 Prefetch("alliances_founded", queryset=Alliance.objects.published()),
@@ -1534,13 +1537,13 @@ class ConferenceDetailView(RecordDetailView):
 
 class SeriesDetailView(RecordDetailView):
     model = ConferenceSeries
-    draft_relations = ("alliance",)
+    draft_relations = ("alliance", "venue_region", "venue")
 
     def get_queryset(self):
         return (
             super()
             .get_queryset()
-            .select_related("alliance")
+            .select_related("alliance", "venue_region", "venue")
             .prefetch_related(Prefetch("organizers", queryset=Organization.objects.published()))
         )
 
@@ -1659,6 +1662,15 @@ class PersonDetailView(RecordDetailView):
                     queryset=Speech.objects.filter(conference__publication="published")
                     .select_related("conference")
                     .prefetch_related(published_citations()),
+                ),
+                Prefetch(
+                    "partnership_roles",
+                    queryset=PartnershipPerson.objects.filter(
+                        partnership__in=SisterSchoolPartnership.objects.published().values("pk")
+                    )
+                    .select_related("partnership__party_a", "partnership__party_b", "visit")
+                    .prefetch_related(published_citations())
+                    .order_by("partnership_id", "visit__visited_on", "visit_id", "pk"),
                 ),
             )
         )
@@ -1858,7 +1870,7 @@ class DashboardView(TemplateView):
             .order_by(newest_first("founded_on"), "name")[:5]
         )
 
-        counts, sample = self.partnership_counts(partnerships, context["headlines"][0]["count"])
+        counts = self.partnership_counts(partnerships)
         year_rows = sorted(
             ((str(year) if year else _("Not reported"), n) for year, n in counts["year"].items()),
             key=lambda r: r[0],
@@ -1884,8 +1896,6 @@ class DashboardView(TemplateView):
                 top=TOP_BARS,
             ),
         ]
-        for chart in context["charts"]:
-            chart.approximate = sample is not None
         context["refs_used"] = refs
         return context
 
@@ -1945,19 +1955,12 @@ class DashboardView(TemplateView):
         return rows
 
     @staticmethod
-    def partnership_counts(partnerships, total):
+    def partnership_counts(partnerships):
         """Partnerships per year, per country and per province of a party: the partnership
-        list's own facets (on the columns copied from the parties), so that a bar and the
-        list it links to agree. On PostgreSQL they are counted in one GROUPING SETS query,
-        and past the list's count cap estimated from a sample of the table, as on the list.
-        Returns ({facet: {value: count}}, the sampled percentage or None when exact)."""
-        from .facets import combined_counts, table_sample_percent
-
+        list's own facets (on the columns copied from the parties), counted exactly, so that
+        a bar and the list it links to agree."""
         wanted = [f for f in PartnershipListView.facets if f.param in ("country", "region", "year")]
-        if connections[partnerships.db].vendor != "postgresql":
-            return {f.param: f.raw_counts(partnerships) for f in wanted}, None
-        sample = table_sample_percent(partnerships) if total > settings.LIST_COUNT_CAP else None
-        return combined_counts(wanted, partnerships, sample), sample
+        return {f.param: f.raw_counts(partnerships) for f in wanted}
 
     @staticmethod
     def region_rows(counts, china_only=False):

@@ -45,16 +45,6 @@ def staff_client(client, django_user_model):
     return client
 
 
-@pytest.fixture(autouse=True)
-def _close_helper_connections():
-    """A test whose requests ran outside a transaction (live_server, transaction=True) may
-    have left the helper thread of partnerships/beside.py connected to the test database."""
-    yield
-    from partnerships import beside
-
-    beside.close_connections()
-
-
 STAFF_PASSWORD = "a-long-test-password-1"  # noqa: S105
 
 

@@ -42,8 +42,21 @@ def test_region_page_lists_the_first_rows_and_says_how_many_there_are(client, bu
     assertContains(response, 'href="/conferences/?region=busyland"')
 
 
-def test_region_page_past_the_count_cap_says_more_than(client, busy_region, settings):
+def test_region_page_counts_exactly_past_the_cap_within_the_time_limit(
+    client, busy_region, settings
+):
     settings.LIST_COUNT_CAP = 3
+    response = client.get(busy_region.get_absolute_url())
+    assertContains(response, "The first 3 of 4.", count=2)
+    assertNotContains(response, "more than")
+
+
+def test_region_page_whose_count_ran_out_of_time_says_more_than_the_cap(
+    client, busy_region, settings, monkeypatch
+):
+    settings.LIST_COUNT_CAP = 3
+    # As pagination.count_rows answers when the exact count runs out of time.
+    monkeypatch.setattr(views, "count_rows", lambda queryset, cap: (cap + 1, False))
     response = client.get(busy_region.get_absolute_url())
     assertContains(response, "The first 3 of more than 3.", count=3)
 
