@@ -4,8 +4,9 @@
 * /about/ says what is recorded and how (dates, figures, synthetic data, licence), with the
   counts of published records the overview shows (``Model.objects.published()``).
 * "Last updated" is the latest ``updated_at`` of any published record, kept in Django's cache
-  for LAST_UPDATED_TIMEOUT seconds; saving or deleting a record drops the entry (now, and
-  again when its transaction commits), so the next request shows the change.
+  for LAST_UPDATED_TIMEOUT seconds under a key that includes the data version
+  (partnerships/pagecache.py), which every committed write changes; saving or deleting a
+  record also drops the entry at once, for the rest of its own transaction.
 * /report-a-mistake/ stores a MistakeReport for staff (partnerships/feedback_admin.py).
   Without third-party services, it refuses: a filled-in honeypot field, a form sent less than
   REPORT_MIN_SECONDS after it was served or more than REPORT_MAX_AGE after (a timestamp
@@ -25,7 +26,6 @@ from django import forms
 from django.apps import apps
 from django.core import signing
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponseRedirect
@@ -37,6 +37,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django.views.generic import TemplateView
 
+from . import pagecache
 from .accounts import within_rate
 from .dates import DatePrecision, PartialDate
 from .feedback import MESSAGE_MAX_LENGTH, PAGE_MAX_LENGTH, MistakeReport
@@ -84,25 +85,32 @@ def latest_change() -> datetime.date | None:
     return timezone.localdate(max(values)) if values else None
 
 
+def last_updated_key() -> str:
+    """The entry of the current data version: a page stored in the page cache under a new
+    version never shows the date read before the change, even one written by another process
+    (an import run by the job worker), whose local-memory cache this one does not see."""
+    return f"{LAST_UPDATED_KEY}:{pagecache.data_version()}"
+
+
 def last_updated(*, use_cache: bool = True) -> datetime.date | None:
     """latest_change(), through the cache. The entry holds a one-item list so that "no
     published record" (None) is cached too."""
     if use_cache:
-        cached = cache.get(LAST_UPDATED_KEY)
+        key = last_updated_key()
+        cached = cache.get(key)
         if cached is not None:
             return cached[0]
     value = latest_change()
     if use_cache:
-        cache.set(LAST_UPDATED_KEY, [value], LAST_UPDATED_TIMEOUT)
+        cache.set(key, [value], LAST_UPDATED_TIMEOUT)
     return value
 
 
 def forget_last_updated(sender, **kwargs) -> None:
     """post_save / post_delete of a record: the next page reads the date again. Dropped now
-    (for this request and its transaction) and again at commit, in case another request
-    read the old date in between and cached it."""
-    cache.delete(LAST_UPDATED_KEY)
-    transaction.on_commit(lambda: cache.delete(LAST_UPDATED_KEY))
+    (for this request and its transaction); at commit the data version, part of the key,
+    changes (partnerships/signals.py)."""
+    cache.delete(last_updated_key())
 
 
 for _model in record_models():

@@ -6,6 +6,7 @@ deployment sets the variables documented in the README.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -194,6 +195,43 @@ LOGGING = {
     },
 }
 
+# --------------------------------------------------------------------------- caches
+# Three caches (partnerships/pagecache.py): "default" (sign-in and report rate limits, the
+# footer's last-updated date), "pages" (public pages as served to anonymous visitors) and
+# "data-version" (one key, changed by every write to the app's data, that the pages' keys
+# include). REDIS_URL (e.g. redis://127.0.0.1:6379/0): all three in that Redis database,
+# shared by every process. Without it, "default" and "pages" live in each process's memory
+# and the version in a file under DJANGO_CACHE_DIR, which the web server's processes and the
+# job worker (imports) share, so that a write in one process is seen by all. Pages have
+# their own cache so that many addresses never push the rate limits' counters out.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+        for alias, prefix in [("default", ""), ("pages", "pages"), ("data-version", "data")]
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        },
+        "data-version": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("DJANGO_CACHE_DIR")
+            or Path(tempfile.gettempdir()) / "partnerships-data-version",
+        },
+    }
+# How long a stored page is kept (seconds; 0: pages are not cached). A change shows on the
+# next request whatever this is: every write changes the data version the keys include.
+PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600)
+
 # --------------------------------------------------------------------------- security
 # Sign-in throttling (django-axes, partnerships/accounts.py), within the cool-off window:
 # AXES_FAILURE_LIMIT failed logins for one username from one address lock that pair, and
@@ -307,10 +345,9 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         options.append(f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(options)
 FACET_TIME_LIMIT_MS = int(os.environ.get("DJANGO_FACET_TIME_LIMIT_MS", "300"))
-# PostgreSQL: a search's facets run on a second connection while its rows are read
-# (partnerships/beside.py); 0 runs them one after the other on the request's connection.
-PARALLEL_FACETS = env_bool("DJANGO_PARALLEL_FACETS", True)
-# Lists count exactly up to this many rows, then show "10,000+" (PostgreSQL and SQLite).
+# PostgreSQL: a list counts its rows exactly within this time; past it, it counts up to
+# LIST_COUNT_CAP rows and says "more than 10,000" (pagination.count_rows).
+COUNT_TIME_LIMIT_MS = int(os.environ.get("DJANGO_COUNT_TIME_LIMIT_MS", "1000"))
 LIST_COUNT_CAP = int(os.environ.get("DJANGO_LIST_COUNT_CAP", "10000"))
 
 # --------------------------------------------------------------------------- TASKS

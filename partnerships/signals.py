@@ -7,13 +7,38 @@ admin's publish and unpublish actions (``save(update_fields=[...])``, which send
 too), refreshes the records whose search text names it. Other names kept in rows of their
 own (an organization's, a person's) refresh their record's search text when one is added,
 changed or deleted; those kept in a field (an alliance's, a conference's or a series') are
-read by the record's own save."""
+read by the record's own save.
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Subquery, Value, When
+And the page cache (partnerships/pagecache.py): every save, delete and many-to-many change of
+the data public pages show (every model of the app but history, pending revisions, readers'
+reports and jobs) asks for a new data version once its transaction commits; so do migrations
+and ``flush`` (post_migrate). Writes that send no signal (queryset.update(), bulk_create(),
+raw SQL) call ``pagecache.changed()`` where they are made."""
+
+from django.apps import apps
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_migrate,
+    post_save,
+    pre_save,
+)
 from django.dispatch import receiver
+from simple_history.models import HistoricalChanges
 
+from . import pagecache
 from .models import (
     Alliance,
     Conference,
@@ -33,10 +58,15 @@ SIMPLE = (Alliance, Conference, ConferenceSeries, Person, ReportedFigure, Source
 
 
 def sync_party_columns(org_ids) -> None:
-    """Recompute the partnership columns copied from their parties (place, publication)."""
-    org_ids = list(org_ids)
-    if not org_ids:
-        return
+    """Recompute the partnership columns copied from their parties (place, publication), in
+    three UPDATEs whatever the number of rows. ``org_ids``: organization keys, or a queryset
+    of organizations (then used as a subquery, never read into memory)."""
+    if isinstance(org_ids, QuerySet):
+        org_ids = org_ids.values("pk")
+    else:
+        org_ids = list(org_ids)
+        if not org_ids:
+            return
     for side in ("a", "b"):
         party = Organization.objects.filter(pk=OuterRef(f"party_{side}"))
         SisterSchoolPartnership.objects.filter(**{f"party_{side}__in": org_ids}).update(
@@ -105,29 +135,32 @@ def person_name_changed(sender, instance, **kwargs):
         person.refresh_search_text()
 
 
+@receiver(pre_save, sender=Region)
+def region_before_save(sender, instance, raw, **kwargs):
+    """Note where the region was (parent, kind), to tell a move from a rename after it."""
+    instance._placed_before = (
+        Region.objects.filter(pk=instance.pk).values_list("parent_id", "kind").first()
+        if instance.pk
+        else None
+    )
+
+
 @receiver(post_save, sender=Region)
-def region_saved(sender, instance, raw, **kwargs):
+def region_saved(sender, instance, raw, created, **kwargs):
     if raw:
         instance.refresh_search_text()
-    # A region that moved or changed kind changes the country/province of what lies in it.
-    changed = []
-    for org in Organization.objects.filter(region__path__startswith=instance.path).select_related(
-        "region"
-    ):
-        places = org.place_fields()
-        if (org.country_id, org.province_id) != (
-            getattr(places["country"], "pk", None),
-            getattr(places["province"], "pk", None),
-        ):
-            Organization.objects.filter(pk=org.pk).update(**places)
-            changed.append(org.pk)
-    if raw or changed:
-        sync_party_columns(
-            changed
-            or Organization.objects.filter(region__path__startswith=instance.path).values_list(
-                "pk", flat=True
-            )
-        )
+    placed = (instance.parent_id, instance.kind)
+    if not raw and (created or getattr(instance, "_placed_before", None) == placed):
+        return  # a new region holds nothing yet; a renamed one moves nothing
+    # A region that moved or changed kind changes the country and province of what lies in
+    # it: one UPDATE per region of its subtree (a few hundred at most), not one per
+    # organization, then the partnerships' copies of them (sync_party_columns, set-based).
+    for region in Region.objects.filter(path__startswith=instance.path):
+        country, province = region.country(), region.province()
+        Organization.objects.filter(region=region).exclude(
+            country=country, province=province
+        ).update(country=country, province=province)
+    sync_party_columns(Organization.objects.filter(region__path__startswith=instance.path))
 
 
 @receiver(post_save, sender=SisterSchoolPartnership)
@@ -154,3 +187,35 @@ for model in SIMPLE:
     def simple_saved(sender, instance, raw, **kwargs):
         if raw:
             instance.refresh_search_text()
+
+
+# --------------------------------------------------------------------------- page cache
+
+NOT_SHOWN = {"revision", "mistakereport", "importjob"}  # seen by staff only
+
+
+def shown_in_public_pages(model) -> bool:
+    return model._meta.model_name not in NOT_SHOWN and not issubclass(model, HistoricalChanges)
+
+
+def data_changed(sender, using=None, action="post_", **kwargs):
+    if action.startswith("post_"):  # m2m_changed: after the rows were added or removed
+        pagecache.changed(using)
+
+
+def migrated(sender, **kwargs):
+    if sender.name == "partnerships":
+        pagecache.bump()
+
+
+# One receiver per model (not one for every sender): a model with delete receivers is
+# deleted row by row, which other apps' models (sessions, sign-in attempts) need not be.
+for model in apps.get_app_config("partnerships").get_models(include_auto_created=True):
+    if shown_in_public_pages(model):
+        # m2m_changed is sent with the through model as sender; its rows are added in bulk.
+        signals = (
+            [m2m_changed] if model._meta.auto_created else [post_save, post_delete, m2m_changed]
+        )
+        for signal in signals:
+            signal.connect(data_changed, sender=model, dispatch_uid=f"pagecache-{model}")
+post_migrate.connect(migrated, dispatch_uid="pagecache-migrated")

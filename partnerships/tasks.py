@@ -23,6 +23,7 @@ from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
+from . import pagecache
 from .jobmodels import ImportJob, JobKind, JobState
 
 try:  # Django 6 has the framework built in; the backport until then.
@@ -140,6 +141,9 @@ def run_import(job: ImportJob) -> None:
         resource_class, user=job.user, progress=progress
     )
     result = importer.run(dataset, dry_run=job.kind == JobKind.PREVIEW)
+    if result.get("imported"):
+        # bulk_create/bulk_update send no model signal: public pages change version here.
+        pagecache.changed()
     errors = result["file_errors"] or result["totals"].get("invalid")
     if job.kind == JobKind.IMPORT and result["imported"]:
         message = "Import finished."

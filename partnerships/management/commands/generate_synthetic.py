@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 
-from partnerships import synthetic
+from partnerships import pagecache, synthetic
 
 DEFAULT_PARTNERSHIPS = 10_000
 DEFAULT_ORGANIZATIONS = 2_000
@@ -83,6 +83,9 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 synthetic.lock(connection)
+                # COPY and set-based SQL send no signals: cached public pages are dropped
+                # when this transaction commits.
+                pagecache.changed()
                 if connection.vendor == "postgresql":
                     # A bulk load, not a web request: DJANGO_STATEMENT_TIMEOUT_MS (meant for
                     # public pages) must not cancel the COPY of a million rows halfway.

@@ -1,0 +1,361 @@
+"""The page cache (partnerships/pagecache.py): a second anonymous request is answered from the
+cache, and every write (an admin action or form, a delete, an import) shows on the next one.
+
+Every test runs twice: with the caches in local memory (the default) and in Redis (database
+15 of REDIS_URL). Without REDIS_URL the Redis runs are skipped, except with CI=true, where
+they use redis://127.0.0.1:6379/15 and an unreachable server fails them, as an unreachable
+PostgreSQL fails the suite (bin/test-all).
+
+The test's transaction never commits, and a page read while its own connection holds writes
+not yet committed is neither served from the cache nor stored (it sees what no other request
+sees). So every write here runs inside ``django_capture_on_commit_callbacks(execute=True)``,
+which runs what the commit would: the data version changes then, as in production.
+"""
+
+import io
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.core.cache import caches
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+
+from partnerships import pagecache
+from partnerships.models import Organization, Publication, Region, SisterSchoolPartnership
+from tests.adminforms import change_url, form_of, messages_of
+from tests.conftest import SEED
+from tests.jobhelpers import Jobs, run_worker
+
+LOCMEM = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+    },
+    "data-version": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "data-version",
+    },
+}
+
+
+def redis_caches() -> dict:
+    """The caches in database 15 of REDIS_URL's server (of 127.0.0.1:6379 under CI=true
+    without REDIS_URL); skipped without REDIS_URL, failed under CI=true if unreachable."""
+    url = os.environ.get("REDIS_URL", "").strip()
+    ci = os.environ.get("CI", "").lower() == "true"
+    if not url:
+        if not ci:
+            pytest.skip("REDIS_URL is not set")
+        url = "redis://127.0.0.1:6379/15"
+    url = urlunsplit(urlsplit(url)._replace(path="/15"))
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5).flushdb()
+    except redis.RedisError as exc:
+        message = f"Redis at {url} cannot be reached: {exc}"
+        if ci:
+            pytest.fail(message)
+        pytest.skip(message)
+    backend = "django.core.cache.backends.redis.RedisCache"
+    return {
+        alias: {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix}
+        for alias, prefix in [("default", ""), ("pages", "pages"), ("data-version", "data")]
+    }
+
+
+@pytest.fixture(autouse=True, params=["local memory", "redis"])
+def backend(request):
+    settings = LOCMEM if request.param == "local memory" else redis_caches()
+    with override_settings(CACHES=settings, PAGE_CACHE_SECONDS=600):
+        for alias in settings:
+            caches[alias].clear()
+        yield request.param
+        for alias in settings:
+            caches[alias].clear()
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """commit(): a block whose writes are committed as far as the cache can tell."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def data(db, commit):
+    """The seed fixtures, committed."""
+    with commit():
+        call_command("loaddata", SEED, verbosity=0)
+
+
+def get(client, url, **extra):
+    response = client.get(url, **extra)
+    response.cache_state = response.get("X-Cache")
+    return response
+
+
+def cached(client, url, **extra):
+    """GET twice: the page as the cache then holds it (and check that it does)."""
+    first = get(client, url, **extra)
+    assert first.status_code == 200
+    second = get(client, url, **extra)
+    assert second.cache_state == "hit", (first.cache_state, second.cache_state)
+    return second
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def organization(slug="bycirklen") -> Organization:
+    return Organization.objects.get(slug=slug)
+
+
+def admin_action(client, model, action, pk):
+    return client.post(
+        reverse(f"admin:partnerships_{model}_changelist"),
+        {"action": action, "_selected_action": [pk]},
+    )
+
+
+# ------------------------------------------------------------------------ hits and misses
+
+
+def test_a_second_anonymous_request_is_a_hit_with_the_same_page(client, data):
+    first = get(client, "/partnerships/?country=china")
+    second = get(client, "/partnerships/?country=china")
+    assert (first.cache_state, second.cache_state) == ("miss", "hit")
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/partnerships/",
+        "/organizations/",
+        "/organizations/bycirklen/",
+        "/regions/",
+        "/sources/",
+        "/people/",
+        "/alliances/",
+        "/conferences/",
+        "/about/",
+    ],
+)
+def test_every_public_page_kind_is_cached(client, data, url):
+    cached(client, url)
+
+
+def test_a_different_querystring_is_a_different_entry(client, data):
+    cached(client, "/partnerships/?country=china")
+    assert get(client, "/partnerships/?country=canada").cache_state == "miss"
+    assert get(client, "/partnerships/?country=china&page=1").cache_state == "miss"
+
+
+def test_a_different_language_is_a_different_entry(client, data):
+    languages = [("en", "English"), ("fr", "French")]
+    with override_settings(LANGUAGES=languages):
+        cached(client, "/regions/", HTTP_ACCEPT_LANGUAGE="en")
+        other = get(client, "/regions/", HTTP_ACCEPT_LANGUAGE="fr")
+        assert other.cache_state == "miss"
+        assert other["Content-Language"] == "fr"
+
+
+def test_a_lost_data_version_makes_a_new_one_not_an_old_page(client, data):
+    """A version evicted or flushed from the cache is replaced by a new value: the pages
+    stored under the old one are never served again."""
+    cached(client, "/regions/")
+    before = pagecache.data_version()
+    caches["data-version"].clear()
+    assert pagecache.data_version() != before
+    assert get(client, "/regions/").cache_state == "miss"
+
+
+# ------------------------------------------------------------------------ never cached
+
+
+def test_a_signed_in_staff_member_is_neither_served_from_the_cache_nor_stored(
+    client, client_as, data
+):
+    cached(client, "/organizations/")
+    staff = client_as("publisher")
+    response = get(staff, "/organizations/")
+    assert response.status_code == 200
+    assert response.cache_state is None  # not looked up
+    # What staff saw (drafts included, in other views) was not stored for anonymous readers.
+    assert get(staff, "/organizations/?q=staff-only").status_code == 200
+    assert get(client, "/organizations/?q=staff-only").cache_state == "miss"
+
+
+def test_a_page_with_a_csrf_form_is_not_stored(client, data):
+    first = get(client, reverse("report-mistake"))
+    assert first.status_code == 200
+    assert "csrfmiddlewaretoken" in text(first)
+    assert get(client, reverse("report-mistake")).cache_state == "miss"
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [("/organizations/no-such-organization/", 404), ("/partnerships/?format=xml", 400)],
+)
+def test_an_error_page_is_not_stored(client, data, url, status):
+    assert get(client, url).status_code == status
+    second = get(client, url)
+    assert second.status_code == status
+    assert second.cache_state != "hit"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_export_is_not_stored(client, data, fmt):
+    url = f"/partnerships/?format={fmt}"
+    assert get(client, url).status_code == 200
+    assert get(client, url).cache_state != "hit"
+
+
+def test_a_page_read_while_the_connection_holds_uncommitted_writes_bypasses_the_cache(client, data):
+    cached(client, "/organizations/bycirklen/")
+    Organization.objects.filter(slug="bycirklen").first().save()  # not committed
+    response = get(client, "/organizations/bycirklen/")
+    assert response.status_code == 200
+    assert response.cache_state is None
+
+
+def test_no_page_is_cached_when_page_cache_seconds_is_0(client, data):
+    with override_settings(PAGE_CACHE_SECONDS=0):
+        assert get(client, "/regions/").cache_state is None
+        assert get(client, "/regions/").cache_state is None
+
+
+# ------------------------------------------------------------- writes show on the next request
+
+
+def test_publishing_a_draft_with_the_admin_action_shows_it_on_the_next_request(
+    client, client_as, data, commit
+):
+    with commit():
+        draft = Organization.objects.create(
+            name="Cache Probe Academy",
+            slug="cache-probe-academy",
+            kind="school",
+            region=Region.objects.get(slug="wuxi"),
+        )
+    assert draft.publication == Publication.DRAFT
+    assert "Cache Probe Academy" not in text(cached(client, "/organizations/?q=probe"))
+    publisher = client_as("publisher")
+    with commit():
+        response = admin_action(publisher, "organization", "publish", draft.pk)
+    assert response.status_code == 302, messages_of(response)
+    after = get(client, "/organizations/?q=probe")
+    assert after.cache_state == "miss"
+    assert "Cache Probe Academy" in text(after)
+
+
+def test_unpublishing_with_the_admin_action_hides_it_on_the_next_request(
+    client, client_as, data, commit
+):
+    assert "Bycirklen" in text(cached(client, "/organizations/?q=bycirklen"))
+    cached(client, "/organizations/bycirklen/")
+    publisher = client_as("publisher")
+    with commit():
+        response = admin_action(publisher, "organization", "unpublish", organization().pk)
+    assert response.status_code == 302, messages_of(response)
+    assert organization().publication == Publication.DRAFT
+    after = get(client, "/organizations/?q=bycirklen")
+    assert after.cache_state == "miss"
+    assert "Bycirklen" not in text(after)
+    assert get(client, "/organizations/bycirklen/").status_code == 404
+
+
+def test_renaming_a_record_in_the_admin_form_changes_its_page_on_the_next_request(
+    client, client_as, data, commit
+):
+    assert "Bycirklen" in text(cached(client, "/organizations/bycirklen/"))
+    publisher = client_as("publisher")
+    form = form_of(publisher.get(change_url(organization())))
+    form["name"] = "Bycirklen Renamed"
+    with commit():
+        response = publisher.post(change_url(organization()), form)
+    assert response.status_code == 302, messages_of(response)
+    after = get(client, "/organizations/bycirklen/")
+    assert after.cache_state == "miss"
+    assert "Bycirklen Renamed" in text(after)
+
+
+def test_deleting_a_record_in_the_admin_removes_its_page_on_the_next_request(
+    client, client_as, data, commit
+):
+    partnership = SisterSchoolPartnership.objects.published().first()
+    url = reverse("partnership-detail", args=[partnership.slug])
+    cached(client, url)
+    listed = cached(client, "/partnerships/")
+    assert partnership.get_absolute_url() in text(listed)
+    publisher = client_as("publisher")
+    delete_url = reverse("admin:partnerships_sisterschoolpartnership_delete", args=[partnership.pk])
+    with commit():
+        response = publisher.post(delete_url, {"post": "yes"})
+    assert response.status_code == 302, messages_of(response)
+    assert get(client, url).status_code == 404
+    after = get(client, "/partnerships/")
+    assert after.cache_state == "miss"
+    assert partnership.get_absolute_url() not in text(after)
+
+
+def test_an_import_confirmed_in_the_admin_shows_its_rows_on_the_next_request(
+    client, client_as, data, commit, django_capture_on_commit_callbacks
+):
+    """The organization import writes with bulk_create/bulk_update (no model signal): the
+    job (partnerships/tasks.py) changes the data version itself."""
+    before = cached(client, "/organizations/bycirklen/")
+    assert "A Danish cycle circle." not in text(before)
+    jobs = Jobs(client_as("publisher"), django_capture_on_commit_callbacks)
+    content = b"name,kind,region,description\nBycirklen,other,denmark,A Danish cycle circle.\n"
+    preview = jobs.preview("organization", content, "orgs.csv", 0)
+    assert preview.context["can_confirm"], preview.context["result"]
+    assert get(client, "/organizations/bycirklen/").cache_state == "hit"  # a preview writes nothing
+    jobs.confirm(preview, run=False)
+    with commit():
+        assert run_worker() == 1
+    after = get(client, "/organizations/bycirklen/")
+    assert after.cache_state == "miss"
+    assert "A Danish cycle circle." in text(after)
+
+
+def test_loading_fixtures_changes_the_data_version(data, commit):
+    before = pagecache.data_version()
+    with commit():
+        call_command("loaddata", SEED, verbosity=0, stdout=io.StringIO())
+    assert pagecache.data_version() != before
+
+
+def test_synthetic_rows_written_with_copy_show_on_the_next_request(client, data, commit):
+    """generate_synthetic writes with COPY and set-based SQL (no model signal): the command
+    changes the data version itself."""
+    cached(client, "/partnerships/")
+    listed = SisterSchoolPartnership.objects.published().count()
+    with commit():
+        call_command(
+            "generate_synthetic",
+            partnerships=20,
+            organizations=40,
+            verbosity=0,
+            stdout=io.StringIO(),
+        )
+    after = get(client, "/partnerships/")
+    assert after.cache_state == "miss"
+    assert after.context["paginator"].count == listed + 20
+
+
+def test_a_rolled_back_write_keeps_the_data_version(data):
+    from django.db import transaction
+
+    before = pagecache.data_version()
+    with transaction.atomic():
+        organization().save()
+        transaction.set_rollback(True)
+    assert pagecache.data_version() == before
