@@ -80,6 +80,8 @@ class FacetValuesView(View):
                 "left_out": bool(left_out),
                 "list_url": list_path + ("?" + list_request.GET.urlencode() if kept else ""),
                 "kept": kept,
+                # The list's filters in force, each with a link that removes it here.
+                "active_filters": lister.active_filters(filterset),
             },
         )
 

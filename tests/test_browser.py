@@ -102,6 +102,7 @@ PAGES = [
     ("not-found", "/partnerships/no-such-partnership/", "h1", 404),
     ("about", "/about/", ".about-counts", 200),
     ("report-a-mistake", "/report-a-mistake/?page=/about/", "form", 200),
+    ("facet-values", "/partnerships/facets/country/?region=jiangsu", "table tbody tr", 200),
 ]
 
 # Pages of the real cases (fixtures/cases-*.json), whose parts the seed does not have: a

@@ -58,6 +58,17 @@ def test_each_number_on_a_facet_page_is_what_its_link_gives(client, many_countri
         assert clicked.context["paginator"].count == n, label
 
 
+def test_a_facet_page_names_the_filters_in_force_with_a_way_to_remove_each(client, cases):
+    page = client.get("/partnerships/facets/country/?region=jiangsu&level=comprehensive")
+    assert page.status_code == 200
+    chips = {chip["value"]: chip["url"] for chip in page.context["active_filters"]}
+    assert set(chips) == {"Jiangsu", "Comprehensive (between education authorities)"}
+    assertContains(page, "Region: Jiangsu")
+    # Removing one keeps the other, on the same facet page.
+    assert chips["Jiangsu"] == "?level=comprehensive"
+    assert client.get(f"/partnerships/facets/country/{chips['Jiangsu']}").status_code == 200
+
+
 def test_a_facet_page_sorts_by_name_and_by_number(client, many_countries):
     by_name = [
         label for _h, label, _n in rows(client.get("/partnerships/facets/country/?value_sort=name"))
