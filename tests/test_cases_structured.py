@@ -2,7 +2,7 @@
 a visit, a series' permanent venue, special partner countries, the joint unveiling of a plaque,
 the bodies that guide a secretariat, who ended a partnership, the places a delegation came from,
 an authorising (not founding) centre, offices at an event with no person named, and the facts
-the fact audit (notes/fact-audit.md) found the model could already hold. Each test reads the
+a fact-by-fact audit of the cases found the model could already hold. Each test reads the
 stored value through the ORM and, where the public page shows the field, on the page; every new
 row cites its source."""
 
