@@ -66,6 +66,22 @@ class YearFilter(NumberFilter):
         return qs.filter(~Q(**{f"{precision_field(self.field_name)}__in": NO_YEAR}))
 
 
+class YearRangeCheck:
+    """A filter form mixin: a range whose first year is after its last is an error next to
+    the last year, not a silent empty list."""
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("year_from"), cleaned.get("year_to")
+        if start is not None and end is not None and start > end:
+            self.add_error(
+                "year_to",
+                _("The last year (%(end)s) is before the first (%(start)s): swap them.")
+                % {"start": start, "end": end},
+            )
+        return cleaned
+
+
 def precision_field(date_field: str) -> str:
     """The precision column of a partial date: established_on -> established_precision."""
     return date_field.removesuffix("_on") + "_precision"
@@ -313,7 +329,7 @@ class RecordFilterSet(FilterSet):
         # written in Python (widgets.FilterFormRenderer).
         form_class = super().get_form_class()
         form_class.default_renderer = FILTER_FORM_RENDERER
-        return form_class
+        return type(form_class.__name__, (YearRangeCheck, form_class), {})
 
     def qs_without(self, params) -> object:
         """The list filtered by everything but ``params`` (a facet's own parameters), from

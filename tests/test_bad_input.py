@@ -132,6 +132,18 @@ def test_year_range_inside_the_bounds_is_accepted(client, seed, name):
     assert result_count(response) > 0
 
 
+@pytest.mark.parametrize("name", [n for n in LISTS if "year_from" in FILTERS[n]])
+def test_a_reversed_year_range_is_a_form_error_that_says_so(client, seed, name):
+    response = get(client, name, "year_from=2020&year_to=2015")
+    assert_form_error(response)
+    assertContains(response, "The last year (2015) is before the first (2020): swap them.")
+
+
+@pytest.mark.parametrize("name", [n for n in LISTS if "year_from" in FILTERS[n]])
+def test_a_range_of_one_year_is_accepted(client, seed, name):
+    assertNotContains(get(client, name, "year_from=2015&year_to=2015"), FORM_ERROR)
+
+
 @pytest.mark.parametrize("name", [n for n in LISTS if "year_from" not in FILTERS[n]])
 def test_year_on_a_list_without_dates_is_ignored(client, seed, name):
     response = get(client, name, "year_from=abc")
