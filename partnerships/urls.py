@@ -4,6 +4,7 @@ from django.urls import path
 from . import about, accounts, preview, views
 from .facet_views import FacetValuesView
 from .pagecache import public_page
+from .site_search import SiteSearchView
 
 # Public pages are answered from the page cache for anonymous visitors (partnerships/pagecache.py).
 urlpatterns = [
@@ -69,6 +70,7 @@ urlpatterns = [
             ("people", "person", views.PersonListView),
         )
     ),
+    path("search/", public_page(SiteSearchView.as_view()), name="site-search"),
     path("about/", public_page(about.AboutView.as_view()), name="about"),
     path("report-a-mistake/", public_page(about.report_mistake), name="report-mistake"),
     path(

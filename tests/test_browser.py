@@ -103,6 +103,7 @@ PAGES = [
     ("about", "/about/", ".about-counts", 200),
     ("report-a-mistake", "/report-a-mistake/?page=/about/", "form", 200),
     ("facet-values", "/partnerships/facets/country/?region=jiangsu", "table tbody tr", 200),
+    ("site-search", "/search/?q=Jiangsu", "section .record-list", 200),
 ]
 
 # Pages of the real cases (fixtures/cases-*.json), whose parts the seed does not have: a
