@@ -85,6 +85,21 @@ def latest_change() -> datetime.date | None:
     return timezone.localdate(max(values)) if values else None
 
 
+def synthetic_count() -> int:
+    """How many published records are synthetic (manage.py generate_synthetic): one query,
+    a count of each model's in a UNION ALL."""
+    parts = [
+        model.objects.published()
+        .filter(is_synthetic=True)
+        .order_by()
+        .values("publication")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+        for model in record_models()
+    ]
+    return sum(parts[0].union(*parts[1:], all=True))
+
+
 def last_updated_key() -> str:
     """The entry of the current data version: a page stored in the page cache under a new
     version never shows the date read before the change, even one written by another process
@@ -92,18 +107,28 @@ def last_updated_key() -> str:
     return f"{LAST_UPDATED_KEY}:{pagecache.data_version()}"
 
 
-def last_updated(*, use_cache: bool = True) -> datetime.date | None:
-    """latest_change(), through the cache. The entry holds a one-item list so that "no
-    published record" (None) is cached too."""
+def _through_cache(key: str, compute, use_cache: bool):
+    """compute(), kept under ``key`` for LAST_UPDATED_TIMEOUT seconds. The entry holds a
+    one-item list so that None is cached too."""
     if use_cache:
-        key = last_updated_key()
         cached = cache.get(key)
         if cached is not None:
             return cached[0]
-    value = latest_change()
+    value = compute()
     if use_cache:
         cache.set(key, [value], LAST_UPDATED_TIMEOUT)
     return value
+
+
+def last_updated(*, use_cache: bool = True) -> datetime.date | None:
+    """latest_change(), through the cache."""
+    return _through_cache(last_updated_key(), latest_change, use_cache)
+
+
+def synthetic_loaded(*, use_cache: bool = True) -> int:
+    """synthetic_count(), through the cache (under the same data version as last_updated):
+    every page shows a banner while it is not 0."""
+    return _through_cache(f"{last_updated_key()}:synthetic", synthetic_count, use_cache)
 
 
 def forget_last_updated(sender, **kwargs) -> None:
@@ -111,6 +136,7 @@ def forget_last_updated(sender, **kwargs) -> None:
     (for this request and its transaction); at commit the data version, part of the key,
     changes (partnerships/signals.py)."""
     cache.delete(last_updated_key())
+    cache.delete(f"{last_updated_key()}:synthetic")
 
 
 for _model in record_models():

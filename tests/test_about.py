@@ -137,6 +137,33 @@ def test_the_about_page_counts_loaded_synthetic_records(client, seed):
     assert "1 synthetic record is loaded now" in response.content.decode()
 
 
+@pytest.mark.parametrize("url", ["/", "/partnerships/", "/regions/jiangsu/", "/search/?q=x"])
+def test_no_page_has_the_test_data_banner_without_synthetic_records(client, seed, url):
+    assert "synthetic-banner" not in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("url", ["/", "/partnerships/", "/regions/jiangsu/", "/search/?q=x"])
+def test_every_page_has_the_test_data_banner_while_synthetic_records_are_loaded(client, seed, url):
+    for i in (1, 2):
+        Organization.objects.create(
+            name=f"Synthetic School {i}", publication="published", is_synthetic=True
+        )
+    Organization.objects.create(name="Synthetic draft", publication="draft", is_synthetic=True)
+    text = client.get(url).content.decode()
+    assert "synthetic-banner" in text
+    assert "2 synthetic records, made up for testing, are counted" in text
+    assert 'href="/about/#synthetic"' in text
+
+
+def test_the_banner_goes_when_the_synthetic_records_are_removed(client, seed):
+    made = Organization.objects.create(
+        name="Synthetic School 1", publication="published", is_synthetic=True
+    )
+    assert "synthetic-banner" in client.get("/about/").content.decode()
+    made.delete()
+    assert "synthetic-banner" not in client.get("/about/").content.decode()
+
+
 def test_the_about_page_gives_the_data_licence(client, db):
     text = client.get("/about/").content.decode()
     assert 'id="licence"' in text

@@ -52,6 +52,15 @@ def last_updated(context):
     return about.last_updated(use_cache=not getattr(request, "preview", None))
 
 
+@register.simple_tag(takes_context=True)
+def synthetic_loaded(context) -> int:
+    """How many synthetic records are published (0 on the error pages, which read nothing)."""
+    if _is_error_page(context):
+        return 0
+    request = context.get("request")
+    return about.synthetic_loaded(use_cache=not getattr(request, "preview", None))
+
+
 def page_title(context) -> str:
     """The page's title as its <title> gives it (without the site's name)."""
     title = context.get("title")
