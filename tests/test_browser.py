@@ -692,3 +692,49 @@ def test_an_editors_change_waits_for_a_publisher_who_previews_and_approves_it(
         for context in contexts:
             context.close()
     assert server_errors == []
+
+
+# --------------------------------------------------------------------------- the admin, by axe
+
+ADMIN_PAGES = [
+    ("index", "/admin/"),
+    ("partnership-list", "/admin/partnerships/sisterschoolpartnership/"),
+    ("partnership-change", "/admin/partnerships/sisterschoolpartnership/{partnership}/change/"),
+    ("partnership-history", "/admin/partnerships/sisterschoolpartnership/{partnership}/history/"),
+    ("organization-list", "/admin/partnerships/organization/"),
+    ("organization-change", "/admin/partnerships/organization/{organization}/change/"),
+    ("organization-history", "/admin/partnerships/organization/{organization}/history/"),
+    ("conference-change", "/admin/partnerships/conference/{conference}/change/"),
+    ("alliance-change", "/admin/partnerships/alliance/{alliance}/change/"),
+]
+
+
+def test_admin_pages_are_accessible(site, page, axe, django_user_model):
+    """axe finds no violation on the admin's index, lists, change forms and history pages, as
+    staff use them (an editor signed in, records with their citations and history)."""
+    from partnerships.models import Alliance, Conference, Organization, SisterSchoolPartnership
+
+    django_user_model.objects.create_user("ada", "ada@example.org", "a-long-password-for-ada")
+    call_command("grant_role", "ada", "publisher", stdout=io.StringIO())
+    call_command("populate_history", "--auto", stdout=io.StringIO())
+    keys = {
+        "partnership": SisterSchoolPartnership.objects.order_by("pk").first().pk,
+        "organization": Organization.objects.order_by("pk").first().pk,
+        "conference": Conference.objects.order_by("pk").first().pk,
+        "alliance": Alliance.objects.order_by("pk").first().pk,
+    }
+    page.goto(f"{site}/admin/login/")
+    page.fill("#id_username", "ada")
+    page.fill("#id_password", "a-long-password-for-ada")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#site-name")).to_contain_text("Partnerships administration")
+    failures = []
+    for name, path in ADMIN_PAGES:
+        url = path.format(**keys)
+        response = page.goto(site + url)
+        assert response.status == 200, url
+        results = axe.run(page)
+        if results.violations_count:
+            failures.append(f"{url}\n{axe_report(results.response['violations'])}")
+        shoot(page, f"admin-{name}-1440")
+    assert not failures, "\n\n".join(failures)
