@@ -178,6 +178,18 @@ def shoot(page, name: str) -> Path:
     return path
 
 
+DOC_SCREENSHOTS = DOCS / "screenshots"
+
+
+def shoot_for_docs(page, name: str) -> None:
+    """With UPDATE_DOC_SCREENSHOTS=1: the first screen of the page as docs/screenshots/<name>.jpg
+    (docs/screenshots/README.md lists them); otherwise nothing."""
+    if os.environ.get("UPDATE_DOC_SCREENSHOTS") != "1":
+        return
+    DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOC_SCREENSHOTS / f"{name}.jpg"), type="jpeg", quality=70)
+
+
 def axe_report(violations: list[dict]) -> str:
     lines = [f"{len(violations)} axe violation(s):"]
     for v in violations:
@@ -248,6 +260,7 @@ def test_page_is_accessible_with_one_h1(page, site, axe, request, path, marker, 
     assert h1.inner_text().strip(), f"{path}: the h1 is empty"
 
     shoot(page, f"{request.node.callspec.id}-1440")
+    shoot_for_docs(page, f"{request.node.callspec.id}-1440")
 
     results = axe.run(page)
     assert results.violations_count == 0, f"{path}\n{axe_report(results.response['violations'])}"
@@ -278,7 +291,7 @@ def test_facet_links_filter_partnerships(page, site):
         has=page.get_by_role("heading", name="Province or state", exact=True)
     )
     province.get_by_role("link", name="Jiangsu", exact=True).click()
-    expect(page).to_have_url(re.compile(r"[?&]region=jiangsu(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]region=jiangsu(&|#|$)"))
     expect(page.locator("#result-count")).to_have_text("2 results")
     expect(result_rows(page)).to_have_count(2)
     expect(page.get_by_role("link", name=PEEL, exact=True)).to_be_visible()
@@ -290,7 +303,7 @@ def test_facet_links_filter_partnerships(page, site):
         has=page.get_by_role("heading", name="Country", exact=True)
     )
     country.get_by_role("link", name="Canada", exact=True).click()
-    expect(page).to_have_url(re.compile(r"[?&]country=canada(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]country=canada(&|#|$)"))
     assert "region=jiangsu" in page.url, page.url
     expect(page.locator("#result-count")).to_have_text("1 result")
     expect(result_rows(page)).to_have_count(1)
@@ -453,6 +466,7 @@ def test_no_page_type_scrolls_sideways_at_375px(narrow_page, site):
     for name, path, marker, _status in PAGES:
         page.goto(site + path)
         expect(page.locator(marker).first).to_be_visible()
+        shoot_for_docs(page, f"{name}-375")
         if (width := scroll_width(page)) > NARROW["width"] + 1:
             too_wide.append(f"{name} ({path}): {width} px")
     assert not too_wide, "wider than 375 px:\n" + "\n".join(too_wide)
@@ -738,3 +752,46 @@ def test_admin_pages_are_accessible(site, page, axe, django_user_model):
             failures.append(f"{url}\n{axe_report(results.response['violations'])}")
         shoot(page, f"admin-{name}-1440")
     assert not failures, "\n\n".join(failures)
+
+
+LIST_PATHS = [
+    "/partnerships/",
+    "/alliances/",
+    "/conferences/",
+    "/organizations/",
+    "/regions/",
+    "/sources/",
+    "/people/",
+]
+
+
+def test_at_375px_the_filters_control_and_the_first_result_are_on_the_first_screen(
+    narrow_page, site
+):
+    page = narrow_page
+    late = []
+    for path in LIST_PATHS:
+        page.goto(site + path)
+        control = page.locator("#refine > summary")
+        expect(control).to_be_visible()
+        expect(page.locator("#refine .filters")).to_be_hidden()  # closed until asked for
+        first = page.locator(".results tbody tr").first
+        box, control_box = first.bounding_box(), control.bounding_box()
+        if box["y"] + 40 > NARROW["height"] or control_box["y"] > NARROW["height"]:
+            late.append(
+                f"{path}: control at {control_box['y']:.0f} px, first result at {box['y']:.0f} px"
+            )
+        shoot(page, "list-" + path.strip("/") + "-375")
+    assert not late, "\n".join(late)
+
+
+def test_at_375px_the_filters_control_opens_the_filters_and_applying_lands_on_the_results(
+    narrow_page, site
+):
+    page = narrow_page
+    page.goto(site + "/partnerships/")
+    page.locator("#refine > summary").click()
+    expect(page.locator("#refine .filters")).to_be_visible()
+    page.locator("#refine .facet a", has_text="Canada").first.click()
+    expect(page).to_have_url(re.compile(r"country=canada.*#results$"))
+    assert page.evaluate("document.getElementById('results').getBoundingClientRect().top") < 100

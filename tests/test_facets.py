@@ -199,10 +199,10 @@ def test_facet_items_are_written_escaped_with_their_state_and_counts(rf):
     )
     assert html.count("<li>") == 3
     assert (
-        '<a href="?x=1&amp;y=2" class="selected" aria-current="true">'
+        '<a href="?x=1&amp;y=2#results" class="selected" aria-current="true">'
         '<span class="visually-hidden">Remove filter: </span>&lt;b&gt;Ann &amp; Co&lt;/b&gt;</a>'
     ) in html
-    assert '<a href="?country=b">Plain</a>' in html
+    assert '<a href="?country=b#results">Plain</a>' in html
     assert "<span>No link</span>" in html
     assert '12,345<span class="visually-hidden"> results</span>' in html
 
