@@ -8,8 +8,8 @@ records instead ("Pee" finds Peel; from three characters on), through the trigra
 index on ``UPPER(search_text)`` (migration 0002). Words first keeps a common search fast:
 the word index is exact, where a substring match has to re-read and re-check every row it returns.
 
-SQLite has neither index: there a search is a case-insensitive substring match, which is what
-the fallback does on PostgreSQL.
+SQLite has neither index: there a search is a case-insensitive match of each word inside the
+text, in any order, which is what the fallback does on PostgreSQL.
 """
 
 from django.contrib.postgres.search import SearchQuery
@@ -35,7 +35,16 @@ def search_condition(queryset, text: str) -> Q | None:
             # Shorter than a trigram, text inside words has no index to be found through
             # (matching "zz" read the whole table: 6 s at a million rows): words only.
             return words
-    return Q(search_text__icontains=text)
+    return text_inside(text)
+
+
+def text_inside(text: str) -> Q:
+    """Each word of ``text`` inside the record's text, in any order ("Jiangsu Canada" finds
+    a partnership of a Jiangsu school with a Canadian one)."""
+    condition = Q()
+    for word in text.split():
+        condition &= Q(search_text__icontains=word)
+    return condition
 
 
 # How long the planner's own way of checking that a word exists may take before the check

@@ -184,3 +184,12 @@ def test_the_partnership_list_search_finds_by_either_published_party(client, db)
     for text in ("Brindlecombe", "Thornquist Lyceum", "art teachers", "ornquis"):
         assert listed_partnerships(client.get("/partnerships/", {"q": text})) == expected, text
     assert listed_partnerships(client.get("/partnerships/", {"q": "Quagmirelle"})) == set()
+
+
+@pytest.mark.parametrize(
+    "text", ["Maplewood Lakeside", "Lakeside Maplewood", "lakeside   MAPLEWOOD"]
+)
+def test_two_words_find_a_partnership_whose_parties_hold_one_each_in_any_order(client, db, text):
+    found = make_partnership(make_org("Maplewood Academy"), make_org("Lakeside School"))
+    make_partnership(make_org("Maplewood College"), make_org("Hillside School"))
+    assert search(client, reverse("partnership-list"), text) == [str(found)]
