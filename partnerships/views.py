@@ -19,7 +19,8 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -334,6 +335,15 @@ def published_citations():
 # --------------------------------------------------------------------------- lists
 
 
+class BadPage(Exception):
+    """A page number a list cannot show: answered with a 400 that says so, or with a redirect
+    to the last page (``last_page``) when the number is past it."""
+
+    def __init__(self, message, last_page=None):
+        super().__init__(message)
+        self.last_page = last_page
+
+
 class RecordListView(FilterView):
     """A Datasette-style list: search, filters and facets in the querystring, count, pages,
     CSV/JSON export of every matching row."""
@@ -395,7 +405,44 @@ class RecordListView(FilterView):
             if export == "csv":
                 return self.csv_export(filterset.qs)
             return self.json_export(filterset.qs)
-        return super().get(request, *args, **kwargs)
+        try:
+            return super().get(request, *args, **kwargs)
+        except BadPage as bad:
+            query = request.GET.copy()
+            if bad.last_page is not None:
+                query["page"] = bad.last_page
+                return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+            query.pop("page", None)
+            return render(
+                request,
+                "400.html",
+                {
+                    "message": str(bad),
+                    "back_url": f"{request.path}?{query.urlencode()}" if query else request.path,
+                    "back_label": _("The first page of this list"),
+                },
+                status=400,
+            )
+
+    def paginate_queryset(self, queryset, page_size):
+        """Django's, but a page number that is not one is a 400 that says so, and a page past
+        the last goes to the last (a 404 "page not found" told readers the list was gone)."""
+        raw = self.request.GET.get("page") or "1"
+        if raw != "last" and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+            raise BadPage(
+                _("“%(page)s” is not a page number: pages are numbered 1, 2, 3…")
+                % {"page": raw[:20]}
+            )
+        try:
+            return super().paginate_queryset(queryset, page_size)
+        except Http404:
+            paginator = self.get_paginator(queryset, page_size)
+            if paginator.is_capped:
+                raise BadPage(
+                    _("Page %(page)s of this list holds no results: it has fewer pages.")
+                    % {"page": raw[:20]}
+                ) from None
+            raise BadPage("", last_page=paginator.num_pages) from None
 
     def export_queryset(self, queryset):
         """``queryset`` with what the export's columns read and the page does not show."""

@@ -1451,6 +1451,17 @@ def test_a_list_whose_count_ran_out_of_time_says_more_than_the_cap(
     assertContains(response, "counting them all took too long")
 
 
+def test_a_page_past_the_end_of_an_uncounted_list_is_a_400_that_says_so(
+    client, seed, settings, monkeypatch
+):
+    from partnerships import pagination
+
+    settings.LIST_COUNT_CAP = 1
+    monkeypatch.setattr(pagination, "count_rows", lambda queryset, cap: (cap + 1, False))
+    response = client.get("/partnerships/?page=500")
+    assertContains(response, "Page 500 of this list holds no results", status_code=400)
+
+
 def test_a_large_list_is_counted_exactly_past_the_old_cap(client, seed, settings):
     settings.LIST_COUNT_CAP = 1  # the two sourced partnerships are more than the cap
     response = client.get("/partnerships/")
