@@ -569,6 +569,40 @@ class RecordListView(FilterView):
                         "joiner": joiner if i else "",
                     }
                 )
+        chips += self.other_chips(filterset)
+        return chips
+
+    def other_chips(self, filterset) -> list[dict]:
+        """Chips for the search words and the year range in force, each with a link to the
+        list without it."""
+        data = filterset.form.cleaned_data
+
+        def without(*params):
+            query = {k: v for k, v in self.request.GET.lists() if k not in (*params, "page")}
+            encoded = urlencode(query, doseq=True)
+            return f"?{encoded}" if encoded else self.request.path
+
+        chips = []
+        if data.get("q"):
+            chips.append(
+                {"label": _("Search"), "value": f"“{data['q']}”", "url": without("q"), "joiner": ""}
+            )
+        start, end = data.get("year_from"), data.get("year_to")
+        if start is not None or end is not None:
+            if start is not None and end is not None:
+                years = f"{start}–{end}" if start != end else str(start)
+            elif start is not None:
+                years = _("from %(year)s") % {"year": start}
+            else:
+                years = _("to %(year)s") % {"year": end}
+            chips.append(
+                {
+                    "label": _("Years"),
+                    "value": years,
+                    "url": without("year_from", "year_to"),
+                    "joiner": "",
+                }
+            )
         return chips
 
 

@@ -1451,6 +1451,30 @@ def test_a_list_whose_count_ran_out_of_time_says_more_than_the_cap(
     assertContains(response, "counting them all took too long")
 
 
+def test_the_search_and_the_year_range_in_force_have_chips_that_remove_them(client, seed):
+    response = client.get("/partnerships/?q=Suzhou&year_from=2000&year_to=2030")
+    chips = {chip["label"]: chip for chip in response.context["active_filters"]}
+    assert chips["Search"]["value"] == "“Suzhou”"
+    assert chips["Search"]["url"] == "?year_from=2000&year_to=2030"
+    assert chips["Years"]["value"] == "2000–2030"
+    assert chips["Years"]["url"] == "?q=Suzhou"
+    assertContains(response, "Filters (2)")
+
+
+@pytest.mark.parametrize(
+    ("query", "years"),
+    [
+        ("year_from=2005", "from 2005"),
+        ("year_to=2005", "to 2005"),
+        ("year_from=2005&year_to=2005", "2005"),
+    ],
+)
+def test_a_year_range_open_at_one_end_reads_as_such_in_its_chip(client, seed, query, years):
+    response = client.get(f"/conferences/?{query}")
+    chips = {chip["label"]: chip["value"] for chip in response.context["active_filters"]}
+    assert chips["Years"] == years
+
+
 def test_a_page_past_the_end_of_an_uncounted_list_is_a_400_that_says_so(
     client, seed, settings, monkeypatch
 ):
