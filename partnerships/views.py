@@ -1952,6 +1952,7 @@ class DashboardView(TemplateView):
         )
 
         counts = self.partnership_counts(partnerships)
+        china_path = Region.objects.filter(iso_code="CN").values_list("path", flat=True).first()
         year_rows = sorted(
             ((str(year) if year else _("Not reported"), n) for year, n in counts["year"].items()),
             key=lambda r: r[0],
@@ -1960,10 +1961,12 @@ class DashboardView(TemplateView):
             bar_chart(
                 "chart-year", _("Partnerships by year established"), year_rows, _("Year"), None
             ),
+            # China is a party to nearly every partnership recorded: its bar would dwarf the
+            # partner countries readers ask about.
             bar_chart(
                 "chart-country",
-                _("Partnerships by country of a party"),
-                self.region_rows(counts["country"]),
+                _("Partnerships by partner country (a party outside China)"),
+                self.region_rows(counts["country"], china_path, inside=False),
                 _("Country"),
                 "country",
                 top=TOP_BARS,
@@ -1971,7 +1974,7 @@ class DashboardView(TemplateView):
             bar_chart(
                 "chart-province",
                 _("Partnerships by Chinese province"),
-                self.region_rows(counts["region"], china_only=True),
+                self.region_rows(counts["region"], china_path, inside=True),
                 _("Province"),
                 "region",
                 top=TOP_BARS,
@@ -2044,14 +2047,16 @@ class DashboardView(TemplateView):
         return {f.param: f.raw_counts(partnerships) for f in wanted}
 
     @staticmethod
-    def region_rows(counts, china_only=False):
-        """(name, count, slug) per published region in ``counts`` ({pk: n}), most first."""
+    def region_rows(counts, china_path, inside):
+        """(name, count, slug) per published region in ``counts`` ({pk: n}), most first: the
+        regions in China (``inside``), or those outside it. ``china_path``: China's path."""
         regions = Region.objects.published().filter(pk__in=list(counts))
-        if china_only:
-            china_path = Region.objects.filter(iso_code="CN").values_list("path", flat=True).first()
-            if not china_path:
-                return []
+        if inside and not china_path:
+            return []
+        if inside:
             regions = regions.filter(path__startswith=china_path)
+        elif china_path:
+            regions = regions.exclude(path__startswith=china_path)
         rows = [
             (name, counts[pk], slug) for pk, name, slug in regions.values_list("pk", "name", "slug")
         ]
