@@ -1355,6 +1355,10 @@ class PartnershipDetailView(RecordDetailView):
     draft_relations = (
         "party_a__region",
         "party_b__region",
+        "party_a__province",
+        "party_b__province",
+        "party_a__country",
+        "party_b__country",
         "conference",
         "series",
         "agreements__conference",
@@ -1369,6 +1373,10 @@ class PartnershipDetailView(RecordDetailView):
             .select_related(
                 "party_a__region",
                 "party_b__region",
+                "party_a__province",
+                "party_b__province",
+                "party_a__country",
+                "party_b__country",
                 "conference",
                 "series",
                 "predecessor__party_a",

@@ -1535,3 +1535,20 @@ def test_facets_are_exact_and_say_nothing_of_samples(client, seed, settings):
     }
     assertNotContains(response, "≈")
     assertNotContains(response, "sample")
+
+
+def test_a_partys_place_reads_city_province_country_each_once(client, seed):
+    page = client.get("/partnerships/suzhou-bureau-of-education-peel-district-school-board/")
+    text = re.sub(r"<[^>]+>", "", page.content.decode())
+    assert "Suzhou Bureau of Education (Suzhou, Jiangsu, China)" in text
+    assert "Peel District School Board (Canada)" in text
+
+
+def test_a_partys_place_never_names_a_draft_province(client, seed):
+    from partnerships.models import Region
+
+    Region.objects.filter(slug="jiangsu").update(publication=DRAFT)
+    page = client.get("/partnerships/suzhou-bureau-of-education-peel-district-school-board/")
+    text = re.sub(r"<[^>]+>", "", page.content.decode())
+    assert "Suzhou Bureau of Education (Suzhou, China)" in text
+    assert "Jiangsu" not in text.split("Parties", 1)[1].split("Level", 1)[0]
