@@ -5,14 +5,17 @@
     .venv/bin/python bench/run.py --quick          # 10k, few requests: a self-check
     .venv/bin/python bench/run.py --skip-build     # reuse bench_* databases and SQLite files
     .venv/bin/python bench/run.py --only ours      # or: --only datasette
+    .venv/bin/python bench/run.py --page-cache off # the app without its page cache only
     .venv/bin/python bench/run.py --report-only    # rewrite docs/benchmarks.md from results
 
 Per size: a PostgreSQL database bench_<size> (migrate, loaddata fixtures/seed.json,
 generate_synthetic, VACUUM ANALYZE), the same public rows in bench/data/bench_<size>/db.db
 for Datasette, the app under gunicorn and Datasette under uvicorn on 127.0.0.1, measured
-one after the other with a sequential keep-alive client and with wrk. Raw results go to
-bench/results/ (git-ignored); docs/benchmarks.md is written from the latest full result of
-each size. Every subprocess and request has a time limit; servers are stopped in finally.
+one after the other with a sequential keep-alive client and with wrk; the app twice, without
+its page cache (DJANGO_PAGE_CACHE_SECONDS=0) and with it (in Redis, as in production). Raw
+results go to bench/results/ (git-ignored); docs/benchmarks.md is written from the latest
+full result of each size. Every subprocess and request has a time limit; servers are
+stopped in finally.
 """
 
 from __future__ import annotations
@@ -56,6 +59,10 @@ DEFAULT_REQUESTS = {10_000: 100, 100_000: 100, 1_000_000: 100}
 # Sync workers: on 2 cores shared with PostgreSQL, 3 keeps both cores busy while one worker
 # waits on the database (see docs/benchmarks.md for the comparison that chose it).
 DEFAULT_WORKERS = 3
+# The app's caches in Redis as in production (settings.CACHES), in a database of their own
+# that each run empties first.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+PAGE_CACHE_SECONDS = 600  # the production default (DJANGO_PAGE_CACHE_SECONDS)
 DATASETTE_SETTINGS = [
     ("suggest_facets", "off"),
     ("facet_time_limit_ms", "1000"),
@@ -283,24 +290,28 @@ def endpoints(p: dict, ds_next: str | None) -> list[dict]:
     ]
 
 
-RESULT_COUNT = re.compile(rb'id="result-count"[^>]*>\s*(about )?([\d,]+)(\+?)')
+RESULT_COUNT = re.compile(rb'id="result-count"[^>]*>\s*(more than )?([\d,]+)')
+FACETS_LEFT_OUT = re.compile(rb"Left out because counting them took too long: ([^<]*?)\. ")
 
 
 def check_ours(body: bytes) -> dict:
-    """The result count the page shows ("10,000+" when the app stops counting, "about N"
-    when it is estimated from a sample)."""
+    """The result count the page shows (exact, or "more than 10,000" when counting ran out
+    of COUNT_TIME_LIMIT_MS) and the facets it left out because they ran out of time."""
     m = RESULT_COUNT.search(body)
     out = {"result_count": int(m.group(2).replace(b",", b"")) if m else None}
-    if m and m.group(3):
-        out["result_count_capped"] = True
     if m and m.group(1):
-        out["result_count_estimated"] = True
+        out["result_count_capped"] = True
+    left_out = FACETS_LEFT_OUT.search(body)
+    if left_out:
+        out["facets_left_out"] = left_out.group(1).decode("utf-8", "replace").strip()
     if b'class="errors"' in body:
         out["form_errors"] = True
     return out
 
 
-def measure_all(port: int, pages: list[dict], side: str, cfg: dict, check=None) -> dict:
+def measure_all(
+    port: int, pages: list[dict], side: str, cfg: dict, check=None, name: str | None = None
+) -> dict:
     results: dict = {}
     by_path: dict = {}
     for page in pages:
@@ -311,7 +322,7 @@ def measure_all(port: int, pages: list[dict], side: str, cfg: dict, check=None) 
         if path in by_path:
             results[page["key"]] = {**by_path[path], "same_as": by_path[path]["key"]}
             continue
-        log(f"{side} {page['key']}: {path}")
+        log(f"{name or side} {page['key']}: {path}")
         try:
             r = httpbench.measure(
                 port,
@@ -520,16 +531,70 @@ def wrk_phase(
     return result
 
 
-def bench_ours(res, p, cfg, env, logs, pages):
-    out = res.setdefault("ours", {})
+# The app measured twice (--page-cache both): "ours" with DJANGO_PAGE_CACHE_SECONDS=0 (the
+# listing engine itself: every request renders the page) and "ours_cached" with the page
+# cache as production runs it (partnerships/pagecache.py): REDIS_URL set, so the three
+# gunicorn workers share one cache and one data version. Both have REDIS_URL (when
+# --redis-url is not empty), so that the page cache is the only difference.
+VARIANTS = {"ours": False, "ours_cached": True}
+
+
+def flush_redis(url: str) -> None:
+    """Empty the benchmark's Redis database (its own number, 14 by default) before a run."""
+    run(
+        [APP_PYTHON, "-c", "import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()", url],
+        timeout=60,
+    )
+
+
+def variant_env(env: dict, cfg: dict, cached: bool) -> dict:
+    env = dict(env)
+    env["DJANGO_PAGE_CACHE_SECONDS"] = str(cfg["page_cache_seconds"]) if cached else "0"
+    if cfg["redis_url"]:
+        env["REDIS_URL"] = cfg["redis_url"]
+    else:
+        env.pop("REDIS_URL", None)
+        # Local memory: each worker has its own page cache; the data version in a file.
+        env["DJANGO_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-cache-")
+    return env
+
+
+def cache_hits(out: dict) -> dict:
+    """X-Cache over the measured requests of every page: hits, misses, no header."""
+    total = {"hit": 0, "miss": 0, "none": 0}
+    for r in (out.get("endpoints") or {}).values():
+        if r.get("same_as") or not r.get("n"):
+            continue
+        seen = r.get("x_cache") or {}
+        total["hit"] += seen.get("hit", 0)
+        total["miss"] += seen.get("miss", 0)
+        total["none"] += r["n"] - sum(seen.values())
+    return total
+
+
+def bench_ours(res, p, cfg, env, logs, pages, side="ours", extras=True):
+    """Our app under gunicorn: the pages, wrk, the load test; with ``extras``, also the CSV
+    export and the SQL queries per page (neither depends on the page cache)."""
+    cached = VARIANTS[side]
+    out = res.setdefault(side, {})
     out["finished"] = None
+    env = variant_env(env, cfg, cached)
+    out["page_cache"] = {
+        "seconds": int(env["DJANGO_PAGE_CACHE_SECONDS"]),
+        "backend": "redis" if env.get("REDIS_URL") else "local memory (per worker)",
+        "redis_url": env.get("REDIS_URL"),
+    }
+    if env.get("REDIS_URL"):
+        flush_redis(env["REDIS_URL"])
     out["cpu_busy_before"] = {"start": settle(cfg)}
-    servers = [start_gunicorn(env, logs, "gunicorn", cfg["workers"], timeout=120)]
+    servers = [start_gunicorn(env, logs, f"gunicorn-{side}", cfg["workers"], timeout=120)]
     try:
         srv = servers[-1]
         out["server"] = {"workers": cfg["workers"], "command": " ".join(srv.cmd)}
         paths = list(dict.fromkeys(pg["ours"] for pg in pages))
         time.sleep(2)  # the other workers finish booting
+        # With the page cache, this also stores every page (in Redis: once for all workers;
+        # in local memory: in each worker the requests reach), so the timed requests are hits.
         warm(
             srv.port,
             paths,
@@ -538,7 +603,9 @@ def bench_ours(res, p, cfg, env, logs, pages):
             budget=cfg["endpoint_seconds"],
             clients=cfg["workers"],
         )
-        out["endpoints"] = measure_all(srv.port, pages, "ours", cfg, check=check_ours)
+        out["endpoints"] = measure_all(srv.port, pages, "ours", cfg, check=check_ours, name=side)
+        out["x_cache"] = cache_hits(out)
+        log(f"{side}: X-Cache over the measured requests {out['x_cache']}")
         path = {pg["key"]: pg["ours"] for pg in pages}
         phases = [("wrk", path["filter40"], 16, cfg["wrk_seconds"])]
         share = max(1, cfg["load_seconds"] // 3)
@@ -546,6 +613,10 @@ def bench_ours(res, p, cfg, env, logs, pages):
         out["load"] = {}
         for name, target, conns, seconds in phases:
             result = wrk_phase(out, cfg, name, servers[-1].port, target, conns, seconds, "/healthz")
+            if cached:
+                # What the next request gets: whether wrk's page was still a hit.
+                _s, _b, _ms, headers = httpbench.Client(servers[-1].port, 30).get(target)
+                result["x_cache_after"] = httpbench.x_cache(headers)
             if name == "wrk":
                 out["wrk"] = result
             else:
@@ -556,13 +627,25 @@ def bench_ours(res, p, cfg, env, logs, pages):
                 servers[-1].stop()
                 servers.append(
                     start_gunicorn(
-                        env, logs, f"gunicorn-{len(servers) + 1}", cfg["workers"], timeout=120
+                        env,
+                        logs,
+                        f"gunicorn-{side}-{len(servers) + 1}",
+                        cfg["workers"],
+                        timeout=120,
                     )
                 )
     finally:
         for srv in servers:
             srv.stop()
     out["errors_in_log"] = [line for srv in servers for line in log_errors(srv.log_path)]
+    if not extras:
+        out["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        return
+    # The CSV export and the query counts are not cached pages: measured once, without the
+    # page cache, and kept with "ours".
+    env["DJANGO_PAGE_CACHE_SECONDS"] = "0"
+    out = res.setdefault("ours", {})
+    out.setdefault("cpu_busy_before", {})
 
     # CSV of every row from a fresh single-worker gunicorn, its memory sampled from /proc.
     csv_timeout = cfg["csv_seconds"]
@@ -601,7 +684,7 @@ def bench_ours(res, p, cfg, env, logs, pages):
         out["queries"] = json.loads(result.stdout.strip().splitlines()[-1])
     except Exception as exc:  # noqa: BLE001 - recorded; the run goes on
         out["queries"] = {"error": str(exc)[-1500:]}
-    out["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    res[side]["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def bench_datasette(res, p, cfg, db_file, logs):
@@ -684,10 +767,11 @@ def bench_size(n: int, cfg: dict, static_root: Path, logs: Path, machine: dict) 
     }
     if previous and cfg["only"]:
         # Keep the other side's figures from the last run of this size.
-        other = "datasette" if cfg["only"] == "ours" else "ours"
-        if other in previous:
-            res[other] = previous[other]
-            res[f"{other}_from"] = previous.get("started")
+        others = ["datasette"] if cfg["only"] == "ours" else list(VARIANTS)
+        for other in others:
+            if other in previous:
+                res[other] = previous[other]
+                res[f"{other}_from"] = previous.get("started")
 
     build_file = db_file.parent / "build.json"
     if cfg["skip_build"]:
@@ -746,11 +830,13 @@ def bench_size(n: int, cfg: dict, static_root: Path, logs: Path, machine: dict) 
     res["pages"] = pages
 
     if cfg["only"] in (None, "ours"):
-        try:
-            bench_ours(res, p, cfg, env, logs, pages)
-        except Exception:  # noqa: BLE001 - recorded, Datasette still runs
-            res.setdefault("ours", {})["failed"] = traceback.format_exc()[-3000:]
-            log(res["ours"]["failed"])
+        sides = {"off": ["ours"], "on": ["ours_cached"], "both": ["ours", "ours_cached"]}
+        for i, side in enumerate(sides[cfg["page_cache"]]):
+            try:
+                bench_ours(res, p, cfg, env, logs, pages, side=side, extras=i == 0)
+            except Exception:  # noqa: BLE001 - recorded, the rest still runs
+                res.setdefault(side, {})["failed"] = traceback.format_exc()[-3000:]
+                log(res[side]["failed"])
     if cfg["only"] in (None, "datasette"):
         if "sqlite_rows" not in p:
             p.update(data.pick_parameters(db_name, db_file))
@@ -809,6 +895,19 @@ def main(argv=None) -> int:
         "--quick",
         action="store_true",
         help="10k only, few requests, short wrk runs; does not write the doc",
+    )
+    ap.add_argument(
+        "--page-cache",
+        choices=["on", "off", "both"],
+        default="both",
+        help="measure the app with its page cache (as in production), without it "
+        "(DJANGO_PAGE_CACHE_SECONDS=0: the listing engine), or both (default)",
+    )
+    ap.add_argument(
+        "--redis-url",
+        default=DEFAULT_REDIS_URL,
+        help="REDIS_URL for the app (its caches; FLUSHDB before each run of the app); "
+        "empty: local memory, one page cache per worker",
     )
     ap.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="gunicorn workers")
     ap.add_argument("--wrk-seconds", type=int, default=30, help="wrk -c16 duration")
@@ -870,6 +969,9 @@ def main(argv=None) -> int:
         "skip_build": args.skip_build,
         "only": args.only,
         "workers": args.workers,
+        "page_cache": args.page_cache,
+        "page_cache_seconds": PAGE_CACHE_SECONDS,
+        "redis_url": args.redis_url.strip(),
         "wrk_seconds": 5 if args.quick else args.wrk_seconds,
         "load_seconds": 6 if args.quick else args.load_seconds,
         "endpoint_seconds": 20 if args.quick else args.endpoint_seconds,

@@ -79,6 +79,14 @@ class Client:
         raise AssertionError("unreachable")
 
 
+def x_cache(headers: dict) -> str | None:
+    """The value of the app's X-Cache header (partnerships/pagecache.py), if it sent one."""
+    for name, value in headers.items():
+        if name.lower() == "x-cache":
+            return value.strip().lower()
+    return None
+
+
 def measure(
     port: int,
     path: str,
@@ -96,6 +104,7 @@ def measure(
     client = Client(port, timeout)
     statuses: dict = {}
     times: list[float] = []
+    x_caches: dict = {}  # the app's X-Cache header (hit/miss) over the measured requests
     info: dict = {"path": path}
     try:
         last_body = b""
@@ -107,9 +116,12 @@ def measure(
                 break
         start = time.perf_counter()
         for i in range(requests):
-            status, body, elapsed, _h = client.get(path)
+            status, body, elapsed, headers = client.get(path)
             statuses[status] = statuses.get(status, 0) + 1
             times.append(elapsed)
+            cache = x_cache(headers)
+            if cache is not None:
+                x_caches[cache] = x_caches.get(cache, 0) + 1
             last_body = body
             if time.perf_counter() - start > budget_s and i + 1 >= min_requests:
                 info["stopped_early"] = f"time budget {budget_s:.0f}s spent after {i + 1} requests"
@@ -118,6 +130,8 @@ def measure(
     finally:
         client.close()
     info.update(summarize(times, statuses, wall))
+    if x_caches:
+        info["x_cache"] = x_caches
     info["bytes"] = len(last_body)
     if check is not None:
         info.update(check(last_body))
