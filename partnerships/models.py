@@ -11,11 +11,12 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, router, transaction
-from django.db.models.functions import Greatest, Least
+from django.db.models.functions import Greatest, Least, Upper
 from django.urls import get_script_prefix, reverse
 from django.utils.encoding import force_str
 from django.utils.text import slugify
@@ -48,15 +49,10 @@ def oldest_first(field: str) -> models.OrderBy:
     return models.F(field).asc(nulls_last=True)
 
 
-class NullsLastIndex(models.Index):
-    """A B-tree index whose descending columns also put NULL last on PostgreSQL (its
-    ascending ones do by default), so that it reads in the order newest_first() asks for:
-    a plain DESC index there is NULLS FIRST. SQLite's CREATE INDEX takes no NULLS clause;
-    its DESC index already puts NULL last.
-
-    ``postgresql_include`` names fields the index also holds on PostgreSQL (INCLUDE), for
-    index-only scans; SQLite has no such thing (Django's own ``include`` would make its
-    system check warn there)."""
+class PostgresqlInclude:
+    """Index mixin: ``postgresql_include`` names fields the index also holds on PostgreSQL
+    (INCLUDE), for index-only scans; SQLite has no such thing (Django's own ``include``
+    would make its system check warn there, models.W040)."""
 
     def __init__(self, *args, postgresql_include=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,16 +64,72 @@ class NullsLastIndex(models.Index):
             kwargs["postgresql_include"] = self.postgresql_include
         return path, args, kwargs
 
+    def postgresql_index(self):
+        """A copy that says INCLUDE, for create_sql() on PostgreSQL."""
+        index = self.clone()
+        index.include = index.include + self.postgresql_include
+        return index
+
+
+class NullsLastIndex(PostgresqlInclude, models.Index):
+    """A B-tree index whose descending columns also put NULL last on PostgreSQL (its
+    ascending ones do by default), so that it reads in the order newest_first() asks for:
+    a plain DESC index there is NULLS FIRST. SQLite's CREATE INDEX takes no NULLS clause;
+    its DESC index already puts NULL last. ``postgresql_include``: PostgresqlInclude."""
+
     def create_sql(self, model, schema_editor, using="", **kwargs):
         index = self
         if schema_editor.connection.vendor == "postgresql":
-            index = self.clone()
+            index = self.postgresql_index()
             index.fields_orders = [
                 (name, "DESC NULLS LAST" if order == "DESC" else order)
                 for name, order in self.fields_orders
             ]
-            index.include = index.include + self.postgresql_include
         return super(NullsLastIndex, index).create_sql(model, schema_editor, using, **kwargs)
+
+
+class PostgresOnly(PostgresqlInclude):
+    """Index mixin: an index that exists on PostgreSQL only (GIN, operator classes,
+    INCLUDE), which SQLite cannot make: there its CREATE and DROP are an SQL comment, run
+    as nothing.
+
+    The schema editor runs whatever create_sql() and remove_sql() return (None would run as
+    the statement "None"), in ``migrate`` from zero (the index SQL of CreateModel, SQLite's
+    table rebuilds) as in AddIndex and RemoveIndex. ``postgresql_include``:
+    PostgresqlInclude."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return f"-- {self.name}: PostgreSQL only"
+        index = self.postgresql_index()
+        return super(PostgresOnly, index).create_sql(model, schema_editor, using, **kwargs)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return f"-- {self.name}: PostgreSQL only"
+        return super().remove_sql(model, schema_editor, **kwargs)
+
+
+class PostgresOnlyIndex(PostgresOnly, models.Index):
+    """A B-tree index on PostgreSQL, none elsewhere (PostgresOnly)."""
+
+
+class PostgresOnlyGinIndex(PostgresOnly, GinIndex):
+    """A GIN index on PostgreSQL, none elsewhere (PostgresOnly)."""
+
+
+def search_indexes(prefix: str) -> list[models.Index]:
+    """A public record's search indexes (PostgreSQL only, partnerships.search): GIN on
+    ``search_vector`` (whole words) and trigram GIN (``pg_trgm``, the extension migration
+    0001 creates first) on ``UPPER(search_text)``, the expression ``search_text__icontains``
+    compares, so that the planner can use it for text inside words. ``prefix``: the first
+    12 letters of the model's name, the names the indexes have always had."""
+    return [
+        PostgresOnlyGinIndex(fields=["search_vector"], name=f"{prefix}_search_vec"),
+        PostgresOnlyGinIndex(
+            OpClass(Upper("search_text"), name="gin_trgm_ops"), name=f"{prefix}_search_trgm"
+        ),
+    ]
 
 
 SLUG_PLACEHOLDER = "__slug__"
@@ -209,7 +261,8 @@ class Record(Versioned):
         ),
     )
     # PostgreSQL: to_tsvector('simple', search_text), set by a trigger on every insert and on
-    # every update that changes search_text (migration 0006), GIN-indexed for search.
+    # every update that changes search_text (migration 0002), GIN-indexed for search
+    # (search_indexes).
     # Django never writes it a value; on SQLite it stays empty.
     search_vector = SearchVectorField(null=True, editable=False)
     citations = GenericRelation("partnerships.Citation")
@@ -420,6 +473,7 @@ class Region(Record):
         verbose_name_plural = _("regions")
         permissions = [("publish_region", "Can publish and unpublish regions")]
         ordering = ["path"]
+        indexes = search_indexes("region")
         constraints = [
             models.UniqueConstraint(
                 fields=["iso_code"],
@@ -645,6 +699,7 @@ class Source(Record):
         verbose_name_plural = _("sources")
         permissions = [("publish_source", "Can publish and unpublish sources")]
         ordering = [newest_first("published_on"), "title"]
+        indexes = search_indexes("source")
         constraints = [
             models.UniqueConstraint(fields=["title", "outlet"], name="source_title_outlet_unique"),
             models.CheckConstraint(
@@ -863,7 +918,10 @@ class Organization(Record):
         ordering = ["name"]
         # The public list's first page: published organizations by name, without a sort of
         # every row (100,000 organizations next to a million partnerships).
-        indexes = [models.Index(fields=["publication", "name"], name="org_publication_name")]
+        indexes = [
+            models.Index(fields=["publication", "name"], name="org_publication_name"),
+            *search_indexes("organization"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(parent=models.F("pk")),
@@ -955,6 +1013,7 @@ class Person(Record):
         verbose_name_plural = _("people")
         permissions = [("publish_person", "Can publish and unpublish people")]
         ordering = ["name"]
+        indexes = search_indexes("person")
         constraints = [
             models.CheckConstraint(condition=~models.Q(slug=""), name="person_slug_not_empty"),
         ]
@@ -1061,6 +1120,7 @@ class ConferenceSeries(Record):
         verbose_name_plural = _("conference series")
         permissions = [("publish_conferenceseries", "Can publish and unpublish conference series")]
         ordering = ["name"]
+        indexes = search_indexes("conferencese")
 
     def __str__(self) -> str:
         return self.name
@@ -1189,6 +1249,7 @@ class Conference(Record):
         verbose_name_plural = _("conferences")
         permissions = [("publish_conference", "Can publish and unpublish conferences")]
         ordering = [newest_first("held_on"), "name"]
+        indexes = search_indexes("conference")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(edition__isnull=True) | models.Q(edition__gte=1),
@@ -1488,6 +1549,7 @@ class Alliance(Record):
         verbose_name_plural = _("alliances")
         permissions = [("publish_alliance", "Can publish and unpublish alliances")]
         ordering = ["name"]
+        indexes = search_indexes("alliance")
         constraints = [
             models.CheckConstraint(condition=~models.Q(slug=""), name="alliance_slug_not_empty"),
             models.CheckConstraint(
@@ -1928,6 +1990,24 @@ class SisterSchoolPartnership(Record):
             models.Index(
                 fields=["b_path"], opclasses=["varchar_pattern_ops"], name="partner_b_path"
             ),
+            # Counts and facets of the list over a million partnerships (PostgreSQL): an
+            # index-only scan of this narrow index instead of a scan of the wide table (names,
+            # summaries, search text).
+            PostgresOnlyIndex(
+                fields=["is_public"],
+                postgresql_include=[
+                    "a_country",
+                    "b_country",
+                    "a_province",
+                    "b_province",
+                    "level",
+                    "status",
+                    "conference",
+                    "established_on",
+                ],
+                name="partner_public_facets",
+            ),
+            *search_indexes("sisterschool"),
         ]
         permissions = [
             (
@@ -2634,7 +2714,10 @@ class ReportedFigure(Record):
         verbose_name_plural = _("reported figures")
         permissions = [("publish_reportedfigure", "Can publish and unpublish reported figures")]
         ordering = ["subject_type", "subject_id", "metric", "pk"]
-        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"]),
+            *search_indexes("reportedfigu"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(metric="money") | models.Q(currency=""),

@@ -1,4 +1,5 @@
-"""The staff roles and their permissions. Used by migrations 0003 and 0018 and by `grant_role`."""
+"""The staff roles and their permissions. Used by migration 0003, which makes the groups, by
+restore_missing_groups after every migrate, and by `grant_role`."""
 
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
@@ -21,7 +22,6 @@ SUBORDINATE_MODELS = [
     "speech",
     "alliancemembership",
     "allianceevent",
-    # Since migration 0016 (issues 17 and 21): see ROWS_SINCE_0016.
     "personname",
     "conferencedocument",
     "alliancebody",
@@ -30,17 +30,9 @@ SUBORDINATE_MODELS = [
     "statuschange",
     "visit",
     "otheraccount",
-    # Since migration 0019.
     "partnershipperson",
 ]
 HISTORY_MODELS = [f"historical{name}" for name in RECORD_MODELS + SUBORDINATE_MODELS]
-
-# The rows that came with migration 0016. Migration 0003, which makes the groups, runs before
-# they exist, so it cannot give their permissions: a later migration adds them to the groups
-# that exist (add_permissions_since_0016).
-ROWS_SINCE_0016 = frozenset(
-    [*SUBORDINATE_MODELS[SUBORDINATE_MODELS.index("personname") :], "mistakereport"]
-)
 
 EDITORS = "Editors"
 PUBLISHERS = "Publishers"
@@ -51,7 +43,7 @@ ROLES = {"editor": EDITORS, "publisher": PUBLISHERS, "viewer": VIEWERS}
 def role_permissions() -> dict[str, list[str]]:
     """Codenames (app label partnerships) per group."""
     view = [f"view_{m}" for m in RECORD_MODELS + SUBORDINATE_MODELS + HISTORY_MODELS]
-    # Readers' reports of mistakes (migration 0017): everyone reads them; who edits handles them.
+    # Readers' reports of mistakes: everyone reads them; who edits handles them.
     view.append("view_mistakereport")
     handle = ["change_mistakereport"]
     edit = [f"{action}_{m}" for m in RECORD_MODELS for action in ("add", "change")]
@@ -66,14 +58,9 @@ def role_permissions() -> dict[str, list[str]]:
     }
 
 
-def model_of(codename: str) -> str:
-    """The model a codename is about: "add_visit" -> "visit", "view_historicalvisit" -> "visit"."""
-    return codename.split("_", 1)[1].removeprefix("historical")
-
-
 def sync_groups(group_model, permission_model) -> None:
-    """Give each group exactly its role's permissions (migration 0003). The permissions of
-    rows that do not exist yet at that point (ROWS_SINCE_0016) are left to a later migration."""
+    """Give each group exactly its role's permissions (the data migration 0003, on a fresh
+    database, where every model's permissions exist)."""
     for group_name, codenames in role_permissions().items():
         group, _ = group_model.objects.get_or_create(name=group_name)
         perms = list(
@@ -82,50 +69,9 @@ def sync_groups(group_model, permission_model) -> None:
             )
         )
         missing = set(codenames) - {p.codename for p in perms}
-        missing = {c for c in missing if model_of(c) not in ROWS_SINCE_0016}
         if missing:
             raise RuntimeError(f"Permissions missing for {group_name}: {sorted(missing)}")
         group.permissions.set(perms)
-
-
-def add_permissions_since_0016(apps, schema_editor) -> None:
-    """Data migration (RunPython): add the permissions of the rows that came with migration
-    0016 to the role groups that exist, as each role has them for the older rows."""
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after all migrations; make them exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    grant_permissions_since_0016(
-        apps.get_model("auth", "Group"),
-        apps.get_model("auth", "Permission"),
-        present=set(apps.all_models["partnerships"]),
-    )
-
-
-def grant_permissions_since_0016(group_model, permission_model, present=None) -> None:
-    """Add to each role group that exists its permissions on the rows of ROWS_SINCE_0016.
-    Other permissions of the groups (changed in the admin) are left as they are. In a
-    migration, ``present`` names the models that exist at that point: the rows of a later
-    migration get theirs when that migration runs the same function."""
-    for group_name, codenames in role_permissions().items():
-        group = group_model.objects.filter(name=group_name).first()
-        if group is None:
-            continue  # restore_missing_groups makes it, with every permission, after migrate
-        wanted = {c for c in codenames if model_of(c) in ROWS_SINCE_0016}
-        if present is not None:
-            wanted = {c for c in wanted if c.split("_", 1)[1] in present}
-        perms = list(
-            permission_model.objects.filter(
-                content_type__app_label="partnerships", codename__in=wanted
-            )
-        )
-        missing = wanted - {p.codename for p in perms}
-        if missing:
-            raise RuntimeError(f"Permissions missing for {group_name}: {sorted(missing)}")
-        group.permissions.add(*perms)
 
 
 def restore_missing_groups(sender, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs) -> None:

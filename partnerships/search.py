@@ -2,10 +2,10 @@
 
 On PostgreSQL a search matches whole words first: ``websearch_to_tsquery`` over the stored
 ``search_vector`` column (which a trigger keeps equal to ``to_tsvector('simple',
-search_text)``, migration 0006), through its GIN index; quotes, ``or`` and ``-word`` work as
+search_text)``, migration 0002), through its GIN index; quotes, ``or`` and ``-word`` work as
 on a web search engine. When no record has those words, it looks for the text inside the
 records instead ("Pee" finds Peel; from three characters on), through the trigram GIN
-index on ``UPPER(search_text)`` (migration 0002). Words first keeps a common search fast:
+index on ``UPPER(search_text)`` (models.search_indexes). Words first keeps a common search fast:
 the word index is exact, where a substring match has to re-read and re-check every row it returns.
 
 SQLite has neither index: there a search is a case-insensitive match of each word inside the

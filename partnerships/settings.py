@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # PostgreSQL's search features and index expressions: OpClass in the trigram search
+    # indexes (models.search_indexes) needs it to make valid SQL (Django ticket 32770).
+    # Nothing of it runs on SQLite.
+    "django.contrib.postgres",
     "django_filters",
     "simple_history",
     "import_export",

@@ -10,7 +10,6 @@ made here, with names that are clearly not sourced facts."""
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
@@ -37,20 +36,12 @@ from partnerships.models import (
     StatusChange,
     Visit,
 )
-from partnerships.roles import grant_permissions_since_0016
 
 from .adminforms import change_url, form_of, inline_index, messages_of
 
 FIGURES = "partnerships-reportedfigure-subject_type-subject_id"
 ACCOUNTS = "partnerships-otheraccount-content_type-object_id"
 CITATIONS = "partnerships-citation-content_type-object_id"
-
-
-@pytest.fixture(autouse=True)
-def _row_permissions(db):
-    """The role groups' permissions on the rows that came with migration 0016, as the data
-    migration that follows it gives them (nothing changes once the groups have them)."""
-    grant_permissions_since_0016(Group, Permission)
 
 
 # --------------------------------------------------------------------------- helpers

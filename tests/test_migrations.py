@@ -1,108 +1,102 @@
-"""The data migrations, on records as they were before them: of the model change for issues 17
-and 21 (0016), council roles without a body; of 0019, the people named on visits. (Migrating
-the schema back and forth takes 90 s on either database, so each function is run on today's
-tables.)"""
+"""What the migrations make on a fresh database: the indexes the models declare (the PostgreSQL
+only ones on PostgreSQL only), the trigger that keeps search_vector (migration 0002; what it
+does to rows is tests/test_postgres_search.py), the role groups with exactly their
+permissions (0003); and `migrate partnerships zero` and back again works."""
 
-import importlib
-from types import SimpleNamespace
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import connection
 
-from django.apps import apps
+from partnerships.models import SisterSchoolPartnership
+from partnerships.roles import RECORD_MODELS, role_permissions
 
-from partnerships.models import (
-    Alliance,
-    AllianceBody,
-    AllianceMembership,
-    Organization,
-    PartnershipPerson,
-    Person,
-    Region,
-    SisterSchoolPartnership,
-    Visit,
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the index or trigger is PostgreSQL's"
 )
 
-migration = importlib.import_module("partnerships.migrations.0016_sources_as_they_are")
+# The names of the search indexes and triggers: the first 12 letters of the model's name.
+PREFIXES = [name[:12] for name in RECORD_MODELS]
+TABLE = SisterSchoolPartnership._meta.db_table
 
 
-def test_council_roles_of_before_are_kept_in_a_council_body(db):
-    china = Region.objects.create(name="China", kind="country", iso_code="CN")
-    chair = Organization.objects.create(name="A", kind="university", region=china)
-    member = Organization.objects.create(name="B", kind="university", region=china)
-    alliance = Alliance.objects.create(name="An alliance", focus="other")
-    AllianceMembership.objects.create(alliance=alliance, organization=chair, role="chair")
-    AllianceMembership.objects.create(alliance=alliance, organization=member, role="member")
-
-    migration.council_roles_into_council_bodies(apps, None)
-
-    body = AllianceBody.objects.get(alliance=alliance)
-    assert (body.name, body.kind) == ("Council", "council")
-    assert AllianceMembership.objects.get(organization=chair).body == body
-    assert AllianceMembership.objects.get(organization=member).body is None
-
-
-def test_the_data_migration_reverses(db):
-    china = Region.objects.create(name="China", kind="country", iso_code="CN")
-    chair = Organization.objects.create(name="A", kind="university", region=china)
-    alliance = Alliance.objects.create(name="An alliance", focus="other")
-    AllianceMembership.objects.create(alliance=alliance, organization=chair, role="vice_chair")
-    migration.council_roles_into_council_bodies(apps, None)
-
-    migration.council_bodies_back_into_roles(apps, None)
-
-    assert AllianceMembership.objects.get(organization=chair).body is None
-
-
-# 0019: the people named on a visit (Visit.people, with no role) become PartnershipPerson rows.
-# The old many-to-many table is gone from today's schema, so the function reads its rows from
-# a stand-in for the historical Visit model and writes real rows.
-migration_0019 = importlib.import_module(
-    "partnerships.migrations.0019_people_in_partnerships_and_guests"
-)
-
-
-class _OldVisitPeople:
-    """The historical apps as the function sees them: Visit with its old "people" field,
-    whose through model holds (visit, person) pairs; PartnershipPerson as today."""
-
-    def __init__(self, pairs):
-        rows = [
-            SimpleNamespace(pk=i, visit=v, visit_id=v.pk, person_id=p.pk)
-            for i, (v, p) in enumerate(pairs, start=1)
-        ]
-        manager = SimpleNamespace(
-            select_related=lambda *names: SimpleNamespace(order_by=lambda *keys: rows)
+def pg_indexes() -> dict[str, str]:
+    """Index name -> its definition as PostgreSQL prints it, for the project's tables."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = current_schema() AND tablename LIKE 'partnerships_%%'"
         )
-        through = SimpleNamespace(objects=manager)
-        field = SimpleNamespace(remote_field=SimpleNamespace(through=through))
-        self.visit = SimpleNamespace(_meta=SimpleNamespace(get_field=lambda name: field))
-
-    def get_model(self, app_label, name):
-        return {"Visit": self.visit}.get(name) or apps.get_model(app_label, name)
+        return dict(cursor.fetchall())
 
 
-def test_people_on_visits_become_rows_of_the_partnership_as_having_gone(db):
-    china = Region.objects.create(name="China", kind="country", iso_code="CN")
-    a = Organization.objects.create(name="A", kind="school", region=china)
-    b = Organization.objects.create(name="B", kind="school", region=china)
-    c = Organization.objects.create(name="C", kind="school", region=china)
-    first = SisterSchoolPartnership.objects.create(party_a=a, party_b=b, level="school")
-    second = SisterSchoolPartnership.objects.create(party_a=a, party_b=c, level="school")
-    visit_1 = Visit.objects.create(partnership=first)
-    visit_2 = Visit.objects.create(partnership=second)
-    ren, faul = Person.objects.create(name="Ren"), Person.objects.create(name="Faul")
+def index_names(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        return set(connection.introspection.get_constraints(cursor, table))
 
-    migration_0019.people_on_visits_to_rows(
-        _OldVisitPeople([(visit_1, ren), (visit_1, faul), (visit_2, faul)]), None
+
+@on_postgresql
+def test_each_record_has_its_two_gin_search_indexes(db):
+    indexes = pg_indexes()
+    for prefix in PREFIXES:
+        assert indexes[f"{prefix}_search_vec"].endswith("USING gin (search_vector)")
+        # The expression search_text__icontains compares, or the planner cannot use it.
+        assert indexes[f"{prefix}_search_trgm"].endswith(
+            "USING gin (upper(search_text) gin_trgm_ops)"
+        )
+
+
+@on_postgresql
+def test_the_partnership_list_has_its_covering_indexes(db):
+    indexes = pg_indexes()
+    assert indexes["partner_public_facets"].endswith(
+        f"ON public.{TABLE} USING btree (is_public) INCLUDE (a_country_id, b_country_id, "
+        "a_province_id, b_province_id, level, status, conference_id, established_on)"
+    )
+    assert indexes["partner_public_date"].endswith(
+        "USING btree (is_public, established_on DESC NULLS LAST, slug) INCLUDE (id, search_vector)"
     )
 
-    assert set(
-        PartnershipPerson.objects.values_list("partnership", "visit", "person", "role", "title")
-    ) == {
-        (first.pk, visit_1.pk, ren.pk, "went", ""),
-        (first.pk, visit_1.pk, faul.pk, "went", ""),
-        (second.pk, visit_2.pk, faul.pk, "went", ""),
+
+@on_postgresql
+def test_the_search_vector_triggers_exist_on_every_record_table(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+            "AND tgfoid = 'partnerships_set_search_vector'::regproc"
+        )
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {
+        f"{prefix}_search_vector_{event}" for prefix in PREFIXES for event in ("insert", "update")
     }
 
 
-def test_a_visit_with_no_people_makes_no_row(db):
-    migration_0019.people_on_visits_to_rows(_OldVisitPeople([]), None)
-    assert not PartnershipPerson.objects.exists()
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="what other databases get")
+def test_other_databases_get_the_plain_indexes_and_none_of_postgresqls(db):
+    names = index_names(TABLE)
+    assert {"partner_public_date", "partner_public_date_asc", "partner_a_path"} <= names
+    assert not {"partner_public_facets", "sisterschool_search_trgm"} & names
+    assert not {n for n in names if n.endswith(("_search_vec", "_search_trgm"))}
+
+
+def test_each_group_has_exactly_its_roles_permissions(db):
+    for name, codenames in role_permissions().items():
+        group = Group.objects.get(name=name)
+        assert set(group.permissions.values_list("codename", flat=True)) == set(codenames)
+
+
+def test_migrating_to_zero_and_back_remakes_everything(transactional_db):
+    def state():
+        names = index_names(TABLE)
+        if connection.vendor == "postgresql":
+            names |= set(pg_indexes())
+        groups = {g.name: g.permissions.count() for g in Group.objects.all()}
+        return names, groups
+
+    before = state()
+    try:
+        call_command("migrate", "partnerships", "zero", verbosity=0)
+        assert TABLE not in connection.introspection.table_names()
+    finally:  # the tests that follow need the tables
+        call_command("migrate", "partnerships", verbosity=0)
+    assert state() == before

@@ -1,7 +1,7 @@
 """People's parts in a partnership and its visits (PartnershipPerson, which replaced the
 visits' list of people), speeches by an office with no person named, a conference series'
 permanent venue, an edition's special partner countries and the bodies that guide an
-alliance's body (migration 0019): entered in the admin by the roles that may, shown on the
+alliance's body: entered in the admin by the roles that may, shown on the
 public pages with their sources, drafts left out, and found by the region filter.
 
 The records are made here, with names that are clearly not sourced facts."""
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from pytest_django.asserts import assertContains
 
 from partnerships import filters
@@ -31,7 +30,6 @@ from partnerships.models import (
     VisitDirection,
 )
 from partnerships.record_resources import SpeechResource
-from partnerships.roles import grant_permissions_since_0016
 from tests.test_views import (
     DRAFT,
     cite,
@@ -50,13 +48,6 @@ from .test_detail_sources import plain
 from .test_import_records import errors, read
 
 CITATIONS = "partnerships-citation-content_type-object_id"
-
-
-@pytest.fixture(autouse=True)
-def _row_permissions(db):
-    """The role groups' permissions on the rows since 0016 (PartnershipPerson included), as
-    the data migrations give them."""
-    grant_permissions_since_0016(Group, Permission)
 
 
 def add_row(data: dict, prefix: str, values: dict) -> int:

@@ -1,5 +1,5 @@
 """PostgreSQL's stored search vector: a trigger keeps it equal to the search text, whatever
-wrote the row, and the search uses it through its GIN index (migration 0006)."""
+wrote the row (migration 0002), and the search uses it through its GIN index."""
 
 import pytest
 from django.db import connection
@@ -102,7 +102,7 @@ def test_both_halves_of_the_search_can_use_their_gin_index(db):
 
 
 def test_date_index_gives_the_keys_of_a_search_in_list_order_without_the_table(db):
-    """The newest-first date index holds each row's key and words (migration 0011): the keys
+    """The newest-first date index holds each row's key and words (partner_public_date): the keys
     of a search's first page come from an index-only scan of it, checking the words there,
     with the other ways priced out as a large table prices them."""
     school = make_org("Fuzhou Bay School")

@@ -333,7 +333,7 @@ class Hub:
             person = make_person(f"{tag} Hub Person {i:03}", school)
             speech = make_speech(person, self.conference)
             own_speech = make_speech(self.person, conference)
-            # Since 0019: a speech by an office with no person named, a special partner
+            # A speech by an office with no person named, a special partner
             # country, a body's guide, people's parts in the partnership and in others.
             office_speech = Speech.objects.create(conference=self.conference, organization=school)
             self.conference.partner_regions.add(land)
