@@ -267,3 +267,22 @@ def test_the_region_admin_queues_the_refresh(
     assert response.status_code == 302, getattr(response, "context", None)
     assert run_worker() == 1
     assert "Northwold" in Organization.objects.get(pk=ontario["lakeside"].pk).search_text
+
+
+def test_the_refresh_job_reads_and_writes_in_batches_not_row_by_row(
+    ontario, django_assert_max_num_queries
+):
+    from partnerships.placesearch import refresh_under
+
+    city = ontario["kingston"]
+    partner = make_org("Riverside Primary School", region=ontario["jiangsu"])
+    for n in range(40):
+        make_partnership(make_org(f"Kelby School {n}", region=city), partner)
+    city.name = "Kelbyton"
+    city.save()
+    with django_assert_max_num_queries(20):
+        changed = refresh_under(city)
+    assert changed == 2 * 41  # 41 organizations and their 41 partnerships
+    assert (
+        "Kelbyton" in SisterSchoolPartnership.objects.get(pk=ontario["partnership"].pk).search_text
+    )
