@@ -582,6 +582,45 @@ class Region(Record):
         super().save(*args, **kwargs)
 
 
+def path_ids(path: str) -> list[int]:
+    """The region keys of a path (/1/4/9/ -> [1, 4, 9]): a region and its ancestors."""
+    return [int(part) for part in (path or "").strip("/").split("/") if part]
+
+
+def published_region_names(ids) -> dict[int, str]:
+    """Key -> name of the published regions among ``ids`` (one query)."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    return dict(
+        Region.objects.filter(pk__in=ids, publication=Publication.PUBLISHED).values_list(
+            "pk", "name"
+        )
+    )
+
+
+def place_names(paths, names: dict[int, str] | None = None) -> list[str]:
+    """The names of the published regions on ``paths`` (each a region's path: its ancestors
+    from the top down, then itself), each region once, in the order first met. Search text
+    holds them so that a search for a place finds what the place's facet or filter finds.
+    ``names``: key -> name of published regions, when already read (batch refresh)."""
+    ids: list[int] = []
+    seen: set[int] = set()
+    for path in paths:
+        for pk in path_ids(path):
+            if pk not in seen:
+                seen.add(pk)
+                ids.append(pk)
+    if names is None:
+        names = published_region_names(ids)
+    return [names[pk] for pk in ids if pk in names]
+
+
+def _place_names_of(record, paths) -> list[str]:
+    """place_names() with the names a batch refresh read for ``record`` (_region_names)."""
+    return place_names(paths, getattr(record, "_region_names", None))
+
+
 # --------------------------------------------------------------------------- sources
 
 
@@ -944,7 +983,11 @@ class Organization(Record):
 
     def search_parts(self) -> list[str]:
         names = [alias.name for alias in self.other_names.all()] if self.pk else []
-        return [self.name, *names, self.description]
+        # The names of its place and the places above it (city, province, country).
+        return [self.name, *names, self.description, *_place_names_of(self, self.place_paths())]
+
+    def place_paths(self) -> list[str]:
+        return [self.region.path] if self.region_id else []
 
     def place_fields(self) -> dict:
         region = self.region
@@ -1283,7 +1326,26 @@ class Conference(Record):
             self.theme,
             series.name if series and series.is_published else "",
             self.summary,
+            *_place_names_of(self, self.place_paths()),
         ]
+
+    def place_paths(self) -> list[str]:
+        """The paths of the places the region filter counts (conference_place_q): the host
+        region first, then the places also hosting it, taking part or partners, by path."""
+        host = [self.host_region.path] if self.host_region_id else []
+        if not self.pk:
+            return host
+        throughs = (
+            Conference.other_host_regions.through,
+            Conference.participating_regions.through,
+            Conference.partner_regions.through,
+        )
+        selects = [
+            through.objects.filter(conference=self.pk).values_list("region__path").order_by()
+            for through in throughs
+        ]
+        others = {path for (path,) in selects[0].union(*selects[1:])}
+        return host + sorted(others)
 
     @property
     def other_names_list(self) -> list[str]:
@@ -1565,7 +1627,30 @@ class Alliance(Record):
         return slug_url("alliance-detail", self.slug)
 
     def search_parts(self) -> list[str]:
-        return [self.name, self.other_names, self.summary]
+        return [
+            self.name,
+            self.other_names,
+            self.summary,
+            *_place_names_of(self, self.place_paths()),
+        ]
+
+    def place_paths(self) -> list[str]:
+        """The paths of the places recorded on the alliance itself that its region filter
+        counts (alliance_place_q): where it was founded, then its member countries and its
+        members' sides, by path. (Its members' and meetings' places are not its own text.)"""
+        founded = [self.founded_in.path] if self.founded_in_id else []
+        if not self.pk:
+            return founded
+        selects = [
+            Alliance.countries.through.objects.filter(alliance=self.pk)
+            .values_list("region__path")
+            .order_by(),
+            AllianceMembership.objects.filter(alliance=self.pk, country__isnull=False)
+            .values_list("country__path")
+            .order_by(),
+        ]
+        others = {path for (path,) in selects[0].union(selects[1])}
+        return founded + sorted(others)
 
     @property
     def aims_list(self) -> list[str]:
@@ -2092,12 +2177,16 @@ class SisterSchoolPartnership(Record):
 
     def search_parts(self) -> list[str]:
         # A party's names only while the party is published (signals.py refreshes them).
-        parts = []
-        for party in (self.party_a, self.party_b):
+        # And the names of a published party's place and the places above it (a_path and
+        # b_path, copied from the parties: what the region and country facets use).
+        parts, paths = [], []
+        for party, path in ((self.party_a, self.a_path), (self.party_b, self.b_path)):
             if party.is_published:
                 parts.append(party.name)
                 parts.extend(alias.name for alias in party.other_names.all())
-        return [*parts, self.summary]
+                if path:
+                    paths.append(path)
+        return [*parts, self.summary, *_place_names_of(self, paths)]
 
     @property
     def established(self) -> PartialDate:

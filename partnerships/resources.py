@@ -83,6 +83,7 @@ from .models import (
     SisterSchoolPartnership,
     Source,
 )
+from .placesearch import paths_of, read_place_names
 from .signals import sync_party_columns
 
 logger = logging.getLogger(__name__)
@@ -1483,6 +1484,8 @@ class BulkImport:
             for p in records:
                 for name, value in p.derived_fields().items():
                     setattr(p, name, value)
+        for chunk in _chunks(records):  # the names of their places: one query a chunk
+            read_place_names(chunk, paths_of)
         for record in records:
             record.search_text = record.compute_search_text()
         self.progress("Writing records", 0, len(records))
@@ -1652,6 +1655,7 @@ class BulkImport:
             for record in chunk:
                 getattr(record, "_prefetched_objects_cache", {}).pop("other_names", None)
             prefetch_related_objects(chunk, "other_names")
+            read_place_names(chunk, paths_of)
             changed = []
             for record in chunk:
                 text = record.compute_search_text()
@@ -1672,7 +1676,9 @@ class BulkImport:
             people = Person.objects.filter(organization__in=chunk).select_related("organization")
             for queryset in (partnerships, people):
                 changed = []
-                for record in queryset:
+                records = list(queryset)
+                read_place_names(records, paths_of)
+                for record in records:
                     text = record.compute_search_text()
                     if text != record.search_text:
                         record.search_text = text

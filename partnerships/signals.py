@@ -38,9 +38,10 @@ from django.db.models.signals import (
 from django.dispatch import receiver
 from simple_history.models import HistoricalChanges
 
-from . import pagecache
+from . import pagecache, placesearch
 from .models import (
     Alliance,
+    AllianceMembership,
     Conference,
     ConferenceSeries,
     Organization,
@@ -53,6 +54,7 @@ from .models import (
     SisterSchoolPartnership,
     Source,
 )
+from .tasks import enqueue_place_refresh
 
 SIMPLE = (Alliance, Conference, ConferenceSeries, Person, ReportedFigure, Source)
 
@@ -96,12 +98,14 @@ def refresh_organization(org: Organization) -> None:
     """The search text of the organization and of the records that name it (partnerships and
     people), after its names or its publication changed."""
     org.refresh_search_text()
-    for partnership in (
+    # In batches, with the names of their places read once per batch (a region's change
+    # moves a_path and b_path first: sync_party_columns).
+    placesearch.refresh_batches(
         SisterSchoolPartnership.objects.involving(org)
         .select_related("party_a", "party_b")
-        .prefetch_related("party_a__other_names", "party_b__other_names")
-    ):
-        partnership.refresh_search_text()
+        .prefetch_related("party_a__other_names", "party_b__other_names"),
+        lambda p: [p.a_path, p.b_path],
+    )
     for person in Person.objects.filter(organization=org).select_related("organization"):
         person.refresh_search_text()
 
@@ -137,12 +141,17 @@ def person_name_changed(sender, instance, **kwargs):
 
 @receiver(pre_save, sender=Region)
 def region_before_save(sender, instance, raw, **kwargs):
-    """Note where the region was (parent, kind), to tell a move from a rename after it."""
-    instance._placed_before = (
-        Region.objects.filter(pk=instance.pk).values_list("parent_id", "kind").first()
+    """Note where the region was (parent, kind), to tell a move from a rename after it, and
+    its name and publication, which the search text of the records under it holds."""
+    before = (
+        Region.objects.filter(pk=instance.pk)
+        .values_list("parent_id", "kind", "name", "publication")
+        .first()
         if instance.pk
         else None
     )
+    instance._placed_before = before[:2] if before else None
+    instance._named_before = before[2:] if before else None
 
 
 @receiver(post_save, sender=Region)
@@ -150,6 +159,12 @@ def region_saved(sender, instance, raw, created, **kwargs):
     if raw:
         instance.refresh_search_text()
     placed = (instance.parent_id, instance.kind)
+    named = (instance.name, instance.publication)
+    moved = placed[0] != (getattr(instance, "_placed_before", None) or (None,))[0]
+    if not raw and not created and (named != getattr(instance, "_named_before", None) or moved):
+        # Renamed, published, unpublished or moved: the search text of the records under
+        # it names it (or its ancestors): refreshed by a background job, in batches.
+        enqueue_place_refresh(instance.pk)
     if not raw and (created or getattr(instance, "_placed_before", None) == placed):
         return  # a new region holds nothing yet; a renamed one moves nothing
     # A region that moved or changed kind changes the country and province of what lies in
@@ -166,9 +181,44 @@ def region_saved(sender, instance, raw, created, **kwargs):
 @receiver(post_save, sender=SisterSchoolPartnership)
 def partnership_saved(sender, instance, raw, **kwargs):
     if raw:
-        instance.refresh_search_text()
         derived = instance.derived_fields()
         SisterSchoolPartnership.objects.filter(pk=instance.pk).update(**derived)
+        for name, value in derived.items():  # the search text names the parties' places
+            setattr(instance, name, value)
+        instance.refresh_search_text()
+
+
+PLACE_M2M = {
+    Conference.other_host_regions.through: Conference,
+    Conference.participating_regions.through: Conference,
+    Conference.partner_regions.through: Conference,
+    Alliance.countries.through: Alliance,
+}
+
+
+def places_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A conference's or an alliance's places are in its search text: the admin (and
+    loaddata) set them after the record's save."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        instance.refresh_search_text()
+    elif pk_set:
+        for record in PLACE_M2M[sender].objects.filter(pk__in=pk_set):
+            record.refresh_search_text()
+
+
+for through in PLACE_M2M:
+    m2m_changed.connect(places_changed, sender=through, dispatch_uid=f"places-{through}")
+
+
+@receiver(post_save, sender=AllianceMembership)
+@receiver(post_delete, sender=AllianceMembership)
+def membership_changed(sender, instance, **kwargs):
+    """A member's side (its country) is one of the alliance's places in its search text."""
+    alliance = Alliance.objects.filter(pk=instance.alliance_id).first()
+    if alliance is not None:
+        alliance.refresh_search_text()
 
 
 @receiver(post_save, sender=ConferenceSeries)

@@ -63,6 +63,7 @@ from .models import (
     SisterSchoolPartnership,
     Source,
     Speech,
+    place_names,
 )
 
 MAX_PARTNERSHIPS = 10_000_000
@@ -966,10 +967,18 @@ class Generator:
         self.progress.note("Regions: ISO 3166 countries and subdivisions")
         existing = {}
         by_parent_name = {}
-        for pk, name, kind, code, path, parent_id in Region._base_manager.values_list(
-            "pk", "name", "kind", "iso_code", "path", "parent_id"
+        # Key -> name of every published region, key -> path of every region: the names of
+        # places in search text (models.place_names).
+        self.region_names: dict[int, str] = {}
+        self.region_paths: dict[int, str] = {}
+        self.place_text_cache: dict[tuple[str, ...], str] = {}
+        for pk, name, kind, code, path, parent_id, publication in Region._base_manager.values_list(
+            "pk", "name", "kind", "iso_code", "path", "parent_id", "publication"
         ):
             place = Place(pk, name, kind, path, code, parent_id=parent_id)
+            self.region_paths[pk] = path
+            if publication == Publication.PUBLISHED:
+                self.region_names[pk] = name
             if code:
                 existing[code] = place
             by_parent_name[(parent_id, name.casefold())] = place
@@ -1038,6 +1047,8 @@ class Generator:
         rows = []
         for level in new_levels:
             for p in level:
+                self.region_names[p.id] = p.name  # new regions are published
+                self.region_paths[p.id] = p.path
                 rows.append(
                     (
                         *self.common,
@@ -1061,6 +1072,15 @@ class Generator:
         self.tops = tops
         self.subdivisions = subdivisions
         self.cities = cities
+
+    def place_text(self, *paths: str) -> str:
+        """What models.place_names() gives for these paths, as search text."""
+        text = self.place_text_cache.get(paths)
+        if text is None:
+            text = self.place_text_cache[paths] = search_text(
+                *place_names(paths, self.region_names)
+            )
+        return text
 
     def assign_ids(self, places: list[Place]) -> None:
         ids = self.writer.reserve_ids(Region, len(places))
@@ -1218,7 +1238,7 @@ class Generator:
                     names.append((pk, other))
                 yield (
                     *self.common,
-                    search_text(name, other, description),
+                    search_text(name, other, description, self.place_text(region.path)),
                     pk,
                     name,
                     org_slug,
@@ -1516,7 +1536,15 @@ class Generator:
             conf_rows.append(
                 (
                     *self.common,
-                    search_text(plan["name"], series, summary),
+                    search_text(
+                        plan["name"],
+                        series,
+                        summary,
+                        self.place_text(
+                            plan["host"].path,
+                            *sorted({self.region_paths[r] for r in plan["participants"]}),
+                        ),
+                    ),
                     pk,
                     plan["name"],
                     conf_slug(plan["name"]),
@@ -1574,7 +1602,12 @@ class Generator:
             alliance_rows.append(
                 (
                     *self.common,
-                    search_text(a["name"], other, summary),
+                    search_text(
+                        a["name"],
+                        other,
+                        summary,
+                        self.place_text(*sorted(self.region_paths[c] for c in member_countries)),
+                    ),
                     a["id"],
                     a["name"],
                     alliance_slug(a["name"]),
@@ -1738,6 +1771,7 @@ class Generator:
         )
         random, date = rng.random, datetime.date
         common = self.common
+        place_text = self.place_text
         summaries = [f"Synthetic record: {topic}." for topic in TOPICS]
         n_topics = len(TOPICS)
 
@@ -1777,7 +1811,7 @@ class Generator:
                     summary = summaries[int(random() * n_topics)]
                 yield (
                     *common,
-                    f"{texts[a]} {texts[b]} {summary}",
+                    search_text(texts[a], texts[b], summary, place_text(paths[a], paths[b])),
                     established,
                     precision,
                     None,

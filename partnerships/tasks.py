@@ -322,3 +322,25 @@ def purge_job_files(folder: Path) -> None:
                 entry.unlink()
         except OSError:
             pass  # removed meanwhile by another worker
+
+
+# --------------------------------------------------------------------------- place names
+
+
+def enqueue_place_refresh(region_id: int) -> None:
+    """Queue refresh_place_search for the region once the current transaction commits."""
+    transaction.on_commit(lambda: refresh_place_search.enqueue(region_id))
+
+
+@task()
+def refresh_place_search(region_id: int) -> int:
+    """Refresh the search text of the records under a region after it was renamed, moved,
+    published or unpublished (placesearch.refresh_under, in batches). Returns how many rows
+    changed."""
+    from .models import Region
+    from .placesearch import refresh_under
+
+    region = Region.objects.filter(pk=region_id).first()
+    if region is None:
+        return 0
+    return refresh_under(region)

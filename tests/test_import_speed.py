@@ -145,7 +145,9 @@ def test_bulk_import_of_many_rows_creates_each_with_its_derived_columns(seed):
     assert Organization.objects.count() == before + 600
     school = Organization.objects.get(slug="generated-school-15")
     assert (school.country.slug, school.province.slug) == ("china", "jiangsu")
-    assert school.search_text == "Generated School 15 Other 15"
+    # Its name, its other name, then the names of its place and the places above it.
+    assert school.search_text == "Generated School 15 Other 15 China Jiangsu Xuzhou"
+    assert school.search_text == school.compute_search_text()
     assert school.history.count() == 1
     assert Citation.objects.filter(object_id=school.pk, paragraph=4).exists()
 

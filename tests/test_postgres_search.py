@@ -27,7 +27,10 @@ def school(db):
 
 
 def test_insert_fills_the_search_vector(school):
-    assert stored_vector(Organization, school.pk) == "'harbin':1 'lighthouse':2 'school':3"
+    # The name, then the name of its region (a search for the place finds it).
+    assert stored_vector(Organization, school.pk) == (
+        "'harbin':1 'lighthouse':2 'narnia':4 'school':3"
+    )
 
 
 def test_save_after_a_rename_refreshes_the_search_vector(school):
@@ -45,7 +48,10 @@ def test_bare_update_of_the_search_text_refreshes_the_search_vector(school):
 
 def test_update_of_other_columns_keeps_the_search_vector(school):
     Organization.objects.filter(pk=school.pk).update(website="https://example.org/")
-    assert stored_vector(Organization, school.pk) == "'harbin':1 'lighthouse':2 'school':3"
+    # The name, then the name of its region (a search for the place finds it).
+    assert stored_vector(Organization, school.pk) == (
+        "'harbin':1 'lighthouse':2 'narnia':4 'school':3"
+    )
 
 
 def test_renaming_a_party_refreshes_its_partnerships_search_vector(school):
