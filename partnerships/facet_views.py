@@ -21,6 +21,14 @@ VALUES_PER_PAGE = 100
 MAX_FIND = 200
 
 
+def request_with_query(request, query):
+    """A copy of ``request`` whose querystring is ``query`` (a QueryDict): how a list view is
+    asked for its rows from another page (a facet's page, the site-wide search)."""
+    copied = copy.copy(request)
+    copied.GET = query
+    return copied
+
+
 class FacetValuesView(View):
     list_view = None  # the RecordListView whose facet this is
 
@@ -31,10 +39,10 @@ class FacetValuesView(View):
         if facet is None:
             raise Http404(_("This list has no such facet."))
         # The list as its own page sees it: the querystring without this page's parameters.
-        list_request = copy.copy(request)
-        list_request.GET = request.GET.copy()
+        query = request.GET.copy()
         for name in OWN_PARAMS:
-            list_request.GET.pop(name, None)
+            query.pop(name, None)
+        list_request = request_with_query(request, query)
         lister.request = list_request
         filterset = lister.get_filterset(lister.get_filterset_class())
         list_path = request.path.split("facets/")[0]

@@ -81,6 +81,18 @@ def paths_of(record) -> list[str]:
     return place_paths() if place_paths else []
 
 
+def stale_search_texts(records) -> list:
+    """The records whose search text, computed again, differs from the stored one; each is
+    given its new text (to be written with bulk_update)."""
+    stale = []
+    for record in records:
+        text = record.compute_search_text()
+        if text != record.search_text:
+            record.search_text = text
+            stale.append(record)
+    return stale
+
+
 def refresh_batches(queryset, paths_of, using=None) -> int:
     """Recompute the search text of every row of ``queryset``, BATCH rows at a time in key
     order; ``paths_of(row)``: the region paths whose names its text holds. Returns how
@@ -98,12 +110,7 @@ def refresh_batches(queryset, paths_of, using=None) -> int:
             return changed
         last = rows[-1].pk
         read_place_names(rows, paths_of)
-        stale = []
-        for row in rows:
-            text = row.compute_search_text()
-            if text != row.search_text:
-                row.search_text = text
-                stale.append(row)
+        stale = stale_search_texts(rows)
         if stale:
             model._base_manager.using(queryset.db).bulk_update(stale, ["search_text"])
             changed += len(stale)

@@ -83,7 +83,7 @@ from .models import (
     SisterSchoolPartnership,
     Source,
 )
-from .placesearch import paths_of, read_place_names
+from .placesearch import paths_of, read_place_names, stale_search_texts
 from .signals import sync_party_columns
 
 logger = logging.getLogger(__name__)
@@ -1656,13 +1656,7 @@ class BulkImport:
                 getattr(record, "_prefetched_objects_cache", {}).pop("other_names", None)
             prefetch_related_objects(chunk, "other_names")
             read_place_names(chunk, paths_of)
-            changed = []
-            for record in chunk:
-                text = record.compute_search_text()
-                if text != record.search_text:
-                    record.search_text = text
-                    changed.append(record)
-            model.objects.bulk_update(changed, ["search_text"])
+            model.objects.bulk_update(stale_search_texts(chunk), ["search_text"])
 
     def refresh_named_by(self, org_ids) -> None:
         """signals.refresh_organization for many organizations: the search text of the

@@ -9,17 +9,18 @@ kind is the number of results its link gives."""
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from . import views
+from .facet_views import request_with_query
 from .pagination import count_rows
 from .search import MAX_QUERY_LENGTH
 
@@ -59,10 +60,9 @@ class Group:
 
 def search_group(request, view_class, url_name: str, text: str) -> Group:
     """The list's first rows and count for ``?q=text``, as the list's page finds them."""
-    list_request = copy.copy(request)
-    list_request.GET = request.GET.copy()
-    list_request.GET.clear()
-    list_request.GET["q"] = text
+    query = QueryDict(mutable=True)
+    query["q"] = text
+    list_request = request_with_query(request, query)
     lister = view_class()
     lister.setup(list_request)
     lister.request = list_request

@@ -70,6 +70,16 @@ WUXI_URL = "/partnerships/wuxi-bureau-of-education-bycirklen/"
 SERIES_SLUG = "jiangsu-international-exchange-and-cooperation-conference-for-principals"
 
 # (test id, path, a selector that proves the page shows what it should, HTTP status)
+LIST_PATHS = [
+    "/partnerships/",
+    "/alliances/",
+    "/conferences/",
+    "/organizations/",
+    "/regions/",
+    "/sources/",
+    "/people/",
+]
+
 PAGES = [
     ("dashboard", "/", ".headlines .headline", 200),
     ("partnerships-list", "/partnerships/?region=jiangsu", "table tbody tr", 200),
@@ -311,18 +321,7 @@ def test_facet_links_filter_partnerships(page, site):
     expect(page.get_by_role("link", name=WUXI, exact=True)).to_have_count(0)
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/partnerships/",
-        "/alliances/",
-        "/conferences/",
-        "/organizations/",
-        "/regions/",
-        "/sources/",
-        "/people/",
-    ],
-)
+@pytest.mark.parametrize("path", LIST_PATHS)
 def test_every_facet_link_works(page, site, path):
     """Each facet link on an unfiltered list opens a page that lists at least one record."""
     page.goto(site + path)
@@ -752,17 +751,6 @@ def test_admin_pages_are_accessible(site, page, axe, django_user_model):
             failures.append(f"{url}\n{axe_report(results.response['violations'])}")
         shoot(page, f"admin-{name}-1440")
     assert not failures, "\n\n".join(failures)
-
-
-LIST_PATHS = [
-    "/partnerships/",
-    "/alliances/",
-    "/conferences/",
-    "/organizations/",
-    "/regions/",
-    "/sources/",
-    "/people/",
-]
 
 
 def test_at_375px_the_filters_control_and_the_first_result_are_on_the_first_screen(
