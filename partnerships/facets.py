@@ -12,14 +12,16 @@ chosen.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.core.cache import caches
+from django.db import DatabaseError, connections
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
-from django.db.models.functions import Cast, ExtractYear
+from django.db.models.functions import Cast, ExtractYear, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from .middleware import is_query_canceled
@@ -135,6 +137,36 @@ class Facet:
         return self.joins != AND and any(
             value.strip() for p in self.own_params for value in request.GET.getlist(p)
         )
+
+    # Whether its counts are kept in the cache (list_facets): not for a facet that reads its
+    # labels with its counts (PlacesFacet), counted on each request (small lists only).
+    kept = True
+
+    @property
+    def one_pass(self) -> bool:
+        """Whether the facet can be counted in one scan with others (count_together): its
+        values are columns of the rows, each row counted once (no DISTINCT)."""
+        return not self.distinct
+
+    def pass_columns(self) -> list:
+        """The expressions count_together groups by, one per field: a field holding the
+        same value as an earlier one is NULL there (a row counts once per value)."""
+        columns = []
+        for i, name in enumerate(self.fields):
+            column = F(name)
+            for earlier in self.fields[:i]:
+                column = NullIf(column, F(earlier))
+            columns.append(column)
+        return columns
+
+    def counts_from(self, grouped: list[dict]) -> dict:
+        """The facet's counts from count_together's rows per value of each pass column."""
+        counts: dict = {}
+        for rows in grouped:
+            for key, n in rows.items():
+                if key is not None:
+                    counts[key] = counts.get(key, 0) + n
+        return counts
 
     def raw_counts(self, queryset) -> dict:
         counts: dict = {}
@@ -286,12 +318,19 @@ class TreeFacet(RelatedFacet):
             .values(_path=F(path))
             .annotate(_n=Count("pk", distinct=True))
         )
+        return self.counts_from([{row["_path"]: row["_n"] for row in rows}])
+
+    def pass_columns(self) -> list:
+        name = self.fields[0]
+        return [F(f"{name}__path" if name else "path")]
+
+    def counts_from(self, grouped: list[dict]) -> dict:
         below: dict[str, int] = {}
-        for row in rows:
-            parts = [part for part in row["_path"].split("/") if part]
+        for path, n in grouped[0].items():
+            parts = [part for part in (path or "").split("/") if part]
             for k in range(1, len(parts) + 1):
                 prefix = "/" + "/".join(parts[:k]) + "/"
-                below[prefix] = below.get(prefix, 0) + row["_n"]
+                below[prefix] = below.get(prefix, 0) + n
         return below
 
     def regions(self):
@@ -342,6 +381,12 @@ class YearFacet(Facet):
             default=Cast(ExtractYear(self.date_field), IntegerField()),
             output_field=IntegerField(),
         )
+
+    def pass_columns(self) -> list:
+        return [self.year()]
+
+    def counts_from(self, grouped: list[dict]) -> dict:
+        return dict(grouped[0])  # None: rows without a date, counted apart
 
     def raw_counts(self, queryset):
         """Rows per year, and per None for rows without a date: one query."""
@@ -404,6 +449,7 @@ class PlacesFacet(RelatedFacet):
     regions on their paths: for lists of a few thousand rows at most (alliances)."""
 
     joins = AND  # an alliance with members in Russia and in China
+    one_pass = kept = False  # counted from (row, place) pairs read in Python, with labels
 
     def __init__(self, param, title, places, kinds):
         from .models import Region
@@ -457,6 +503,8 @@ class PlacesTreeFacet(TreeFacet):
     region path) pairs, and a row counts once in each region that any of its places is in
     or below, as the region filter selects it."""
 
+    one_pass = False  # counted from (row, place) pairs read in Python
+
     def __init__(self, param, title, places):
         super().__init__(param, title, "")
         self.places = places
@@ -481,17 +529,60 @@ def ran_out_of_time(exc: DatabaseError, what: str) -> bool:
     return False
 
 
+def count_together(facets, queryset) -> tuple[dict, int]:
+    """PostgreSQL: ({param: counts}, rows) of ``facets`` over ``queryset``, from one scan of
+    its rows grouped by every facet's columns at once (GROUP BY GROUPING SETS, with the
+    empty set for the number of rows): a list's facets then read the matching rows once, not
+    once each (a search's rows are fetched from the table by key, seven times over).
+
+    The inner query is the list's own (its filters, as the ORM writes them), with each
+    facet's columns as its only output (Facet.pass_columns)."""
+    columns, owners = {}, []
+    for facet in facets:
+        start = len(columns)
+        for expression in facet.pass_columns():
+            columns[f"_f{len(columns)}"] = expression
+        owners.append((facet, range(start, len(columns))))
+    connection = connections[queryset.db]
+    inner, params = queryset.order_by().values(**columns).query.sql_with_params()
+    names = [connection.ops.quote_name(alias) for alias in columns]
+    # Only aliases made here and the ORM's own SQL (its values are parameters) are in it.
+    listed, sets = ", ".join(names), ", ".join(f"({name})" for name in names)
+    sql = f"SELECT GROUPING({listed}), {listed}, COUNT(*) FROM ({inner}) s GROUP BY GROUPING SETS ({sets}, ())"  # noqa: S608, E501
+    # GROUPING() has a bit set for each column a row is not grouped by, the first column's
+    # the highest: all set for the empty set, all but the i-th for column i.
+    every = (1 << len(names)) - 1
+    grouped: list[dict] = [{} for _ in names]
+    rows = 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for mask, *values, n in cursor.fetchall():
+            if mask == every:
+                rows = n
+            else:
+                i = len(names) - (every & ~mask).bit_length()
+                grouped[i][values[i]] = n
+    return {f.param: f.counts_from([grouped[i] for i in at]) for f, at in owners}, rows
+
+
 def compute_facets(
-    facets, queryset, request, *, size=FACET_SIZE
+    facets, queryset, request, *, size=FACET_SIZE, counts=None
 ) -> tuple[list[FacetResult], list[str]]:
     """Every facet of a list for ``queryset``, and the titles of those left out.
 
     On PostgreSQL each facet is counted within FACET_TIME_LIMIT_MS: a facet that runs out of
     time is left out (as Datasette does) and the page says so. Any other database error is
-    logged and raised. ``size``: the values each facet shows (None: all of them)."""
+    logged and raised. ``size``: the values each facet shows (None: all of them).
+    ``counts``: {param: counts} already counted (count_together, the cache)."""
     results, left_out = [], []
     limit = f"{int(settings.FACET_TIME_LIMIT_MS)}ms"
     for facet in facets:
+        if counts and facet.param in counts:
+            if counts[facet.param] is None:  # ran out of time when counted
+                left_out.append(str(facet.title))
+            else:
+                results.append(facet.compute(queryset, request, counts[facet.param], size=size))
+            continue
         try:
             with statement_settings(queryset.db, statement_timeout=limit):
                 results.append(facet.compute(queryset, request, size=size))
@@ -500,3 +591,92 @@ def compute_facets(
                 raise
             left_out.append(str(facet.title))
     return results, left_out
+
+
+def counted_in_one_pass(facets, queryset) -> tuple[dict, int | None]:
+    """({param: counts or None}, rows or None): the facets among ``facets`` that count_together
+    can count, over ``queryset`` (PostgreSQL; on SQLite, which has no GROUPING SETS, and for a
+    single facet, ({}, None): each is counted alone). Within FACET_TIME_LIMIT_MS per facet;
+    out of time, each of them is None (left out, and said so)."""
+    together = [facet for facet in facets if facet.one_pass]
+    if connections[queryset.db].vendor != "postgresql" or len(together) < 2:
+        return {}, None
+    limit = f"{int(settings.FACET_TIME_LIMIT_MS) * len(together)}ms"
+    try:
+        with statement_settings(queryset.db, statement_timeout=limit):
+            return count_together(together, queryset)
+    except DatabaseError as exc:
+        if not ran_out_of_time(exc, f"the facets {', '.join(f.param for f in together)}"):
+            raise
+    return {facet.param: None for facet in together}, None
+
+
+def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str], int | None]:
+    """A list page's facets (``view.facets``), the titles of those left out, and the number
+    of rows of the list when it was counted with them (None otherwise).
+
+    A facet whose values narrow, or with no value chosen, is counted on the list as it is,
+    together with the others so counted (counted_in_one_pass). One whose values widen or
+    replace each other, with a value chosen (Facet.counted_apart), is counted on the list
+    filtered by everything else: its numbers are then what each click gives.
+
+    A filtered list's rows are read once for all of its facets (counted_in_one_pass); the
+    whole list's facets are counted one by one.
+
+    The counts are kept in the cache under the data version (pagecache), the list and its
+    filters (not its page, order or page size): a change of data is counted anew at once."""
+    from .pagecache import data_version, uncommitted_writes
+
+    # Not while this connection holds writes no other request sees (pagecache).
+    shared = not uncommitted_writes()
+    key = facet_cache_key(request, data_version())
+    cache = caches["facets"]
+    found = cache.get(key) if shared else None
+    stored = dict(found["counts"]) if found else None
+    if found is None and any(value for value in filterset.form.cleaned_data.values()):
+        counts, rows = counted_in_one_pass(
+            [f for f in view.facets if not f.counted_apart(request)], filterset.qs
+        )
+        found = {"counts": counts, "rows": rows}
+    elif found is None:
+        # The whole list: each facet apart, from the index that holds its columns, is
+        # quicker than one scan of every row grouped every way (2.7 s against 0.9 s at
+        # 1M partnerships).
+        found = {"counts": {}, "rows": None}
+    counts = dict(found["counts"])
+    results, left_out = [], []
+    for facet in view.facets:
+        queryset = filterset.qs
+        if facet.counted_apart(request):
+            queryset = filterset.qs_without(facet.own_params)
+        if facet.param not in counts and facet.kept:
+            try:
+                limit = f"{int(settings.FACET_TIME_LIMIT_MS)}ms"
+                with statement_settings(queryset.db, statement_timeout=limit):
+                    counts[facet.param] = facet.raw_counts(queryset)
+            except DatabaseError as exc:
+                if not ran_out_of_time(exc, f"the facet {facet.param}"):
+                    raise
+                counts[facet.param] = None
+        counted, out = compute_facets([facet], queryset, request, counts=counts)
+        results += counted
+        left_out += out
+    if shared and counts != stored:
+        cache.set(key, {"counts": counts, "rows": found["rows"]}, FACET_CACHE_SECONDS)
+    return results, left_out, found["rows"]
+
+
+# How long a list's facet counts are kept (seconds): a change of data makes new keys at once,
+# so this only bounds the room old entries take.
+FACET_CACHE_SECONDS = 600
+# Parameters that change the page shown, not the rows counted.
+NOT_FILTERS = frozenset({"page", "sort", "per_page", "format"})
+
+
+def facet_cache_key(request, version: str) -> str:
+    """The key of a list's facet counts: the list's path and its filters, as sent."""
+    filters = sorted(
+        (key, sorted(values)) for key, values in request.GET.lists() if key not in NOT_FILTERS
+    )
+    digest = hashlib.sha256(repr((request.path, filters)).encode()).hexdigest()
+    return f"facets:{version}:{digest}"

@@ -216,7 +216,12 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
         }
-        for alias, prefix in [("default", ""), ("pages", "pages"), ("data-version", "data")]
+        for alias, prefix in [
+            ("default", ""),
+            ("pages", "pages"),
+            ("facets", "facets"),
+            ("data-version", "data"),
+        ]
     }
 else:
     CACHES = {
@@ -224,6 +229,11 @@ else:
         "pages": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        },
+        "facets": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "facets",
             "OPTIONS": {"MAX_ENTRIES": 1000},
         },
         "data-version": {

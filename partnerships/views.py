@@ -51,7 +51,7 @@ from .facets import (
     RelatedFacet,
     TreeFacet,
     YearFacet,
-    compute_facets,
+    list_facets,
 )
 from .models import (
     Agreement,
@@ -459,8 +459,14 @@ class RecordListView(FilterView):
         )
         return csv_response(rows, self.columns, self.export_stem)
 
+    # The list's rows, when list_facets counted them with the facets (get_context_data, on
+    # the first page): the paginator does not count them again.
+    rows_counted = None
+
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)
+        if self.rows_counted is not None:
+            paginator.count = self.rows_counted
         if self.table_values is not None:
             paginator.read_rows = self.read_table_values
         filterset = self.filterset
@@ -481,6 +487,10 @@ class RecordListView(FilterView):
 
     def get_context_data(self, **kwargs):
         filterset = self.filterset
+        counted = None
+        if filterset.is_valid() and self.request.GET.get("page", "1") in ("", "1"):
+            # Before the page is read: the facets may count the list's rows too.
+            *counted, self.rows_counted = list_facets(self, filterset, self.request)
         # The table of a list page shows no citations, no search columns, no timestamps.
         rows = without_citations(kwargs.get("object_list", self.object_list))
         if self.table_values is None:
@@ -497,7 +507,7 @@ class RecordListView(FilterView):
         # the first page only, so that paging through a large list stays cheap.
         facets_on_first_page = page is not None and page.number > 1
         if filterset.is_valid() and not facets_on_first_page:
-            facets, facets_left_out = self.count_facets(filterset)
+            facets, facets_left_out = counted or list_facets(self, filterset, self.request)[:2]
         query = self.request.GET.copy()
         query.pop("page", None)
         export_links = []
@@ -520,23 +530,6 @@ class RecordListView(FilterView):
             has_errors=bool(filterset.form.errors),
         )
         return context
-
-    def count_facets(self, filterset) -> tuple[list, list[str]]:
-        """The list's facets, and the titles of those left out (out of time).
-
-        A facet whose values narrow, or with no value chosen, is counted on the list as it
-        is. One whose values widen or replace each other, with a value chosen
-        (Facet.counted_apart), is counted on the list filtered by everything else: its
-        numbers are then what each click gives."""
-        results, left_out = [], []
-        for facet in self.facets:
-            queryset = filterset.qs
-            if facet.counted_apart(self.request):
-                queryset = filterset.qs_without(facet.own_params)
-            counted, out = compute_facets([facet], queryset, self.request)
-            results += counted
-            left_out += out
-        return results, left_out
 
     def active_filters(self, filterset) -> list[dict]:
         """Chips for facet-style filters in force, each with a link that removes it."""

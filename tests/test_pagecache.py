@@ -19,7 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from partnerships import pagecache
@@ -27,12 +29,17 @@ from partnerships.models import Organization, Publication, Region, SisterSchoolP
 from tests.adminforms import change_url, form_of, messages_of
 from tests.conftest import SEED
 from tests.jobhelpers import Jobs, run_worker
+from tests.test_views import result_count
 
 LOCMEM = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
+    },
+    "facets": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "facets",
     },
     "data-version": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -63,7 +70,12 @@ def redis_caches() -> dict:
     backend = "django.core.cache.backends.redis.RedisCache"
     return {
         alias: {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix}
-        for alias, prefix in [("default", ""), ("pages", "pages"), ("data-version", "data")]
+        for alias, prefix in [
+            ("default", ""),
+            ("pages", "pages"),
+            ("facets", "facets"),
+            ("data-version", "data"),
+        ]
     }
 
 
@@ -304,6 +316,44 @@ def test_deleting_a_record_in_the_admin_removes_its_page_on_the_next_request(
     after = get(client, "/partnerships/")
     assert after.cache_state == "miss"
     assert partnership.get_absolute_url() not in text(after)
+
+
+# ------------------------------------------------------------------------ facet counts
+
+
+def facet(response, param):
+    return {
+        i.label: i.count
+        for i in next(f for f in response.context["facets"] if f.param == param).items
+    }
+
+
+def test_another_order_or_page_size_of_a_list_reads_its_facet_counts_from_the_cache(client, data):
+    first = get(client, "/partnerships/?country=china")
+    assert first.cache_state == "miss"
+    with CaptureQueriesContext(connection) as queries:
+        other = get(client, "/partnerships/?country=china&sort=name&per_page=50")
+    assert other.cache_state == "miss"  # another page: rendered, but its facets not counted
+    assert not [q for q in queries if "GROUP BY" in q["sql"]]
+    assert facet(other, "level") == facet(first, "level")
+    assert result_count(other) == result_count(first)
+
+
+def test_deleting_a_record_in_the_admin_changes_the_facet_counts_on_the_next_request(
+    client, client_as, data, commit
+):
+    partnership = SisterSchoolPartnership.objects.published().filter(a_country__slug="china").first()
+    before = get(client, "/partnerships/?country=china")
+    with commit():
+        response = client_as("publisher").post(
+            reverse("admin:partnerships_sisterschoolpartnership_delete", args=[partnership.pk]),
+            {"post": "yes"},
+        )
+    assert response.status_code == 302, messages_of(response)
+    after = get(client, "/partnerships/?country=china&sort=name")  # facets in the cache before
+    level = str(partnership.get_level_display())
+    assert facet(after, "level").get(level, 0) == facet(before, "level")[level] - 1
+    assert result_count(after) == result_count(before) - 1
 
 
 def test_an_import_confirmed_in_the_admin_shows_its_rows_on_the_next_request(

@@ -10,8 +10,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
+from django.test import RequestFactory
 
+from partnerships.facets import facet_cache_key
 from partnerships.models import (
     AllianceBody,
     AllianceMembership,
@@ -21,6 +24,7 @@ from partnerships.models import (
     RegionKind,
     Speech,
 )
+from partnerships.pagecache import data_version
 from tests import test_views
 from tests.test_views import (
     LISTS,
@@ -67,6 +71,17 @@ PG = {
 }
 # Detail pages read their record with joins_as_written too.
 PG_DETAIL = 4 if connection.vendor == "postgresql" else 0
+# A filtered list whose facets read one table without DISTINCT (partnerships, organizations)
+# counts them on PostgreSQL in one statement that also counts the rows (GROUPING SETS,
+# facets.count_together) inside one time-limited block, instead of a block per facet and one
+# for the count; a facet counted apart (one that widens, with a value chosen) keeps its own.
+# Measured, over SQLite's: partnerships 2 blocks and 8 queries fewer, organizations 3 blocks
+# (that statement, the country facet counted apart, the rows) and 2 queries fewer.
+PG_FILTERED = dict(
+    PG,
+    partnerships=4 * 2 - 8 if connection.vendor == "postgresql" else 0,
+    organizations=4 * 3 - 2 if connection.vendor == "postgresql" else 0,
+)
 # Conferences show the places also hosting them, people their other names: a prefetch each.
 LIST_QUERIES = {
     "partnerships": 13,
@@ -141,6 +156,12 @@ def data(world, db):
     return world
 
 
+def forget_facets(url):
+    """Drop the facet counts the list at ``url`` keeps in the cache (not the rest of the
+    cache: in Redis, clear() would empty every alias)."""
+    caches["facets"].delete(facet_cache_key(RequestFactory().get(url), data_version()))
+
+
 def fetch(client, url):
     """GET a page and read all of it (exports stream their rows while being read)."""
     response = client.get(url)
@@ -156,6 +177,7 @@ def test_list_page_queries_do_not_grow_with_page_size(
     url = LISTS[name]
     fetch(client, url)  # warms the caches that live for the process (content types)
     for per_page in (10, 50):
+        forget_facets(f"{url}?per_page={per_page}")  # counted anew, not read from the cache
         with django_assert_num_queries(LIST_QUERIES[name] + PG[name]):
             response = fetch(client, f"{url}?per_page={per_page}")
         assert len(response.context["object_list"]) == per_page
@@ -228,7 +250,8 @@ def test_list_page_queries_do_not_grow_with_matching_rows(
     for size, rows in (("small", 20), ("large", 60)):
         url = f"{LISTS[name]}?{bulk_query(name, data[size])}"
         for per_page in (10, 50):
-            with django_assert_num_queries(FILTERED_LIST_QUERIES[name] + PG[name]):
+            forget_facets(f"{url}&per_page={per_page}")  # counted anew, not from the cache
+            with django_assert_num_queries(FILTERED_LIST_QUERIES[name] + PG_FILTERED[name]):
                 response = fetch(client, f"{url}&per_page={per_page}")
             matching = rows * (2 if name == "organizations" else 1)
             assert result_count(response) == matching
