@@ -22,7 +22,8 @@ from partnerships.models import (
     Publication,
     SisterSchoolPartnership,
 )
-from partnerships.views import PartnershipListView, PartnershipRow, hide_drafts
+from partnerships.views.common import hide_drafts
+from partnerships.views.partnership_list import PartnershipListView, PartnershipRow
 from partnerships.widgets import FILTER_FORM_RENDERER
 from tests.test_views import make_conference, make_org, make_partnership, make_region
 
