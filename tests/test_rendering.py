@@ -137,7 +137,7 @@ def test_partnership_rows_are_the_template_rows_escaped():
             "party_a__country", "party_b__country", "conference"
         )
     )
-    # A draft relation is hidden from the row (views.hide_drafts sets it to None).
+    # A draft relation is hidden from the row (views.common.hide_drafts sets it to None).
     rows[1].conference = None
     ours = Template("{% load partnerships_tags %}{% partnership_rows rows %}").render(
         Context({"rows": rows})

@@ -366,7 +366,6 @@ class PersonDetailView(RecordDetailView):
         return context
 
 
-# Parts of records that cite sources themselves, and the record each is part of (its page).
 def name_rows(records) -> None:
     """prefetch_names() for every kind a source page lists, the parts included."""
     prefetch_names(records)

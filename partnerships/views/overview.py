@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
+from ..charts import TOP_BARS, bar_chart
 from ..models import (
     Alliance,
     Conference,
@@ -31,8 +32,6 @@ class DashboardView(TemplateView):
     template_name = "partnerships/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        from ..charts import TOP_BARS, bar_chart
-
         context = super().get_context_data(**kwargs)
         partnerships = SisterSchoolPartnership.objects.published()
         # Published figures about public records (a figure about a draft would name it).

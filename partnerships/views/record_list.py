@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 
 from ..exports import Column, csv_response, json_response
-from ..facets import AND, compute_facets
+from ..facets import AND, compute_facets, toggle_url
 from ..pagination import CappedPaginator
 from .common import (
     hide_drafts,
@@ -259,8 +259,6 @@ class RecordListView(FilterView):
 
     def active_filters(self, filterset) -> list[dict]:
         """Chips for facet-style filters in force, each with a link that removes it."""
-        from ..facets import toggle_url
-
         chips = []
         if not filterset.is_valid():
             return chips
