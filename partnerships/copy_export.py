@@ -304,8 +304,8 @@ def column_of(alias: str, model, field: str) -> Sql:
 
 def partnership_name(key: Sql) -> Sql:
     """The name of the partnership ``key`` points to ("A – B"), NULL when there is none or
-    it is not public (views.public_partnership_name). Looked up only for a row that points
-    to one: most rows do not."""
+    it is not public (views.partnership_list.public_partnership_name). Looked up only for a
+    row that points to one: most rows do not."""
     p, o = SisterSchoolPartnership._meta.db_table, Organization._meta.db_table
     lookup = sql(
         f'(SELECT CASE WHEN p."is_public" THEN a."name" || {{}} || b."name" END '  # noqa: S608
@@ -529,7 +529,7 @@ def copy_sql(queryset) -> tuple[str, list] | None:
 
 def citations_json() -> Sql:
     """exports.citations_of(row) as a JSON array: the row's citations of a published source
-    (views.published_citations), in Citation's order."""
+    (views.common.published_citations), in Citation's order."""
     citation, source = Citation._meta, Source._meta
     c, s = citation.db_table, source.db_table
     ordering = ", ".join(f'c."{citation.get_field(name).column}"' for name in citation.ordering)
@@ -633,8 +633,8 @@ def copy_json_response(queryset, headers: list[str], stem: str) -> StreamingHttp
     streamed by its COPY; None when it cannot be (another database, an order that cannot be
     replayed).
 
-    As views.streamed does, the first CHUNK rows are read here, in the view, with the
-    page's time limit: a database unreachable or too slow answers 503, not a file cut
+    As views.record_list.streamed does, the first CHUNK rows are read here, in the view, with
+    the page's time limit: a database unreachable or too slow answers 503, not a file cut
     short; fewer rows than that are the whole export. Else the COPY sends them all again
     and the rest once the response is being sent, without a time limit."""
     if connections[queryset.db].vendor != "postgresql":

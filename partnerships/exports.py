@@ -247,10 +247,10 @@ def streaming_response(chunks: Iterator, content_type: str, name: str) -> Stream
 
     Its status is sent with its first bytes: an error after them can only cut the download
     short (middleware.RequestIdMiddleware logs it). So the view runs the export's query once
-    before (views.streamed, copy_export.copy_csv_response), where a failure is answered with
-    a 503 by middleware.DatabaseFailureMiddleware (anything else stays a 500); and a stream
-    yields nothing before its first rows, so that its own failure then is the server's 500
-    rather than "200" and a file cut short."""
+    before (views.record_list.streamed, copy_export.copy_csv_response), where a failure is
+    answered with a 503 by middleware.DatabaseFailureMiddleware (anything else stays a 500);
+    and a stream yields nothing before its first rows, so that its own failure then is the
+    server's 500 rather than "200" and a file cut short."""
     response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -19,23 +19,31 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from . import views
 from .facet_views import request_with_query
 from .pagination import count_rows
 from .search import MAX_QUERY_LENGTH
+from .views.lists import (
+    AllianceListView,
+    ConferenceListView,
+    OrganizationListView,
+    PersonListView,
+    RegionListView,
+    SourceListView,
+)
+from .views.partnership_list import PartnershipListView
 
 # Results shown per kind; the list shows the rest.
 FIRST = 5
 
 # (list view, URL name of the list) in the order the page shows them.
 KINDS = [
-    (views.PartnershipListView, "partnership-list"),
-    (views.OrganizationListView, "organization-list"),
-    (views.AllianceListView, "alliance-list"),
-    (views.ConferenceListView, "conference-list"),
-    (views.PersonListView, "person-list"),
-    (views.RegionListView, "region-list"),
-    (views.SourceListView, "source-list"),
+    (PartnershipListView, "partnership-list"),
+    (OrganizationListView, "organization-list"),
+    (AllianceListView, "alliance-list"),
+    (ConferenceListView, "conference-list"),
+    (PersonListView, "person-list"),
+    (RegionListView, "region-list"),
+    (SourceListView, "source-list"),
 ]
 
 

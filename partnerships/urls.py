@@ -1,58 +1,71 @@
 from django.contrib import admin
 from django.urls import path
 
-from . import about, accounts, preview, views
+from . import about, accounts, preview
 from .facet_views import FacetValuesView
 from .pagecache import public_page
 from .site_search import SiteSearchView
+from .views.details import (
+    AllianceDetailView,
+    ConferenceDetailView,
+    OrganizationDetailView,
+    PersonDetailView,
+    RegionDetailView,
+    SeriesDetailView,
+    SourceDetailView,
+)
+from .views.health import healthz
+from .views.lists import (
+    AllianceListView,
+    ConferenceListView,
+    OrganizationListView,
+    PersonListView,
+    RegionListView,
+    SourceListView,
+)
+from .views.overview import DashboardView
+from .views.partnership_detail import PartnershipDetailView
+from .views.partnership_list import PartnershipListView
 
 # Public pages are answered from the page cache for anonymous visitors (partnerships/pagecache.py).
 urlpatterns = [
-    path("", public_page(views.DashboardView.as_view()), name="dashboard"),
-    path("healthz", views.healthz, name="healthz"),
-    path(
-        "partnerships/", public_page(views.PartnershipListView.as_view()), name="partnership-list"
-    ),
+    path("", public_page(DashboardView.as_view()), name="dashboard"),
+    path("healthz", healthz, name="healthz"),
+    path("partnerships/", public_page(PartnershipListView.as_view()), name="partnership-list"),
     path(
         "partnerships/<slug:slug>/",
-        public_page(views.PartnershipDetailView.as_view()),
+        public_page(PartnershipDetailView.as_view()),
         name="partnership-detail",
     ),
-    path("alliances/", public_page(views.AllianceListView.as_view()), name="alliance-list"),
+    path("alliances/", public_page(AllianceListView.as_view()), name="alliance-list"),
     path(
         "alliances/<slug:slug>/",
-        public_page(views.AllianceDetailView.as_view()),
+        public_page(AllianceDetailView.as_view()),
         name="alliance-detail",
     ),
-    path("conferences/", public_page(views.ConferenceListView.as_view()), name="conference-list"),
+    path("conferences/", public_page(ConferenceListView.as_view()), name="conference-list"),
     path(
         "conferences/<slug:slug>/",
-        public_page(views.ConferenceDetailView.as_view()),
+        public_page(ConferenceDetailView.as_view()),
         name="conference-detail",
     ),
-    path(
-        "series/<slug:slug>/", public_page(views.SeriesDetailView.as_view()), name="series-detail"
-    ),
+    path("series/<slug:slug>/", public_page(SeriesDetailView.as_view()), name="series-detail"),
     path(
         "organizations/",
-        public_page(views.OrganizationListView.as_view()),
+        public_page(OrganizationListView.as_view()),
         name="organization-list",
     ),
     path(
         "organizations/<slug:slug>/",
-        public_page(views.OrganizationDetailView.as_view()),
+        public_page(OrganizationDetailView.as_view()),
         name="organization-detail",
     ),
-    path("regions/", public_page(views.RegionListView.as_view()), name="region-list"),
-    path(
-        "regions/<slug:slug>/", public_page(views.RegionDetailView.as_view()), name="region-detail"
-    ),
-    path("sources/", public_page(views.SourceListView.as_view()), name="source-list"),
-    path("sources/<int:pk>/", public_page(views.SourceDetailView.as_view()), name="source-detail"),
-    path("people/", public_page(views.PersonListView.as_view()), name="person-list"),
-    path(
-        "people/<slug:slug>/", public_page(views.PersonDetailView.as_view()), name="person-detail"
-    ),
+    path("regions/", public_page(RegionListView.as_view()), name="region-list"),
+    path("regions/<slug:slug>/", public_page(RegionDetailView.as_view()), name="region-detail"),
+    path("sources/", public_page(SourceListView.as_view()), name="source-list"),
+    path("sources/<int:pk>/", public_page(SourceDetailView.as_view()), name="source-detail"),
+    path("people/", public_page(PersonListView.as_view()), name="person-list"),
+    path("people/<slug:slug>/", public_page(PersonDetailView.as_view()), name="person-detail"),
     # Every value of a list's facet (facet_views.py).
     *(
         path(
@@ -61,13 +74,13 @@ urlpatterns = [
             name=f"{name}-facet",
         )
         for prefix, name, list_view in (
-            ("partnerships", "partnership", views.PartnershipListView),
-            ("alliances", "alliance", views.AllianceListView),
-            ("conferences", "conference", views.ConferenceListView),
-            ("organizations", "organization", views.OrganizationListView),
-            ("regions", "region", views.RegionListView),
-            ("sources", "source", views.SourceListView),
-            ("people", "person", views.PersonListView),
+            ("partnerships", "partnership", PartnershipListView),
+            ("alliances", "alliance", AllianceListView),
+            ("conferences", "conference", ConferenceListView),
+            ("organizations", "organization", OrganizationListView),
+            ("regions", "region", RegionListView),
+            ("sources", "source", SourceListView),
+            ("people", "person", PersonListView),
         )
     ),
     path("search/", public_page(SiteSearchView.as_view()), name="site-search"),

@@ -11,7 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_django.asserts import assertContains, assertNotContains
 
-from partnerships import views
+from partnerships.views.lists import (
+    AllianceListView,
+    ConferenceListView,
+    OrganizationListView,
+    PersonListView,
+    RegionListView,
+    SourceListView,
+)
+from partnerships.views.partnership_list import PartnershipListView
+from partnerships.views.record_list import DEFAULT_PER_PAGE
 from tests import test_views
 from tests.test_views import (
     LISTS,
@@ -30,13 +39,13 @@ FORM_ERROR = "Some filters could not be used"
 FILTERS = {
     name: set(view.filterset_class.base_filters) - {"q", "sort"}
     for name, view in {
-        "partnerships": views.PartnershipListView,
-        "alliances": views.AllianceListView,
-        "conferences": views.ConferenceListView,
-        "organizations": views.OrganizationListView,
-        "regions": views.RegionListView,
-        "sources": views.SourceListView,
-        "people": views.PersonListView,
+        "partnerships": PartnershipListView,
+        "alliances": AllianceListView,
+        "conferences": ConferenceListView,
+        "organizations": OrganizationListView,
+        "regions": RegionListView,
+        "sources": SourceListView,
+        "people": PersonListView,
     }.items()
 }
 SLUG_FILTERS = {"region", "country", "conference", "series", "organization"}
@@ -213,8 +222,8 @@ def test_last_page_is_found(client, seed, name):
 def test_unknown_page_size_falls_back_to_the_default(client, seed, name, per_page):
     response = get(client, name, {"per_page": per_page})
     assert response.status_code == 200
-    assert response.context["per_page"] == views.DEFAULT_PER_PAGE
-    assert response.context["paginator"].per_page == views.DEFAULT_PER_PAGE
+    assert response.context["per_page"] == DEFAULT_PER_PAGE
+    assert response.context["paginator"].per_page == DEFAULT_PER_PAGE
 
 
 # --------------------------------------------------------------------------- formats

@@ -16,7 +16,8 @@ from django.urls import reverse
 from partnerships import copy_export, tasks
 from partnerships.jobmodels import JobState
 from partnerships.models import Organization, PartnershipLevel, SisterSchoolPartnership
-from partnerships.views import PartnershipListView, RecordListView
+from partnerships.views.partnership_list import PartnershipListView
+from partnerships.views.record_list import RecordListView
 from tests.jobhelpers import Jobs, last_job
 from tests.test_views import body, make_org, make_partnership
 

@@ -14,7 +14,8 @@ from partnerships import copy_export
 from partnerships.copy_export import copy_sql
 from partnerships.dates import DatePrecision
 from partnerships.models import Citation, PartnershipStatus, SisterSchoolPartnership, Source
-from partnerships.views import PartnershipListView, RecordListView
+from partnerships.views.partnership_list import PartnershipListView
+from partnerships.views.record_list import RecordListView
 from tests.test_views import (  # seeded_module: the seed, loaded once per module
     body,
     create_drafts,

@@ -5,8 +5,8 @@ the list that shows them all."""
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
-from partnerships import views
 from partnerships.models import RegionKind
+from partnerships.views import record_detail
 from tests.test_views import (  # seeded_module: the seed, loaded once per module
     make_conference,
     make_org,
@@ -20,7 +20,7 @@ from tests.test_views import (  # seeded_module: the seed, loaded once per modul
 def busy_region(seed, monkeypatch):
     """A country with 5 organizations in a chain of 4 partnerships, 4 conferences held there;
     detail pages list 3 related rows at most."""
-    monkeypatch.setattr(views, "RELATED_ROWS", 3)
+    monkeypatch.setattr(record_detail, "RELATED_ROWS", 3)
     land = make_region("Busyland")
     province = make_region("Busy Province", kind=RegionKind.PROVINCE, parent=land)
     orgs = [make_org(f"Busy School {i}", province) for i in range(5)]
@@ -56,7 +56,7 @@ def test_region_page_whose_count_ran_out_of_time_says_more_than_the_cap(
 ):
     settings.LIST_COUNT_CAP = 3
     # As pagination.count_rows answers when the exact count runs out of time.
-    monkeypatch.setattr(views, "count_rows", lambda queryset, cap: (cap + 1, False))
+    monkeypatch.setattr(record_detail, "count_rows", lambda queryset, cap: (cap + 1, False))
     response = client.get(busy_region.get_absolute_url())
     assertContains(response, "The first 3 of more than 3.", count=3)
 

@@ -20,13 +20,11 @@ from django.urls import include, path
 from partnerships import exports
 from partnerships.middleware import DatabaseFailureMiddleware
 from partnerships.models import SisterSchoolPartnership
-from partnerships.views import (
-    DashboardView,
-    OrganizationListView,
-    PartnershipDetailView,
-    PartnershipListView,
-    streamed,
-)
+from partnerships.views.lists import OrganizationListView
+from partnerships.views.overview import DashboardView
+from partnerships.views.partnership_detail import PartnershipDetailView
+from partnerships.views.partnership_list import PartnershipListView
+from partnerships.views.record_list import streamed
 from tests.conftest import ROOT
 
 on_postgresql = pytest.mark.skipif(
@@ -257,7 +255,7 @@ def test_an_export_whose_query_hits_the_statement_timeout_answers_503_not_200(
 ):
     original = view.get_queryset
     monkeypatch.setattr(view, "get_queryset", lambda self: slowly(original(self)))
-    monkeypatch.setattr("partnerships.views.copy_csv_response", lambda *args: None)
+    monkeypatch.setattr("partnerships.views.partnership_list.copy_csv_response", lambda *args: None)
     response = client.get(url)
     assert response.status_code == 503
     assert response["Retry-After"] == "30"

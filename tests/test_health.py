@@ -11,7 +11,9 @@ def test_healthz_touches_the_database_and_answers_200(client, db, django_assert_
 
 
 def test_healthz_answers_503_when_the_database_is_unreachable(client, db):
-    with mock.patch("partnerships.views.connection.cursor", side_effect=OperationalError("down")):
+    with mock.patch(
+        "partnerships.views.health.connection.cursor", side_effect=OperationalError("down")
+    ):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"

@@ -342,7 +342,9 @@ def test_another_order_or_page_size_of_a_list_reads_its_facet_counts_from_the_ca
 def test_deleting_a_record_in_the_admin_changes_the_facet_counts_on_the_next_request(
     client, client_as, data, commit
 ):
-    partnership = SisterSchoolPartnership.objects.published().filter(a_country__slug="china").first()
+    partnership = (
+        SisterSchoolPartnership.objects.published().filter(a_country__slug="china").first()
+    )
     before = get(client, "/partnerships/?country=china")
     with commit():
         response = client_as("publisher").post(

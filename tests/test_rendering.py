@@ -22,7 +22,8 @@ from partnerships.models import (
     Publication,
     SisterSchoolPartnership,
 )
-from partnerships.views import PartnershipListView, PartnershipRow, hide_drafts
+from partnerships.views.common import hide_drafts
+from partnerships.views.partnership_list import PartnershipListView, PartnershipRow
 from partnerships.widgets import FILTER_FORM_RENDERER
 from tests.test_views import make_conference, make_org, make_partnership, make_region
 
@@ -136,7 +137,7 @@ def test_partnership_rows_are_the_template_rows_escaped():
             "party_a__country", "party_b__country", "conference"
         )
     )
-    # A draft relation is hidden from the row (views.hide_drafts sets it to None).
+    # A draft relation is hidden from the row (views.common.hide_drafts sets it to None).
     rows[1].conference = None
     ours = Template("{% load partnerships_tags %}{% partnership_rows rows %}").render(
         Context({"rows": rows})

@@ -1,0 +1,459 @@
+"""The detail pages of alliances, conferences, conference series, organizations,
+regions, people and sources, each a RecordDetailView (record_detail.py). The partnership
+page is in partnership_detail.py."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, prefetch_related_objects
+
+from .. import filters
+from ..models import (
+    Agreement,
+    Alliance,
+    AllianceBody,
+    AllianceMembership,
+    Citation,
+    Conference,
+    ConferenceDocument,
+    ConferenceSeries,
+    EventRole,
+    MemberRole,
+    Organization,
+    OtherAccount,
+    PartnershipParty,
+    PartnershipPerson,
+    Person,
+    Region,
+    SisterSchoolPartnership,
+    Source,
+    Speech,
+)
+from ..references import locator_of
+from .common import (
+    PART_OF,
+    PUBLISHED,
+    hide_drafts,
+    prefetch_names,
+    public_citations_q,
+    published_citations,
+    shown_memberships,
+    speeches_shown_q,
+)
+from .record_detail import RecordDetailView, first_rows, list_url
+
+
+def published_partnerships():
+    return SisterSchoolPartnership.objects.published().select_related(
+        "party_a__country", "party_b__country", "conference"
+    )
+
+
+def by_role(memberships) -> list:
+    """Members and roles in the order of MemberRole (initiators and leads first, plain
+    members last), then as entered."""
+    order = {role: i for i, role in enumerate(MemberRole.values)}
+    return sorted(memberships, key=lambda m: (order.get(m.role, len(order)), m.pk))
+
+
+class AllianceDetailView(RecordDetailView):
+    model = Alliance
+    draft_relations = (
+        "founding_conference",
+        "founding_conference__venue",
+        "founding_conference__host_region",
+        "part_of",
+        "founded_in",
+        "memberships__country",
+        "bodies__country",
+        "bodies__host",
+        "meetings__host_region",
+    )
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related(
+                "founding_conference__venue",
+                "founding_conference__host_region",
+                "part_of",
+                "founded_in",
+            )
+            .prefetch_related(
+                Prefetch("countries", queryset=Region.objects.published()),
+                Prefetch(
+                    "memberships",
+                    queryset=shown_memberships()
+                    .select_related("organization", "person", "country")
+                    .prefetch_related(published_citations()),
+                ),
+                Prefetch(
+                    "events",
+                    queryset=self.model.events.rel.related_model.objects.select_related(
+                        "conference"
+                    ).prefetch_related(published_citations()),
+                ),
+                Prefetch(
+                    "bodies",
+                    queryset=AllianceBody.objects.select_related(
+                        "country", "host"
+                    ).prefetch_related(
+                        published_citations(),
+                        Prefetch("guided_by", queryset=Organization.objects.published()),
+                    ),
+                ),
+                Prefetch("parts", queryset=Alliance.objects.published()),
+                Prefetch("meeting_series", queryset=ConferenceSeries.objects.published()),
+                Prefetch(
+                    "meetings",
+                    queryset=Conference.objects.published().select_related("host_region"),
+                ),
+            )
+        )
+
+    def rows_with_accounts(self):
+        return [*self.object.bodies.all()]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        memberships = by_role(self.object.memberships.all())
+        bodies = list(self.object.bodies.all())
+        for body in bodies:
+            body.shown_members = [m for m in memberships if m.body_id == body.pk]
+        context.update(
+            members=[m for m in memberships if m.body_id is None],
+            bodies=bodies,
+        )
+        return context
+
+
+def by_event_role(speeches) -> list[tuple[str, list]]:
+    """People at an event grouped by their part (spoke, chaired, signed, ...), in the order
+    of EventRole."""
+    groups: dict = {}
+    for speech in speeches:
+        groups.setdefault(speech.role, []).append(speech)
+    labels = dict(EventRole.choices)
+    known = [(labels[role], groups[role]) for role in EventRole.values if role in groups]
+    return known + [(role, rows) for role, rows in groups.items() if role not in labels]
+
+
+def agreements_shown():
+    """Agreements of public partnerships, with the names of their parties."""
+    return Agreement.objects.filter(
+        partnership__in=SisterSchoolPartnership.objects.published().values("pk")
+    ).select_related("partnership__party_a", "partnership__party_b")
+
+
+class ConferenceDetailView(RecordDetailView):
+    model = Conference
+    draft_relations = (
+        "series",
+        "host_region",
+        "venue",
+        "alliance",
+        "speeches__person__organization",
+        "speeches__organization",
+    )
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("series", "host_region", "venue", "alliance")
+            .prefetch_related(
+                Prefetch("organizers", queryset=Organization.objects.published()),
+                Prefetch("run_by", queryset=Organization.objects.published()),
+                Prefetch("participating_regions", queryset=Region.objects.published()),
+                Prefetch("partner_regions", queryset=Region.objects.published()),
+                Prefetch("other_host_regions", queryset=Region.objects.published()),
+                Prefetch(
+                    "speeches",
+                    queryset=Speech.objects.filter(speeches_shown_q())
+                    .select_related("person__organization", "organization")
+                    .prefetch_related(published_citations()),
+                ),
+                Prefetch("alliances_founded", queryset=Alliance.objects.published()),
+                Prefetch(
+                    "documents",
+                    queryset=ConferenceDocument.objects.prefetch_related(published_citations()),
+                ),
+            )
+        )
+
+    def rows_with_accounts(self):
+        return [*self.object.documents.all()]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["partnerships"] = first_rows(
+            published_partnerships().filter(conference=self.object),
+            list_url("partnership-list", conference=self.object.slug),
+        )
+        context["people_by_role"] = by_event_role(self.object.speeches.all())
+        context["agreements"] = list(
+            agreements_shown()
+            .filter(conference=self.object)
+            .prefetch_related(published_citations())
+        )
+        return context
+
+
+class SeriesDetailView(RecordDetailView):
+    model = ConferenceSeries
+    draft_relations = ("alliance", "venue_region", "venue")
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("alliance", "venue_region", "venue")
+            .prefetch_related(Prefetch("organizers", queryset=Organization.objects.published()))
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["editions"] = hide_drafts(
+            list(
+                Conference.objects.published()
+                .filter(series=self.object)
+                .select_related("host_region")
+            ),
+            ["host_region"],
+        )
+        context["partnerships"] = first_rows(
+            published_partnerships().filter(
+                Q(series=self.object) | Q(conference__series=self.object)
+            )
+        )
+        return context
+
+
+class OrganizationDetailView(RecordDetailView):
+    model = Organization
+    draft_relations = ("region", "country", "parent")
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("region", "country", "parent")
+            .prefetch_related("other_names")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        org = self.object
+        context.update(
+            partnerships=first_rows(published_partnerships().involving(org)),
+            memberships=hide_drafts(
+                by_role(
+                    shown_memberships()
+                    .filter(organization=org, alliance__publication=PUBLISHED)
+                    .select_related("alliance", "person", "body", "country")
+                ),
+                ["country"],
+            ),
+            bodies_hosted=AllianceBody.objects.filter(
+                host=org, alliance__publication=PUBLISHED
+            ).select_related("alliance"),
+            partnership_roles=PartnershipParty.objects.filter(
+                organization=org,
+                partnership__in=SisterSchoolPartnership.objects.published().values("pk"),
+            ).select_related("partnership__party_a", "partnership__party_b"),
+            conferences=Conference.objects.published()
+            .filter(Q(venue=org) | Q(organizers=org))
+            .distinct(),
+            people=Person.objects.published().filter(organization=org),
+            units=Organization.objects.published().filter(parent=org),
+        )
+        return context
+
+
+class RegionDetailView(RecordDetailView):
+    model = Region
+    draft_relations = ("parent",)
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("parent")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        region = self.object
+        within = Q(region__path__startswith=region.path)
+        context.update(
+            ancestors=[r for r in region.ancestors() if r.is_published],
+            subregions=Region.objects.published().filter(parent=region),
+            organizations=first_rows(
+                Organization.objects.published().filter(within).select_related("region"),
+                list_url("organization-list", region=region.slug),
+                ["region"],
+            ),
+            partnerships=first_rows(
+                published_partnerships().in_region(region),
+                list_url("partnership-list", region=region.slug),
+            ),
+            # The same rules as the lists' region filters, so that the page and a click on
+            # "all" agree.
+            conferences=first_rows(
+                filters.conferences_in_region(
+                    Conference.objects.published(), region
+                ).select_related("host_region"),
+                list_url("conference-list", region=region.slug),
+                ["host_region"],
+            ),
+            alliances=first_rows(
+                filters.alliances_in_region(Alliance.objects.published(), region),
+                list_url("alliance-list", region=region.slug),
+            ),
+        )
+        return context
+
+
+class PersonDetailView(RecordDetailView):
+    model = Person
+    draft_relations = ("organization",)
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("organization")
+            .prefetch_related(
+                "other_names",
+                Prefetch(
+                    "speeches",
+                    queryset=Speech.objects.filter(conference__publication="published")
+                    .select_related("conference")
+                    .prefetch_related(published_citations()),
+                ),
+                Prefetch(
+                    "partnership_roles",
+                    queryset=PartnershipPerson.objects.filter(
+                        partnership__in=SisterSchoolPartnership.objects.published().values("pk")
+                    )
+                    .select_related("partnership__party_a", "partnership__party_b", "visit")
+                    .prefetch_related(published_citations())
+                    .order_by("partnership_id", "visit__visited_on", "visit_id", "pk"),
+                ),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        person = self.object
+        context.update(
+            alliance_roles=hide_drafts(
+                by_role(
+                    AllianceMembership.objects.filter(
+                        person=person, alliance__publication=PUBLISHED
+                    )
+                    .select_related("alliance", "organization", "body", "country")
+                    .prefetch_related(published_citations())
+                ),
+                ["organization", "country"],
+            ),
+            agreements_signed=hide_drafts(
+                list(
+                    agreements_shown()
+                    .filter(signatories=person)
+                    .select_related("conference")
+                    .prefetch_related(published_citations())
+                ),
+                ["conference"],
+            ),
+        )
+        return context
+
+
+def name_rows(records) -> None:
+    """prefetch_names() for every kind a source page lists, the parts included."""
+    prefetch_names(records)
+    by_model: dict = {}
+    for record in records:
+        if record is not None:
+            by_model.setdefault(type(record), []).append(record)
+    for model, same_kind in by_model.items():
+        if model in PART_OF and PART_OF[model] == "partnership":
+            prefetch_related_objects(same_kind, "partnership__party_a", "partnership__party_b")
+        elif model in PART_OF:
+            prefetch_related_objects(same_kind, PART_OF[model])
+        elif model is AllianceMembership:
+            prefetch_related_objects(same_kind, "person")
+
+
+def row_label(record) -> str:
+    """A record's name on a source page; a part of a record with the record's name."""
+    parent = PART_OF.get(type(record))
+    if parent:
+        return f"{record} ({getattr(record, parent)})"
+    return str(record)
+
+
+def outlet_chain(source) -> list[str]:
+    """The outlets a source's text passed through: the original outlet, those between
+    (``via``, separated by arrows) and the outlet we read it in."""
+    via = [part.strip() for part in source.via.split("→")]
+    chain: list[str] = []
+    for name in (source.original_outlet, *via, source.outlet):
+        if name and (not chain or chain[-1] != name):
+            chain.append(name)
+    return chain
+
+
+class SourceDetailView(RecordDetailView):
+    model = Source
+    draft_relations = ("mirror_of",)
+
+    def get_queryset(self):
+        return Source.objects.published().select_related("mirror_of")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        source = self.object
+        groups: dict = {}
+        citations = list(
+            Citation.objects.filter(source=source)
+            .filter(public_citations_q())
+            .select_related("content_type")
+            .prefetch_related("record")
+            .order_by("paragraph", "section", "pk")
+        )
+        accounts = list(
+            OtherAccount.objects.filter(source=source)
+            .filter(public_citations_q())
+            .select_related("content_type")
+            .prefetch_related("record")
+            .order_by("paragraph", "section", "pk")
+        )
+        name_rows([row.record for row in (*citations, *accounts)])
+        for citation in citations:
+            record = citation.record
+            if record is None:
+                continue
+            label = str(type(record)._meta.verbose_name).capitalize()
+            groups.setdefault(label, []).append(
+                {
+                    "record": row_label(record),
+                    "url": record.get_absolute_url(),
+                    "paragraph": citation.paragraph,
+                    "locator": citation.locator,
+                    "note": citation.note,
+                }
+            )
+        context.update(
+            cited_records=sorted(groups.items()),
+            accounts_given=[
+                {
+                    "record": row_label(account.record),
+                    "url": account.record.get_absolute_url(),
+                    "account": account,
+                    "locator": locator_of(account.paragraph, account.section),
+                }
+                for account in accounts
+                if account.record is not None
+            ],
+            outlet_chain=outlet_chain(source),
+            mirrors=list(Source.objects.published().filter(mirror_of=source)),
+        )
+        return context

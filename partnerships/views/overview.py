@@ -1,0 +1,209 @@
+"""The overview (/): headline counts by kind and by partnership level beside the
+figures sources report, the latest conferences and alliances, and charts of partnerships
+by year, partner country and Chinese province (the partnership list's own facets)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.generic import TemplateView
+
+from ..charts import TOP_BARS, bar_chart
+from ..models import (
+    Alliance,
+    Conference,
+    Organization,
+    PartnershipLevel,
+    Region,
+    ReportedFigure,
+    SisterSchoolPartnership,
+    Source,
+    newest_first,
+)
+from ..references import References
+from .common import hide_drafts, prefetch_names, public_subject_q, published_citations
+from .partnership_list import PartnershipListView
+
+
+class DashboardView(TemplateView):
+    template_name = "partnerships/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        partnerships = SisterSchoolPartnership.objects.published()
+        # Published figures about public records (a figure about a draft would name it).
+        figures = list(
+            ReportedFigure.objects.published()
+            .filter(public_subject_q("subject_type", "subject_id"))
+            .prefetch_related("subject", published_citations())
+        )
+        prefetch_names([figure.subject for figure in figures])
+        for figure in figures:
+            figure.subject_obj = figure.subject
+        by_metric: dict = {}
+        for figure in figures:
+            by_metric.setdefault(figure.metric, []).append(figure)
+        context["refs"] = refs = References()
+        # Partnerships are counted by level, each level under its own name and linked to the
+        # list filtered to it, so that a comprehensive partnership between education bureaus
+        # is never counted as a sister-school partnership. One GROUP BY gives every level and,
+        # summed, the total (an index-only scan of partner_public_level).
+        by_level = dict(partnerships.order_by().values_list("level").annotate(n=Count("*")))
+        levels = self.partnership_levels(by_level, by_metric)
+        context["headlines"] = [
+            {
+                "count": (n := sum(by_level.values())),
+                "label": ngettext(
+                    "partnership recorded (all levels)", "partnerships recorded (all levels)", n
+                ),
+                "url": "partnership-list",
+                "reported": by_metric.get("partnerships", []),
+                "levels": levels,
+            },
+            {
+                "count": (n := Alliance.objects.published().count()),
+                "label": ngettext("alliance recorded", "alliances recorded", n),
+                "url": "alliance-list",
+                "reported": by_metric.get("alliances", []),
+            },
+            {
+                "count": (n := Conference.objects.published().count()),
+                "label": ngettext("conference recorded", "conferences recorded", n),
+                "url": "conference-list",
+                "reported": by_metric.get("participants", []) + by_metric.get("countries", []),
+            },
+            {
+                "count": (n := Organization.objects.published().count()),
+                "label": ngettext("organization recorded", "organizations recorded", n),
+                "url": "organization-list",
+                "reported": by_metric.get("exchange_visitors", []),
+            },
+        ]
+        context["source_count"] = Source.objects.published().count()
+        context["recent_conferences"] = hide_drafts(
+            list(
+                Conference.objects.published()
+                .select_related("host_region")
+                .order_by(newest_first("held_on"), "name")[:5]
+            ),
+            ["host_region"],
+        )
+        context["recent_alliances"] = (
+            Alliance.objects.published()
+            .select_related("founding_conference")
+            .order_by(newest_first("founded_on"), "name")[:5]
+        )
+
+        counts = self.partnership_counts(partnerships)
+        china_path = Region.objects.filter(iso_code="CN").values_list("path", flat=True).first()
+        year_rows = sorted(
+            ((str(year) if year else _("Not reported"), n) for year, n in counts["year"].items()),
+            key=lambda r: r[0],
+        )
+        context["charts"] = [
+            bar_chart(
+                "chart-year", _("Partnerships by year established"), year_rows, _("Year"), None
+            ),
+            # China is a party to nearly every partnership recorded: its bar would dwarf the
+            # partner countries readers ask about.
+            bar_chart(
+                "chart-country",
+                _("Partnerships by partner country (a party outside China)"),
+                self.region_rows(counts["country"], china_path, inside=False),
+                _("Country"),
+                "country",
+                top=TOP_BARS,
+            ),
+            bar_chart(
+                "chart-province",
+                _("Partnerships by Chinese province"),
+                self.region_rows(counts["region"], china_path, inside=True),
+                _("Province"),
+                "region",
+                top=TOP_BARS,
+            ),
+        ]
+        context["refs_used"] = refs
+        return context
+
+    # What the overview calls the partnerships of each level, and the reported figures shown
+    # beside that count (a figure of sister-school partnerships is not one of comprehensive
+    # partnerships, and neither is a figure of all partnerships).
+    @staticmethod
+    def level_label(level, n) -> str:
+        if level == PartnershipLevel.SCHOOL:
+            return ngettext(
+                "sister-school partnership between schools",
+                "sister-school partnerships between schools",
+                n,
+            )
+        if level == PartnershipLevel.UNIVERSITY:
+            return ngettext(
+                "partnership between universities", "partnerships between universities", n
+            )
+        if level == PartnershipLevel.UNIT:
+            return ngettext(
+                "partnership of a unit within a university",
+                "partnerships of units within universities",
+                n,
+            )
+        if level == PartnershipLevel.COMPREHENSIVE:
+            return ngettext("comprehensive partnership", "comprehensive partnerships", n)
+        return ngettext(
+            "partnership between city or regional governments",
+            "partnerships between city or regional governments",
+            n,
+        )
+
+    LEVEL_METRICS = {
+        PartnershipLevel.SCHOOL: "sister_school_partnerships",
+        PartnershipLevel.COMPREHENSIVE: "comprehensive_partnerships",
+    }
+
+    @classmethod
+    def partnership_levels(cls, by_level, by_metric):
+        """One row per level that has partnerships or reported figures: its count, its name,
+        the query of the list filtered to it (whose count is the same) and its figures."""
+        rows = []
+        for level in PartnershipLevel:
+            n = by_level.get(level.value, 0)
+            reported = by_metric.get(cls.LEVEL_METRICS.get(level), [])
+            if not n and not reported:
+                continue
+            rows.append(
+                {
+                    "level": level.value,
+                    "count": n,
+                    "label": cls.level_label(level, n),
+                    "query": urlencode({"level": level.value}),
+                    "reported": reported,
+                }
+            )
+        return rows
+
+    @staticmethod
+    def partnership_counts(partnerships):
+        """Partnerships per year, per country and per province of a party: the partnership
+        list's own facets (on the columns copied from the parties), counted exactly, so that
+        a bar and the list it links to agree."""
+        wanted = [f for f in PartnershipListView.facets if f.param in ("country", "region", "year")]
+        return {f.param: f.raw_counts(partnerships) for f in wanted}
+
+    @staticmethod
+    def region_rows(counts, china_path, inside):
+        """(name, count, slug) per published region in ``counts`` ({pk: n}), most first: the
+        regions in China (``inside``), or those outside it. ``china_path``: China's path."""
+        regions = Region.objects.published().filter(pk__in=list(counts))
+        if inside and not china_path:
+            return []
+        if inside:
+            regions = regions.filter(path__startswith=china_path)
+        elif china_path:
+            regions = regions.exclude(path__startswith=china_path)
+        rows = [
+            (name, counts[pk], slug) for pk, name, slug in regions.values_list("pk", "name", "slug")
+        ]
+        return sorted(rows, key=lambda r: (-r[1], r[0]))
