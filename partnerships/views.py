@@ -58,6 +58,7 @@ from .models import (
     Alliance,
     AllianceBody,
     AllianceEvent,
+    AllianceEventActor,
     AllianceFocus,
     AllianceMembership,
     Citation,
@@ -208,6 +209,7 @@ PART_OF = {
     PartnershipParty: "partnership",
     PartnershipPerson: "partnership",
     AllianceBody: "alliance",
+    AllianceEventActor: "alliance",
     ConferenceDocument: "conference",
 }
 CITED_MODELS = (
@@ -226,6 +228,7 @@ NAMED_BY = {
     AllianceEvent: ("alliance",),
     Speech: ("person", "organization", "conference"),
     PartnershipPerson: ("person",),
+    AllianceEventActor: ("person", "organization"),
     ReportedFigure: ("subject",),
 }
 
@@ -288,6 +291,8 @@ def public_pks(model):
     whose records are all published; figures that are published and about a public record."""
     if model is AllianceMembership:
         qs = shown_memberships().filter(alliance__publication=PUBLISHED)
+    elif model is AllianceEventActor:
+        qs = AllianceEventActor.objects.shown().filter(alliance__publication=PUBLISHED)
     elif PART_OF.get(model) == "partnership":
         qs = model.objects.filter(
             partnership__in=SisterSchoolPartnership.objects.published().values("pk")
@@ -1363,6 +1368,8 @@ class PartnershipDetailView(RecordDetailView):
         "series",
         "agreements__conference",
         "status_changes__by",
+        "visits__sender",
+        "visits__sent_from",
     )
     # Partnerships linked from this one; each is public only with both its parties.
     linked = ("predecessor", "parent")
@@ -1407,7 +1414,7 @@ class PartnershipDetailView(RecordDetailView):
                 ),
                 Prefetch(
                     "visits",
-                    queryset=Visit.objects.prefetch_related(
+                    queryset=Visit.objects.select_related("sender", "sent_from").prefetch_related(
                         published_citations(),
                         Prefetch("places", queryset=Region.objects.published().order_by("name")),
                     ),
@@ -1516,7 +1523,15 @@ class AllianceDetailView(RecordDetailView):
                     "events",
                     queryset=self.model.events.rel.related_model.objects.select_related(
                         "conference"
-                    ).prefetch_related(published_citations()),
+                    ).prefetch_related(
+                        published_citations(),
+                        Prefetch(
+                            "actors",
+                            queryset=AllianceEventActor.objects.shown()
+                            .select_related("organization", "person")
+                            .prefetch_related(published_citations()),
+                        ),
+                    ),
                 ),
                 Prefetch(
                     "bodies",
