@@ -186,8 +186,11 @@ def test_an_editors_other_name_of_a_published_region_waits_for_review(
     assert "waits for a publisher" in messages_of(response), messages_of(response)
     assert not RegionName.objects.exists()
     assert "Kelbystad" not in text_of(client, places["city"])
+    revision = Revision.objects.get(status="pending")
+    review = client_as("publisher", "reviewer").get(change_url(revision))
+    assert "Kelbystad" in review.content.decode()  # the review shows the row
     with django_capture_on_commit_callbacks(execute=True):
-        approve(client_as, Revision.objects.get(status="pending"))
+        approve(client_as, revision)
     run_worker()
     assert RegionName.objects.get().name == "Kelbystad"
     assert found(client, "/partnerships/", "Kelbystad") == {places["partnership"].pk}
@@ -353,7 +356,10 @@ def test_an_editors_actor_on_a_published_alliance_waits_for_review(
     assert "waits for a publisher" in messages_of(response), messages_of(response)
     assert not AllianceEventActor.objects.exists()
     assert "Who:" not in text_of(client, w["alliance"])
-    approve(client_as, Revision.objects.get(status="pending"))
+    revision = Revision.objects.get(status="pending")
+    review = client_as("publisher", "reviewer").get(change_url(revision))
+    assert "Test Association of Schools" in review.content.decode()
+    approve(client_as, revision)
     row = AllianceEventActor.objects.get()
     assert (row.organization, row.citations.get().paragraph) == (w["assoc"], 3)
     assert "Who: Test Association of Schools" in text_of(client, w["alliance"])
