@@ -43,6 +43,7 @@ from .models import (
     Alliance,
     AllianceBody,
     AllianceEvent,
+    AllianceEventActor,
     AllianceMembership,
     Citation,
     Conference,
@@ -59,6 +60,8 @@ from .models import (
     Publication,
     Record,
     Region,
+    RegionKind,
+    RegionName,
     ReportedFigure,
     Revision,
     RevisionStatus,
@@ -1013,6 +1016,14 @@ class OrganizationNameInline(RowInline, admin.TabularInline):
     model = OrganizationName
 
 
+class RegionNameInline(RowInline, admin.TabularInline):
+    model = RegionName
+    verbose_name_plural = _(
+        "other names (other scripts and languages, spellings sources use; a search finds the "
+        "region and the records in it by them)"
+    )
+
+
 class PersonNameInline(RowInline, admin.TabularInline):
     model = PersonName
     verbose_name_plural = _("other names (other scripts, other transliterations)")
@@ -1085,6 +1096,38 @@ class AllianceEventInline(CitedRowInline, admin.StackedInline):
         ]
 
 
+def event_label(event) -> str:
+    """An alliance's event as a choice: what happened, when, and the start of its text (two
+    events of one kind are told apart)."""
+    words = f"{event.get_kind_display()} — {event.occurred}"
+    if event.description:
+        text = event.description
+        words = f"{words} — {text[:60]}{'…' if len(text) > 60 else ''}"
+    return words
+
+
+class AllianceEventActorInline(CitedRowInline, admin.TabularInline):
+    """Who carried out the alliance's governance events (an organization, a person, or a
+    person for their organization) and how, each with its source; entered here, beside the
+    events, as people on a visit are entered in a partnership's form."""
+
+    model = AllianceEventActor
+    autocomplete_fields = ["organization", "person"]
+    fields = ["event", "organization", "person", "role", "title", *CITATION_LINE, *SEEN]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        event = formset.form.base_fields.get("event")
+        if event is not None:
+            # Only this alliance's events (a new alliance's, once it is saved).
+            event.queryset = AllianceEvent.objects.filter(alliance=obj if obj and obj.pk else None)
+            event.label_from_instance = event_label
+            event.help_text = _(
+                "One of this alliance's governance events (add the event above and save first)."
+            )
+        return formset
+
+
 class PartnershipPartyInline(CitedRowInline, admin.TabularInline):
     model = PartnershipParty
     autocomplete_fields = ["organization"]
@@ -1131,11 +1174,12 @@ class StatusChangeInline(CitedRowInline, admin.StackedInline):
 class VisitInline(CitedRowInline, admin.StackedInline):
     model = Visit
     formfield_overrides = SMALL_TEXT
+    autocomplete_fields = ["sender", "sent_from"]
 
     def row_fieldsets(self, request, obj=None):
         present = {f.name for f in Visit._meta.concrete_fields}
         return [
-            (None, {"fields": [("direction", "status"), "recurrence"]}),
+            (None, {"fields": [("direction", "status"), ("sender", "sent_from"), "recurrence"]}),
             date_fieldset(Visit, "visited", present, help_text=False),
             (_("Who went"), {"fields": [("teachers", "students", "others"), "description"]}),
             (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
@@ -1636,14 +1680,31 @@ def restore_rows(obj, deleted_at, user) -> tuple[list[str], list[str]]:
     return restored, left_out
 
 
+class RegionForm(VersionedForm):
+    def clean(self):
+        data = super().clean()
+        if data.get("members") and data.get("kind") != RegionKind.GROUP:
+            self.add_error(
+                "members",
+                gettext(
+                    "Only a group of countries has member countries: set the kind to “%(kind)s”"
+                    " or leave the members empty."
+                )
+                % {"kind": RegionKind.GROUP.label},
+            )
+        return data
+
+
 @admin.register(Region)
 class RegionAdmin(RecordAdmin):
+    form = RegionForm
     list_display = ["name", "kind", "iso_code", "parent", "publication", "citation_count"]
     list_filter = ["publication", "kind"]
-    search_fields = ["name", "slug", "iso_code"]
-    autocomplete_fields = ["parent"]
+    search_fields = ["name", "slug", "iso_code", "other_names__name"]
+    autocomplete_fields = ["parent", "members"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["parent"]
+    inlines = [RegionNameInline, *RECORD_INLINES]
     resource_classes = [RESOURCES_BY_MODEL[Region]]
 
 
@@ -1716,6 +1777,7 @@ class AllianceAdmin(RecordAdmin):
         AllianceBodyInline,
         AllianceMembershipInline,
         AllianceEventInline,
+        AllianceEventActorInline,
         *RECORD_INLINES,
     ]
     resource_classes = [RESOURCES_BY_MODEL[Alliance]]
@@ -1905,6 +1967,25 @@ class AllianceEventAdmin(DateFieldsets, SubordinateAdmin):
     occurred = date_column("occurred", _("date"))
 
 
+@admin.register(AllianceEventActor)
+class AllianceEventActorAdmin(SubordinateAdmin):
+    list_display = ["__str__", "event", "alliance"]
+    list_filter = ["role"]
+    search_fields = ["organization__name", "person__name", "title", "alliance__name"]
+    autocomplete_fields = ["alliance", "organization", "person"]
+    list_select_related = ["organization", "person", "event__alliance", "alliance"]
+    inlines = [CitationInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        event = form.base_fields.get("event")
+        if event is not None and obj is not None and obj.alliance_id:
+            # Only the events of the row's alliance (the model's rule, as choices).
+            event.queryset = AllianceEvent.objects.filter(alliance=obj.alliance_id)
+            event.label_from_instance = event_label
+        return form
+
+
 @admin.register(AllianceBody)
 class AllianceBodyAdmin(SubordinateAdmin):
     list_display = ["name", "kind", "alliance", "country"]
@@ -1981,7 +2062,7 @@ class VisitAdmin(DateFieldsets, SubordinateAdmin):
     list_display = ["direction", "visited", "headcount_display", "partnership"]
     list_filter = ["direction"]
     search_fields = ["description", "recurrence"]
-    autocomplete_fields = ["partnership"]
+    autocomplete_fields = ["partnership", "sender", "sent_from"]
     inlines = [CitationInline]
     visited = date_column("visited", _("date"))
 

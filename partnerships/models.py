@@ -429,6 +429,14 @@ class RegionKind(models.TextChoices):
     PROVINCE = "province", _("Province or state")
     CITY = "city", _("Prefecture or city")
     DISTRICT = "district", _("District or county")
+    GROUP = "group", _("Group of countries")
+
+
+# A group of countries (ASEAN) is a set of countries, not a place on the map: nothing lies in
+# it, is held in it or is part of it. The fields that place a record offer every other region.
+NOT_A_GROUP = ~models.Q(kind="group")
+# A group's members: countries and special administrative regions.
+COUNTRIES = models.Q(kind__in=["country", "sar"])
 
 
 class RegionQuerySet(RecordQuerySet):
@@ -438,7 +446,8 @@ class RegionQuerySet(RecordQuerySet):
 
 
 class Region(Record):
-    """A place in a hierarchy: country > province/state > prefecture/city."""
+    """A place in a hierarchy: country > province/state > prefecture/city; or a named group
+    of countries (ASEAN), outside the hierarchy, with its member countries."""
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
@@ -456,6 +465,7 @@ class Region(Record):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
+        limit_choices_to=NOT_A_GROUP,
     )
     path = models.CharField(
         _("path"),
@@ -465,6 +475,19 @@ class Region(Record):
         help_text=_("Ids from the top of the hierarchy, e.g. /1/4/9/; kept by save()."),
     )
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    members = models.ManyToManyField(
+        "self",
+        verbose_name=_("member countries"),
+        symmetrical=False,
+        blank=True,
+        related_name="groups",
+        limit_choices_to=COUNTRIES,
+        help_text=_(
+            "For a group of countries (e.g. ASEAN) only: the countries the sources name as its "
+            "members. A record that names the group is found under the group, not under each "
+            "member."
+        ),
+    )
 
     objects = RegionQuerySet.as_manager()
 
@@ -495,7 +518,20 @@ class Region(Record):
         return slug_url("region-detail", self.slug)
 
     def search_parts(self) -> list[str]:
-        return [self.name, self.iso_code]
+        names = [alias.name for alias in self.other_names.all()] if self.pk else []
+        return [self.name, *names, self.iso_code]
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == RegionKind.GROUP
+
+    def published_members(self):
+        """A group's published member countries, by name (one query)."""
+        return self.members.published().order_by("name")
+
+    def published_groups(self):
+        """The published groups of countries this country belongs to, by name (one query)."""
+        return self.groups.published().order_by("name")
 
     def province(self) -> Region | None:
         """The province or state this region is, or is in."""
@@ -524,7 +560,17 @@ class Region(Record):
     def clean(self):
         errors = {}
         code = self.iso_code = (self.iso_code or "").strip().upper()
-        if code:
+        if self.kind == RegionKind.GROUP:
+            if code:
+                errors["iso_code"] = gettext("A group of countries has no ISO 3166 code.")
+            if self.parent_id:
+                errors["parent"] = gettext("A group of countries is not part of another region.")
+        elif self.parent_id and self.parent.kind == RegionKind.GROUP:
+            errors["parent"] = gettext(
+                "A region is not part of a group of countries: give the country it is in (the "
+                "group lists its member countries)."
+            )
+        if code and self.kind != RegionKind.GROUP:
             if self.kind in (RegionKind.COUNTRY, RegionKind.SAR):
                 if not ISO_3166_1.match(code):
                     errors["iso_code"] = gettext(
@@ -542,7 +588,7 @@ class Region(Record):
                         "This ISO 3166-2 code does not start with %(code)s, the code of the "
                         "country it is in."
                     ) % {"code": country.iso_code}
-        if self.parent_id:
+        if self.parent_id and "parent" not in errors:
             if self.pk and self.parent_id == self.pk:
                 errors["parent"] = gettext("A region cannot be part of itself.")
             elif self.pk and f"/{self.pk}/" in self.parent.path:
@@ -582,27 +628,70 @@ class Region(Record):
         super().save(*args, **kwargs)
 
 
+class RegionName(Versioned):
+    """Another name a region is known by: in another script (江苏), another language, or a
+    spelling a source uses (a misspelling included, with a note saying so). A search finds
+    the region, and every record its filter finds, by it as by the region's own name."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="other_names")
+    name = models.CharField(_("name"), max_length=200)
+    language = models.CharField(
+        _("language or script"), max_length=35, blank=True, help_text=_("E.g. zh, ru, en.")
+    )
+    note = models.CharField(
+        _("note"),
+        max_length=300,
+        blank=True,
+        help_text=_("E.g. 'misspelling on the agreement page', 'Chinese short name'."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("other name")
+        verbose_name_plural = _("other names")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "name"],
+                name="region_name_unique",
+                violation_error_message=_("This region already has this other name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def path_ids(path: str) -> list[int]:
     """The region keys of a path (/1/4/9/ -> [1, 4, 9]): a region and its ancestors."""
     return [int(part) for part in (path or "").strip("/").split("/") if part]
 
 
 def published_region_names(ids) -> dict[int, str]:
-    """Key -> name of the published regions among ``ids`` (one query)."""
+    """Key -> names of the published regions among ``ids``: the name, then its other names
+    (RegionName), as one text for search (one query)."""
     ids = set(ids)
     if not ids:
         return {}
-    return dict(
-        Region.objects.filter(pk__in=ids, publication=Publication.PUBLISHED).values_list(
-            "pk", "name"
-        )
+    rows = (
+        Region.objects.filter(pk__in=ids, publication=Publication.PUBLISHED)
+        .values_list("pk", "name", "other_names__name")
+        .order_by("pk", "other_names__name")
     )
+    names: dict[int, list[str]] = {}
+    for pk, name, other in rows:
+        names.setdefault(pk, [name])
+        if other:
+            names[pk].append(other)
+    return {pk: " ".join(found) for pk, found in names.items()}
 
 
 def place_names(paths, names: dict[int, str] | None = None) -> list[str]:
     """The names of the published regions on ``paths`` (each a region's path: its ancestors
-    from the top down, then itself), each region once, in the order first met. Search text
-    holds them so that a search for a place finds what the place's facet or filter finds.
+    from the top down, then itself), each region once, in the order first met, each with its
+    other names. Search text holds them so that a search for a place, by any of its names,
+    finds what the place's facet or filter finds.
     ``names``: key -> name of published regions, when already read (batch refresh)."""
     ids: list[int] = []
     seen: set[int] = set()
@@ -917,6 +1006,7 @@ class Organization(Record):
         blank=True,
         on_delete=models.PROTECT,
         related_name="organizations",
+        limit_choices_to=NOT_A_GROUP,
     )
     country = models.ForeignKey(
         Region,
@@ -978,8 +1068,16 @@ class Organization(Record):
         return slug_url("organization-detail", self.slug)
 
     def clean(self):
+        errors = {}
         if self.pk and self.parent_id == self.pk:
-            raise ValidationError({"parent": gettext("An organization cannot be part of itself.")})
+            errors["parent"] = gettext("An organization cannot be part of itself.")
+        if self.region_id and self.region.kind == RegionKind.GROUP:
+            errors["region"] = gettext(
+                "An organization is in a place, not in a group of countries: give its country "
+                "or city."
+            )
+        if errors:
+            raise ValidationError(errors)
 
     def search_parts(self) -> list[str]:
         names = [alias.name for alias in self.other_names.all()] if self.pk else []
@@ -1146,6 +1244,7 @@ class ConferenceSeries(Record):
         blank=True,
         on_delete=models.PROTECT,
         related_name="series_seated",
+        limit_choices_to=NOT_A_GROUP,
         help_text=_("Only when the sources say the series has a permanent venue."),
     )
     venue = models.ForeignKey(
@@ -1234,6 +1333,7 @@ class Conference(Record):
         blank=True,
         on_delete=models.PROTECT,
         related_name="conferences_hosted",
+        limit_choices_to=NOT_A_GROUP,
     )
     venue = models.ForeignKey(
         Organization,
@@ -1248,6 +1348,7 @@ class Conference(Record):
         verbose_name=_("also held in"),
         blank=True,
         related_name="conferences_cohosted",
+        limit_choices_to=NOT_A_GROUP,
         help_text=_("Other cities or regions where it was held at the same time."),
     )
     alliance = models.ForeignKey(
@@ -1274,6 +1375,10 @@ class Conference(Record):
         verbose_name=_("countries and regions named as taking part"),
         blank=True,
         related_name="conferences_attended",
+        help_text=_(
+            "A group the sources name as such (e.g. ASEAN) may be given as the group; its "
+            "members are then not counted as taking part unless named too."
+        ),
     )
     partner_regions = models.ManyToManyField(
         Region,
@@ -1580,6 +1685,7 @@ class Alliance(Record):
         blank=True,
         on_delete=models.PROTECT,
         related_name="alliances_founded",
+        limit_choices_to=NOT_A_GROUP,
         help_text=_("Where it was founded, when no founding conference is recorded."),
     )
     countries = models.ManyToManyField(
@@ -1902,6 +2008,122 @@ class AllianceEvent(Versioned):
         errors = partial_date_errors_of(self, "occurred", gettext("Date"))
         if errors:
             raise ValidationError(errors)
+
+
+class EventActorRole(models.TextChoices):
+    HELD = "held", _("Held or organized it")
+    CARRIED_OUT = "carried_out", _("Carried it out")
+    LAUNCHED = "launched", _("Launched or unveiled it")
+    DECIDED = "decided", _("Decided or approved it")
+    SIGNED = "signed", _("Signed")
+    ANNOUNCED = "announced", _("Announced it")
+    TOOK_PART = "took_part", _("Took part")
+
+
+class AllianceEventActorQuerySet(models.QuerySet):
+    def shown(self):
+        """Rows whose holder (an organization, a person, or a person with their
+        organization) is published: what a public page may name."""
+        published = Publication.PUBLISHED
+        return self.filter(
+            models.Q(organization__isnull=True) | models.Q(organization__publication=published),
+            models.Q(person__isnull=True) | models.Q(person__publication=published),
+        )
+
+
+class AllianceEventActor(Versioned):
+    """Who carried out one of an alliance's governance events, and how: an organization, a
+    person, or a person for their organization (the two associations that launched a
+    partnership, the body that announced a list of members). Entered in the alliance's form,
+    with the event it belongs to, as people on a visit are entered in a partnership's."""
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="event_actors")
+    event = models.ForeignKey(
+        AllianceEvent,
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        related_name="actors",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alliance_event_parts",
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alliance_event_parts",
+        help_text=_("When the source names a person (give their organization too, if named)."),
+    )
+    role = models.CharField(
+        _("part in it"),
+        max_length=12,
+        choices=EventActorRole,
+        default=EventActorRole.CARRIED_OUT,
+    )
+    title = models.CharField(
+        _("title as the source gives it"),
+        max_length=300,
+        blank=True,
+        help_text=_("E.g. 'together with relevant units', 'vice-president of the association'."),
+    )
+    citations = GenericRelation("partnerships.Citation")
+
+    history = HistoricalRecords()
+
+    objects = AllianceEventActorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("who did it")
+        verbose_name_plural = _("who carried out the governance events")
+        ordering = ["alliance", "event", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(organization__isnull=False) | models.Q(person__isnull=False),
+                name="alliance_event_actor_has_holder",
+                violation_error_message=_("Give the organization or the person who did it."),
+            ),
+            models.UniqueConstraint(
+                fields=["event", "organization", "role"],
+                condition=models.Q(person__isnull=True),
+                name="alliance_event_actor_org_unique",
+                violation_error_message=_("This organization already has this part in the event."),
+            ),
+            models.UniqueConstraint(
+                fields=["event", "person", "role"],
+                condition=models.Q(person__isnull=False),
+                name="alliance_event_actor_person_unique",
+                violation_error_message=_("This person already has this part in the event."),
+            ),
+        ]
+
+    @property
+    def holder(self):
+        return self.person if self.person_id else self.organization
+
+    def __str__(self) -> str:
+        holder = (
+            related_str(self, "person") if self.person_id else related_str(self, "organization")
+        )
+        return f"{holder} ({self.get_role_display().lower()})"
+
+    def clean(self):
+        errors = {}
+        if not self.organization_id and not self.person_id:
+            errors["organization"] = gettext("Give the organization or the person who did it.")
+        if self.event_id and self.alliance_id and self.event.alliance_id != self.alliance_id:
+            errors["event"] = gettext("Choose one of this alliance's own events.")
+        if errors:
+            raise ValidationError(errors)
+
+    def get_absolute_url(self) -> str:
+        return self.alliance.get_absolute_url()
 
 
 # --------------------------------------------------------------------------- partnerships
@@ -2229,6 +2451,7 @@ class PartyRole(models.TextChoices):
     FACILITATOR = "facilitator", _("Facilitated (not a party)")
     SPONSOR = "sponsor", _("Funded or sponsored it (not a party)")
     WITNESS = "witness", _("Witnessed (not a party)")
+    CONTACT = "contact", _("Contact for it (not a party)")
 
 
 class PartnershipParty(Versioned):
@@ -2484,6 +2707,30 @@ class Visit(Versioned):
     others = models.PositiveIntegerField(
         _("others"), null=True, blank=True, help_text=_("Staff, officials, chaperones.")
     )
+    sender = models.ForeignKey(
+        Organization,
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits_sent",
+        help_text=_(
+            "The organization the source says sent the group, when it names one: a party, or "
+            "another body (a school of the district that is the party, a provincial authority)."
+        ),
+    )
+    sent_from = models.ForeignKey(
+        Region,
+        verbose_name=_("came from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits_sent",
+        help_text=_(
+            "The side or place the source says the group came from, e.g. 'a delegation from "
+            "Jiangsu', 'teachers and students from Tanggu'."
+        ),
+    )
     places = models.ManyToManyField(
         Region,
         verbose_name=_("places the visitors came from or went to"),
@@ -2555,8 +2802,25 @@ class Visit(Versioned):
             )
         elif self.ends_on and self.visited_on and self.ends_on < self.visited_on:
             errors["ends_on"] = gettext("The last day is before the first day.")
+        sender_error = self.sender_direction_error()
+        if sender_error:
+            errors["sender"] = sender_error
         if errors:
             raise ValidationError(errors)
+
+    def sender_direction_error(self) -> str:
+        """A sender that is one of the parties must be the party the direction says went."""
+        partnership = self.partnership if self.partnership_id else None
+        if partnership is None or self.sender_id is None:
+            return ""
+        sides = {partnership.party_a_id: "a", partnership.party_b_id: "b"}
+        went = {VisitDirection.A_TO_B: "a", VisitDirection.B_TO_A: "b"}.get(self.direction)
+        if self.sender_id in sides and went and sides[self.sender_id] != went:
+            return gettext(
+                "The sender is the party that was visited, by the direction given: check "
+                "the direction or the sender."
+            )
+        return ""
 
 
 class PersonRoleInPartnership(models.TextChoices):
@@ -2566,6 +2830,7 @@ class PersonRoleInPartnership(models.TextChoices):
     INTERPRETED = "interpreted", _("Interpreted")
     ORGANIZED = "organized", _("Organized or coordinated the exchanges")
     HELPED = "helped", _("Helped bring it about")
+    CONTACT = "contact", _("Contact person")
 
 
 class PartnershipPerson(Versioned):

@@ -99,6 +99,8 @@ PARENT_FIELD = {
     "statuschange": "partnership",
     "visit": "partnership",
     "partnershipperson": "partnership",
+    "regionname": "region",
+    "allianceeventactor": "alliance",
 }
 
 

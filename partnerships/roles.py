@@ -1,4 +1,5 @@
 """The staff roles and their permissions. Used by migration 0003, which makes the groups, by
+migration 0004, which gives them the permissions of the models it adds, by
 restore_missing_groups after every migrate, and by `grant_role`."""
 
 from django.apps import apps as global_apps
@@ -31,6 +32,8 @@ SUBORDINATE_MODELS = [
     "visit",
     "otheraccount",
     "partnershipperson",
+    "regionname",
+    "allianceeventactor",
 ]
 HISTORY_MODELS = [f"historical{name}" for name in RECORD_MODELS + SUBORDINATE_MODELS]
 
@@ -58,10 +61,25 @@ def role_permissions() -> dict[str, list[str]]:
     }
 
 
+def model_of(codename: str) -> str:
+    """The model a codename is about: view_regionname -> regionname."""
+    return codename.split("_", 1)[1]
+
+
+def known_models(permission_model) -> set[str]:
+    """The names of the app's models in the state the migration that runs sees (a historical
+    model's ``_meta.apps``): a model added by a later migration is not among them yet."""
+    app = permission_model._meta.apps.get_app_config("partnerships")
+    return {model._meta.model_name for model in app.get_models()}
+
+
 def sync_groups(group_model, permission_model) -> None:
     """Give each group exactly its role's permissions (the data migration 0003, on a fresh
-    database, where every model's permissions exist)."""
+    database), those of the models that exist at that point of the migrations: a model added
+    later (0004's) gets its permissions from the migration that adds it (grant_models)."""
+    known = known_models(permission_model)
     for group_name, codenames in role_permissions().items():
+        codenames = [c for c in codenames if model_of(c) in known]
         group, _ = group_model.objects.get_or_create(name=group_name)
         perms = list(
             permission_model.objects.filter(
@@ -72,6 +90,26 @@ def sync_groups(group_model, permission_model) -> None:
         if missing:
             raise RuntimeError(f"Permissions missing for {group_name}: {sorted(missing)}")
         group.permissions.set(perms)
+
+
+def grant_models(group_model, permission_model, model_names) -> None:
+    """Add to each existing role group its role's permissions on ``model_names`` (models a
+    migration adds), leaving the group's other permissions as they are."""
+    wanted = set(model_names)
+    for group_name, codenames in role_permissions().items():
+        group = group_model.objects.filter(name=group_name).first()
+        if group is None:
+            continue  # restore_missing_groups makes it, with everything, after migrate
+        codenames = [c for c in codenames if model_of(c) in wanted]
+        perms = list(
+            permission_model.objects.filter(
+                content_type__app_label="partnerships", codename__in=codenames
+            )
+        )
+        missing = set(codenames) - {p.codename for p in perms}
+        if missing:
+            raise RuntimeError(f"Permissions missing for {group_name}: {sorted(missing)}")
+        group.permissions.add(*perms)
 
 
 def restore_missing_groups(sender, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs) -> None:

@@ -50,6 +50,7 @@ from .models import (
     PersonName,
     Publication,
     Region,
+    RegionName,
     ReportedFigure,
     SisterSchoolPartnership,
     Source,
@@ -137,6 +138,24 @@ def person_name_changed(sender, instance, **kwargs):
     person = Person.objects.filter(pk=instance.person_id).select_related("organization").first()
     if person is not None:
         person.refresh_search_text()
+
+
+@receiver(post_save, sender=RegionName)
+@receiver(post_delete, sender=RegionName)
+def region_name_changed(sender, instance, raw=False, **kwargs):
+    """A region's other names are in its own search text and, while it is published, in that
+    of every record under it (models.place_names), as its name is: those are refreshed as
+    for a renamed region, by the background job; when fixtures load (raw), at once."""
+    region = Region.objects.filter(pk=instance.region_id).first()
+    if region is None:
+        return
+    region.refresh_search_text()
+    if region.publication != Publication.PUBLISHED:
+        return
+    if raw:
+        placesearch.refresh_under(region)
+    else:
+        enqueue_place_refresh(region.pk)
 
 
 @receiver(pre_save, sender=Region)

@@ -239,7 +239,7 @@ CLAIMED_FIELDS = (
     "source_label",
 )
 # Rows that cannot hold citations: their claims may cite any paragraph of a seed.
-UNCITED_MODELS = {"source", "organizationname"}
+UNCITED_MODELS = {"source", "organizationname", "regionname"}
 # A figure's value as a source may write it in words.
 NUMBER_WORDS = {
     2: "two",

@@ -430,8 +430,9 @@ DETAIL_QUERIES = {
     # + further parties, agreements (and their signatories), changes of status, visits,
     # successors, pairings; people's parts in it and its visits, and their citations.
     "partnership": 13 + PG_DETAIL,
-    # + bodies (their citations, whom they work under), parts, meeting series, meetings.
-    "alliance": 16 + PG_DETAIL,
+    # + bodies (their citations, whom they work under), parts, meeting series, meetings,
+    # who carried out its events.
+    "alliance": 17 + PG_DETAIL,
     # + other host places, special partner countries, who carried it out, documents issued,
     # agreements signed there.
     "conference": 16 + PG_DETAIL,
@@ -439,8 +440,9 @@ DETAIL_QUERIES = {
     "series": 8 + PG_DETAIL,
     # + bodies of alliances hosted, further roles in partnerships.
     "org": 13 + PG_DETAIL,
-    "province": 11 + PG_DETAIL,
-    "country": 10 + PG_DETAIL,
+    # + its other names; a country's also the groups of countries it belongs to.
+    "province": 12 + PG_DETAIL,
+    "country": 12 + PG_DETAIL,
     # + other names, roles in alliances, agreements signed, parts in partnerships and their
     # citations.
     "person": 11 + PG_DETAIL,

@@ -19,6 +19,7 @@ from ..models import (
     Alliance,
     AllianceBody,
     AllianceEvent,
+    AllianceEventActor,
     AllianceMembership,
     Citation,
     Conference,
@@ -113,6 +114,7 @@ PART_OF = {
     PartnershipParty: "partnership",
     PartnershipPerson: "partnership",
     AllianceBody: "alliance",
+    AllianceEventActor: "alliance",
     ConferenceDocument: "conference",
 }
 CITED_MODELS = (
@@ -131,6 +133,7 @@ NAMED_BY = {
     AllianceEvent: ("alliance",),
     Speech: ("person", "organization", "conference"),
     PartnershipPerson: ("person",),
+    AllianceEventActor: ("person", "organization"),
     ReportedFigure: ("subject",),
 }
 
@@ -202,6 +205,8 @@ def public_pks(model):
     whose records are all published; figures that are published and about a public record."""
     if model is AllianceMembership:
         qs = shown_memberships().filter(alliance__publication=PUBLISHED)
+    elif model is AllianceEventActor:
+        qs = AllianceEventActor.objects.shown().filter(alliance__publication=PUBLISHED)
     elif PART_OF.get(model) == "partnership":
         qs = model.objects.filter(
             partnership__in=SisterSchoolPartnership.objects.published().values("pk")

@@ -11,6 +11,7 @@ from ..models import (
     Agreement,
     Alliance,
     AllianceBody,
+    AllianceEventActor,
     AllianceMembership,
     Citation,
     Conference,
@@ -91,7 +92,15 @@ class AllianceDetailView(RecordDetailView):
                     "events",
                     queryset=self.model.events.rel.related_model.objects.select_related(
                         "conference"
-                    ).prefetch_related(published_citations()),
+                    ).prefetch_related(
+                        published_citations(),
+                        Prefetch(
+                            "actors",
+                            queryset=AllianceEventActor.objects.shown()
+                            .select_related("organization", "person")
+                            .prefetch_related(published_citations()),
+                        ),
+                    ),
                 ),
                 Prefetch(
                     "bodies",

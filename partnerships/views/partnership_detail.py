@@ -97,6 +97,8 @@ class PartnershipDetailView(RecordDetailView):
         "series",
         "agreements__conference",
         "status_changes__by",
+        "visits__sender",
+        "visits__sent_from",
     )
     # Partnerships linked from this one; each is public only with both its parties.
     linked = ("predecessor", "parent")
@@ -141,7 +143,7 @@ class PartnershipDetailView(RecordDetailView):
                 ),
                 Prefetch(
                     "visits",
-                    queryset=Visit.objects.prefetch_related(
+                    queryset=Visit.objects.select_related("sender", "sent_from").prefetch_related(
                         published_citations(),
                         Prefetch("places", queryset=Region.objects.published().order_by("name")),
                     ),
