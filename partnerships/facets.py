@@ -628,7 +628,7 @@ def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str],
     from .pagecache import data_version, uncommitted_writes
 
     # Not while this connection holds writes no other request sees (pagecache).
-    shared = not uncommitted_writes()
+    shared = settings.FACET_CACHE_SECONDS > 0 and not uncommitted_writes()
     key = facet_cache_key(request, data_version())
     cache = caches["facets"]
     found = cache.get(key) if shared else None
@@ -662,13 +662,10 @@ def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str],
         results += counted
         left_out += out
     if shared and counts != stored:
-        cache.set(key, {"counts": counts, "rows": found["rows"]}, FACET_CACHE_SECONDS)
+        cache.set(key, {"counts": counts, "rows": found["rows"]}, settings.FACET_CACHE_SECONDS)
     return results, left_out, found["rows"]
 
 
-# How long a list's facet counts are kept (seconds): a change of data makes new keys at once,
-# so this only bounds the room old entries take.
-FACET_CACHE_SECONDS = 600
 # Parameters that change the page shown, not the rows counted.
 NOT_FILTERS = frozenset({"page", "sort", "per_page", "format"})
 

@@ -245,6 +245,9 @@ else:
 # How long a stored page is kept (seconds; 0: pages are not cached). A change shows on the
 # next request whatever this is: every write changes the data version the keys include.
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600)
+# How long a list's facet counts are kept (seconds; 0: counted on every request), under the
+# same data version (partnerships/facets.py, list_facets).
+FACET_CACHE_SECONDS = env_int("DJANGO_FACET_CACHE_SECONDS", 600)
 
 # --------------------------------------------------------------------------- security
 # Sign-in throttling (django-axes, partnerships/accounts.py), within the cool-off window:

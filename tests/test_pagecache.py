@@ -339,6 +339,14 @@ def test_another_order_or_page_size_of_a_list_reads_its_facet_counts_from_the_ca
     assert result_count(other) == result_count(first)
 
 
+def test_with_facet_cache_seconds_0_every_request_counts_its_facets(client, data, settings):
+    settings.FACET_CACHE_SECONDS = 0
+    get(client, "/partnerships/?country=china")
+    with CaptureQueriesContext(connection) as queries:
+        get(client, "/partnerships/?country=china&sort=name")
+    assert [q for q in queries if "GROUP BY" in q["sql"]]
+
+
 def test_deleting_a_record_in_the_admin_changes_the_facet_counts_on_the_next_request(
     client, client_as, data, commit
 ):
