@@ -81,7 +81,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "csp",
-    "axes",
+    # django-axes, named "Login attempts" in the admin (partnerships/axes_config.py).
+    "partnerships.axes_config.LoginAttemptsConfig",
     "django_tasks",
     "django_tasks_db",
     "partnerships",
