@@ -173,6 +173,16 @@ def test_exports_follow_the_same_filter(client, empty_regions, fmt):
     assert "Emptyland" in asked and "Unpublishedland" not in asked
 
 
+def test_the_about_pages_number_of_regions_is_what_its_link_gives(client, empty_regions):
+    response = client.get("/about/")
+    html = response.content.decode()
+    link = re.search(r'<li data-kind="region"><a href="([^"]+)"><strong>([\d,]+)</strong>', html)
+    assert link, "the About page does not link its number of regions"
+    url, number = link.groups()
+    assert url == "/regions/?empty=1"
+    assert result_count(client.get(url)) == int(number.replace(",", "")) > 40
+
+
 def page_queries(client, url) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
