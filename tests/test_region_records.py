@@ -190,12 +190,9 @@ def page_queries(client, url) -> int:
     return len(ctx.captured_queries)
 
 
-def test_the_number_of_queries_does_not_grow_with_regions_or_records(client, cases):
-    client.get("/regions/")  # warms what lives for the process (content types)
-    small = page_queries(client, "/regions/?per_page=10")
-    assert page_queries(client, "/regions/?per_page=100") == small
-    # Fifteen more regions, each with records of every kind, two levels deep.
-    for i in range(15):
+def add_regions_with_records(first: int, n: int) -> None:
+    """``n`` countries, each with a province holding records of every kind."""
+    for i in range(first, first + n):
         country = make_region(f"Countland {i}")
         province = make_region(f"Countshire {i}", kind=RegionKind.PROVINCE, parent=country)
         school = make_org(f"Count School {i}", province)
@@ -203,10 +200,21 @@ def test_the_number_of_queries_does_not_grow_with_regions_or_records(client, cas
         make_partnership(school, make_org(f"Count Partner {i}", Region.objects.get(slug="wuxi")))
         make_conference(f"Count Forum {i}", host_region=province, participating=[country])
         make_alliance(f"Count Alliance {i}", members=[school, board])
+
+
+def test_the_number_of_queries_does_not_grow_with_regions_or_records(client, cases):
+    # One region written first: every page below is then read as while writes wait for a
+    # commit (no cached facet counts, no cached record counts), the same way each time.
+    add_regions_with_records(0, 1)
+    client.get("/regions/")  # warms what lives for the process (content types, the footer)
+    small = page_queries(client, "/regions/?per_page=10")
+    assert page_queries(client, "/regions/?per_page=100") == small
+    # Fifteen more regions, each with records of every kind, two levels deep.
+    add_regions_with_records(1, 15)
     client.get("/regions/")  # the footer's "last updated", read again after the writes
     assert page_queries(client, "/regions/?per_page=100") == small
     response = client.get("/regions/?q=Countshire&per_page=100")
-    assert result_count(response) == 15
+    assert result_count(response) == 16
     for region in response.context["object_list"]:
         assert re.fullmatch(r"Countshire \d+", region.name)
         assert (region.records.partnerships, region.records.organizations) == (1, 1)
