@@ -254,6 +254,9 @@ class AboutView(TemplateView):
                     "count": row["total"],
                     "label": label(row["total"]),
                     "url_name": url_name,
+                    # The regions list hides the regions that hold no published record
+                    # unless asked: the link to all of them, which this number counts.
+                    "query": "?empty=1" if model is Region else "",
                 }
             )
         context.update(

@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .dates import DatePrecision, PartialDate
+from .dates import DatePrecision, PartialDate, datetime_text
 from .models import (
     Agreement,
     Alliance,
@@ -180,8 +180,8 @@ def changes_since(instance, seen_version, submitted: dict) -> list[str]:
     lines = []
     if latest is not None and latest.history_user is not None:
         lines.append(
-            gettext("Last saved by %(user)s at %(when)s.")
-            % {"user": latest.history_user, "when": latest.history_date.strftime("%Y-%m-%d %H:%M")}
+            gettext("Last saved by %(user)s on %(when)s.")
+            % {"user": latest.history_user, "when": datetime_text(latest.history_date)}
         )
     for field in tracked_fields(model):
         new = getattr(current, field.attname)

@@ -18,7 +18,7 @@ import functools
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -113,6 +113,14 @@ class PartialDate:
         if start.year == end.year or self.precision == DatePrecision.DAY_MONTH:
             return f"{formats.date_format(start, 'j F')} – {last}"
         return f"{formats.date_format(start, 'j F Y')} – {last}"
+
+
+def datetime_text(value: datetime.datetime) -> str:
+    """A moment (a save, a report received) as every page writes one, in the site's time
+    zone: "24 September 2017, 15:04" (DATETIME_FORMAT, partnerships/formats)."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, "DATETIME_FORMAT")
 
 
 @functools.lru_cache(maxsize=8192)

@@ -11,6 +11,7 @@ from django.db.models import (
 from django.utils.translation import gettext_lazy as _
 from django_filters import (
     CharFilter,
+    Filter,
     FilterSet,
     ModelMultipleChoiceFilter,
     MultipleChoiceFilter,
@@ -40,6 +41,7 @@ from .models import (
     newest_first,
     oldest_first,
 )
+from .region_records import records_by_region, region_ids_with_records
 from .search import MAX_QUERY_LENGTH, search_condition
 from .widgets import FILTER_FORM_RENDERER
 
@@ -537,8 +539,36 @@ class OrganizationFilterSet(RecordFilterSet):
         return queryset
 
 
+class ShowCheckbox(forms.CheckboxInput):
+    """A checkbox that ``?param=1``, ``on`` or ``true`` ticks and ``0``, ``off``, ``false``
+    or an empty value leaves unticked (Django's own takes "0" for ticked)."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if isinstance(value, str):
+            return value.strip().lower() not in ("", "0", "off", "false", "no")
+        return bool(value)
+
+
+class EmptyRegionsFilter(Filter):
+    """Unticked (the default): only the regions that hold a published record, themselves or
+    below them (region_records), as the regions list shows them; ticked: every region."""
+
+    field_class = forms.BooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", ShowCheckbox)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value:
+            return qs
+        return qs.filter(pk__in=self.parent.region_ids_with_records())
+
+
 class RegionFilterSet(RecordFilterSet):
     region = SlugChoiceFilter(label=_("Within"), queryset=published_regions, method="filter_region")
+    empty = EmptyRegionsFilter(label=_("Show regions with no records"))
     kind = ChoicesFilter(
         label=_("Kind"), choices=RegionKind.choices, widget=forms.MultipleHiddenInput
     )
@@ -557,6 +587,20 @@ class RegionFilterSet(RecordFilterSet):
         for region in value or ():
             queryset = queryset.filter(_paths_q([region]))
         return queryset
+
+    def records_by_region(self) -> dict:
+        """{region path: region_records.RegionRecords} of every region holding a published
+        record: read once per filterset (the list, its facets and its page share it)."""
+        if not hasattr(self, "_records_by_region"):
+            self._records_by_region = records_by_region(self.queryset.db)
+        return self._records_by_region
+
+    def region_ids_with_records(self) -> list[int]:
+        return region_ids_with_records(self.records_by_region())
+
+    def shows_empty(self) -> bool:
+        """Whether the visitor asked for the regions that hold no published record too."""
+        return self.is_valid() and bool(self.form.cleaned_data.get("empty"))
 
 
 def _paths_q(regions) -> Q:

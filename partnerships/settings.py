@@ -81,7 +81,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "csp",
-    "axes",
+    # django-axes, named "Login attempts" in the admin (partnerships/axes_config.py).
+    "partnerships.axes_config.LoginAttemptsConfig",
     "django_tasks",
     "django_tasks_db",
     "partnerships",
@@ -149,6 +150,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
+# One way of writing dates and times everywhere, the admin included (partnerships/formats).
+FORMAT_MODULE_PATH = ["partnerships.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

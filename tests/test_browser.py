@@ -783,3 +783,133 @@ def test_at_375px_the_filters_control_opens_the_filters_and_applying_lands_on_th
     page.locator("#refine .facet a", has_text="Canada").first.click()
     expect(page).to_have_url(re.compile(r"country=canada.*#results$"))
     assert page.evaluate("document.getElementById('results').getBoundingClientRect().top") < 100
+
+
+# --------------------------------------------------------------------------- a journalist's path
+
+
+class Journalist:
+    """Clicks through the site as a reader checking a number, counting the clicks (scrolling
+    is free: Playwright scrolls to what it clicks)."""
+
+    def __init__(self, page, start: str):
+        self.page = page
+        self.clicks = 0
+        self.path = [start]
+        page.goto("about:blank")  # a fresh start: no scroll position restored under a click
+        page.goto(start)
+
+    def click(self, locator, *, center=False) -> None:
+        expect(locator).to_be_visible()
+        self.path.append(locator.inner_text().strip()[:60])
+        if center:
+            locator.scroll_into_view_if_needed()
+            click_center(self.page, locator)
+        else:
+            locator.click()
+        self.clicks += 1
+
+    def address(self) -> str:
+        """On a source's page: the address it shows, the link whose text is the address."""
+        page = self.page
+        expect(page).to_have_url(re.compile(r"/sources/\d+/$"))
+        where = page.locator(".facts dt", has_text="Where to read it")
+        expect(where).to_have_count(1)
+        link = page.locator(".facts dt:has-text('Where to read it') + dd a").first
+        expect(link).to_be_visible()
+        href = link.get_attribute("href")
+        assert href and re.match(r"https?://", href), href
+        assert link.inner_text().strip() == href, "the address is not written out"
+        return href
+
+
+def open_a_source_from_a_record(journalist) -> None:
+    """On a record's page: the first of its sources (Sources, at the bottom) whose address is
+    known ("Read the original"), by its title."""
+    reference = journalist.page.locator(".references li").filter(
+        has=journalist.page.get_by_role("link", name=re.compile("^Read the original"))
+    )
+    expect(reference.first).to_be_visible()
+    title = reference.first.locator("a").first
+    name = title.inner_text().strip()
+    journalist.click(title)
+    expect(journalist.page.locator("h1")).to_have_text(name)
+
+
+@pytest.fixture
+def cases_site(live_server, transactional_db):
+    """The live server with every sourced fixture (the seed and the real cases)."""
+    call_command("loaddata", *ALL_FIXTURES, verbosity=0)
+    return live_server.url
+
+
+def test_a_recorded_number_on_the_overview_leads_to_a_sources_address_in_3_clicks(page, cases_site):
+    """Each headline number (partnerships, alliances, conferences, organizations, and each
+    level of partnership) and the first number of each chart of places → its list → a
+    record → one of the record's sources, whose page writes out its address."""
+    headlines = ".headline-count, .headlines .level > a"
+    page.goto(cases_site + "/")
+    count = page.locator(headlines).count()
+    assert count >= 6
+    numbers = [(headlines, i) for i in range(count)] + [
+        (f'figure[aria-labelledby="{chart}-title"] .chart-table td a', 0)
+        for chart in ("chart-country", "chart-province")
+    ]
+    reached = {}
+    for selector, i in numbers:
+        page.goto(cases_site + "/")
+        number = page.locator(selector).nth(i)
+        label = " ".join(number.inner_text().split())
+        page.goto(cases_site + number.get_attribute("href"))
+        # The list's first record that cites a source whose address is known (some sources
+        # give none: the seed's two reports): a reader reads the rows in order.
+        records = [
+            link.get_attribute("href")
+            for link in page.locator(".results table tbody tr th a").all()
+        ]
+        for href in records:
+            page.goto(cases_site + href)
+            if page.get_by_role("link", name=re.compile("^Read the original")).count():
+                break
+        else:
+            pytest.fail(f"{label}: no record of its list cites a source with an address")
+        # The path itself, click by click, from the overview.
+        journalist = Journalist(page, cases_site + "/")
+        journalist.click(page.locator(selector).nth(i))
+        expect(page.locator("#result-count")).to_be_visible()
+        journalist.click(page.locator(f'.results table tbody tr th a[href="{href}"]'))
+        open_a_source_from_a_record(journalist)
+        reached[label] = journalist.address()
+        assert journalist.clicks <= 3, f"{label}: {journalist.clicks} clicks: {journalist.path}"
+    shoot(page, "journalist-source")
+    assert len(reached) == len(numbers), reached
+
+
+def test_a_reported_figure_on_the_overview_leads_to_its_sources_address_in_2_clicks(
+    page, cases_site
+):
+    """A figure a source reports ("reported: 7 alliances") → its citation → the source's
+    page, which writes out its address; every reported figure whose source has one."""
+    journalist = Journalist(page, cases_site + "/")
+    figures = page.locator(".headlines .reported li")
+    total = figures.count()
+    assert total >= 8
+    with_address = 0
+    for i in range(total):
+        journalist = Journalist(page, cases_site + "/")
+        figure = page.locator(".headlines .reported li").nth(i)
+        number = figure.locator("strong").inner_text()
+        cite = figure.locator("sup.cite a").first
+        journalist.click(cite, center=True)
+        reference = page.locator(cite.get_attribute("href"))
+        expect(reference).to_be_in_viewport()
+        if not reference.get_by_role("link", name=re.compile("^Read the original")).count():
+            continue  # the source's address is not known (the seed's two reports)
+        title = reference.locator("a").first
+        name = title.inner_text().strip()
+        journalist.click(title)
+        expect(page.locator("h1")).to_have_text(name)
+        journalist.address()
+        assert journalist.clicks <= 3, f"{number}: {journalist.clicks} clicks"
+        with_address += 1
+    assert with_address >= 5

@@ -236,6 +236,31 @@ class RegionListView(RecordListView):
             .order_by("path")
         )
 
+    def get_context_data(self, **kwargs):
+        """Each region with its published records (region_records), and how many regions
+        the list hides for holding none."""
+        from ..region_records import hidden_regions_note, with_records
+
+        context = super().get_context_data(**kwargs)
+        filterset = self.filterset
+        if filterset.is_valid():
+            counts = filterset.records_by_region()
+            with_records(context["object_list"], counts)
+            if not filterset.shows_empty():
+                hidden = filterset.qs_without(("empty",)).exclude(
+                    pk__in=filterset.region_ids_with_records()
+                )
+                context["hidden_rows"] = hidden_regions_note(self.request, hidden.count())
+        return context
+
+    def other_chips(self, filterset) -> list[dict]:
+        from ..region_records import empty_regions_chip
+
+        chips = super().other_chips(filterset)
+        if filterset.shows_empty():
+            chips.append(empty_regions_chip(self.request))
+        return chips
+
 
 class SourceListView(RecordListView):
     model = Source

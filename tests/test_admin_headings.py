@@ -1,0 +1,39 @@
+"""Issue 19: every heading of the admin's index and sidebar is a readable name: django-axes'
+models were under "Axes"."""
+
+import re
+
+from django.apps import apps
+from django.urls import reverse
+
+
+def test_the_sign_in_lockout_is_headed_login_attempts_not_axes(admin_client):
+    for url in ("/admin/", reverse("admin:axes_accessattempt_changelist")):
+        page = admin_client.get(url).content.decode()
+        assert "Login attempts" in page, url
+        assert not re.search(r">\s*Axes\s*<", page, re.I), url
+    page = admin_client.get(reverse("admin:app_list", args=["axes"])).content.decode()
+    assert "Login attempts administration" in page
+
+
+def test_every_heading_of_the_admin_is_a_readable_name(admin_client):
+    """Each app's heading in the sidebar and on the index is words, not its package's name
+    (Django's default verbose name: "Axes" for axes)."""
+    page = admin_client.get("/admin/").content.decode()
+    headings = re.findall(r'class="section" title="Models in the ([^"]+) application"', page)
+    assert {"Login attempts", "Education partnerships"} <= set(headings)
+    packages = {config.label.replace("_", " ") for config in apps.get_app_configs()}
+    packages |= {
+        config.name.rsplit(".", 1)[-1].replace("_", " ") for config in apps.get_app_configs()
+    }
+    for heading in headings:
+        assert heading.lower() not in packages, heading
+
+
+def test_the_app_keeps_its_own_config():
+    """A second AppConfig beside PartnershipsConfig in partnerships/apps.py would make Django
+    load the app without it (no signals, no reports of mistakes in the admin)."""
+    from partnerships.apps import PartnershipsConfig
+
+    assert type(apps.get_app_config("partnerships")) is PartnershipsConfig
+    assert apps.get_app_config("axes").label == "axes"
