@@ -565,6 +565,19 @@ def count_together(facets, queryset) -> tuple[dict, int]:
     return {f.param: f.counts_from([grouped[i] for i in at]) for f, at in owners}, rows
 
 
+def within_time(db: str, what: str, count, *args, facets: int = 1):
+    """``count(*args)`` within FACET_TIME_LIMIT_MS per facet it counts (PostgreSQL), or None when
+    it ran out of time (logged); any other database error is logged and raised."""
+    limit = f"{int(settings.FACET_TIME_LIMIT_MS) * facets}ms"
+    try:
+        with statement_settings(db, statement_timeout=limit):
+            return count(*args)
+    except DatabaseError as exc:
+        if not ran_out_of_time(exc, what):
+            raise
+    return None
+
+
 def compute_facets(
     facets, queryset, request, *, size=FACET_SIZE, counts=None
 ) -> tuple[list[FacetResult], list[str]]:
@@ -573,23 +586,22 @@ def compute_facets(
     On PostgreSQL each facet is counted within FACET_TIME_LIMIT_MS: a facet that runs out of
     time is left out (as Datasette does) and the page says so. Any other database error is
     logged and raised. ``size``: the values each facet shows (None: all of them).
-    ``counts``: {param: counts} already counted (count_together, the cache)."""
+    ``counts``: {param: counts, or None if they ran out of time} already counted."""
     results, left_out = [], []
-    limit = f"{int(settings.FACET_TIME_LIMIT_MS)}ms"
     for facet in facets:
         if counts and facet.param in counts:
-            if counts[facet.param] is None:  # ran out of time when counted
-                left_out.append(str(facet.title))
-            else:
-                results.append(facet.compute(queryset, request, counts[facet.param], size=size))
-            continue
-        try:
-            with statement_settings(queryset.db, statement_timeout=limit):
-                results.append(facet.compute(queryset, request, size=size))
-        except DatabaseError as exc:
-            if not ran_out_of_time(exc, f"the facet {facet.param}"):
-                raise
+            found = counts[facet.param]
+            result = None if found is None else facet.compute(queryset, request, found, size=size)
+        else:
+            result = within_time(
+                queryset.db,
+                f"the facet {facet.param}",
+                lambda facet=facet: facet.compute(queryset, request, size=size),
+            )
+        if result is None:
             left_out.append(str(facet.title))
+        else:
+            results.append(result)
     return results, left_out
 
 
@@ -601,27 +613,27 @@ def counted_in_one_pass(facets, queryset) -> tuple[dict, int | None]:
     together = [facet for facet in facets if facet.one_pass]
     if connections[queryset.db].vendor != "postgresql" or len(together) < 2:
         return {}, None
-    limit = f"{int(settings.FACET_TIME_LIMIT_MS) * len(together)}ms"
-    try:
-        with statement_settings(queryset.db, statement_timeout=limit):
-            return count_together(together, queryset)
-    except DatabaseError as exc:
-        if not ran_out_of_time(exc, f"the facets {', '.join(f.param for f in together)}"):
-            raise
-    return {facet.param: None for facet in together}, None
+    found = within_time(
+        queryset.db,
+        f"the facets {', '.join(f.param for f in together)}",
+        count_together,
+        together,
+        queryset,
+        facets=len(together),
+    )
+    return found or ({facet.param: None for facet in together}, None)
 
 
 def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str], int | None]:
     """A list page's facets (``view.facets``), the titles of those left out, and the number
     of rows of the list when it was counted with them (None otherwise).
 
-    A facet whose values narrow, or with no value chosen, is counted on the list as it is,
-    together with the others so counted (counted_in_one_pass). One whose values widen or
-    replace each other, with a value chosen (Facet.counted_apart), is counted on the list
-    filtered by everything else: its numbers are then what each click gives.
-
-    A filtered list's rows are read once for all of its facets (counted_in_one_pass); the
-    whole list's facets are counted one by one.
+    A facet whose values narrow, or with no value chosen, is counted on the list as it is;
+    on a filtered list, together with the others so counted, in one statement that reads the
+    rows once (counted_in_one_pass); on the whole list, one by one (each from the index that
+    holds its columns: 0.9 s against 2.7 s in one statement at 1M partnerships). One whose
+    values widen or replace each other, with a value chosen (Facet.counted_apart), is counted
+    on the list filtered by everything else: its numbers are then what each click gives.
 
     The counts are kept in the cache under the data version (pagecache), the list and its
     filters (not its page, order or page size): a change of data is counted anew at once."""
@@ -632,38 +644,28 @@ def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str],
     key = facet_cache_key(request, data_version())
     cache = caches["facets"]
     found = cache.get(key) if shared else None
-    stored = dict(found["counts"]) if found else None
-    if found is None and any(value for value in filterset.form.cleaned_data.values()):
-        counts, rows = counted_in_one_pass(
-            [f for f in view.facets if not f.counted_apart(request)], filterset.qs
-        )
-        found = {"counts": counts, "rows": rows}
-    elif found is None:
-        # The whole list: each facet apart, from the index that holds its columns, is
-        # quicker than one scan of every row grouped every way (2.7 s against 0.9 s at
-        # 1M partnerships).
-        found = {"counts": {}, "rows": None}
-    counts = dict(found["counts"])
+    if found is not None:
+        counts, rows = found["counts"], found["rows"]
+    elif any(value for value in filterset.form.cleaned_data.values()):
+        together = [f for f in view.facets if not f.counted_apart(request)]
+        counts, rows = counted_in_one_pass(together, filterset.qs)
+    else:
+        counts, rows = {}, None
     results, left_out = [], []
     for facet in view.facets:
         queryset = filterset.qs
         if facet.counted_apart(request):
             queryset = filterset.qs_without(facet.own_params)
         if facet.param not in counts and facet.kept:
-            try:
-                limit = f"{int(settings.FACET_TIME_LIMIT_MS)}ms"
-                with statement_settings(queryset.db, statement_timeout=limit):
-                    counts[facet.param] = facet.raw_counts(queryset)
-            except DatabaseError as exc:
-                if not ran_out_of_time(exc, f"the facet {facet.param}"):
-                    raise
-                counts[facet.param] = None
+            counts[facet.param] = within_time(
+                queryset.db, f"the facet {facet.param}", facet.raw_counts, queryset
+            )
         counted, out = compute_facets([facet], queryset, request, counts=counts)
         results += counted
         left_out += out
-    if shared and counts != stored:
-        cache.set(key, {"counts": counts, "rows": found["rows"]}, settings.FACET_CACHE_SECONDS)
-    return results, left_out, found["rows"]
+    if shared and found is None:
+        cache.set(key, {"counts": counts, "rows": rows}, settings.FACET_CACHE_SECONDS)
+    return results, left_out, rows
 
 
 # Parameters that change the page shown, not the rows counted.
