@@ -24,7 +24,7 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.db.models.functions import Cast, ExtractYear, NullIf
 from django.utils.translation import gettext_lazy as _
 
-from .middleware import is_query_canceled
+from .middleware import is_database_unavailable, is_query_canceled
 from .pgsettings import statement_settings
 
 logger = logging.getLogger(__name__)
@@ -520,10 +520,14 @@ class PlacesTreeFacet(TreeFacet):
 
 def ran_out_of_time(exc: DatabaseError, what: str) -> bool:
     """Whether ``exc``, raised while counting ``what``, is the facet time limit (the facet is
-    then left out); any other database error is logged here, for the caller to raise."""
+    then left out); any other database error is for the caller to raise. A statement's own
+    error is logged here with the facet's name; an unreachable database is not, as the 503
+    page's own record (partnerships.middleware) says it once."""
     if is_query_canceled(exc):
         logger.info("Left out %s: counting ran out of time", what)
         return True
+    if is_database_unavailable(exc):
+        return False
     # Without the traceback, which the error page's own log record (django.request) has.
     logger.error("Counting %s failed: %s: %s", what, type(exc).__name__, exc)
     return False
