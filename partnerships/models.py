@@ -33,6 +33,7 @@ from .dates import (
     partial_date_of,
 )
 from .roles import RECORD_MODELS
+from .search import searchable_text
 
 
 def newest_first(field: str) -> models.OrderBy:
@@ -343,7 +344,7 @@ class Record(Versioned):
         return None
 
     def compute_search_text(self) -> str:
-        return " ".join(" ".join(part.split()) for part in self.search_parts() if part)
+        return searchable_text(self.search_parts())
 
     def refresh_search_text(self) -> None:
         """Recompute the search column after related names changed (no save signals, no history)."""

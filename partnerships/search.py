@@ -10,7 +10,14 @@ the word index is exact, where a substring match has to re-read and re-check eve
 
 SQLite has neither index: there a search is a case-insensitive match of each word inside the
 text, in any order, which is what the fallback does on PostgreSQL.
+
+Chinese (and Japanese) text has no spaces between words: "中俄中学联盟" is one word to the
+word index, and a two-character search such as 中俄 is shorter than a trigram. So the search
+text also carries every pair of neighbouring characters of such a run (searchable_text), as
+words of their own: a search for 中俄 finds it through the word index like any other word.
 """
+
+import re
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import OperationalError, connections
@@ -22,6 +29,21 @@ from .pgsettings import statement_settings
 MAX_QUERY_LENGTH = 200
 # The shortest text looked for inside words on PostgreSQL: the trigram index's unit.
 MIN_FRAGMENT = 3
+
+# Runs of Han ideographs (with extension A and the compatibility block) and kana, long enough
+# to hold a word shorter than themselves.
+UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{3,}")
+
+
+def searchable_text(parts) -> str:
+    """The search text of a record whose search_parts() are ``parts``: the parts with their
+    white space made single, then the pairs of neighbouring characters of every unspaced run
+    (中俄中学 adds 中俄 俄中 中学), each once."""
+    text = " ".join(" ".join(part.split()) for part in parts if part)
+    pairs = dict.fromkeys(
+        run[i : i + 2] for run in UNSPACED_RUN.findall(text) for i in range(len(run) - 1)
+    )
+    return " ".join([text, *pairs]) if pairs else text
 
 
 def search_condition(queryset, text: str) -> Q | None:

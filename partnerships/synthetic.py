@@ -65,6 +65,7 @@ from .models import (
     Speech,
     place_names,
 )
+from .search import searchable_text
 
 MAX_PARTNERSHIPS = 10_000_000
 MAX_ORGANIZATIONS = 2_000_000
@@ -813,7 +814,7 @@ def ordinal(n: int) -> str:
 
 def search_text(*parts: str) -> str:
     """What Record.compute_search_text() gives for these search_parts()."""
-    return " ".join(" ".join(part.split()) for part in parts if part)
+    return searchable_text(parts)
 
 
 def acronym(name: str) -> str:

@@ -411,3 +411,17 @@ def test_moving_a_city_to_another_country_moves_its_organizations_and_partnershi
     assert moved.count() == 3
     assert set(moved.values_list("a_country", flat=True)) == {west.pk}
     assert all(p.a_path.startswith(west.path) for p in moved)
+
+
+def test_search_text_carries_the_character_pairs_of_an_unspaced_run(db):
+    from tests.test_views import make_org
+
+    org = make_org("中俄中学 School")
+    assert org.search_text == "中俄中学 School 中俄 俄中 中学"
+
+
+def test_search_text_of_latin_names_is_the_names_alone(db):
+    from tests.test_views import make_org
+
+    org = make_org("Harbin  Lighthouse School")
+    assert org.search_text == "Harbin Lighthouse School"

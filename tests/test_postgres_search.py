@@ -209,3 +209,20 @@ def test_text_shorter_than_a_trigram_is_searched_as_a_word_only(school):
     assert list(Organization.objects.search("ht")) == []  # inside "Lighthouse": not looked for
     assert "LIKE" not in str(Organization.objects.search("ht").query)
     assert [o.name for o in Organization.objects.search("zz")] == ["Zz Top Academy"]  # a word
+
+
+def test_two_chinese_characters_find_the_longer_name_they_begin(db):
+    make_org("中俄中学联盟")
+    found = Organization.objects.search("中俄")
+    assert [o.name for o in found] == ["中俄中学联盟"]
+    assert "LIKE" not in str(found.query)  # through the word index
+
+
+def test_two_chinese_characters_inside_a_name_find_it(db):
+    make_org("黑龙江大学")
+    assert [o.name for o in Organization.objects.search("江大")] == ["黑龙江大学"]
+
+
+def test_two_chinese_characters_no_name_has_find_nothing(db):
+    make_org("中俄中学联盟")
+    assert list(Organization.objects.search("俄学")) == []

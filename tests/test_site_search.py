@@ -70,3 +70,14 @@ def test_every_page_has_the_search_box_in_its_header(client, cases):
         page = client.get(url).content.decode()
         header = re.search(r'<header class="site-header">(.*?)</header>', page, re.S).group(1)
         assert 'action="/search/"' in header and 'name="q"' in header, url
+
+
+def test_two_chinese_characters_of_an_other_name_find_the_alliance(client, cases):
+    response = client.get("/alliances/", {"q": "中俄"})
+    names = [row.name for row in response.context["object_list"]]
+    assert names == ["Sino-Russian High School Collaborative Alliance"]
+
+
+def test_site_search_for_two_chinese_characters_finds_the_alliance(client, cases):
+    response = client.get("/search/", {"q": "中俄"})
+    assert "Alliances" in {group.title for group in response.context["found"]}
