@@ -124,7 +124,7 @@ def main() -> int:
             print(f"{label}: HTTP {response.status_code}", file=sys.stderr)
             failures += 1
             continue
-        scans, explained = [], 0
+        scans, explained, counted_seq = [], 0, False
         for captured in ctx.captured_queries:
             # A statement may come with the settings it ran with (partnerships/pgsettings.py):
             # "SET LOCAL name = 'value'; SELECT ...". They are applied to its EXPLAIN too.
@@ -142,17 +142,29 @@ def main() -> int:
                 cursor.execute(f"EXPLAIN {sql}")
                 plan = "\n".join(row[0] for row in cursor.fetchall())
             explained += 1
-            for match in SCAN.finditer(plan):
-                scans.append(match.group(1) + (f" ({match.group(2)})" if match.group(2) else ""))
+            found = [
+                m.group(1) + (f" ({m.group(2)})" if m.group(2) else "") for m in SCAN.finditer(plan)
+            ]
+            if "GROUP BY" in sql:  # counting facets (facets.py)
+                counted_seq = counted_seq or any("Seq Scan" in s for s in found)
+                found = [s for s in found if "Seq Scan" not in s]
+            scans += found
         seq = [s for s in scans if "Seq Scan" in s]
         failures += bool(seq)
         unique = sorted(set(scans))
-        lines.append(
-            f"| {label} | `{query}` | {explained} | {'; '.join(unique)} | "
-            f"{'**yes**' if seq else 'no'} |"
-        )
-        print(f"{label:28} {explained} queries  seq scan: {'YES' if seq else 'no'}  {unique}")
-    lines.append("")
+        verdict = "**yes**" if seq else ("facet counts only" if counted_seq else "no")
+        lines.append(f"| {label} | `{query}` | {explained} | {'; '.join(unique)} | {verdict} |")
+        print(f"{label:28} {explained} queries  seq scan: {verdict}  {unique}")
+    lines += [
+        "",
+        "\"facet counts only\": the one statement that counts every facet of a filtered list "
+        "(GROUP BY GROUPING SETS, `partnerships/facets.py`, `count_together`) reads all the "
+        "rows the filter matches; when they are a large share of the table (a country in 39% "
+        "of the rows, a level, a status, a span of years), reading the table in order is the "
+        "plan PostgreSQL prices cheapest, and it is not counted as a failure. A Seq Scan in "
+        "any other query (the page of rows, the count) is.",
+        "",
+    ]
     if args.out:
         args.out.write_text("\n".join(lines) + "\n")
         print(f"wrote {args.out}")
