@@ -52,6 +52,7 @@ from .models import (
     PartnershipLevel,
     PartnershipStatus,
     Publication,
+    Region,
     SisterSchoolPartnership,
     Source,
     StatusChange,
@@ -376,6 +377,19 @@ def agreement_entry() -> Sql:
     return sql("{} || COALESCE({} || {}, '')", text, literal(", "), term)
 
 
+def published_name_of(model, key: Sql) -> Sql:
+    """exports.published_name: the name of the ``model`` row ``key`` points to, NULL when
+    there is none or it is a draft. Looked up only for a row that points to one."""
+    table = model._meta.db_table
+    lookup = sql(
+        f'(SELECT x."name" FROM "{table}" AS x WHERE x."id" = {{}} '  # noqa: S608
+        'AND x."publication" = {})',
+        key,
+        Publication.PUBLISHED,
+    )
+    return sql("CASE WHEN {} IS NULL THEN NULL ELSE {} END", key, lookup)
+
+
 def status_change_entry() -> Sql:
     """exports.status_change_text of the status change ``h``."""
     a = "h"
@@ -386,6 +400,11 @@ def status_change_entry() -> Sql:
             "status": labelled(column_of(a, StatusChange, "status"), PartnershipStatus.choices),
         },
     )
+    by = fill(
+        _("by %(organization)s"),
+        {"organization": published_name_of(Organization, column_of(a, StatusChange, "by"))},
+    )
+    text = sql("{} || COALESCE({} || {}, '')", text, literal(", "), by)
     return then_note(text, column_of(a, StatusChange, "note"))
 
 
@@ -415,9 +434,19 @@ def visit_entry() -> Sql:
         counted(column_of(a, Visit, "students"), "%(n)s student", "%(n)s students"),
         counted(column_of(a, Visit, "others"), "%(n)s other person", "%(n)s other people"),
     )
+    sender = fill(
+        _("sent by %(organization)s"),
+        {"organization": published_name_of(Organization, column_of(a, Visit, "sender"))},
+    )
+    place = fill(
+        _("from %(place)s"),
+        {"place": published_name_of(Region, column_of(a, Visit, "sent_from"))},
+    )
     text = sql(
-        "concat_ws(', ', {}, {}, {})",
+        "concat_ws(', ', {}, {}, {}, {}, {})",
         head,
+        sender,
+        place,
         nonempty(headcount),
         nonempty(column_of(a, Visit, "recurrence")),
     )

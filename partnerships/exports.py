@@ -108,27 +108,45 @@ def term_text(start, end) -> str:
     return ""
 
 
+def published_name(record) -> str:
+    """The name of a related record (a sender, a place, whoever made a change of status),
+    '' when there is none or it is a draft: an export never names a draft."""
+    return record.name if record is not None and record.is_published else ""
+
+
 def status_change_text(change) -> str:
-    """A change of status as "2005: Ended", with what happened when the record says:
-    " — <note>"."""
+    """A change of status as "2005: Ended", with who made or announced it when the record
+    says (", by <organization>") and what happened: " — <note>"."""
     text = _("%(date)s: %(status)s") % {
         "date": change.changed,
         "status": change.get_status_display(),
     }
+    by = published_name(change.by)
+    if by:
+        text = f"{text}, {_('by %(organization)s') % {'organization': by}}"
     return f"{text} — {change.note}" if change.note else text
 
 
 def visit_text(visit) -> str:
-    """A visit as "2017: Second party visited the first, 3 teachers, 8 students, every
-    year"; one not reported as done marked so ("2026: Both ways (Planned or announced)");
-    then what happened when the record says: " — <description>"."""
+    """A visit as "2017: Second party visited the first, sent by <organization>, from
+    <place>, 3 teachers, 8 students, every year" (who sent the group and where it came from
+    when the record says); one not reported as done marked so ("2026: Both ways (Planned or
+    announced)"); then what happened when the record says: " — <description>"."""
     head = _("%(date)s: %(direction)s") % {
         "date": visit.visited,
         "direction": visit.get_direction_display(),
     }
     if visit.status != VisitStatus.DONE:
         head = f"{head} ({visit.get_status_display()})"
-    parts = [head, *(part for part in (visit.headcount_display, visit.recurrence) if part)]
+    sender, place = published_name(visit.sender), published_name(visit.sent_from)
+    parts = [
+        head,
+        _("sent by %(organization)s") % {"organization": sender} if sender else "",
+        _("from %(place)s") % {"place": place} if place else "",
+        visit.headcount_display,
+        visit.recurrence,
+    ]
+    parts = [part for part in parts if part]
     text = ", ".join(parts)
     return f"{text} — {visit.description}" if visit.description else text
 
@@ -156,9 +174,15 @@ def history_prefetches() -> list:
     return [
         Prefetch("agreements", queryset=Agreement.objects.order_by(*history_order("signed"))),
         Prefetch(
-            "status_changes", queryset=StatusChange.objects.order_by(*history_order("changed"))
+            "status_changes",
+            queryset=StatusChange.objects.select_related("by").order_by(*history_order("changed")),
         ),
-        Prefetch("visits", queryset=Visit.objects.order_by(*history_order("visited"))),
+        Prefetch(
+            "visits",
+            queryset=Visit.objects.select_related("sender", "sent_from").order_by(
+                *history_order("visited")
+            ),
+        ),
     ]
 
 

@@ -124,7 +124,7 @@ RECORD_KINDS = {
     "organization": (Organization, "name", "other_names__name"),
     "partnership": (SisterSchoolPartnership, "slug", None),  # by slug only: it has no name
     "person": (Person, "name", None),
-    "region": (Region, "name", None),
+    "region": (Region, "name", "other_names__name"),
 }
 
 
@@ -512,7 +512,9 @@ class RegionResource(RecordResource):
         attribute="kind", column_name="kind", widget=ChoiceWidget(RegionKind.choices, "Kind")
     )
     parent = fields.Field(
-        attribute="parent", column_name="parent", widget=LookupWidget(Region, "Parent region")
+        attribute="parent",
+        column_name="parent",
+        widget=LookupWidget(Region, "Parent region", also="other_names__name"),
     )
     iso_code = fields.Field(attribute="iso_code", column_name="iso_code")
 
@@ -880,7 +882,7 @@ class ConferenceResource(RecordResource):
     host_region = fields.Field(
         attribute="host_region",
         column_name="host_region",
-        widget=LookupWidget(Region, "Host region"),
+        widget=LookupWidget(Region, "Host region", also="other_names__name"),
     )
     other_host_regions = fields.Field(column_name="other_host_regions", attribute=None)
     venue = fields.Field(
@@ -895,10 +897,12 @@ class ConferenceResource(RecordResource):
     run_by = fields.Field(column_name="run_by", attribute=None)
 
     LISTS = {
-        "other_host_regions": _ListOfRecords(Region, "Host region"),
+        "other_host_regions": _ListOfRecords(Region, "Host region", also="other_names__name"),
         "organizers": _ListOfRecords(Organization, "Organizer", also="other_names__name"),
         "run_by": _ListOfRecords(Organization, "Carried out by", also="other_names__name"),
-        "participating_regions": _ListOfRecords(Region, "Participating region"),
+        "participating_regions": _ListOfRecords(
+            Region, "Participating region", also="other_names__name"
+        ),
     }
     defaults = {"format": EventFormat.UNKNOWN}
 
@@ -1057,7 +1061,9 @@ class AllianceResource(RecordResource):
         partial_date_extras("founded", "Founded")
     )
     founded_in = fields.Field(
-        attribute="founded_in", column_name="founded_in", widget=LookupWidget(Region, "Founded in")
+        attribute="founded_in",
+        column_name="founded_in",
+        widget=LookupWidget(Region, "Founded in", also="other_names__name"),
     )
     founding_conference = fields.Field(
         attribute="founding_conference",
@@ -1067,7 +1073,7 @@ class AllianceResource(RecordResource):
     members = fields.Field(column_name="members", attribute=None)
     summary = fields.Field(attribute="summary", column_name="summary")
 
-    LISTS = {"countries": _ListOfRecords(Region, "Country")}
+    LISTS = {"countries": _ListOfRecords(Region, "Country", also="other_names__name")}
     MEMBER = LookupWidget(Organization, "Member", also="other_names__name")
     defaults = {"kind": AllianceKind.ALLIANCE}
 
@@ -1362,7 +1368,9 @@ class ReportedFigureResource(RecordResource):
         widget=ChoiceWidget(FigureStatus.choices, "Done or planned"),
     )
     country = fields.Field(
-        attribute="country", column_name="country", widget=LookupWidget(Region, "Country")
+        attribute="country",
+        column_name="country",
+        widget=LookupWidget(Region, "Country", also="other_names__name"),
     )
     organization_kind = fields.Field(
         attribute="organization_kind",

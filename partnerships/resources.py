@@ -889,7 +889,9 @@ class OrganizationResource(CitedResource):
         widget=ChoiceWidget(OrganizationKind.choices, "Kind"),
     )
     region = fields.Field(
-        attribute="region", column_name="region", widget=LookupWidget(Region, "Region")
+        attribute="region",
+        column_name="region",
+        widget=LookupWidget(Region, "Region", also="other_names__name"),
     )
     other_names = fields.Field(column_name="other_names", attribute=None)
     website = fields.Field(attribute="website", column_name="website")

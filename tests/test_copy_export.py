@@ -328,3 +328,38 @@ def test_postgresql_writes_the_new_model_json_python_writes(client, lives, monke
     sections = {c["section"] for row in copied for c in row["citations"]}
     assert sections == {"History", "Visits"}
     assert {c["published_on"] for row in copied for c in row["citations"]} == {"2019"}
+
+
+def test_postgresql_writes_who_sent_a_visit_and_who_changed_the_status_as_python_does(client, seed):
+    """A visit's sender and the place the group came from, and who made a change of status,
+    in the history cells; a draft one left out; both exports alike."""
+    from partnerships.models import StatusChange, Visit, VisitDirection
+
+    land = make_region("Senderland")
+    city = make_region("Sender City", parent=land)
+    hidden_city = make_region("Hidden Sender City", parent=land, publication="draft")
+    a, b = make_org("Sender School A", land), make_org("Sender School B", land)
+    office = make_org("Sender Office", city)
+    hidden_office = make_org("Hidden Sender Office", city, publication="draft")
+    p = make_partnership(a, b)
+    Visit.objects.create(partnership=p, direction=VisitDirection.A_TO_B, sender=office,
+                         sent_from=city, visited_on=D(2018, 1, 1), visited_precision=YEAR,
+                         students=3)  # fmt: skip
+    Visit.objects.create(partnership=p, sender=hidden_office, sent_from=hidden_city,
+                         visited_on=D(2019, 1, 1), visited_precision=YEAR)  # fmt: skip
+    StatusChange.objects.create(partnership=p, status="ended", by=office, note="Closed")
+    StatusChange.objects.create(partnership=p, status="active", by=hidden_office,
+                                changed_on=D(2010, 1, 1), changed_precision=YEAR)  # fmt: skip
+    copied, written = both_exports(client, "country=senderland")
+    assert copied == written
+    row = dict(zip(copied[0], copied[1], strict=True))
+    assert row["visits"] == (
+        "2018: First party visited the second, sent by Sender Office, from Sender City, "
+        "3 students; 2019: Not reported"
+    )
+    assert (
+        row["status_changes"] == "2010: Active; date not reported: Ended, by Sender Office — Closed"
+    )
+    copied_json, written_json = both_json_exports(client, "country=senderland")
+    assert copied_json == written_json
+    assert copied_json[0]["visits"] == row["visits"]

@@ -17,12 +17,17 @@ from django.test import RequestFactory
 from partnerships.facets import facet_cache_key
 from partnerships.models import (
     AllianceBody,
+    AllianceEventActor,
     AllianceMembership,
+    EventRole,
     Metric,
     OrganizationKind,
     PartnershipPerson,
+    PartnershipStatus,
     RegionKind,
     Speech,
+    StatusChange,
+    Visit,
 )
 from partnerships.pagecache import data_version
 from tests import test_views
@@ -371,6 +376,30 @@ class Hub:
             own_part = PartnershipPerson.objects.create(
                 partnership=partnership, person=self.person, role="helped"
             )
+            # What else names the hub's organization and person: their part in a governance
+            # event of another alliance, a visit the organization sent and a change of status
+            # it made (in another partnership), a conference it ran, a series it organizes,
+            # a body it guides, its part at an event as an office.
+            event_part = AllianceEventActor.objects.create(
+                alliance=alliance,
+                event=make_event(alliance),
+                organization=self.org,
+                person=self.person,
+            )
+            visit = Visit.objects.create(partnership=partnership, sender=self.org, sent_from=city)
+            change = StatusChange.objects.create(
+                partnership=partnership, status=PartnershipStatus.ACTIVE, by=self.org
+            )
+            conference.run_by.add(self.org)
+            make_series(f"{tag} Hub Organized Series {i:03}").organizers.add(self.org)
+            AllianceBody.objects.create(
+                alliance=alliance, kind="committee", name=f"{tag} Hub Committee {i:03}"
+            ).guided_by.add(self.org)
+            office_part = Speech.objects.create(
+                conference=conference, organization=self.org, role=EventRole.CHAIR
+            )
+            for record in (event_part, visit, change, office_part):
+                cite(record, source)
             figures = [
                 make_figure(
                     subject,
@@ -442,14 +471,16 @@ DETAIL_QUERIES = {
     "conference": 16 + PG_DETAIL,
     # + the series' organizers (its permanent venue is joined).
     "series": 8 + PG_DETAIL,
-    # + bodies of alliances hosted, further roles in partnerships.
-    "org": 13 + PG_DETAIL,
+    # + bodies of alliances hosted, further roles in partnerships; bodies it guides, series
+    # it seats or organizes, its parts at events, in alliances' governance events, visits
+    # it sent and changes of status it made (the last four with their citations).
+    "org": 23 + PG_DETAIL,
     # + its other names; a country's also the groups of countries it belongs to.
     "province": 12 + PG_DETAIL,
     "country": 12 + PG_DETAIL,
     # + other names, roles in alliances, agreements signed, parts in partnerships and their
-    # citations.
-    "person": 11 + PG_DETAIL,
+    # citations; parts in alliances' governance events and their citations.
+    "person": 13 + PG_DETAIL,
     # One per kind of record citing it (a generic relation) and one per relation that
     # names those records (parties, members, speakers and the offices speaking, people in
     # partnerships, figure subjects); + its mirrors and the other accounts it gives of
@@ -476,6 +507,12 @@ def test_detail_pages_show_the_related_rows_counted(client, data):
     assert len(response.context["partnerships"]) == 9
     assert len(response.context["people"]) == 1
     assert len(response.context["units"]) == 8
+    for name in ("visits_sent", "status_changes_made", "event_roles", "alliance_event_parts"):
+        assert len(response.context[name]) == 8, name
+    assert len(response.context["bodies_guided"]) == 8
+    assert len(response.context["series"]) == 8
+    response = fetch(client, data["large_hub"].person.get_absolute_url())
+    assert len(response.context["alliance_event_parts"]) == 8
 
 
 # The charts: one GROUP BY per counted column (year, both parties' countries and provinces),

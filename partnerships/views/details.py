@@ -28,6 +28,8 @@ from ..models import (
     SisterSchoolPartnership,
     Source,
     Speech,
+    StatusChange,
+    Visit,
 )
 from ..references import locator_of
 from .common import (
@@ -147,11 +149,30 @@ def by_event_role(speeches) -> list[tuple[str, list]]:
     return known + [(role, rows) for role, rows in groups.items() if role not in labels]
 
 
+def public_partnership_pks():
+    """The keys of the public partnerships, as a subquery: a part of a partnership (an
+    agreement, a change of status, a visit) is public only with it."""
+    return SisterSchoolPartnership.objects.published().values("pk")
+
+
+def alliance_event_parts_shown():
+    """Parts in the governance events of published alliances whose holders are published
+    (AllianceEventActor.shown), with the alliance, the event and the holders, oldest event
+    first."""
+    return (
+        AllianceEventActor.objects.shown()
+        .filter(alliance__publication=PUBLISHED)
+        .select_related("alliance", "event", "organization", "person")
+        .prefetch_related(published_citations())
+        .order_by("event__occurred_on", "event_id", "pk")
+    )
+
+
 def agreements_shown():
     """Agreements of public partnerships, with the names of their parties."""
-    return Agreement.objects.filter(
-        partnership__in=SisterSchoolPartnership.objects.published().values("pk")
-    ).select_related("partnership__party_a", "partnership__party_b")
+    return Agreement.objects.filter(partnership__in=public_partnership_pks()).select_related(
+        "partnership__party_a", "partnership__party_b"
+    )
 
 
 class ConferenceDetailView(RecordDetailView):
@@ -270,9 +291,40 @@ class OrganizationDetailView(RecordDetailView):
                 organization=org,
                 partnership__in=SisterSchoolPartnership.objects.published().values("pk"),
             ).select_related("partnership__party_a", "partnership__party_b"),
+            bodies_guided=AllianceBody.objects.filter(
+                guided_by=org, alliance__publication=PUBLISHED
+            ).select_related("alliance"),
             conferences=Conference.objects.published()
+            .filter(Q(venue=org) | Q(organizers=org) | Q(run_by=org))
+            .distinct(),
+            series=ConferenceSeries.objects.published()
             .filter(Q(venue=org) | Q(organizers=org))
             .distinct(),
+            # Its parts at events: an office speaking with no person named, or a person
+            # speaking for it.
+            event_roles=list(
+                Speech.objects.filter(organization=org, conference__publication=PUBLISHED)
+                .filter(speeches_shown_q())
+                .select_related("conference", "person")
+                .prefetch_related(published_citations())
+                .order_by("conference__held_on", "conference_id", "role", "pk")
+            ),
+            alliance_event_parts=alliance_event_parts_shown().filter(organization=org),
+            visits_sent=hide_drafts(
+                list(
+                    Visit.objects.filter(sender=org, partnership__in=public_partnership_pks())
+                    .select_related("partnership__party_a", "partnership__party_b", "sent_from")
+                    .prefetch_related(published_citations())
+                    .order_by("visited_on", "pk")
+                ),
+                ["sent_from"],
+            ),
+            status_changes_made=list(
+                StatusChange.objects.filter(by=org, partnership__in=public_partnership_pks())
+                .select_related("partnership__party_a", "partnership__party_b")
+                .prefetch_related(published_citations())
+                .order_by("changed_on", "pk")
+            ),
             people=Person.objects.published().filter(organization=org),
             units=Organization.objects.published().filter(parent=org),
         )
@@ -362,6 +414,7 @@ class PersonDetailView(RecordDetailView):
                 ),
                 ["organization", "country"],
             ),
+            alliance_event_parts=alliance_event_parts_shown().filter(person=person),
             agreements_signed=hide_drafts(
                 list(
                     agreements_shown()
