@@ -580,3 +580,13 @@ def test_each_overview_level_count_is_what_its_link_lists(client, seed):
 def test_overview_recent_conferences_say_when_a_year_is_inferred(client, seed):
     response = client.get("/")
     assertContains(response, "16–17 November 2023 (year inferred: from the page&#x27;s date")
+
+
+def test_the_seed_alliance_page_shows_its_council_as_a_cited_body(client, seed):
+    from partnerships.models import Alliance
+
+    alliance = Alliance.objects.get(pk=1)
+    response = client.get(alliance.get_absolute_url())
+    bodies = response.context["bodies"]
+    assert [(body.kind, body.name) for body in bodies] == [("council", "Council")]
+    assert [(c.source_id, c.paragraph) for c in bodies[0].citations.all()] == [(1, 10)]
