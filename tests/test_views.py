@@ -428,6 +428,7 @@ def test_source_detail_page_groups_the_records_that_cite_it_by_kind(client, seed
     groups = dict(response.context["cited_records"])
     assert set(groups) == {
         "Alliance",
+        "Body of the alliance",
         "Member or role",
         "Conference",
         "Governance event",
