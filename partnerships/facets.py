@@ -630,7 +630,7 @@ def counted_in_one_pass(facets, queryset) -> tuple[dict, int | None]:
 
 def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str], int | None]:
     """A list page's facets (``view.facets``), the titles of those left out, and the number
-    of rows of the list when it was counted with them (None otherwise).
+    of rows of the list (None when counting them exactly ran out of time).
 
     A facet whose values narrow, or with no value chosen, is counted on the list as it is;
     on a filtered list, together with the others so counted, in one statement that reads the
@@ -639,8 +639,9 @@ def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str],
     values widen or replace each other, with a value chosen (Facet.counted_apart), is counted
     on the list filtered by everything else: its numbers are then what each click gives.
 
-    The counts are kept in the cache under the data version (pagecache), the list and its
-    filters (not its page, order or page size): a change of data is counted anew at once."""
+    The counts and the number of rows are kept in the cache under the data version
+    (pagecache), the list and its filters (not its page, order or page size; kept_rows): a
+    change of data is counted anew at once."""
     from .pagecache import data_version, uncommitted_writes
 
     # Not while this connection holds writes no other request sees (pagecache).
@@ -654,7 +655,8 @@ def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str],
         together = [f for f in view.facets if not f.counted_apart(request)]
         counts, rows = counted_in_one_pass(together, filterset.qs)
     else:
-        counts, rows = {}, None
+        # Each facet alone, below; the rows counted here, for the cache to keep them too.
+        counts, rows = {}, exact_count(filterset.qs)
     results, left_out = [], []
     for facet in view.facets:
         queryset = filterset.qs
@@ -670,6 +672,26 @@ def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str],
     if shared and found is None:
         cache.set(key, {"counts": counts, "rows": rows}, settings.FACET_CACHE_SECONDS)
     return results, left_out, rows
+
+
+def exact_count(queryset) -> int | None:
+    """The rows of ``queryset`` counted exactly (None if counting ran out of time)."""
+    from .pagination import count_rows
+
+    count, exact = count_rows(queryset, settings.LIST_COUNT_CAP)
+    return count if exact else None
+
+
+def kept_rows(request) -> int | None:
+    """The number of rows of the list ``request`` asks for, as list_facets kept it with the
+    counts of its first page (None when it did not): a later page shows the same total
+    without counting again."""
+    from .pagecache import data_version, uncommitted_writes
+
+    if settings.FACET_CACHE_SECONDS <= 0 or uncommitted_writes():
+        return None
+    found = caches["facets"].get(facet_cache_key(request, data_version()))
+    return found["rows"] if found else None
 
 
 # Parameters that change the page shown, not the rows counted.

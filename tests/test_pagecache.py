@@ -29,7 +29,7 @@ from partnerships.models import Organization, Publication, Region, SisterSchoolP
 from tests.adminforms import change_url, form_of, messages_of
 from tests.conftest import SEED
 from tests.jobhelpers import Jobs, run_worker
-from tests.test_views import result_count
+from tests.test_views import make_org, make_partnership, make_region, result_count
 
 LOCMEM = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -337,6 +337,51 @@ def test_another_order_or_page_size_of_a_list_reads_its_facet_counts_from_the_ca
     assert not [q for q in queries if "GROUP BY" in q["sql"]]
     assert facet(other, "level") == facet(first, "level")
     assert result_count(other) == result_count(first)
+
+
+def count_queries(queries) -> list:
+    return [q for q in queries if q["sql"].lstrip().startswith("SELECT COUNT(*)")]
+
+
+@pytest.fixture
+def two_pages(data, commit):
+    """Twelve more published partnerships beside the seed's: two pages of ten."""
+    with commit():
+        country = make_region("Narnia")
+        schools = [make_org(f"Narnia School {n}", country) for n in range(13)]
+        for a, b in zip(schools, schools[1:]):
+            make_partnership(a, b)
+
+
+def test_a_later_page_of_a_list_shows_the_total_its_first_page_counted_without_counting(
+    client, two_pages
+):
+    first = get(client, "/partnerships/?per_page=10")
+    with CaptureQueriesContext(connection) as queries:
+        second = get(client, "/partnerships/?per_page=10&page=2")
+    assert not count_queries(queries)
+    assert result_count(second) == result_count(first)
+
+
+def test_a_later_page_counts_its_rows_when_the_first_page_was_not_shown(client, two_pages):
+    with CaptureQueriesContext(connection) as queries:
+        get(client, "/partnerships/?per_page=10&page=2")
+    assert count_queries(queries)
+
+
+def test_a_later_page_shows_the_new_total_after_an_admin_delete(
+    client, client_as, two_pages, commit
+):
+    before = get(client, "/partnerships/?per_page=10")
+    partnership = SisterSchoolPartnership.objects.published().first()
+    with commit():
+        response = client_as("publisher").post(
+            reverse("admin:partnerships_sisterschoolpartnership_delete", args=[partnership.pk]),
+            {"post": "yes"},
+        )
+    assert response.status_code == 302, messages_of(response)
+    after = get(client, "/partnerships/?per_page=10&page=2")
+    assert result_count(after) == result_count(before) - 1
 
 
 def test_with_facet_cache_seconds_0_every_request_counts_its_facets(client, data, settings):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 
 from ..exports import Column, csv_response, json_response
-from ..facets import AND, list_facets, toggle_url
+from ..facets import AND, kept_rows, list_facets, toggle_url
 from ..pagination import CappedPaginator
 from .common import (
     hide_drafts,
@@ -179,7 +179,7 @@ class RecordListView(FilterView):
         return csv_response(rows, self.columns, self.export_stem)
 
     # The list's rows, when list_facets counted them with the facets (get_context_data, on
-    # the first page): the paginator does not count them again.
+    # the first page) or kept them from then (a later page): the paginator does not count.
     rows_counted = None
 
     def get_paginator(self, *args, **kwargs):
@@ -210,6 +210,8 @@ class RecordListView(FilterView):
         if filterset.is_valid() and self.request.GET.get("page", "1") in ("", "1"):
             # Before the page is read: the facets may count the list's rows too.
             *counted, self.rows_counted = list_facets(self, filterset, self.request)
+        elif filterset.is_valid():
+            self.rows_counted = kept_rows(self.request)
         # The table of a list page shows no citations, no search columns, no timestamps.
         rows = without_citations(kwargs.get("object_list", self.object_list))
         if self.table_values is None:
