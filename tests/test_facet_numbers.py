@@ -2,9 +2,12 @@
 its click gives, on every list, with filters chosen or not, and the page says how the values
 of a facet combine ("and" narrows, "or" widens)."""
 
+import datetime
+
 import pytest
 
 from partnerships.models import SisterSchoolPartnership
+from tests.test_views import make_org, make_partnership, make_region
 
 # Lists, each with querystrings that choose values of different kinds of facet: none, a value
 # that narrows (a country, a place), a value that widens (a level, a status, a kind), both,
@@ -130,3 +133,14 @@ def test_chips_say_and_between_countries_and_or_between_levels(client, cases):
     assert ("Level", "or") in joiners
     assert '<span class="joiner">and</span>' in response.text
     assert '<span class="joiner">or</span>' in response.text
+
+
+def test_a_year_chosen_older_than_the_years_shown_stays_among_the_values(client, db):
+    country = make_region("Narnia")
+    for year in range(2001, 2015):  # 14 years: more than a facet shows
+        a, b = make_org(f"North School {year}", country), make_org(f"South School {year}", country)
+        make_partnership(a, b, established_on=datetime.date(year, 1, 1))
+    response = client.get("/partnerships/?year_from=2001&year_to=2001")
+    years = next(r for r in response.context["facets"] if r.param == "year")
+    chosen = [(item.label, item.count) for item in years.items if item.selected]
+    assert chosen == [("2001", 1)]
