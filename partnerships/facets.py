@@ -409,8 +409,8 @@ class YearFacet(Facet):
         # Plain lists, not QueryDict.copy() for each year (see toggle_url).
         others = {key: values for key, values in request.GET.lists() if key != "page"}
         years = sorted(counts, reverse=True)[:size]
-        chosen = int(current[0]) if current[0] == current[1] and current[0].isdigit() else None
-        if chosen in counts and chosen not in years:
+        chosen = next((y for y in counts if current == (str(y), str(y))), None)
+        if chosen is not None and chosen not in years:
             # The year chosen stays among the values, where it can be seen and taken off.
             years = sorted([*years, chosen], reverse=True)
         for year in years:
