@@ -25,6 +25,7 @@ from django.db.models.functions import Cast, ExtractYear, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from .middleware import is_database_unavailable, is_query_canceled
+from .pagination import count_rows
 from .pgsettings import statement_settings
 
 logger = logging.getLogger(__name__)
@@ -633,9 +634,9 @@ def counted_in_one_pass(facets, queryset) -> tuple[dict, int | None]:
     return found or ({facet.param: None for facet in together}, None)
 
 
-def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str], int | None]:
+def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str], tuple]:
     """A list page's facets (``view.facets``), the titles of those left out, and the number
-    of rows of the list (None when counting them exactly ran out of time).
+    of rows of the list as pagination.count_rows gives it: (rows, exact).
 
     A facet whose values narrow, or with no value chosen, is counted on the list as it is;
     on a filtered list, together with the others so counted, in one statement that reads the
@@ -659,9 +660,12 @@ def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str],
     elif any(value for value in filterset.form.cleaned_data.values()):
         together = [f for f in view.facets if not f.counted_apart(request)]
         counts, rows = counted_in_one_pass(together, filterset.qs)
+        rows = None if rows is None else (rows, True)
     else:
-        # Each facet alone, below; the rows counted here, for the cache to keep them too.
-        counts, rows = {}, exact_count(filterset.qs)
+        counts, rows = {}, None  # each facet alone, below
+    if rows is None:
+        # Here rather than by the paginator, for the cache to keep them with the counts.
+        rows = count_rows(filterset.qs, settings.LIST_COUNT_CAP)
     results, left_out = [], []
     for facet in view.facets:
         queryset = filterset.qs
@@ -679,18 +683,10 @@ def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str],
     return results, left_out, rows
 
 
-def exact_count(queryset) -> int | None:
-    """The rows of ``queryset`` counted exactly (None if counting ran out of time)."""
-    from .pagination import count_rows
-
-    count, exact = count_rows(queryset, settings.LIST_COUNT_CAP)
-    return count if exact else None
-
-
-def kept_rows(request) -> int | None:
-    """The number of rows of the list ``request`` asks for, as list_facets kept it with the
-    counts of its first page (None when it did not): a later page shows the same total
-    without counting again."""
+def kept_rows(request) -> tuple | None:
+    """The number of rows of the list ``request`` asks for, (rows, exact), as list_facets
+    kept it with the counts of its first page (None when it is not kept): a later page shows
+    the same total without counting again."""
     from .pagecache import data_version, uncommitted_writes
 
     if settings.FACET_CACHE_SECONDS <= 0 or uncommitted_writes():
@@ -709,4 +705,4 @@ def facet_cache_key(request, version: str) -> str:
         (key, sorted(values)) for key, values in request.GET.lists() if key not in NOT_FILTERS
     )
     digest = hashlib.sha256(repr((request.path, filters)).encode()).hexdigest()
-    return f"facets:{version}:{digest}"
+    return f"facet-counts:{version}:{digest}"

@@ -24,7 +24,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from partnerships import pagecache
+from partnerships import facets, pagecache
 from partnerships.models import Organization, Publication, Region, SisterSchoolPartnership
 from tests.adminforms import change_url, form_of, messages_of
 from tests.conftest import SEED
@@ -361,6 +361,20 @@ def test_a_later_page_of_a_list_shows_the_total_its_first_page_counted_without_c
         second = get(client, "/partnerships/?per_page=10&page=2")
     assert not count_queries(queries)
     assert result_count(second) == result_count(first)
+
+
+def test_a_later_page_of_a_list_too_long_to_count_says_more_than_the_cap_without_counting(
+    client, two_pages, settings, monkeypatch
+):
+    settings.LIST_COUNT_CAP = 5
+    # As count_rows answers when the exact count runs out of time.
+    monkeypatch.setattr(facets, "count_rows", lambda queryset, cap: (cap + 1, False))
+    get(client, "/partnerships/?per_page=10")
+    with CaptureQueriesContext(connection) as queries:
+        second = get(client, "/partnerships/?per_page=10&page=2")
+    assert not count_queries(queries)
+    assert second.context["paginator"].is_capped
+    assert "more than 5 results" in second.text
 
 
 def test_a_later_page_counts_its_rows_when_the_first_page_was_not_shown(client, two_pages):

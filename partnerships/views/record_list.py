@@ -178,14 +178,15 @@ class RecordListView(FilterView):
         )
         return csv_response(rows, self.columns, self.export_stem)
 
-    # The list's rows, when list_facets counted them with the facets (get_context_data, on
-    # the first page) or kept them from then (a later page): the paginator does not count.
+    # The list's rows, (rows, exact), when list_facets counted them with the facets
+    # (get_context_data, on the first page) or kept them from then (a later page): the
+    # paginator does not count.
     rows_counted = None
 
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)
         if self.rows_counted is not None:
-            paginator.count = self.rows_counted
+            paginator.count, paginator.exact = self.rows_counted
         if self.table_values is not None:
             paginator.read_rows = self.read_table_values
         filterset = self.filterset
