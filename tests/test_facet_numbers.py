@@ -144,3 +144,11 @@ def test_a_year_chosen_older_than_the_years_shown_stays_among_the_values(client,
     years = next(r for r in response.context["facets"] if r.param == "year")
     chosen = [(item.label, item.count) for item in years.items if item.selected]
     assert chosen == [("2001", 1)]
+
+
+def test_a_value_with_one_result_says_result_not_results_to_a_screen_reader(client, db):
+    country = make_region("Narnia")
+    make_partnership(make_org("North School", country), make_org("South School", country))
+    response = client.get("/partnerships/")
+    assert '1<span class="visually-hidden"> result</span>' in response.text
+    assert '1<span class="visually-hidden"> results</span>' not in response.text
