@@ -14,6 +14,22 @@ CASES = [ROOT / "fixtures" / "cases-c1-c4.json", ROOT / "fixtures" / "cases-c3-c
 ALL_FIXTURES = [SEED, *CASES]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_data_version_folder(tmp_path_factory):
+    """This run's data version in a folder of its own when it is kept in files (no
+    REDIS_URL): the default folder is shared by every process on the machine, so another
+    test run, or a server, would otherwise change this run's version between a test's
+    requests (and its query counts with it)."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    version = settings.CACHES["data-version"]
+    if version["BACKEND"].endswith("FileBasedCache"):
+        version["LOCATION"] = str(tmp_path_factory.mktemp("data-version"))
+        caches["data-version"].close()
+        del caches["data-version"]  # made again, in the new folder, when next used
+
+
 @pytest.fixture(autouse=True)
 def fresh_data_version():
     """Each test starts under a data version of its own, as after a write in production:
