@@ -150,5 +150,5 @@ def test_a_value_with_one_result_says_result_not_results_to_a_screen_reader(clie
     country = make_region("Narnia")
     make_partnership(make_org("North School", country), make_org("South School", country))
     response = client.get("/partnerships/")
-    assert '1<span class="visually-hidden"> result</span>' in response.text
-    assert '1<span class="visually-hidden"> results</span>' not in response.text
+    assert '"count">1<span class="visually-hidden"> result</span>' in response.text
+    assert '"count">1<span class="visually-hidden"> results</span>' not in response.text
