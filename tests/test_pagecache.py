@@ -398,6 +398,27 @@ def test_a_later_page_shows_the_new_total_after_an_admin_delete(
     assert result_count(after) == result_count(before) - 1
 
 
+def group_by_queries(queries) -> list:
+    return [q for q in queries if "GROUP BY" in q["sql"]]
+
+
+def test_the_overview_reads_the_whole_partnership_lists_counts_that_the_list_kept(client, data):
+    listed = get(client, "/partnerships/")
+    with CaptureQueriesContext(connection) as queries:
+        overview = get(client, "/")
+    assert not group_by_queries(queries)
+    headline = overview.context["headlines"][0]["count"]
+    assert headline == result_count(listed)
+
+
+def test_the_partnership_list_reads_the_counts_that_the_overview_kept(client, data):
+    get(client, "/")
+    with CaptureQueriesContext(connection) as queries:
+        get(client, "/partnerships/")
+    assert not group_by_queries(queries)
+    assert not count_queries(queries)
+
+
 def test_with_facet_cache_seconds_0_every_request_counts_its_facets(client, data, settings):
     settings.FACET_CACHE_SECONDS = 0
     get(client, "/partnerships/?country=china")

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.http import QueryDict
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from ..charts import TOP_BARS, bar_chart
+from ..facet_views import request_with_query
+from ..facets import YearFacet, list_counts
 from ..models import (
     Alliance,
     Conference,
@@ -19,7 +22,6 @@ from ..models import (
     PartnershipLevel,
     Region,
     ReportedFigure,
-    SisterSchoolPartnership,
     Source,
     newest_first,
 )
@@ -33,7 +35,6 @@ class DashboardView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        partnerships = SisterSchoolPartnership.objects.published()
         # Published figures about public records (a figure about a draft would name it).
         figures = list(
             ReportedFigure.objects.published()
@@ -47,15 +48,18 @@ class DashboardView(TemplateView):
         for figure in figures:
             by_metric.setdefault(figure.metric, []).append(figure)
         context["refs"] = refs = References()
+        # The partnership list's own counts, as its first page keeps them (list_counts).
+        counts, (total, exact) = self.partnership_counts()
         # Partnerships are counted by level, each level under its own name and linked to the
         # list filtered to it, so that a comprehensive partnership between education bureaus
-        # is never counted as a sister-school partnership. One GROUP BY gives every level and,
-        # summed, the total (an index-only scan of partner_public_level).
-        by_level = dict(partnerships.order_by().values_list("level").annotate(n=Count("*")))
+        # is never counted as a sister-school partnership.
+        by_level = counts.get("level") or {}
+        if not exact:  # counting the rows ran out of time; the levels' counts did not
+            total = sum(by_level.values())
         levels = self.partnership_levels(by_level, by_metric)
         context["headlines"] = [
             {
-                "count": (n := sum(by_level.values())),
+                "count": (n := total),
                 "label": ngettext(
                     "partnership recorded (all levels)", "partnerships recorded (all levels)", n
                 ),
@@ -97,10 +101,9 @@ class DashboardView(TemplateView):
             .order_by(newest_first("founded_on"), "name")[:5]
         )
 
-        counts = self.partnership_counts(partnerships)
         china_path = Region.objects.filter(iso_code="CN").values_list("path", flat=True).first()
         year_rows = sorted(
-            ((str(year) if year else _("Not reported"), n) for year, n in counts["year"].items()),
+            ((self.year_label(year), n) for year, n in (counts.get("year") or {}).items()),
             key=lambda r: r[0],
         )
         context["charts"] = [
@@ -112,7 +115,7 @@ class DashboardView(TemplateView):
             bar_chart(
                 "chart-country",
                 _("Partnerships by partner country (a party outside China)"),
-                self.region_rows(counts["country"], china_path, inside=False),
+                self.region_rows(counts.get("country") or {}, china_path, inside=False),
                 _("Country"),
                 "country",
                 top=TOP_BARS,
@@ -120,7 +123,7 @@ class DashboardView(TemplateView):
             bar_chart(
                 "chart-province",
                 _("Partnerships by Chinese province"),
-                self.region_rows(counts["region"], china_path, inside=True),
+                self.region_rows(counts.get("region") or {}, china_path, inside=True),
                 _("Province"),
                 "region",
                 top=TOP_BARS,
@@ -184,13 +187,26 @@ class DashboardView(TemplateView):
             )
         return rows
 
+    def partnership_counts(self) -> tuple[dict, tuple]:
+        """The whole partnership list's facet counts ({param: {key: n}}: per level, year,
+        country and province of a party) and its number of rows, (rows, exact), as the
+        list's first page counts and keeps them (facets.list_counts): a number here and the
+        list it links to agree, and both pages count them once per change of data."""
+        lister = PartnershipListView()
+        list_request = request_with_query(self.request, QueryDict())
+        list_request.path = reverse("partnership-list")
+        lister.setup(list_request)
+        filterset = lister.get_filterset(lister.get_filterset_class())
+        filterset.is_valid()
+        return list_counts(lister, filterset, list_request)
+
     @staticmethod
-    def partnership_counts(partnerships):
-        """Partnerships per year, per country and per province of a party: the partnership
-        list's own facets (on the columns copied from the parties), counted exactly, so that
-        a bar and the list it links to agree."""
-        wanted = [f for f in PartnershipListView.facets if f.param in ("country", "region", "year")]
-        return {f.param: f.raw_counts(partnerships) for f in wanted}
+    def year_label(year) -> str:
+        if year is None:
+            return _("Not reported")
+        if year == YearFacet.NO_YEAR_KEY:
+            return _("Year not stated")
+        return str(year)
 
     @staticmethod
     def region_rows(counts, china_path, inside):
