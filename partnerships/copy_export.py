@@ -50,7 +50,10 @@ from .models import (
     Citation,
     Organization,
     PartnershipLevel,
+    PartnershipPerson,
     PartnershipStatus,
+    Person,
+    PersonRoleInPartnership,
     Publication,
     Region,
     SisterSchoolPartnership,
@@ -374,7 +377,56 @@ def agreement_entry() -> Sql:
         has_end,
         fill(_("term to %(end)s"), {"end": end_text}),
     )
-    return sql("{} || COALESCE({} || {}, '')", text, literal(", "), term)
+    text = sql("{} || COALESCE({} || {}, '')", text, literal(", "), term)
+    signed_by = fill(_("signed by %(people)s"), {"people": signatories_of(Sql(f'{a}."id"'))})
+    return sql("{} || COALESCE({} || {}, '')", text, literal(", "), signed_by)
+
+
+def signatories_of(agreement: Sql) -> Sql:
+    """exports.signatories_shown as text: the published signatories of ``agreement`` by
+    name, comma-separated; NULL for none."""
+    through = Agreement.signatories.through._meta
+    table, person = through.db_table, Person._meta.db_table
+    agreement_column = through.get_field("agreement").column
+    person_column = through.get_field("person").column
+    return sql(
+        f'(SELECT string_agg(p."name", {{}} ORDER BY p."name", p."id") '  # noqa: S608
+        f'FROM "{table}" AS s JOIN "{person}" AS p ON p."id" = s."{person_column}" '
+        f'WHERE s."{agreement_column}" = {{}} AND p."publication" = {{}})',
+        ", ",
+        agreement,
+        Publication.PUBLISHED,
+    )
+
+
+def visit_people_of(visit: Sql) -> Sql:
+    """exports.people_text: "people: <name> (Led the group), <name>, <title> (Went on the
+    visit)", the published people named on ``visit`` by role, then as entered; NULL for
+    none."""
+    table, person = PartnershipPerson._meta.db_table, Person._meta.db_table
+    visit_column = PartnershipPerson._meta.get_field("visit").column
+    person_column = PartnershipPerson._meta.get_field("person").column
+    title = Sql('pp."title"')
+    name = sql(
+        "CASE WHEN {} <> '' THEN {} ELSE {} END",
+        title,
+        Sql('p."name"') + literal(", ") + title,
+        Sql('p."name"'),
+    )
+    entry = fill(
+        _("%(name)s (%(role)s)"),
+        {"name": name, "role": labelled(Sql('pp."role"'), PersonRoleInPartnership.choices)},
+    )
+    people = sql(
+        f'(SELECT string_agg({{}}, {{}} ORDER BY pp."role", pp."id") '  # noqa: S608
+        f'FROM "{table}" AS pp JOIN "{person}" AS p ON p."id" = pp."{person_column}" '
+        f'WHERE pp."{visit_column}" = {{}} AND p."publication" = {{}})',
+        entry,
+        ", ",
+        visit,
+        Publication.PUBLISHED,
+    )
+    return fill(_("people: %(people)s"), {"people": people})
 
 
 def published_name_of(model, key: Sql) -> Sql:
@@ -443,12 +495,13 @@ def visit_entry() -> Sql:
         {"place": published_name_of(Region, column_of(a, Visit, "sent_from"))},
     )
     text = sql(
-        "concat_ws(', ', {}, {}, {}, {}, {})",
+        "concat_ws(', ', {}, {}, {}, {}, {}, {})",
         head,
         sender,
         place,
         nonempty(headcount),
         nonempty(column_of(a, Visit, "recurrence")),
+        visit_people_of(Sql(f'{a}."id"')),
     )
     return then_note(text, column_of(a, Visit, "description"))
 

@@ -23,7 +23,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .dates import NO_YEAR, DatePrecision
-from .models import Agreement, SisterSchoolPartnership, StatusChange, Visit, VisitStatus
+from .models import (
+    Agreement,
+    PartnershipPerson,
+    Person,
+    Publication,
+    SisterSchoolPartnership,
+    StatusChange,
+    Visit,
+    VisitStatus,
+)
 
 CHUNK = 2000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -88,14 +97,53 @@ HISTORY_SEPARATOR = "; "
 
 def agreement_text(agreement) -> str:
     """An agreement as "2008: Original MOU — Signed", with its term when known: ", term
-    2016–2021"."""
+    2016–2021", and its published signatories by name: ", signed by <person>, <person>"."""
     text = _("%(date)s: %(name)s — %(status)s") % {
         "date": agreement.signed,
         "name": agreement.title or agreement.get_kind_display(),
         "status": agreement.get_status_display(),
     }
     term = term_text(agreement.term_start_year, agreement.term_end_year)
-    return f"{text}, {term}" if term else text
+    text = f"{text}, {term}" if term else text
+    names = ", ".join(person.name for person in signatories_shown(agreement))
+    return f"{text}, {_('signed by %(people)s') % {'people': names}}" if names else text
+
+
+def signatories_shown(agreement) -> list:
+    """An agreement's published signatories by name (history_prefetches reads them with the
+    agreements); a draft person is never named."""
+    shown = getattr(agreement, "published_signatories", None)
+    if shown is None:
+        shown = list(signatories_queryset().filter(agreements_signed=agreement))
+    return shown
+
+
+def signatories_queryset():
+    return Person.objects.published().order_by("name", "pk")
+
+
+def visit_people_queryset():
+    """The people named on visits, published ones only, in PartnershipPerson's order (role,
+    then as entered)."""
+    return (
+        PartnershipPerson.objects.filter(person__publication=Publication.PUBLISHED)
+        .select_related("person")
+        .order_by("role", "pk")
+    )
+
+
+def visit_people_shown(visit) -> list:
+    shown = getattr(visit, "people_named", None)
+    if shown is None:
+        shown = list(visit_people_queryset().filter(visit=visit))
+    return shown
+
+
+def visit_person_text(part) -> str:
+    """A person on a visit as "<name> (Led the group)", with the title the source gives:
+    "<name>, English teacher (Went on the visit)"."""
+    name = f"{part.person.name}, {part.title}" if part.title else part.person.name
+    return _("%(name)s (%(role)s)") % {"name": name, "role": part.get_role_display()}
 
 
 def term_text(start, end) -> str:
@@ -129,9 +177,11 @@ def status_change_text(change) -> str:
 
 def visit_text(visit) -> str:
     """A visit as "2017: Second party visited the first, sent by <organization>, from
-    <place>, 3 teachers, 8 students, every year" (who sent the group and where it came from
-    when the record says); one not reported as done marked so ("2026: Both ways (Planned or
-    announced)"); then what happened when the record says: " — <description>"."""
+    <place>, 3 teachers, 8 students, every year, people: <name> (Led the group), <name>
+    (Went on the visit)" (who sent the group, where it came from and the published people
+    named on it when the record says); one not reported as done marked so ("2026: Both
+    ways (Planned or announced)"); then what happened when the record says: " —
+    <description>"."""
     head = _("%(date)s: %(direction)s") % {
         "date": visit.visited,
         "direction": visit.get_direction_display(),
@@ -145,10 +195,16 @@ def visit_text(visit) -> str:
         _("from %(place)s") % {"place": place} if place else "",
         visit.headcount_display,
         visit.recurrence,
+        people_text(visit),
     ]
     parts = [part for part in parts if part]
     text = ", ".join(parts)
     return f"{text} — {visit.description}" if visit.description else text
+
+
+def people_text(visit) -> str:
+    people = ", ".join(visit_person_text(part) for part in visit_people_shown(visit))
+    return _("people: %(people)s") % {"people": people} if people else ""
 
 
 def history_text(entries, describe) -> str:
@@ -170,9 +226,15 @@ def history_order(prefix: str) -> list:
 
 
 def history_prefetches() -> list:
-    """The prefetches that history_cells() reads, in history_order."""
+    """The prefetches that history_cells() reads, in history_order, with the agreements'
+    published signatories and the published people named on the visits."""
     return [
         Prefetch("agreements", queryset=Agreement.objects.order_by(*history_order("signed"))),
+        Prefetch(
+            "agreements__signatories",
+            queryset=signatories_queryset(),
+            to_attr="published_signatories",
+        ),
         Prefetch(
             "status_changes",
             queryset=StatusChange.objects.select_related("by").order_by(*history_order("changed")),
@@ -183,6 +245,7 @@ def history_prefetches() -> list:
                 *history_order("visited")
             ),
         ),
+        Prefetch("visits__people", queryset=visit_people_queryset(), to_attr="people_named"),
     ]
 
 
@@ -204,8 +267,9 @@ def history_cells(partnership) -> tuple[str, str, str]:
 
 
 def histories(keys) -> dict:
-    """{partnership key: history_cells} for partnerships by key: three queries however many
-    (a batch of the Python CSV export)."""
+    """{partnership key: history_cells} for partnerships by key: five queries however many
+    (a batch of the Python CSV export; the signatories and the visits' people are read only
+    when there are agreements and visits)."""
     stubs = [SisterSchoolPartnership(pk=key) for key in keys]
     prefetch_related_objects(stubs, *history_prefetches())
     return {stub.pk: history_cells(stub) for stub in stubs}

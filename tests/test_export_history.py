@@ -1,15 +1,30 @@
 """A partnership's export carries its history (agreements, changes of status, visits) in
 three readable columns, in the CSV and in the JSON (README, "Exports"), with who sent a
-visit, where the group came from and who made a change of status; a draft is never named.
-PostgreSQL's COPY writes the same cells (test_copy_export)."""
+visit, where the group came from, who made a change of status, who signed an agreement and
+who was named on a visit; a draft is never named. PostgreSQL's COPY writes the same cells
+(test_copy_export); on PostgreSQL these tests read COPY's, on SQLite Python's."""
 
 from __future__ import annotations
 
 import datetime
 
 from partnerships.dates import DatePrecision
-from partnerships.models import StatusChange, Visit, VisitDirection
-from tests.test_views import csv_rows, json_rows, make_org, make_partnership, make_region
+from partnerships.models import (
+    Agreement,
+    AgreementKind,
+    PartnershipPerson,
+    StatusChange,
+    Visit,
+    VisitDirection,
+)
+from tests.test_views import (
+    csv_rows,
+    json_rows,
+    make_org,
+    make_partnership,
+    make_person,
+    make_region,
+)
 
 YEAR = DatePrecision.YEAR
 
@@ -43,3 +58,56 @@ def test_history_columns_name_who_sent_a_visit_and_who_changed_the_status(client
     assert (row["visits"], row["status_changes"]) == (visits, changes)
     [record] = json_rows(client.get("/partnerships/?format=json&country=historyland"))
     assert (record["visits"], record["status_changes"]) == (visits, changes)
+
+
+def test_history_columns_name_the_signatories_and_the_people_on_each_visit(client, db):
+    """An agreement's published signatories by name ("signed by …"), a visit's published
+    people with their title and part ("people: …"); a draft person left out, and a part in
+    the partnership as a whole is not a visit's."""
+    land = make_region("Signland")
+    a, b = make_org("Sign School A", land), make_org("Sign School B", land)
+    p = make_partnership(a, b)
+    zhang, adams = make_person("Zhang Wei"), make_person("Adams, Jo")
+    hidden = make_person("Hidden Signer", publication="draft")
+    signed = Agreement.objects.create(
+        partnership=p,
+        kind=AgreementKind.MOU,
+        title="Original MOU",
+        signed_on=datetime.date(2008, 1, 1),
+        signed_precision=YEAR,
+        term_start_year=2008,
+        term_end_year=2013,
+    )
+    signed.signatories.add(zhang, hidden, adams)
+    Agreement.objects.create(partnership=p, kind=AgreementKind.RENEWAL).signatories.add(hidden)
+    visit = Visit.objects.create(
+        partnership=p,
+        direction=VisitDirection.A_TO_B,
+        visited_on=datetime.date(2017, 1, 1),
+        visited_precision=YEAR,
+        students=8,
+        description="Lessons together.",
+    )
+    for person, role, title in (
+        (zhang, "went", ""),
+        (adams, "led", "English teacher"),
+        (hidden, "led", ""),
+    ):
+        PartnershipPerson.objects.create(
+            partnership=p, visit=visit, person=person, role=role, title=title
+        )
+    PartnershipPerson.objects.create(partnership=p, person=zhang, role="organized")
+    Visit.objects.create(partnership=p).people.create(partnership=p, person=hidden)
+    agreements = (
+        "2008: Original MOU — Signed, term 2008–2013, signed by Adams, Jo, Zhang Wei; "
+        "date not reported: Renewal — Signed"
+    )
+    visits = (
+        "2017: First party visited the second, 8 students, people: Adams, Jo, English "
+        "teacher (Led the group), Zhang Wei (Went on the visit) — Lessons together.; "
+        "date not reported: Not reported"
+    )
+    [row] = csv_rows(client.get("/partnerships/?format=csv&country=signland"))
+    assert (row["agreements"], row["visits"]) == (agreements, visits)
+    [record] = json_rows(client.get("/partnerships/?format=json&country=signland"))
+    assert (record["agreements"], record["visits"]) == (agreements, visits)
