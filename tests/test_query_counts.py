@@ -491,9 +491,10 @@ DETAIL_QUERIES = {
     # it seats or organizes, its parts at events, in alliances' governance events, visits
     # it sent and changes of status it made (the last four with their citations).
     "org": 23 + PG_DETAIL,
-    # + its other names; a country's also the groups of countries it belongs to.
-    "province": 12 + PG_DETAIL,
-    "country": 12 + PG_DETAIL,
+    # + its other names; a country's also the groups of countries it belongs to; the visits
+    # that went to or came from it and their citations (two more, issue 21).
+    "province": 14 + PG_DETAIL,
+    "country": 14 + PG_DETAIL,
     # + other names, roles in alliances, agreements signed, parts in partnerships and their
     # citations; parts in alliances' governance events and their citations.
     "person": 13 + PG_DETAIL,
