@@ -118,13 +118,14 @@ FILTERED_LIST_QUERIES = {
 
 # Queries per JSON export: the rows and one per prefetched relation (citations, alliance
 # member countries and members, conference organizers, who ran it, places also hosting and
-# regions taking part, organization and people's other names, a partnership's agreements, changes of
-# status and visits, the agreements' signatories and the visits' people: the test gives every
-# partnership an agreement and a visit, so that the last two are read in every export; Django
-# skips them when no partnership exported has any). The CSV has no citations: one query
-# fewer. The view reads the first rows (up to 2,000) before it answers, so that a failure is a 503 before the first byte; a
-# list this small is sent from that read. Regions: four more, for the regions that hold a
-# published record (the export leaves out the others, as the list does).
+# regions taking part, organization and people's other names, a partnership's agreements,
+# changes of status and visits, the agreements' signatories and the visits' people: the test
+# gives every partnership an agreement and a visit, so that the last two are read in every
+# export; Django skips them when no partnership exported has any). The CSV has no citations:
+# one query fewer. The view reads the first rows (up to 2,000) before it answers, so that a
+# failure is a 503 before the first byte; a list this small is sent from that read. Regions:
+# four more, for the regions that hold a published record (the export leaves out the others,
+# as the list does).
 EXPORT_QUERIES = {
     "partnerships": 7,
     "alliances": 4,
