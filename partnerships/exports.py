@@ -266,6 +266,65 @@ def history_cells(partnership) -> tuple[str, str, str]:
     return agreements_cell(partnership), status_changes_cell(partnership), visits_cell(partnership)
 
 
+def history_json(partnership) -> dict:
+    """A partnership's history as nested records for the JSON export (history_prefetches):
+    {"history": {"agreements": [...], "status_changes": [...], "visits": [...]}}, each list
+    in history_order, each entry's date as the page prints it ("date") and in ISO 8601's
+    reduced forms ("date_iso", iso_partial), choices by their labels, a related record that
+    is a draft as null (or left out of a list). copy_export.history_json_sql writes the
+    same."""
+    return {
+        "history": {
+            "agreements": [agreement_json(a) for a in partnership.agreements.all()],
+            "status_changes": [status_change_json(c) for c in partnership.status_changes.all()],
+            "visits": [visit_json(v) for v in partnership.visits.all()],
+        }
+    }
+
+
+def agreement_json(agreement) -> dict:
+    return {
+        "date": str(agreement.signed),
+        "date_iso": iso_partial(agreement.signed_on, agreement.signed_precision),
+        "kind": agreement.get_kind_display(),
+        "title": agreement.title,
+        "status": agreement.get_status_display(),
+        "term_start_year": agreement.term_start_year,
+        "term_end_year": agreement.term_end_year,
+        "signatories": [person.name for person in signatories_shown(agreement)],
+    }
+
+
+def status_change_json(change) -> dict:
+    return {
+        "date": str(change.changed),
+        "date_iso": iso_partial(change.changed_on, change.changed_precision),
+        "status": change.get_status_display(),
+        "by": published_name(change.by) or None,
+        "note": change.note,
+    }
+
+
+def visit_json(visit) -> dict:
+    return {
+        "date": str(visit.visited),
+        "date_iso": iso_partial(visit.visited_on, visit.visited_precision),
+        "direction": visit.get_direction_display(),
+        "status": visit.get_status_display(),
+        "sent_by": published_name(visit.sender) or None,
+        "came_from": published_name(visit.sent_from) or None,
+        "teachers": visit.teachers,
+        "students": visit.students,
+        "others": visit.others,
+        "recurrence": visit.recurrence,
+        "description": visit.description,
+        "people": [
+            {"name": part.person.name, "title": part.title, "role": part.get_role_display()}
+            for part in visit_people_shown(visit)
+        ],
+    }
+
+
 def histories(keys) -> dict:
     """{partnership key: history_cells} for partnerships by key: five queries however many
     (a batch of the Python CSV export; the signatories and the visits' people are read only
@@ -303,7 +362,12 @@ def csv_response(
     return streaming_response(stream(), "text/csv; charset=utf-8", filename(stem, "csv"))
 
 
-def json_response(rows: Iterable, columns: list[Column], stem: str) -> StreamingHttpResponse:
+def json_response(
+    rows: Iterable, columns: list[Column], stem: str, extra: Callable | None = None
+) -> StreamingHttpResponse:
+    """The JSON array of ``rows``: each column's value, the row's citations, then the keys
+    ``extra(row)`` gives (a partnership's nested history: history_json)."""
+
     def stream():
         # "[" goes out with the first row, not before it (streaming_response).
         separator = "[\n"
@@ -311,6 +375,8 @@ def json_response(rows: Iterable, columns: list[Column], stem: str) -> Streaming
             for obj in rows:
                 record = {c.header: c.get(obj) for c in columns}
                 record["citations"] = citations_of(obj)
+                if extra is not None:
+                    record.update(extra(obj))
                 yield separator + json.dumps(record, ensure_ascii=False, default=str)
                 separator = ",\n"
         yield ("[" if separator == "[\n" else "") + "\n]\n"

@@ -327,6 +327,9 @@ def test_postgresql_writes_the_new_model_json_python_writes(client, lives, monke
     assert copied == written
     sections = {c["section"] for row in copied for c in row["citations"]}
     assert sections == {"History", "Visits"}
+    history = [row["history"] for row in copied]
+    assert sum(len(h["agreements"]) for h in history) == 4
+    assert sum(len(h["visits"]) for h in history) == 5
     assert {c["published_on"] for row in copied for c in row["citations"]} == {"2019"}
 
 
@@ -382,3 +385,9 @@ def test_postgresql_writes_who_sent_a_visit_and_who_changed_the_status_as_python
     assert copied_json == written_json
     assert copied_json[0]["visits"] == row["visits"]
     assert copied_json[0]["agreements"] == row["agreements"]
+    history = copied_json[0]["history"]
+    assert [a["signatories"] for a in history["agreements"]] == [["Lee, Min", "Ortiz"], []]
+    assert [[p["name"] for p in v["people"]] for v in history["visits"]] == [
+        ["Ortiz", "Lee, Min"],
+        [],
+    ]

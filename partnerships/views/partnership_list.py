@@ -16,6 +16,7 @@ from ..exports import (
     agreements_cell,
     csv_response,
     histories,
+    history_json,
     history_prefetches,
     status_changes_cell,
     visits_cell,
@@ -227,6 +228,9 @@ class PartnershipListView(RecordListView):
         "parent__party_a",
         "parent__party_b",
     )
+
+    # The JSON export nests the history too (exports.history_json).
+    json_extra = staticmethod(history_json)
 
     def make_rows(self, values):
         return [PartnershipRow(v) for v in values]
