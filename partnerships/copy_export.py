@@ -15,10 +15,11 @@ copied in CSV format with a quote and a delimiter that JSON text never holds (co
 characters, which JSON escapes), so each row arrives as its JSON text and a line feed,
 unquoted and unescaped; the view only puts ``[``, ``,`` and ``]`` around them.
 
-A partnership's history (agreements, changes of status, visits: exports.history_cells) is
-in the same statement: each history table aggregated once per partnership (string_agg) and
-joined by key, so the export stays one query whose extra cost grows with the rows of
-history, not with the partnerships.
+A partnership's history (agreements, changes of status, visits: exports.history_cells, and
+in the JSON also exports.history_json) is in the same statement: each history table
+aggregated once per partnership (string_agg, and json_agg for the JSON) and joined by key,
+so the export stays one query whose extra cost grows with the rows of history, not with the
+partnerships.
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ from .models import (
     Citation,
     Organization,
     PartnershipLevel,
+    PartnershipPerson,
     PartnershipStatus,
+    Person,
+    PersonRoleInPartnership,
     Publication,
     Region,
     SisterSchoolPartnership,
@@ -374,7 +378,56 @@ def agreement_entry() -> Sql:
         has_end,
         fill(_("term to %(end)s"), {"end": end_text}),
     )
-    return sql("{} || COALESCE({} || {}, '')", text, literal(", "), term)
+    text = sql("{} || COALESCE({} || {}, '')", text, literal(", "), term)
+    signed_by = fill(_("signed by %(people)s"), {"people": signatories_of(Sql(f'{a}."id"'))})
+    return sql("{} || COALESCE({} || {}, '')", text, literal(", "), signed_by)
+
+
+def signatories_of(agreement: Sql) -> Sql:
+    """exports.signatories_shown as text: the published signatories of ``agreement`` by
+    name, comma-separated; NULL for none."""
+    through = Agreement.signatories.through._meta
+    table, person = through.db_table, Person._meta.db_table
+    agreement_column = through.get_field("agreement").column
+    person_column = through.get_field("person").column
+    return sql(
+        f'(SELECT string_agg(p."name", {{}} ORDER BY p."name", p."id") '  # noqa: S608
+        f'FROM "{table}" AS s JOIN "{person}" AS p ON p."id" = s."{person_column}" '
+        f'WHERE s."{agreement_column}" = {{}} AND p."publication" = {{}})',
+        ", ",
+        agreement,
+        Publication.PUBLISHED,
+    )
+
+
+def visit_people_of(visit: Sql) -> Sql:
+    """exports.people_text: "people: <name> (Led the group), <name>, <title> (Went on the
+    visit)", the published people named on ``visit`` by role, then as entered; NULL for
+    none."""
+    table, person = PartnershipPerson._meta.db_table, Person._meta.db_table
+    visit_column = PartnershipPerson._meta.get_field("visit").column
+    person_column = PartnershipPerson._meta.get_field("person").column
+    title = Sql('pp."title"')
+    name = sql(
+        "CASE WHEN {} <> '' THEN {} ELSE {} END",
+        title,
+        Sql('p."name"') + literal(", ") + title,
+        Sql('p."name"'),
+    )
+    entry = fill(
+        _("%(name)s (%(role)s)"),
+        {"name": name, "role": labelled(Sql('pp."role"'), PersonRoleInPartnership.choices)},
+    )
+    people = sql(
+        f'(SELECT string_agg({{}}, {{}} ORDER BY pp."role", pp."id") '  # noqa: S608
+        f'FROM "{table}" AS pp JOIN "{person}" AS p ON p."id" = pp."{person_column}" '
+        f'WHERE pp."{visit_column}" = {{}} AND p."publication" = {{}})',
+        entry,
+        ", ",
+        visit,
+        Publication.PUBLISHED,
+    )
+    return fill(_("people: %(people)s"), {"people": people})
 
 
 def published_name_of(model, key: Sql) -> Sql:
@@ -443,43 +496,142 @@ def visit_entry() -> Sql:
         {"place": published_name_of(Region, column_of(a, Visit, "sent_from"))},
     )
     text = sql(
-        "concat_ws(', ', {}, {}, {}, {}, {})",
+        "concat_ws(', ', {}, {}, {}, {}, {}, {})",
         head,
         sender,
         place,
         nonempty(headcount),
         nonempty(column_of(a, Visit, "recurrence")),
+        visit_people_of(Sql(f'{a}."id"')),
     )
     return then_note(text, column_of(a, Visit, "description"))
 
 
-# The history columns: alias, model, the date's prefix, the entry's text.
+def json_object(pairs: dict[str, Sql]) -> Sql:
+    """json_build_object of ``pairs`` (key -> SQL value)."""
+    args = [arg for key, value in pairs.items() for arg in (literal(key), value)]
+    return sql(f"json_build_object({', '.join('{}' for _ in args)})", *args)
+
+
+def dated(alias: str, prefix: str) -> dict[str, Sql]:
+    """The "date" and "date_iso" of exports' history JSON."""
+    return {
+        "date": partial_date_of(alias, prefix),
+        "date_iso": iso_partial_sql(
+            Sql(f'{alias}."{prefix}_on"'), Sql(f'{alias}."{prefix}_precision"')
+        ),
+    }
+
+
+def agreement_json() -> Sql:
+    """exports.agreement_json of the agreement ``h``."""
+    a = "h"
+    through = Agreement.signatories.through._meta
+    table, person = through.db_table, Person._meta.db_table
+    signatories = sql(
+        f'(SELECT COALESCE(json_agg(p."name" ORDER BY p."name", p."id"), {{}}) '  # noqa: S608
+        f'FROM "{table}" AS s JOIN "{person}" AS p '
+        f'ON p."id" = s."{through.get_field("person").column}" '
+        f'WHERE s."{through.get_field("agreement").column}" = {a}."id" AND p."publication" = {{}})',
+        Sql("'[]'::json"),
+        Publication.PUBLISHED,
+    )
+    return json_object(
+        {
+            **dated(a, "signed"),
+            "kind": labelled(column_of(a, Agreement, "kind"), AgreementKind.choices),
+            "title": column_of(a, Agreement, "title"),
+            "status": labelled(column_of(a, Agreement, "status"), AgreementStatus.choices),
+            "term_start_year": column_of(a, Agreement, "term_start_year"),
+            "term_end_year": column_of(a, Agreement, "term_end_year"),
+            "signatories": signatories,
+        }
+    )
+
+
+def status_change_json() -> Sql:
+    """exports.status_change_json of the status change ``h``."""
+    a = "h"
+    return json_object(
+        {
+            **dated(a, "changed"),
+            "status": labelled(column_of(a, StatusChange, "status"), PartnershipStatus.choices),
+            "by": published_name_of(Organization, column_of(a, StatusChange, "by")),
+            "note": column_of(a, StatusChange, "note"),
+        }
+    )
+
+
+def visit_json() -> Sql:
+    """exports.visit_json of the visit ``h``."""
+    a = "h"
+    table, person = PartnershipPerson._meta.db_table, Person._meta.db_table
+    meta = PartnershipPerson._meta
+    person_json = json_object(
+        {
+            "name": Sql('p."name"'),
+            "title": Sql('pp."title"'),
+            "role": labelled(Sql('pp."role"'), PersonRoleInPartnership.choices),
+        }
+    )
+    people = sql(
+        f'(SELECT COALESCE(json_agg({{}} ORDER BY pp."role", pp."id"), {{}}) '  # noqa: S608
+        f'FROM "{table}" AS pp JOIN "{person}" AS p '
+        f'ON p."id" = pp."{meta.get_field("person").column}" '
+        f'WHERE pp."{meta.get_field("visit").column}" = {a}."id" AND p."publication" = {{}})',
+        person_json,
+        Sql("'[]'::json"),
+        Publication.PUBLISHED,
+    )
+    return json_object(
+        {
+            **dated(a, "visited"),
+            "direction": labelled(column_of(a, Visit, "direction"), VisitDirection.choices),
+            "status": labelled(column_of(a, Visit, "status"), VisitStatus.choices),
+            "sent_by": published_name_of(Organization, column_of(a, Visit, "sender")),
+            "came_from": published_name_of(Region, column_of(a, Visit, "sent_from")),
+            "teachers": column_of(a, Visit, "teachers"),
+            "students": column_of(a, Visit, "students"),
+            "others": column_of(a, Visit, "others"),
+            "recurrence": column_of(a, Visit, "recurrence"),
+            "description": column_of(a, Visit, "description"),
+            "people": people,
+        }
+    )
+
+
+# The history columns: alias, model, the date's prefix, the entry's text, the entry's JSON.
 HISTORY = (
-    ("agreements", Agreement, "signed", agreement_entry),
-    ("status_changes", StatusChange, "changed", status_change_entry),
-    ("visits", Visit, "visited", visit_entry),
+    ("agreements", Agreement, "signed", agreement_entry, agreement_json),
+    ("status_changes", StatusChange, "changed", status_change_entry, status_change_json),
+    ("visits", Visit, "visited", visit_entry, visit_json),
 )
 
 
-def histories_joined(rows: Sql) -> Sql:
+def histories_joined(rows: Sql, with_json: bool = False) -> Sql:
     """The rows of ``rows`` (a subquery with the partnership's key as x_pk) with their
-    history cells as x_<alias> (exports.history_cells, in exports.history_order): each
-    history table aggregated once
-    per partnership and joined by key, so that the export stays one statement whose cost
-    grows with the rows of history, not one lookup per partnership."""
+    history cells as x_<alias> (exports.history_cells, in exports.history_order) and, when
+    ``with_json``, the entries as a JSON array as x_<alias>_json (exports.history_json; NULL
+    for none): each history table aggregated once per partnership and joined by key, so
+    that the export stays one statement whose cost grows with the rows of history, not one
+    lookup per partnership."""
     columns, joins = [], []
-    for alias, model, prefix, entry in HISTORY:
+    for alias, model, prefix, entry, as_json in HISTORY:
         table = model._meta.db_table
         key = model._meta.get_field("partnership").column
         on, precision = f'h."{prefix}_on"', f'h."{prefix}_precision"'
-        aggregate = sql(
-            f'(SELECT h."{key}" AS k, string_agg({{}}, {{}} '  # noqa: S608
+        order = sql(
             f"ORDER BY CASE WHEN {on} IS NULL THEN 2 WHEN {precision} = ANY({{}}) THEN 1 "
-            f'ELSE 0 END, {on}, h."id") AS t '
-            f'FROM "{table}" AS h GROUP BY h."{key}")',
-            entry(),
-            HISTORY_SEPARATOR,
+            f'ELSE 0 END, {on}, h."id"',
             [str(p) for p in NO_YEAR],
+        )
+        aggregates = sql("string_agg({}, {} {}) AS t", entry(), HISTORY_SEPARATOR, order)
+        if with_json:
+            aggregates = sql("{}, json_agg({} {}) AS j", aggregates, as_json(), order)
+            columns.append(f'"{alias}".j AS "x_{alias}_json"')
+        aggregate = sql(
+            f'(SELECT h."{key}" AS k, {{}} FROM "{table}" AS h GROUP BY h."{key}")',  # noqa: S608
+            aggregates,
         )
         columns.append(f'"{alias}".t AS "x_{alias}"')
         joins.append(sql(f'LEFT JOIN {{}} AS "{alias}" ON "{alias}".k = i."x_pk"', aggregate))
@@ -523,9 +675,10 @@ def cells() -> list[Sql]:
     ]
 
 
-def select_sql(queryset, selected: list[Sql]) -> tuple[str, list] | None:
+def select_sql(queryset, selected: list[Sql], with_json: bool = False) -> tuple[str, list] | None:
     """SELECT ``selected`` (expressions of the columns of PATHS, as col()) for the rows of
-    ``queryset`` in its order; None if its order cannot be replayed on those columns."""
+    ``queryset`` in its order; None if its order cannot be replayed on those columns.
+    ``with_json``: the history's JSON arrays too (histories_joined)."""
     order = first_rows_order(queryset)
     if order is None:
         return None
@@ -536,7 +689,7 @@ def select_sql(queryset, selected: list[Sql]) -> tuple[str, list] | None:
         .values(**{f"x_{alias}": F(path) for alias, path in PATHS.items()}, **extra)
     )
     inner_sql, inner_params = inner.query.sql_with_params()
-    rows = histories_joined(Sql(f"({inner_sql})", inner_params))
+    rows = histories_joined(Sql(f"({inner_sql})", inner_params), with_json)
     by = ", ".join(term.sql(f'r."_o{i}"') for i, term in enumerate(order))
     text = (
         f"SELECT {', '.join(c.text for c in selected)} "  # noqa: S608 - no request text
@@ -614,8 +767,20 @@ def json_row(headers: list[str]) -> Sql:
     for header, cell in zip(headers, cells(), strict=True):
         pairs += [literal(header), sql("COALESCE({}, '')", cell)]
     pairs += [literal("citations"), citations_json()]
+    pairs += [literal("history"), history_json_sql()]
     places = ", ".join("{}" for _ in pairs)
     return sql(f"json_build_object({places})::text", *pairs)
+
+
+def history_json_sql() -> Sql:
+    """exports.history_json's "history": the row's agreements, changes of status and visits
+    as JSON arrays ([] for none)."""
+    return json_object(
+        {
+            alias: sql("COALESCE({}, {})", col(f"{alias}_json"), Sql("'[]'::json"))
+            for alias, *_ in HISTORY
+        }
+    )
 
 
 def copy_csv_response(queryset, headers: list[str], stem: str) -> StreamingHttpResponse | None:
@@ -668,7 +833,7 @@ def copy_json_response(queryset, headers: list[str], stem: str) -> StreamingHttp
     and the rest once the response is being sent, without a time limit."""
     if connections[queryset.db].vendor != "postgresql":
         return None
-    statement = select_sql(queryset, [Sql("r.*")])
+    statement = select_sql(queryset, [Sql("r.*")], with_json=True)
     if statement is None:
         return None
     rows_text, rows_params = statement

@@ -23,7 +23,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .dates import NO_YEAR, DatePrecision
-from .models import Agreement, SisterSchoolPartnership, StatusChange, Visit, VisitStatus
+from .models import (
+    Agreement,
+    PartnershipPerson,
+    Person,
+    Publication,
+    SisterSchoolPartnership,
+    StatusChange,
+    Visit,
+    VisitStatus,
+)
 
 CHUNK = 2000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -88,14 +97,53 @@ HISTORY_SEPARATOR = "; "
 
 def agreement_text(agreement) -> str:
     """An agreement as "2008: Original MOU — Signed", with its term when known: ", term
-    2016–2021"."""
+    2016–2021", and its published signatories by name: ", signed by <person>, <person>"."""
     text = _("%(date)s: %(name)s — %(status)s") % {
         "date": agreement.signed,
         "name": agreement.title or agreement.get_kind_display(),
         "status": agreement.get_status_display(),
     }
     term = term_text(agreement.term_start_year, agreement.term_end_year)
-    return f"{text}, {term}" if term else text
+    text = f"{text}, {term}" if term else text
+    names = ", ".join(person.name for person in signatories_shown(agreement))
+    return f"{text}, {_('signed by %(people)s') % {'people': names}}" if names else text
+
+
+def signatories_shown(agreement) -> list:
+    """An agreement's published signatories by name (history_prefetches reads them with the
+    agreements); a draft person is never named."""
+    shown = getattr(agreement, "published_signatories", None)
+    if shown is None:
+        shown = list(signatories_queryset().filter(agreements_signed=agreement))
+    return shown
+
+
+def signatories_queryset():
+    return Person.objects.published().order_by("name", "pk")
+
+
+def visit_people_queryset():
+    """The people named on visits, published ones only, in PartnershipPerson's order (role,
+    then as entered)."""
+    return (
+        PartnershipPerson.objects.filter(person__publication=Publication.PUBLISHED)
+        .select_related("person")
+        .order_by("role", "pk")
+    )
+
+
+def visit_people_shown(visit) -> list:
+    shown = getattr(visit, "people_named", None)
+    if shown is None:
+        shown = list(visit_people_queryset().filter(visit=visit))
+    return shown
+
+
+def visit_person_text(part) -> str:
+    """A person on a visit as "<name> (Led the group)", with the title the source gives:
+    "<name>, English teacher (Went on the visit)"."""
+    name = f"{part.person.name}, {part.title}" if part.title else part.person.name
+    return _("%(name)s (%(role)s)") % {"name": name, "role": part.get_role_display()}
 
 
 def term_text(start, end) -> str:
@@ -129,9 +177,11 @@ def status_change_text(change) -> str:
 
 def visit_text(visit) -> str:
     """A visit as "2017: Second party visited the first, sent by <organization>, from
-    <place>, 3 teachers, 8 students, every year" (who sent the group and where it came from
-    when the record says); one not reported as done marked so ("2026: Both ways (Planned or
-    announced)"); then what happened when the record says: " — <description>"."""
+    <place>, 3 teachers, 8 students, every year, people: <name> (Led the group), <name>
+    (Went on the visit)" (who sent the group, where it came from and the published people
+    named on it when the record says); one not reported as done marked so ("2026: Both
+    ways (Planned or announced)"); then what happened when the record says: " —
+    <description>"."""
     head = _("%(date)s: %(direction)s") % {
         "date": visit.visited,
         "direction": visit.get_direction_display(),
@@ -145,10 +195,16 @@ def visit_text(visit) -> str:
         _("from %(place)s") % {"place": place} if place else "",
         visit.headcount_display,
         visit.recurrence,
+        people_text(visit),
     ]
     parts = [part for part in parts if part]
     text = ", ".join(parts)
     return f"{text} — {visit.description}" if visit.description else text
+
+
+def people_text(visit) -> str:
+    people = ", ".join(visit_person_text(part) for part in visit_people_shown(visit))
+    return _("people: %(people)s") % {"people": people} if people else ""
 
 
 def history_text(entries, describe) -> str:
@@ -170,9 +226,15 @@ def history_order(prefix: str) -> list:
 
 
 def history_prefetches() -> list:
-    """The prefetches that history_cells() reads, in history_order."""
+    """The prefetches that history_cells() reads, in history_order, with the agreements'
+    published signatories and the published people named on the visits."""
     return [
         Prefetch("agreements", queryset=Agreement.objects.order_by(*history_order("signed"))),
+        Prefetch(
+            "agreements__signatories",
+            queryset=signatories_queryset(),
+            to_attr="published_signatories",
+        ),
         Prefetch(
             "status_changes",
             queryset=StatusChange.objects.select_related("by").order_by(*history_order("changed")),
@@ -183,6 +245,7 @@ def history_prefetches() -> list:
                 *history_order("visited")
             ),
         ),
+        Prefetch("visits__people", queryset=visit_people_queryset(), to_attr="people_named"),
     ]
 
 
@@ -203,9 +266,69 @@ def history_cells(partnership) -> tuple[str, str, str]:
     return agreements_cell(partnership), status_changes_cell(partnership), visits_cell(partnership)
 
 
+def history_json(partnership) -> dict:
+    """A partnership's history as nested records for the JSON export (history_prefetches):
+    {"history": {"agreements": [...], "status_changes": [...], "visits": [...]}}, each list
+    in history_order, each entry's date as the page prints it ("date") and in ISO 8601's
+    reduced forms ("date_iso", iso_partial), choices by their labels, a related record that
+    is a draft as null (or left out of a list). copy_export.history_json_sql writes the
+    same."""
+    return {
+        "history": {
+            "agreements": [agreement_json(a) for a in partnership.agreements.all()],
+            "status_changes": [status_change_json(c) for c in partnership.status_changes.all()],
+            "visits": [visit_json(v) for v in partnership.visits.all()],
+        }
+    }
+
+
+def agreement_json(agreement) -> dict:
+    return {
+        "date": str(agreement.signed),
+        "date_iso": iso_partial(agreement.signed_on, agreement.signed_precision),
+        "kind": agreement.get_kind_display(),
+        "title": agreement.title,
+        "status": agreement.get_status_display(),
+        "term_start_year": agreement.term_start_year,
+        "term_end_year": agreement.term_end_year,
+        "signatories": [person.name for person in signatories_shown(agreement)],
+    }
+
+
+def status_change_json(change) -> dict:
+    return {
+        "date": str(change.changed),
+        "date_iso": iso_partial(change.changed_on, change.changed_precision),
+        "status": change.get_status_display(),
+        "by": published_name(change.by) or None,
+        "note": change.note,
+    }
+
+
+def visit_json(visit) -> dict:
+    return {
+        "date": str(visit.visited),
+        "date_iso": iso_partial(visit.visited_on, visit.visited_precision),
+        "direction": visit.get_direction_display(),
+        "status": visit.get_status_display(),
+        "sent_by": published_name(visit.sender) or None,
+        "came_from": published_name(visit.sent_from) or None,
+        "teachers": visit.teachers,
+        "students": visit.students,
+        "others": visit.others,
+        "recurrence": visit.recurrence,
+        "description": visit.description,
+        "people": [
+            {"name": part.person.name, "title": part.title, "role": part.get_role_display()}
+            for part in visit_people_shown(visit)
+        ],
+    }
+
+
 def histories(keys) -> dict:
-    """{partnership key: history_cells} for partnerships by key: three queries however many
-    (a batch of the Python CSV export)."""
+    """{partnership key: history_cells} for partnerships by key: five queries however many
+    (a batch of the Python CSV export; the signatories and the visits' people are read only
+    when there are agreements and visits)."""
     stubs = [SisterSchoolPartnership(pk=key) for key in keys]
     prefetch_related_objects(stubs, *history_prefetches())
     return {stub.pk: history_cells(stub) for stub in stubs}
@@ -239,7 +362,12 @@ def csv_response(
     return streaming_response(stream(), "text/csv; charset=utf-8", filename(stem, "csv"))
 
 
-def json_response(rows: Iterable, columns: list[Column], stem: str) -> StreamingHttpResponse:
+def json_response(
+    rows: Iterable, columns: list[Column], stem: str, extra: Callable | None = None
+) -> StreamingHttpResponse:
+    """The JSON array of ``rows``: each column's value, the row's citations, then the keys
+    ``extra(row)`` gives (a partnership's nested history: history_json)."""
+
     def stream():
         # "[" goes out with the first row, not before it (streaming_response).
         separator = "[\n"
@@ -247,6 +375,8 @@ def json_response(rows: Iterable, columns: list[Column], stem: str) -> Streaming
             for obj in rows:
                 record = {c.header: c.get(obj) for c in columns}
                 record["citations"] = citations_of(obj)
+                if extra is not None:
+                    record.update(extra(obj))
                 yield separator + json.dumps(record, ensure_ascii=False, default=str)
                 separator = ",\n"
         yield ("[" if separator == "[\n" else "") + "\n]\n"

@@ -327,13 +327,18 @@ def test_postgresql_writes_the_new_model_json_python_writes(client, lives, monke
     assert copied == written
     sections = {c["section"] for row in copied for c in row["citations"]}
     assert sections == {"History", "Visits"}
+    history = [row["history"] for row in copied]
+    assert sum(len(h["agreements"]) for h in history) == 4
+    assert sum(len(h["visits"]) for h in history) == 5
     assert {c["published_on"] for row in copied for c in row["citations"]} == {"2019"}
 
 
 def test_postgresql_writes_who_sent_a_visit_and_who_changed_the_status_as_python_does(client, seed):
-    """A visit's sender and the place the group came from, and who made a change of status,
-    in the history cells; a draft one left out; both exports alike."""
-    from partnerships.models import StatusChange, Visit, VisitDirection
+    """A visit's sender and the place the group came from, who made a change of status, who
+    signed an agreement and the people on a visit, in the history cells; a draft one left
+    out; both exports alike."""
+    from partnerships.models import Agreement, StatusChange, Visit, VisitDirection
+    from tests.test_views import make_person
 
     land = make_region("Senderland")
     city = make_region("Sender City", parent=land)
@@ -350,12 +355,28 @@ def test_postgresql_writes_who_sent_a_visit_and_who_changed_the_status_as_python
     StatusChange.objects.create(partnership=p, status="ended", by=office, note="Closed")
     StatusChange.objects.create(partnership=p, status="active", by=hidden_office,
                                 changed_on=D(2010, 1, 1), changed_precision=YEAR)  # fmt: skip
+    lee, ortiz = make_person("Lee, Min"), make_person("Ortiz")
+    hidden_person = make_person("Hidden Person", publication="draft")
+    agreement = Agreement.objects.create(partnership=p, kind="mou", term_end_year=2030)
+    agreement.signatories.add(ortiz, hidden_person, lee)
+    Agreement.objects.create(partnership=p, kind="renewal").signatories.add(hidden_person)
+    visit = p.visits.get(sender=office)
+    visit.people.create(partnership=p, person=lee, role="went", title='Teacher, "Art"')
+    visit.people.create(partnership=p, person=ortiz, role="led")
+    visit.people.create(partnership=p, person=hidden_person, role="interpreted")
+    p.visits.get(sender=hidden_office).people.create(partnership=p, person=hidden_person)
+    p.people.create(person=lee, role="helped")
     copied, written = both_exports(client, "country=senderland")
     assert copied == written
     row = dict(zip(copied[0], copied[1], strict=True))
     assert row["visits"] == (
         "2018: First party visited the second, sent by Sender Office, from Sender City, "
-        "3 students; 2019: Not reported"
+        '3 students, people: Ortiz (Led the group), Lee, Min, Teacher, "Art" (Went on the '
+        "visit); 2019: Not reported"
+    )
+    assert row["agreements"] == (
+        "date not reported: Memorandum of understanding — Signed, term to 2030, signed by "
+        "Lee, Min, Ortiz; date not reported: Renewal — Signed"
     )
     assert (
         row["status_changes"] == "2010: Active; date not reported: Ended, by Sender Office — Closed"
@@ -363,3 +384,10 @@ def test_postgresql_writes_who_sent_a_visit_and_who_changed_the_status_as_python
     copied_json, written_json = both_json_exports(client, "country=senderland")
     assert copied_json == written_json
     assert copied_json[0]["visits"] == row["visits"]
+    assert copied_json[0]["agreements"] == row["agreements"]
+    history = copied_json[0]["history"]
+    assert [a["signatories"] for a in history["agreements"]] == [["Lee, Min", "Ortiz"], []]
+    assert [[p["name"] for p in v["people"]] for v in history["visits"]] == [
+        ["Ortiz", "Lee, Min"],
+        [],
+    ]

@@ -1,15 +1,30 @@
 """A partnership's export carries its history (agreements, changes of status, visits) in
 three readable columns, in the CSV and in the JSON (README, "Exports"), with who sent a
-visit, where the group came from and who made a change of status; a draft is never named.
-PostgreSQL's COPY writes the same cells (test_copy_export)."""
+visit, where the group came from, who made a change of status, who signed an agreement and
+who was named on a visit; a draft is never named. PostgreSQL's COPY writes the same cells
+(test_copy_export); on PostgreSQL these tests read COPY's, on SQLite Python's."""
 
 from __future__ import annotations
 
 import datetime
 
 from partnerships.dates import DatePrecision
-from partnerships.models import StatusChange, Visit, VisitDirection
-from tests.test_views import csv_rows, json_rows, make_org, make_partnership, make_region
+from partnerships.models import (
+    Agreement,
+    AgreementKind,
+    PartnershipPerson,
+    StatusChange,
+    Visit,
+    VisitDirection,
+)
+from tests.test_views import (
+    csv_rows,
+    json_rows,
+    make_org,
+    make_partnership,
+    make_person,
+    make_region,
+)
 
 YEAR = DatePrecision.YEAR
 
@@ -43,3 +58,164 @@ def test_history_columns_name_who_sent_a_visit_and_who_changed_the_status(client
     assert (row["visits"], row["status_changes"]) == (visits, changes)
     [record] = json_rows(client.get("/partnerships/?format=json&country=historyland"))
     assert (record["visits"], record["status_changes"]) == (visits, changes)
+
+
+def test_history_columns_name_the_signatories_and_the_people_on_each_visit(client, db):
+    """An agreement's published signatories by name ("signed by …"), a visit's published
+    people with their title and part ("people: …"); a draft person left out, and a part in
+    the partnership as a whole is not a visit's."""
+    land = make_region("Signland")
+    a, b = make_org("Sign School A", land), make_org("Sign School B", land)
+    p = make_partnership(a, b)
+    zhang, adams = make_person("Zhang Wei"), make_person("Adams, Jo")
+    hidden = make_person("Hidden Signer", publication="draft")
+    signed = Agreement.objects.create(
+        partnership=p,
+        kind=AgreementKind.MOU,
+        title="Original MOU",
+        signed_on=datetime.date(2008, 1, 1),
+        signed_precision=YEAR,
+        term_start_year=2008,
+        term_end_year=2013,
+    )
+    signed.signatories.add(zhang, hidden, adams)
+    Agreement.objects.create(partnership=p, kind=AgreementKind.RENEWAL).signatories.add(hidden)
+    visit = Visit.objects.create(
+        partnership=p,
+        direction=VisitDirection.A_TO_B,
+        visited_on=datetime.date(2017, 1, 1),
+        visited_precision=YEAR,
+        students=8,
+        description="Lessons together.",
+    )
+    for person, role, title in (
+        (zhang, "went", ""),
+        (adams, "led", "English teacher"),
+        (hidden, "led", ""),
+    ):
+        PartnershipPerson.objects.create(
+            partnership=p, visit=visit, person=person, role=role, title=title
+        )
+    PartnershipPerson.objects.create(partnership=p, person=zhang, role="organized")
+    Visit.objects.create(partnership=p).people.create(partnership=p, person=hidden)
+    agreements = (
+        "2008: Original MOU — Signed, term 2008–2013, signed by Adams, Jo, Zhang Wei; "
+        "date not reported: Renewal — Signed"
+    )
+    visits = (
+        "2017: First party visited the second, 8 students, people: Adams, Jo, English "
+        "teacher (Led the group), Zhang Wei (Went on the visit) — Lessons together.; "
+        "date not reported: Not reported"
+    )
+    [row] = csv_rows(client.get("/partnerships/?format=csv&country=signland"))
+    assert (row["agreements"], row["visits"]) == (agreements, visits)
+    [record] = json_rows(client.get("/partnerships/?format=json&country=signland"))
+    assert (record["agreements"], record["visits"]) == (agreements, visits)
+
+
+def test_the_json_export_nests_the_history_as_records(client, db):
+    """The JSON export also carries the history as lists of records (README, "Exports"):
+    each entry's date as the page prints it and in ISO 8601's reduced forms, choices by
+    their labels, head-counts as numbers; a draft sender, place, organization or person is
+    null or left out; a partnership without history has empty lists."""
+    land = make_region("Nestland")
+    city = make_region("Nest City", parent=land)
+    hidden_city = make_region("Hidden Nest City", parent=land, publication="draft")
+    a, b = make_org("Nest School A", land), make_org("Nest School B", city)
+    office = make_org("Nest Office", city)
+    hidden_office = make_org("Hidden Nest Office", city, publication="draft")
+    p = make_partnership(a, b)
+    make_partnership(b, make_org("Nest School C", land))  # no history
+    signer, hidden = make_person("Nest Signer"), make_person("Hidden Nester", publication="draft")
+    agreement = Agreement.objects.create(
+        partnership=p,
+        kind=AgreementKind.MOU,
+        title="Original MOU",
+        signed_on=datetime.date(2008, 5, 1),
+        signed_precision=DatePrecision.MONTH,
+        term_start_year=2008,
+    )
+    agreement.signatories.add(signer, hidden)
+    StatusChange.objects.create(partnership=p, status="ended", by=office, note="Closed")
+    StatusChange.objects.create(partnership=p, status="suspended", by=hidden_office)
+    visit = Visit.objects.create(
+        partnership=p,
+        direction=VisitDirection.A_TO_B,
+        status="planned",
+        sender=office,
+        sent_from=city,
+        visited_on=datetime.date(2017, 1, 1),
+        visited_precision=YEAR,
+        teachers=3,
+        students=8,
+        recurrence="every year",
+    )
+    visit.people.create(partnership=p, person=signer, role="led", title="Head")
+    visit.people.create(partnership=p, person=hidden, role="went")
+    Visit.objects.create(partnership=p, sender=hidden_office, sent_from=hidden_city)
+    records = json_rows(client.get("/partnerships/?format=json&country=nestland"))
+    by_name = {record["name"]: record for record in records}
+    assert by_name["Nest School B – Nest School C"]["history"] == {
+        "agreements": [],
+        "status_changes": [],
+        "visits": [],
+    }
+    history = by_name["Nest School A – Nest School B"]["history"]
+    assert history["agreements"] == [
+        {
+            "date": "May 2008",
+            "date_iso": "2008-05",
+            "kind": "Memorandum of understanding",
+            "title": "Original MOU",
+            "status": "Signed",
+            "term_start_year": 2008,
+            "term_end_year": None,
+            "signatories": ["Nest Signer"],
+        }
+    ]
+    assert history["status_changes"] == [
+        {
+            "date": "date not reported",
+            "date_iso": None,
+            "status": "Ended",
+            "by": "Nest Office",
+            "note": "Closed",
+        },
+        {
+            "date": "date not reported",
+            "date_iso": None,
+            "status": "Suspended",
+            "by": None,
+            "note": "",
+        },
+    ]
+    assert history["visits"] == [
+        {
+            "date": "2017",
+            "date_iso": "2017",
+            "direction": "First party visited the second",
+            "status": "Planned or announced",
+            "sent_by": "Nest Office",
+            "came_from": "Nest City",
+            "teachers": 3,
+            "students": 8,
+            "others": None,
+            "recurrence": "every year",
+            "description": "",
+            "people": [{"name": "Nest Signer", "title": "Head", "role": "Led the group"}],
+        },
+        {
+            "date": "date not reported",
+            "date_iso": None,
+            "direction": "Not reported",
+            "status": "Reported as done",
+            "sent_by": None,
+            "came_from": None,
+            "teachers": None,
+            "students": None,
+            "others": None,
+            "recurrence": "",
+            "description": "",
+            "people": [],
+        },
+    ]

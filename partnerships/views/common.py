@@ -170,16 +170,19 @@ UNSHOWN_COLUMNS = ("search_text", "search_vector", "created_at", "updated_at")
 
 def without_unshown_columns(queryset):
     """``queryset`` without the UNSHOWN_COLUMNS of its rows and of the related rows it joins
-    (select_related)."""
-    paths = [""]
-    pending = [("", queryset.query.select_related)]
+    (select_related), each deferred where its model has it (a visit, a row inside a record,
+    has none of them; the partnership it joins has all)."""
+    deferred = []
+    pending = [("", queryset.model, queryset.query.select_related)]
     while pending:
-        prefix, tree = pending.pop()
+        prefix, model, tree = pending.pop()
+        names = {field.name for field in model._meta.concrete_fields}
+        deferred += [f"{prefix}{column}" for column in UNSHOWN_COLUMNS if column in names]
         if isinstance(tree, dict):
             for name, subtree in tree.items():
-                paths.append(f"{prefix}{name}__")
-                pending.append((f"{prefix}{name}__", subtree))
-    return queryset.defer(*(f"{path}{column}" for path in paths for column in UNSHOWN_COLUMNS))
+                related = model._meta.get_field(name).related_model
+                pending.append((f"{prefix}{name}__", related, subtree))
+    return queryset.defer(*deferred)
 
 
 def shown_memberships():

@@ -4,7 +4,7 @@ page is in partnership_detail.py."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 
 from .. import filters
 from ..models import (
@@ -30,6 +30,7 @@ from ..models import (
     Speech,
     StatusChange,
     Visit,
+    newest_first,
 )
 from ..references import locator_of
 from .common import (
@@ -172,6 +173,34 @@ def agreements_shown():
     """Agreements of public partnerships, with the names of their parties."""
     return Agreement.objects.filter(partnership__in=public_partnership_pks()).select_related(
         "partnership__party_a", "partnership__party_b"
+    )
+
+
+def visits_in_region(region):
+    """Visits of public partnerships that went to or came from ``region`` or a region under
+    it, newest first: a party of the partnership is there (the partnership list's region
+    filter: the visiting and the hosting side), the group came from a published region there
+    (sent_from), the source names a published place there (places), or a published
+    organization there sent it. A draft place or sender never puts a visit on a page."""
+    places = Region.objects.published().filter(path__startswith=region.path)
+    named_place = Exists(
+        Visit.places.through.objects.filter(visit=OuterRef("pk"), region__in=places)
+    )
+    return (
+        Visit.objects.filter(partnership__in=public_partnership_pks())
+        .filter(
+            Q(partnership__in=SisterSchoolPartnership.objects.published().in_region(region))
+            | Q(sent_from__in=places)
+            | Q(named_place)
+            | Q(
+                sender__in=Organization.objects.published().filter(
+                    region__path__startswith=region.path
+                )
+            )
+        )
+        .select_related("partnership__party_a", "partnership__party_b", "sent_from", "sender")
+        .prefetch_related(published_citations())
+        .order_by(newest_first("visited_on"), "-pk")
     )
 
 
@@ -367,6 +396,7 @@ class RegionDetailView(RecordDetailView):
                 filters.alliances_in_region(Alliance.objects.published(), region),
                 list_url("alliance-list", region=region.slug),
             ),
+            visits=first_rows(visits_in_region(region), "", ["sent_from", "sender"]),
         )
         return context
 

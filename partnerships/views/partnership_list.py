@@ -16,6 +16,7 @@ from ..exports import (
     agreements_cell,
     csv_response,
     histories,
+    history_json,
     history_prefetches,
     status_changes_cell,
     visits_cell,
@@ -51,7 +52,7 @@ def public_partnership_name(partnership, field: str) -> str:
 
 def with_histories(rows, key, batch: int = 1000):
     """(row, history cells) for each of ``rows``, the histories of each ``batch`` rows read
-    together (exports.histories: three queries a batch). ``key(row)``: the partnership's key.
+    together (exports.histories: five queries a batch). ``key(row)``: the partnership's key.
     Closing it closes ``rows`` (a stream read in a transaction: exports.closed_after)."""
     try:
         pending = []
@@ -228,6 +229,9 @@ class PartnershipListView(RecordListView):
         "parent__party_b",
     )
 
+    # The JSON export nests the history too (exports.history_json).
+    json_extra = staticmethod(history_json)
+
     def make_rows(self, values):
         return [PartnershipRow(v) for v in values]
 
@@ -247,7 +251,7 @@ class PartnershipListView(RecordListView):
 
     def python_csv_export(self, queryset):
         """Tuples instead of model instances, cells made once per distinct date, the history
-        of each batch of rows read in three queries (exports.histories). A related record
+        of each batch of rows read in five queries (exports.histories). A related record
         that is a draft gives an empty cell, as on the page."""
         published = Publication.PUBLISHED
 

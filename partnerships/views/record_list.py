@@ -167,9 +167,12 @@ class RecordListView(FilterView):
         """``queryset`` with what the export's columns read and the page does not show."""
         return queryset
 
+    # More keys for each row of the JSON export: a callable (row -> dict), or None.
+    json_extra = None
+
     def json_export(self, queryset):
         rows = hide_drafts_in(streamed(self.export_queryset(queryset)), self.draft_relations)
-        return json_response(rows, self.columns, self.export_stem)
+        return json_response(rows, self.columns, self.export_stem, extra=self.json_extra)
 
     def csv_export(self, queryset):
         """The CSV has no citations."""
