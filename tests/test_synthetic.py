@@ -558,3 +558,19 @@ def test_an_exact_count_of_thousands_is_printed_with_separators(client, seed):
     response = client.get("/partnerships/")
     assert response.context["paginator"].count == 1_202  # and the two sourced ones
     assertContains(response, "1,202 results")
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_generate_synthetic_vacuums_the_tables_it_wrote_once_committed():
+    out = StringIO()
+    call_command(
+        "generate_synthetic", partnerships=20, organizations=10, stdout=out, stderr=StringIO()
+    )
+    assert "VACUUM ANALYZE of the tables written" in out.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = %s",
+            [SisterSchoolPartnership._meta.db_table],
+        )
+        assert cursor.fetchone()[0] is not None

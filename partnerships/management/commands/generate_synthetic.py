@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 
 from partnerships import pagecache, synthetic
+from partnerships.models import Organization, Region, SisterSchoolPartnership
 
 DEFAULT_PARTNERSHIPS = 10_000
 DEFAULT_ORGANIZATIONS = 2_000
@@ -121,6 +122,7 @@ class Command(BaseCommand):
                 f"The database refused the synthetic data, so nothing was changed: {exc}"
             ) from exc
         finished = time.monotonic()
+        vacuumed = self.vacuum(progress)
         if verbosity >= 1:
             if clear:
                 self.summary(
@@ -139,6 +141,24 @@ class Command(BaseCommand):
                 f"Committed in {finished - generated_at:.1f} s. Altogether {seconds:.1f} s, "
                 f"{total / seconds if seconds else 0:,.0f} rows/s."
             )
+            if vacuumed is not None:
+                self.stdout.write(f"VACUUM ANALYZE of the tables written: {vacuumed:.1f} s.")
+
+    def vacuum(self, progress) -> float | None:
+        """PostgreSQL, after the commit: VACUUM ANALYZE the tables written (seconds taken),
+        so that the list's counts read their indexes only (index-only scans need the
+        visibility map that VACUUM writes: at 1M partnerships the unfiltered list took 2.2 s
+        before, 1.2 s after). Not inside a caller's transaction, where VACUUM cannot run."""
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            return None
+        progress.note("VACUUM ANALYZE of the tables written")
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")  # this command's connection only
+            for model in (Region, Organization, SisterSchoolPartnership):
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
+        return time.monotonic() - started
 
     def log(self, text: str) -> None:
         self.stderr.write(text, style_func=lambda s: s)
