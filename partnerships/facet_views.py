@@ -17,7 +17,9 @@ from .facets import compute_facets
 
 # The facet page's own parameters: not the list's, so not carried to its links.
 OWN_PARAMS = ("value_q", "value_sort", "page")
-VALUES_PER_PAGE = 100
+# Enough for every country of the world on the first page: with 100, a crawl of 50,000 synthetic
+# partnerships (195 countries) found 95 countries a page further away than the others.
+VALUES_PER_PAGE = 250
 MAX_FIND = 200
 
 

@@ -69,6 +69,18 @@ def test_a_facet_page_names_the_filters_in_force_with_a_way_to_remove_each(clien
     assert client.get(f"/partnerships/facets/country/{chips['Jiangsu']}").status_code == 200
 
 
+def test_every_country_of_the_world_is_on_a_facet_page_s_first_page(client, cases):
+    chinese = Organization.objects.published().filter(country__slug="china").first()
+    for i in range(200):
+        make_partnership(
+            chinese, make_org(f"School of Nation {i:03d}", make_region(f"Nation {i:03d}"))
+        )
+    page = client.get("/partnerships/facets/country/")
+    labels = {label for _h, label, _n in rows(page)}
+    assert {f"Nation {i:03d}" for i in range(200)} <= labels
+    assert not page.context["is_paginated"]
+
+
 def test_a_facet_page_sorts_by_name_and_by_number(client, many_countries):
     by_name = [
         label for _h, label, _n in rows(client.get("/partnerships/facets/country/?value_sort=name"))
