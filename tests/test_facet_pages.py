@@ -143,3 +143,12 @@ def test_every_list_has_facet_pages(client, cases, path):
     response = client.get(path)
     assert response.status_code == 200
     assert rows(response), path
+
+
+def test_a_chosen_value_s_number_is_how_many_results_hold_it_and_the_page_says_so(client, cases):
+    page = client.get("/partnerships/facets/level/?level=comprehensive")
+    chosen = [item for item in page.context["values"] if item.selected]
+    assert [item.count for item in chosen] == [
+        client.get("/partnerships/?level=comprehensive").context["paginator"].count
+    ]
+    assertContains(page, "for a value already chosen (its link removes it), how many")
