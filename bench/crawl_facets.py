@@ -113,6 +113,8 @@ class Report:
     left_out: list[str] = field(default_factory=list)
     # Pages opened by a link whose sidebar left a facet out (only their totals are read).
     left_out_followed: int = 0
+    # Pages read from their HTML (answered from the page cache: no context).
+    from_html: int = 0
     problems: list[Problem] = field(default_factory=list)
     countries: dict | None = None
     seconds: float = 0.0
@@ -244,7 +246,7 @@ class ValuesPage:
     joins: str
 
 
-def read_values_page(client, url: str) -> ValuesPage:
+def read_values_page(client, url: str, report: Report | None = None) -> ValuesPage:
     """One page of a facet's page of every value."""
     response = client.get(url)
     if response.status_code != 200:
@@ -253,6 +255,8 @@ def read_values_page(client, url: str) -> ValuesPage:
     if context is not None and "values" in context:
         items = [Item(i.label, i.count, i.url, i.selected, i.value) for i in context["values"]]
         return ValuesPage(200, items, context["paginator"].num_pages, context["joins"])
+    if report is not None:
+        report.from_html += 1
     text = response.content.decode()
     items = []
     for m in VALUE_ROW_RE.finditer(text):
@@ -287,6 +291,7 @@ class Reader:
         text = response.content.decode()
         if response.context is not None and "facets" in response.context:
             return context_list_page(url, response), text
+        self.report.from_html += 1
         return html_list_page(url, text), text
 
     def total(self, url: str) -> tuple[int, int | None, bool]:
@@ -302,6 +307,7 @@ class Reader:
             found = (200, paginator.display_count if capped else paginator.count, capped)
             self.report.left_out_followed += bool(response.context.get("facets_left_out"))
         else:
+            self.report.from_html += 1
             page = html_list_page(url, response.content.decode())
             found = (200, page.total, page.capped)
         if self.remember:
@@ -382,7 +388,7 @@ def crawl_facet_page(reader, report, start, page: ListPage, facet: Facet):
     number, pages = 1, 1
     while number <= pages:
         url = facet_page_url(page.url, facet.param, number)
-        values = read_values_page(reader.client, url)
+        values = read_values_page(reader.client, url, report)
         report.requests += 1
         report.facet_pages += 1
         if values.status != 200:
@@ -538,9 +544,8 @@ def countries_by_clicks(reader: Reader, report: Report) -> dict:
         depth.setdefault(item_value(item, "country"), 1)
     number, pages = 1, 1
     while country is not None and country.truncated and number <= pages:
-        values = read_values_page(
-            reader.client, facet_page_url("/partnerships/", "country", number)
-        )
+        url = facet_page_url("/partnerships/", "country", number)
+        values = read_values_page(reader.client, url, report)
         report.requests += 1
         pages = values.pages
         for item in values.items:
@@ -657,7 +662,9 @@ def main(argv=None) -> int:
     print(f"links compared: {report.links_compared}")
     print(f"numbers bounded by their page's total: {report.bounds_checked}")
     print(f"facet pages read: {report.facet_pages}")
-    print(f"requests: {report.requests}")
+    print(
+        f"requests: {report.requests} (read from their HTML, page-cache hits: {report.from_html})"
+    )
     print(f"facets left out (out of time): {len(report.left_out)}")
     for line in report.left_out:
         print(f"  {line}")
