@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help install setup run test test-sqlite test-postgres lint format serve-prod fuzz bench clean
+.PHONY: help install setup run test test-sqlite test-postgres lint format serve-prod fuzz bench crawl-db crawl clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,6 +66,26 @@ fuzz: install  ## 10,000 generated querystrings over the list views (hypothesis)
 
 bench: install  ## Benchmarks against Datasette at 10k/100k/1M partnerships (PostgreSQL, slow)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Issue 18's facet crawl: every facet link of a set of list pages gives the number shown beside
+# it. crawl-db (re)creates CRAWL_DB on PostgreSQL with the fixtures and CRAWL_SIZE synthetic
+# partnerships; crawl runs bench/crawl_facets.py against it (CRAWL_ARGS: --all-facet-pages,
+# --cache, --countries; see --help).
+CRAWL_DB   ?= crawl_50k
+CRAWL_SIZE ?= 50000
+CRAWL_URL  ?= postgres://postgres@127.0.0.1:5432/$(CRAWL_DB)
+CRAWL_ARGS ?= --countries
+
+crawl-db: install  ## Create PostgreSQL database $(CRAWL_DB): fixtures and $(CRAWL_SIZE) synthetic partnerships (drops it first)
+	dropdb -h 127.0.0.1 -U postgres --if-exists --force $(CRAWL_DB)
+	createdb -h 127.0.0.1 -U postgres $(CRAWL_DB)
+	DATABASE_URL=$(CRAWL_URL) $(MANAGE) migrate --no-input -v 0
+	DATABASE_URL=$(CRAWL_URL) $(MANAGE) loaddata $(FIXTURES)
+	DATABASE_URL=$(CRAWL_URL) $(MANAGE) populate_history --auto
+	DATABASE_URL=$(CRAWL_URL) $(MANAGE) generate_synthetic --partnerships $(CRAWL_SIZE) --organizations $$(( $(CRAWL_SIZE) / 10 )) --seed 1
+
+crawl: install  ## Follow every facet link of the list pages on $(CRAWL_DB), comparing numbers (make crawl CRAWL_ARGS=--all-facet-pages)
+	DATABASE_URL=$(CRAWL_URL) $(BIN)/python bench/crawl_facets.py $(CRAWL_ARGS)
 
 lint: install  ## ruff lint and format check, migrations in step with models
 	$(BIN)/ruff check .
