@@ -33,6 +33,7 @@ from django.db.models.signals import (
     post_delete,
     post_migrate,
     post_save,
+    pre_delete,
     pre_save,
 )
 from django.dispatch import receiver
@@ -195,6 +196,25 @@ def region_saved(sender, instance, raw, created, **kwargs):
             country=country, province=province
         ).update(country=country, province=province)
     sync_party_columns(Organization.objects.filter(region__path__startswith=instance.path))
+
+
+@receiver(pre_delete, sender=Region)
+def region_before_delete(sender, instance, **kwargs):
+    """Its name is in the search text of the alliances and conferences that list it among
+    their places; the many-to-many rows that do are deleted with it, without m2m_changed.
+    Note those records, to refresh them once it is gone (region_deleted)."""
+    instance._named_by = (
+        list(placesearch.alliances_under(instance.path).values_list("pk", flat=True)),
+        list(placesearch.conferences_under(instance).values_list("pk", flat=True)),
+    )
+
+
+@receiver(post_delete, sender=Region)
+def region_deleted(sender, instance, **kwargs):
+    alliances, conferences = getattr(instance, "_named_by", ((), ()))
+    for model, keys in ((Alliance, alliances), (Conference, conferences)):
+        for record in model.objects.filter(pk__in=keys):
+            record.refresh_search_text()
 
 
 @receiver(post_save, sender=SisterSchoolPartnership)

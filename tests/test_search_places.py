@@ -10,6 +10,7 @@ from partnerships.models import (
     Conference,
     Organization,
     Publication,
+    Region,
     RegionKind,
     SisterSchoolPartnership,
 )
@@ -286,3 +287,35 @@ def test_the_refresh_job_reads_and_writes_in_batches_not_row_by_row(
     assert (
         "Kelbyton" in SisterSchoolPartnership.objects.get(pk=ontario["partnership"].pk).search_text
     )
+
+
+# Deleting a region deletes the many-to-many rows that name it (an alliance's countries, a
+# conference's other hosts and participants) without m2m_changed: its name must leave the
+# search text of those records all the same.
+
+
+def test_deleting_a_country_an_alliance_named_takes_its_name_out_of_the_alliances_search(
+    client, db
+):
+    elsewhere = make_region("Vestria")
+    alliance = make_alliance("Lakes Alliance", countries=[make_region("Kanata"), elsewhere])
+    assert found(client, "/alliances/", "Kanata") == {alliance.pk}
+    Region.objects.get(name="Kanata").delete()
+    assert found(client, "/alliances/", "Kanata") == set()
+    assert found(client, "/alliances/", "Vestria") == {alliance.pk}
+
+
+def test_deleting_a_region_named_as_taking_part_takes_it_out_of_the_conferences_search(
+    client, ontario
+):
+    guest = make_region("Quellport", RegionKind.CITY, parent=ontario["jiangsu"])
+    conference = make_conference(
+        "Forum of Schools", host_region=ontario["kingston"], participating=[guest]
+    )
+    conference.other_host_regions.add(make_region("Brookfield", RegionKind.CITY))
+    assert found(client, "/conferences/", "Quellport") == {conference.pk}
+    assert found(client, "/conferences/", "Brookfield") == {conference.pk}
+    Region.objects.filter(name__in=["Quellport", "Brookfield"]).delete()
+    assert found(client, "/conferences/", "Quellport") == set()
+    assert found(client, "/conferences/", "Brookfield") == set()
+    assert found(client, "/conferences/", "Kelby") == {conference.pk}
