@@ -84,7 +84,8 @@ INSTALLED_APPS = [
     # django-axes, named "Login attempts" in the admin (partnerships/axes_config.py).
     "partnerships.axes_config.LoginAttemptsConfig",
     "django_tasks",
-    "django_tasks_db",
+    # The job queue, named "Background tasks" in the admin (partnerships/tasks_db_config.py).
+    "partnerships.tasks_db_config.BackgroundTasksConfig",
     "partnerships",
 ]
 

@@ -21,7 +21,8 @@ def test_every_heading_of_the_admin_is_a_readable_name(admin_client):
     (Django's default verbose name: "Axes" for axes)."""
     page = admin_client.get("/admin/").content.decode()
     headings = re.findall(r'class="section" title="Models in the ([^"]+) application"', page)
-    assert {"Login attempts", "Education partnerships"} <= set(headings)
+    assert {"Login attempts", "Education partnerships", "Background tasks"} <= set(headings)
+    assert "Tasks Database Backend" not in headings
     packages = {config.label.replace("_", " ") for config in apps.get_app_configs()}
     packages |= {
         config.name.rsplit(".", 1)[-1].replace("_", " ") for config in apps.get_app_configs()
@@ -37,3 +38,4 @@ def test_the_app_keeps_its_own_config():
 
     assert type(apps.get_app_config("partnerships")) is PartnershipsConfig
     assert apps.get_app_config("axes").label == "axes"
+    assert apps.get_app_config("django_tasks_database").name == "django_tasks_db"
