@@ -107,15 +107,17 @@ PG_FILTERED = {
     else {}
 )
 # Conferences show the places also hosting them, people their other names: a prefetch each.
-# Regions: four more to count the published records under every region (region_records:
-# partnerships, organizations, conference places, alliance places), which the list shows
-# and hides the regions without, and one to count the regions it hides.
+# Alliances and conferences: one more to read the keys of the rows whose places the place
+# facets count (filters.alliance_places, conference_places). Regions: six more to count the
+# published records under every region (region_records: partnerships, organizations,
+# conference places and alliance places, two each), which the list shows and hides the
+# regions without, and one to count the regions it hides.
 LIST_QUERIES = {
     "partnerships": 13,
-    "alliances": 10,
-    "conferences": 9,
+    "alliances": 11,
+    "conferences": 10,
     "organizations": 8,
-    "regions": 10,
+    "regions": 12,
     "sources": 4,
     "people": 5,
 }
@@ -125,10 +127,10 @@ LIST_QUERIES = {
 # read the languages' names for its chip.
 FILTERED_LIST_QUERIES = {
     "partnerships": 14,
-    "alliances": 11,
-    "conferences": 9,
+    "alliances": 12,
+    "conferences": 10,
     "organizations": 9,
-    "regions": 11,
+    "regions": 13,
     "sources": 6,
     "people": 6,
 }
@@ -141,14 +143,14 @@ FILTERED_LIST_QUERIES = {
 # export; Django skips them when no partnership exported has any). The CSV has no citations:
 # one query fewer. The view reads the first rows (up to 2,000) before it answers, so that a
 # failure is a 503 before the first byte; a list this small is sent from that read. Regions:
-# four more, for the regions that hold a published record (the export leaves out the others,
+# six more, for the regions that hold a published record (the export leaves out the others,
 # as the list does).
 EXPORT_QUERIES = {
     "partnerships": 7,
     "alliances": 4,
     "conferences": 6,
     "organizations": 3,
-    "regions": 6,
+    "regions": 8,
     "sources": 2,
     "people": 3,
 }
