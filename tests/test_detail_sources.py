@@ -281,6 +281,22 @@ def test_timeline_lists_agreements_changes_and_visits_oldest_first(client, c1):
     assert order == sorted(order)
 
 
+def test_timeline_puts_a_year_only_date_after_the_dated_entries_of_that_year(client, c1):
+    """An ending announced in March 2024 and effective "2024" (the year only): the year is
+    the whole of 2024, so the ending comes after the announcement, not on 1 January."""
+    current = c1["current"]
+    for status, precision, month in (("ended", "year", 1), ("ending", "month", 3)):
+        StatusChange.objects.create(
+            partnership=current,
+            status=status,
+            changed_on=datetime.date(2024, month, 1),
+            changed_precision=precision,
+        )
+    history = section_of(client.get(current.get_absolute_url()), "history-heading")
+    assert history.count("Status: Ended") == 1
+    assert history.index("Status: Termination announced") < history.index("Status: Ended")
+
+
 def test_timeline_agreement_reads_kind_title_status_date_and_term(client, c1):
     page = text(client.get(c1["current"].get_absolute_url()))
     assert (

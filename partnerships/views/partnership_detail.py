@@ -3,11 +3,12 @@ status and visits) as one timeline, oldest first."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from ..dates import NO_YEAR, PartialDate
+from ..dates import NO_YEAR, DatePrecision, PartialDate
 from ..models import (
     Agreement,
     PartnershipParty,
@@ -38,17 +39,29 @@ class TimelineEntry:
 
     @property
     def sort_key(self) -> tuple[int, int, int, int]:
-        """Oldest first; entries whose year no source gives after those, then the undated."""
+        """Oldest first, each date at the last day it may be: a month or a year known comes
+        after the days known within it (an ending announced in March 2024 and effective
+        "2024"); entries whose year no source gives after those, then the undated."""
         date = self.date
         if date.on is not None and date.precision not in NO_YEAR:
-            group, day = 0, date.on
+            group, day = 0, last_day(date)
         elif date.on is None and date.not_after is not None:
             group, day = 0, date.not_after
         elif date.on is not None:  # a day and month, or a month, with no year
-            group, day = 1, date.on
+            group, day = 1, last_day(date)
         else:
             group, day = 2, None
         return (group, day.toordinal() if day else 0, self.KINDS.index(self.kind), self.row.pk)
+
+
+def last_day(date: PartialDate) -> datetime.date:
+    """The last day of the period a partial date gives (its first day is ``date.on``)."""
+    if date.precision == DatePrecision.YEAR:
+        return date.on.replace(month=12, day=31)
+    if date.precision in (DatePrecision.MONTH, DatePrecision.MONTH_ONLY):
+        following = date.on.replace(day=28) + datetime.timedelta(days=4)
+        return following - datetime.timedelta(days=following.day)
+    return date.on
 
 
 def timeline_of(partnership) -> list[TimelineEntry]:
