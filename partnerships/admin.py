@@ -954,6 +954,15 @@ class FigureInlineForm(CitedRowForm):
 
 
 class FigureFormSet(VersionedGenericInlineFormSet):
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is None or index >= self.initial_form_count():
+            # A new row (also the template "Add another" copies): a figure of a published
+            # record is published unless set otherwise (who may not publish has no field).
+            publication = self.instance.publication or Publication.DRAFT
+            kwargs["initial"] = {**kwargs.get("initial", {}), "publication": publication}
+        return kwargs
+
     def clean(self):
         super().clean()
         identity = [n for n in ReportedFigure.IDENTITY if not n.startswith("subject")]
@@ -1399,6 +1408,18 @@ class RecordAdmin(DateFieldsets, SpreadsheetAdminMixin, StaffHistoryAdmin):
             obj.publication = stored or Publication.DRAFT
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Published in this save (a new record, or a draft): so are the figures in its form.
+        obj = form.instance
+        if (
+            obj.publication == Publication.PUBLISHED
+            and (not change or "publication" in form.changed_data)
+            and can_publish(request, self.model)
+            and self.model is not ReportedFigure
+        ):
+            ReportedFigure.publish_drafts_about(obj, "published with its record")
+
     # ------------------------------------------------------------- review before publishing
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and object_id:
@@ -1519,6 +1540,8 @@ class RecordAdmin(DateFieldsets, SpreadsheetAdminMixin, StaffHistoryAdmin):
                     obj.publication = state
                     obj._change_reason = f"{state} by admin action"
                     obj.save(update_fields=["publication", "updated_at"])
+                    if state == Publication.PUBLISHED and self.model is not ReportedFigure:
+                        ReportedFigure.publish_drafts_about(obj, obj._change_reason)
                     changed += 1
         self.message_user(
             request,

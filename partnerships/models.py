@@ -3109,6 +3109,24 @@ class ReportedFigure(Record):
     def __str__(self) -> str:
         return self.text
 
+    @classmethod
+    def publish_drafts_about(cls, record, reason: str) -> int:
+        """Publish the draft figures about ``record``, which are entered in its form: whoever
+        publishes a record publishes what its form holds (a figure can be taken back to a
+        draft on its own afterwards). Each is saved with its history entry; returns how many."""
+        subject_type = ContentType.objects.get_for_model(type(record))
+        drafts = cls._base_manager.filter(
+            subject_type=subject_type, subject_id=record.pk, publication=Publication.DRAFT
+        )
+        published = 0
+        with transaction.atomic(using=record._state.db):
+            for figure in drafts.using(record._state.db).select_for_update():
+                figure.publication = Publication.PUBLISHED
+                figure._change_reason = reason
+                figure.save(update_fields=["publication", "updated_at"])
+                published += 1
+        return published
+
     @property
     def as_of_date(self) -> PartialDate:
         return PartialDate(

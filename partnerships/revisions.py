@@ -374,6 +374,14 @@ def apply_changes(revision: Revision, author, reason: str, check_versions: bool 
                 obj.delete()
                 continue
         many = _set(obj, values)
+        if (
+            row["action"] == "add"
+            and row_model is ReportedFigure
+            and record.publication == Publication.PUBLISHED
+        ):
+            # A figure added to a published record is published once approved, as the
+            # record's other rows are.
+            obj.publication = Publication.PUBLISHED
         obj._history_user = author
         obj._change_reason = reason
         obj.save()

@@ -8,9 +8,11 @@ Records are as `make setup` leaves them (the seed with history); the records a t
 made here, with names that are clearly not sourced facts."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.test import Client
 from django.urls import reverse
 
 from partnerships.dates import DatePrecision
@@ -992,3 +994,79 @@ def test_a_citation_s_page_links_to_what_it_supports(records, client_as):
     assert change_url(citation.record) in page.content.decode()
     response = client.get(add_url(Citation), follow=True)
     assert "added on the page of the record it supports" in messages_of(response)
+
+
+# A figure is entered in its record's form: publishing the record publishes it (issue 17's
+# trial: an editor's figures stayed hidden after the record was published, by the action,
+# the form or a review).
+
+
+def shown_publicly(record, text) -> bool:
+    page = Client().get(record.get_absolute_url())
+    assert page.status_code == 200
+    return text in page.content.decode()
+
+
+def test_publishing_a_draft_by_the_action_publishes_the_figures_in_its_form(
+    draft_partnership, client_as
+):
+    assert post_new_rows(client_as("editor"), draft_partnership, web_page()).status_code == 302
+    changelist = reverse("admin:partnerships_sisterschoolpartnership_changelist")
+    client_as("publisher").post(
+        changelist, {"action": "publish", "_selected_action": [draft_partnership.pk]}
+    )
+    figure = ReportedFigure.objects.get(value=31)
+    assert figure.publication == Publication.PUBLISHED
+    assert figure.history.first().history_change_reason == "published by admin action"
+    assert shown_publicly(draft_partnership, "<strong>over 31</strong> participants")
+
+
+def test_publishing_a_draft_in_its_form_publishes_the_figures_in_its_form(
+    draft_partnership, client_as
+):
+    assert post_new_rows(client_as("editor"), draft_partnership, web_page()).status_code == 302
+    publisher = client_as("publisher")
+    data = form_of(publisher.get(change_url(draft_partnership)))
+    data["publication"] = "published"
+    response = publisher.post(change_url(draft_partnership), data)
+    assert response.status_code == 302, messages_of(response)
+    assert ReportedFigure.objects.get(value=31).publication == Publication.PUBLISHED
+    assert shown_publicly(draft_partnership, "<strong>over 31</strong> participants")
+
+
+def test_saving_a_published_record_keeps_a_figure_its_publisher_set_back_to_draft(
+    records, client_as
+):
+    partnership = SisterSchoolPartnership.objects.get(pk=2)
+    publisher = client_as("publisher")
+    data = form_of(publisher.get(change_url(partnership)))
+    add_row(data, FIGURES, figure_row(web_page(), value="33", publication="draft"))
+    assert publisher.post(change_url(partnership), data).status_code == 302
+    assert ReportedFigure.objects.get(value=33).publication == Publication.DRAFT
+    assert not shown_publicly(partnership, "<strong>over 33</strong> participants")
+
+
+def test_a_new_figure_row_of_a_published_record_starts_published_for_a_publisher(
+    records, client_as
+):
+    partnership = SisterSchoolPartnership.objects.get(pk=2)
+    page = client_as("publisher").get(change_url(partnership)).content.decode()
+    template = re.search(
+        rf'<select name="{FIGURES}-__prefix__-publication"[^>]*>(.*?)</select>', page, re.S
+    )
+    assert template, "no publication field in the new figure row"
+    assert re.search(r'<option value="published" selected>', template.group(1))
+
+
+def test_an_approved_figure_on_a_published_record_is_published(records, client_as):
+    partnership = SisterSchoolPartnership.objects.get(pk=2)
+    editor = client_as("editor")
+    data = form_of(editor.get(change_url(partnership)))
+    add_row(data, FIGURES, figure_row(web_page(), value="34"))
+    editor.post(change_url(partnership), data)
+    revision = Revision.objects.get(status="pending")
+    client_as("publisher").post(
+        reverse("admin:partnerships_revision_change", args=[revision.pk]), {"_approve": "1"}
+    )
+    assert ReportedFigure.objects.get(value=34).publication == Publication.PUBLISHED
+    assert shown_publicly(partnership, "<strong>over 34</strong> participants")
