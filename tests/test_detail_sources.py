@@ -27,6 +27,7 @@ from partnerships.models import (
     AgreementStatus,
     AllianceBody,
     AllianceBodyKind,
+    AllianceEvent,
     AllianceKind,
     AllianceMembership,
     AttendanceMode,
@@ -1043,3 +1044,17 @@ def test_a_planned_visit_says_so_and_names_its_published_people(client, c1):
     assert "planned" in page
     assert "People named: Lanette Faul — went on the visit" in page
     assert "Draft Teacher" not in page
+
+
+def test_an_alliance_whose_meetings_are_governance_events_does_not_say_none_recorded(client, db):
+    """A meeting reported only as a governance event ("Meeting held"): the Meetings section
+    points to it instead of saying that no meeting is recorded."""
+    alliance = make_alliance("Test Alliance of Schools")
+    meetings = section_of(client.get(alliance.get_absolute_url()), "meetings-heading")
+    assert "No meeting of the alliance recorded." in meetings
+    AllianceEvent.objects.create(
+        alliance=alliance, kind=AllianceEvent.Kind.MEETING, occurred_precision="year"
+    )
+    meetings = section_of(client.get(alliance.get_absolute_url()), "meetings-heading")
+    assert "No meeting of the alliance recorded." not in meetings
+    assert "they are listed under Governance" in meetings

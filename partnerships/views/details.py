@@ -11,6 +11,7 @@ from ..models import (
     Agreement,
     Alliance,
     AllianceBody,
+    AllianceEvent,
     AllianceEventActor,
     AllianceMembership,
     Citation,
@@ -135,6 +136,10 @@ class AllianceDetailView(RecordDetailView):
         context.update(
             members=[m for m in memberships if m.body_id is None],
             bodies=bodies,
+            # Meetings reported as governance events, with no conference record of their own.
+            meetings_in_governance=any(
+                e.kind == AllianceEvent.Kind.MEETING for e in self.object.events.all()
+            ),
         )
         return context
 
