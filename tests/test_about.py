@@ -254,7 +254,7 @@ def test_cite_this_page_gives_the_title_and_full_address_as_text(client, seed):
 def test_cite_this_page_keeps_the_filters_of_a_list_in_the_address(client, seed):
     csl = csl_of(client.get("/partnerships/?q=Jiangsu&level=comprehensive"))
     assert csl[0]["URL"] == "http://testserver/partnerships/?q=Jiangsu&level=comprehensive"
-    assert csl[0]["title"] == "Sister-school partnerships"
+    assert csl[0]["title"] == "Partnerships"
 
 
 def test_cite_this_page_gives_valid_csl_json(client, seed):
@@ -287,7 +287,7 @@ def test_cite_this_page_gives_bibtex_with_the_address(client, seed):
     text = html.unescape(client.get("/partnerships/?level=school").content.decode())
     assert "@misc{partnerships-partnerships," in text
     assert "url = {http://testserver/partnerships/?level=school}," in text
-    assert "title = {{Partnerships: Sister-school partnerships}}," in text
+    assert "title = {{Partnerships: Partnerships}}," in text
 
 
 def test_bibtex_escapes_what_latex_reads_as_commands():

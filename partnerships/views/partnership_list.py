@@ -152,11 +152,14 @@ class PartnershipListView(RecordListView):
     model = SisterSchoolPartnership
     filterset_class = filters.PartnershipFilterSet
     row_template = "includes/tables/partnership.html"
-    title = gettext_lazy("Sister-school partnerships")
+    # Not "sister-school partnerships": the list holds every level (schools, universities,
+    # units of universities, education authorities, governments), each under its own.
+    title = gettext_lazy("Partnerships")
     intro = gettext_lazy(
-        "Partnerships between two schools or education authorities, usually one in China and one "
-        "abroad. Only partnerships a source names are listed; figures that sources report in "
-        "total are on the overview."
+        "Partnerships between schools, universities, education authorities or governments, "
+        "usually one side in China and one abroad, each under its level (a few have three or "
+        "more parties). Only partnerships a source names are listed; figures that sources report "
+        "in total are on the overview."
     )
     export_stem = "partnerships"
     draft_relations = (
