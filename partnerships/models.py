@@ -2831,6 +2831,7 @@ class PersonRoleInPartnership(models.TextChoices):
     INTERPRETED = "interpreted", _("Interpreted")
     ORGANIZED = "organized", _("Organized or coordinated the exchanges")
     HELPED = "helped", _("Helped bring it about")
+    WITNESSED = "witnessed", _("Witnessed the signing")
     CONTACT = "contact", _("Contact person")
 
 

@@ -1058,3 +1058,12 @@ def test_an_alliance_whose_meetings_are_governance_events_does_not_say_none_reco
     meetings = section_of(client.get(alliance.get_absolute_url()), "meetings-heading")
     assert "No meeting of the alliance recorded." not in meetings
     assert "they are listed under Governance" in meetings
+
+
+def test_a_person_who_witnessed_the_signing_is_shown_as_a_witness(client, c1):
+    """Issue 21: a governor who witnessed the signing was stored as "helped bring it about"
+    for want of a role (new-editor trial)."""
+    witness = make_person("Test Witness Governor")
+    PartnershipPerson.objects.create(partnership=c1["current"], person=witness, role="witnessed")
+    page = text(client.get(c1["current"].get_absolute_url()))
+    assert "Test Witness Governor — witnessed the signing" in page
