@@ -17,3 +17,15 @@ def test_chart_table_link_names_use_the_singular_for_one_partnership(client, see
     assert ("1", "partnership") in pairs, pairs
     assert not [p for p in pairs if p[0] == "1" and p[1] != "partnership"], pairs
     assert not [p for p in pairs if p[0] != "1" and p[1] != "partnerships"], pairs
+
+
+@pytest.mark.django_db
+def test_not_found_page_does_not_blame_page_numbers(client):
+    """A page number past the end of a list now leads to the last page (and a bad one to a
+    400), so the 404 page must not give "a page number may be past the end" as a reason."""
+    assert client.get("/partnerships/?page=99999").status_code == 302
+    response = client.get("/partnerships/no-such-record/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert "page number" not in html
