@@ -29,3 +29,23 @@ def test_not_found_page_does_not_blame_page_numbers(client):
     html = response.content.decode()
     assert "Page not found" in html
     assert "page number" not in html
+
+
+@pytest.mark.django_db
+def test_sources_language_facet_and_chips_show_language_names_not_codes(client, cases):
+    """The sources list's Language facet listed "en", "zh", "ru" and its chips read
+    "Language: en"; a reader needs "English", "Chinese", "Russian" (the source page already
+    says "English")."""
+    from partnerships.models import Source
+
+    codes = set(Source.objects.published().values_list("language", flat=True))
+    assert {"en", "zh"} <= codes, codes
+    html = client.get("/sources/").content.decode()
+    facet = html[html.index('id="facet-language"') if 'id="facet-language"' in html else 0 :]
+    assert re.search(r">\s*English\s*</a>", html), "no English facet value"
+    assert re.search(r">\s*Chinese\s*</a>", html), "no Chinese facet value"
+    assert not re.search(r">\s*(en|zh|ru)\s*</a>", facet), "a language code as a facet value"
+    chips = client.get("/sources/?language=en&language=zh").content.decode()
+    assert "Language: English" in chips
+    assert "Language: Chinese" in chips
+    assert "Language: en " not in chips
