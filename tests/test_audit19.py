@@ -49,3 +49,17 @@ def test_sources_language_facet_and_chips_show_language_names_not_codes(client, 
     assert "Language: English" in chips
     assert "Language: Chinese" in chips
     assert "Language: en " not in chips
+
+
+@pytest.mark.django_db
+def test_regions_show_empty_checkbox_is_laid_out_as_a_checkbox(client, seed):
+    """ "Show regions with no records" uses a CheckboxInput subclass, whose widget_type is
+    "showcheckbox", so the list template gave it a text field's box: a 40 px-high box
+    stretched across the panel under its label instead of a checkbox beside it."""
+    html = client.get("/regions/").content.decode()
+    field = re.search(r'<div class="field ([^"]*field-empty)">(.*?)</div>', html, re.S)
+    assert field, "no field for the empty filter"
+    assert "field-checkbox" in field.group(1), field.group(0)
+    # The checkbox comes before its label, as for the other checkboxes.
+    body = field.group(2)
+    assert body.index('type="checkbox"') < body.index("<label"), body
