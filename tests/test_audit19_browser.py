@@ -8,7 +8,15 @@ from .test_browser import axe, browser, browser_context, page, site  # noqa: F40
 
 pytestmark = pytest.mark.browser
 
-LISTS = ["/partnerships/", "/conferences/", "/organizations/", "/people/"]
+LISTS = [
+    "/partnerships/",
+    "/alliances/",
+    "/conferences/",
+    "/organizations/",
+    "/regions/",
+    "/sources/",
+    "/people/",
+]
 
 
 @pytest.mark.parametrize("path", LISTS)
