@@ -4,7 +4,7 @@ Reuses tests/test_browser.py's fixtures (one Chromium, the live server, the seed
 
 import pytest
 
-from .test_browser import axe, browser, browser_context, page, site  # noqa: F401
+from .test_browser import axe, browser, browser_context, cases_site, page, site  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -35,3 +35,28 @@ def test_filter_fields_stay_inside_the_filter_panel_on_a_wide_screen(page, site,
         }"""
     )
     assert overflow == [], f"{path}: fields past the panel's inner edge (name, px): {overflow}"
+
+
+DIFFERING = [
+    "/partnerships/ziyun-high-school-delano-public-schools/",
+    "/alliances/sino-russian-middle-school-alliance/",
+]
+
+
+@pytest.mark.parametrize("path", DIFFERING)
+def test_a_sources_differ_note_starts_on_a_line_of_its_own(page, cases_site, path):  # noqa: F811
+    """A fact's value and the note on what another source says ran together on one line:
+    "Established 2005 The sources differ: on “established”, …"."""
+    page.goto(cases_site + path)
+    notes = page.evaluate(
+        """() => [...document.querySelectorAll('dd .differs')].map(note => {
+            const dd = note.closest('dd');
+            const first = note.getClientRects()[0];
+            return {text: note.textContent.trim().slice(0, 40),
+                    startsALine: Math.abs(first.left - dd.getBoundingClientRect().left) < 1
+                        && first.top > dd.getBoundingClientRect().top + 1};
+        })"""
+    )
+    assert notes, f"{path}: no 'sources differ' note"
+    inline = [n["text"] for n in notes if not n["startsALine"]]
+    assert not inline, f"{path}: notes run on from the value: {inline}"
