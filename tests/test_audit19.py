@@ -63,3 +63,12 @@ def test_regions_show_empty_checkbox_is_laid_out_as_a_checkbox(client, seed):
     # The checkbox comes before its label, as for the other checkboxes.
     body = field.group(2)
     assert body.index('type="checkbox"') < body.index("<label"), body
+
+
+@pytest.mark.django_db
+def test_a_country_page_has_no_empty_facts_block(client, seed):
+    """/regions/china/ drew an empty <dl class="facts"> (a country with no other names and no
+    group): two horizontal rules with nothing between them under the heading."""
+    html = client.get("/regions/china/").content.decode()
+    assert "China" in html
+    assert not re.search(r'<dl class="facts">\s*</dl>', html), "an empty facts list"
