@@ -4,7 +4,15 @@ Reuses tests/test_browser.py's fixtures (one Chromium, the live server, the seed
 
 import pytest
 
-from .test_browser import axe, browser, browser_context, cases_site, page, site  # noqa: F401
+from .test_browser import (  # noqa: F401
+    axe,
+    browser,
+    browser_context,
+    cases_site,
+    narrow_page,
+    page,
+    site,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -60,3 +68,24 @@ def test_a_sources_differ_note_starts_on_a_line_of_its_own(page, cases_site, pat
     assert notes, f"{path}: no 'sources differ' note"
     inline = [n["text"] for n in notes if not n["startsALine"]]
     assert not inline, f"{path}: notes run on from the value: {inline}"
+
+
+@pytest.mark.parametrize("path", ["/partnerships/", "/people/"])
+def test_at_375px_skip_to_filters_opens_the_filters(narrow_page, site, path):  # noqa: F811
+    """On a phone the filters start closed behind "Filters (n)"; "Skip to filters" scrolled to
+    the closed control and left it closed, so the link seemed to do nothing."""
+    phone = narrow_page
+    phone.goto(site + path)
+    assert not phone.evaluate("document.getElementById('refine').open")
+    phone.get_by_role("link", name="Skip to filters").click()
+    assert phone.evaluate("document.getElementById('refine').open"), "the filters stay closed"
+    assert phone.locator(".refine input[name=q]").is_visible()
+    # The next Tab reaches the filters, not something after them.
+    phone.keyboard.press("Tab")
+    assert phone.evaluate("!!document.activeElement.closest('#refine')")
+
+
+def test_at_375px_a_page_opened_at_refine_shows_the_filters(narrow_page, site):  # noqa: F811
+    phone = narrow_page
+    phone.goto(site + "/partnerships/#refine")
+    assert phone.evaluate("document.getElementById('refine').open")
