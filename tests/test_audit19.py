@@ -72,3 +72,33 @@ def test_a_country_page_has_no_empty_facts_block(client, seed):
     html = client.get("/regions/china/").content.decode()
     assert "China" in html
     assert not re.search(r'<dl class="facts">\s*</dl>', html), "an empty facts list"
+
+
+@pytest.mark.django_db
+def test_other_names_carry_their_language(client, cases):
+    """Organizations' and people's other names in Chinese or Russian were printed without a
+    lang attribute (the region pages have one), so screen readers read 中国—东盟中心 with an
+    English voice and browsers may pick Japanese glyphs for it (WCAG 3.1.2)."""
+    from partnerships.models import OrganizationName, PersonName
+
+    org_name = (
+        OrganizationName.objects.filter(language="zh", organization__publication="published")
+        .select_related("organization")
+        .first()
+    )
+    expected = f'<span lang="zh">{org_name.name}</span>'
+    detail = client.get(org_name.organization.get_absolute_url()).content.decode()
+    assert expected in detail
+    listing = client.get("/organizations/", {"q": org_name.organization.name}).content.decode()
+    assert expected in listing
+
+    person_name = (
+        PersonName.objects.exclude(language="")
+        .filter(person__publication="published")
+        .select_related("person")
+        .first()
+    )
+    expected = f'<span lang="{person_name.language}">{person_name.name}</span>'
+    assert expected in client.get(person_name.person.get_absolute_url()).content.decode()
+    listing = client.get("/people/", {"q": person_name.person.name}).content.decode()
+    assert expected in listing
