@@ -102,3 +102,23 @@ def test_other_names_carry_their_language(client, cases):
     assert expected in client.get(person_name.person.get_absolute_url()).content.decode()
     listing = client.get("/people/", {"q": person_name.person.name}).content.decode()
     assert expected in listing
+
+
+@pytest.mark.django_db
+def test_admin_history_shows_publication_in_words_in_a_scrolling_wrapper(staff_client, records):
+    """A record's history page printed the raw value "published" in its Publication column
+    (the change form says "Published"), and its 8-column table, not wrapped, made the whole
+    page scroll sideways on a phone (608 px at 375)."""
+    from partnerships.models import SisterSchoolPartnership
+
+    pk = SisterSchoolPartnership.objects.order_by("pk").first().pk
+    response = staff_client.get(f"/admin/partnerships/sisterschoolpartnership/{pk}/history/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    wrapped = re.search(r'<div class="history-table">\s*<table id="change-history">', html)
+    assert wrapped, "the history table is not in its scrolling wrapper"
+    start = html.index('<table id="change-history">')
+    table = html[start : html.index("</table>", start)]
+    cells = [c.strip() for c in re.findall(r"<td>([^<]*)</td>", table)]
+    assert "published" not in cells, cells
+    assert "Published" in cells, cells

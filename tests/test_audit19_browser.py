@@ -89,3 +89,35 @@ def test_at_375px_a_page_opened_at_refine_shows_the_filters(narrow_page, site): 
     phone = narrow_page
     phone.goto(site + "/partnerships/#refine")
     assert phone.evaluate("document.getElementById('refine').open")
+
+
+def test_at_375px_the_admin_history_page_does_not_scroll_sideways(
+    narrow_page,  # noqa: F811
+    site,  # noqa: F811
+    django_user_model,
+):
+    """The history table's eight columns made the whole page 608 px wide at 375; they now
+    scroll in their own box, and words are not broken mid-word ("Decemb er")."""
+    import io
+
+    from django.core.management import call_command
+
+    from partnerships.models import SisterSchoolPartnership
+
+    django_user_model.objects.create_user("ada", "ada@example.org", "a-long-password-for-ada")
+    call_command("grant_role", "ada", "publisher", stdout=io.StringIO())
+    call_command("populate_history", "--auto", stdout=io.StringIO())
+    pk = SisterSchoolPartnership.objects.order_by("pk").first().pk
+    phone = narrow_page
+    phone.goto(f"{site}/admin/login/")
+    phone.fill("#id_username", "ada")
+    phone.fill("#id_password", "a-long-password-for-ada")
+    phone.get_by_role("button", name="Log in").click()
+    phone.goto(f"{site}/admin/partnerships/sisterschoolpartnership/{pk}/history/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    assert (
+        phone.evaluate(
+            "getComputedStyle(document.querySelector('#change-history tbody td')).wordBreak"
+        )
+        == "normal"
+    )
