@@ -270,6 +270,16 @@ class ChoiceFacet(Facet):
         return {k: (k, str(self.choices.get(k, k))) for k in keys}
 
 
+class LanguageFacet(ChoiceFacet):
+    """Language codes (BCP 47) shown by name: "en" as "English", "zh-Hant" as "Traditional
+    Chinese", in the reader's language, as the source pages name them."""
+
+    def labels(self, keys, selected=()):
+        from .templatetags.partnerships_tags import language_name
+
+        return {k: (k, language_name(k) or k) for k in keys}
+
+
 class RelatedFacet(Facet):
     """Values are rows of another model (regions, organizations): shown by name, keyed by slug."""
 

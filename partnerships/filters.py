@@ -613,11 +613,18 @@ def _paths_q(regions) -> Q:
     return q
 
 
+def _language_name(code: str) -> str:
+    """A language code's name, for the chips ("Language: English", not "Language: en")."""
+    from .templatetags.partnerships_tags import language_name
+
+    return language_name(code) or code
+
+
 class SourceFilterSet(RecordFilterSet):
     language = ChoicesFilter(
         label=_("Language"),
         choices=lambda: [
-            (code, code)
+            (code, _language_name(code))
             for code in Source.objects.published()
             .values_list("language", flat=True)
             .distinct()

@@ -335,3 +335,13 @@ def term_display(agreement) -> str:
     if end:
         return gettext("until %(year)s") % {"year": end}
     return ""
+
+
+@register.filter
+def history_cell(record, column: str):
+    """A column of a record's history list: a field with choices in words ("Published"), as
+    the change form shows it, not its stored value ("published")."""
+    display = getattr(record, f"get_{column}_display", None)
+    if callable(display):
+        return display()
+    return getattr(record, column, "")

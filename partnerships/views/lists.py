@@ -14,6 +14,7 @@ from ..exports import Column, iso_partial
 from ..facets import (
     AND,
     ChoiceFacet,
+    LanguageFacet,
     PlacesFacet,
     PlacesTreeFacet,
     RelatedFacet,
@@ -270,7 +271,7 @@ class SourceListView(RecordListView):
     intro = gettext_lazy("The published documents every record cites, with our own summaries.")
     export_stem = "sources"
     facets = [
-        ChoiceFacet("language", gettext_lazy("Language"), "language", []),
+        LanguageFacet("language", gettext_lazy("Language"), "language", []),
         YearFacet(gettext_lazy("Year published"), "published_on"),
     ]
     columns = [
