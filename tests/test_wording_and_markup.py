@@ -1,4 +1,5 @@
-"""Defects found by the issue 19 browser audit (audit19): each test fails before its fix."""
+"""Wording and markup of public and admin pages (issue 19 browser audit); each test failed
+before its fix."""
 
 import re
 

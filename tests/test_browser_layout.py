@@ -1,4 +1,5 @@
-"""Layout defects found by the issue 19 browser audit (audit19), checked in Chromium.
+"""Layout checked in Chromium (issue 19 browser audit at 375 and 1440 px); each test
+failed before its fix.
 
 Reuses tests/test_browser.py's fixtures (one Chromium, the live server, the seed loaded)."""
 
