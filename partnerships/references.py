@@ -1,10 +1,14 @@
-"""Numbered references for a page: each place in a source cited on the page (a paragraph,
-a section, or both) gets a number, in order of first use, and the page ends with the list
-of them."""
+"""Numbered references for a page: each source cited on the page gets a number, in order of
+first use, and the page ends with the list of them, each source once with every place in it
+the page cites ("paragraphs 6, 7 and 8"). A citation mark gives the source's number and, in
+its title, its own place."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 
 
 def locator_of(paragraph, section) -> str:
@@ -16,33 +20,69 @@ def locator_of(paragraph, section) -> str:
     return Citation(paragraph=paragraph, section=section or "").locator
 
 
+Place = tuple  # (paragraph or None, section): a place in a source
+
+
+def places_in_words(places) -> str:
+    """Places in one source, in words: "paragraph 6", "paragraphs 6, 7 and 10; section
+    “History”"."""
+    paragraphs = sorted({p for p, section in places if p is not None and not section})
+    others = sorted(
+        {(p, section) for p, section in places if section or p is None},
+        key=lambda place: (place[1], place[0] or 0),
+    )
+    parts = []
+    if len(paragraphs) == 1:
+        parts.append(locator_of(paragraphs[0], ""))
+    elif paragraphs:
+        numbers = get_text_list([str(p) for p in paragraphs], gettext("and"))
+        parts.append(gettext("paragraphs %(numbers)s") % {"numbers": numbers})
+    parts.extend(locator_of(p, section) for p, section in others)
+    return "; ".join(parts)
+
+
 @dataclass
 class Reference:
+    """A source cited on the page, with the places in it the page cites."""
+
     number: int
     source: object
-    paragraph: int | None
-    section: str = ""
+    places: set[Place] = field(default_factory=set)
 
     @property
     def locator(self) -> str:
-        return locator_of(self.paragraph, self.section)
+        return places_in_words(self.places)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A citation mark: its source's reference number, and the places it cites there."""
+
+    number: int
+    source: object
+    locator: str
 
 
 class References:
     def __init__(self):
         self.entries: list[Reference] = []
-        self._numbers: dict[tuple[int, int | None, str], int] = {}
+        self._by_source: dict[int, Reference] = {}
 
-    def cite(self, citations) -> list[Reference]:
-        """The references of ``citations``: rows with a source, a paragraph and a section
-        (citations, or other sources' accounts of a fact), numbered on first use."""
-        refs = []
+    def cite(self, citations) -> list[Mark]:
+        """The marks of ``citations``: rows with a source, a paragraph and a section
+        (citations, or other sources' accounts of a fact), their sources numbered on first
+        use; one mark per source, in order of number."""
+        cited: dict[int, set[Place]] = {}
         for citation in citations:
-            section = getattr(citation, "section", "") or ""
-            key = (citation.source_id, citation.paragraph, section)
-            if key not in self._numbers:
-                ref = Reference(len(self.entries) + 1, citation.source, citation.paragraph, section)
+            ref = self._by_source.get(citation.source_id)
+            if ref is None:
+                ref = Reference(len(self.entries) + 1, citation.source)
                 self.entries.append(ref)
-                self._numbers[key] = ref.number
-            refs.append(self.entries[self._numbers[key] - 1])
-        return sorted({r.number: r for r in refs}.values(), key=lambda r: r.number)
+                self._by_source[citation.source_id] = ref
+            place = (citation.paragraph, getattr(citation, "section", "") or "")
+            ref.places.add(place)
+            cited.setdefault(ref.number, set()).add(place)
+        return [
+            Mark(number, self.entries[number - 1].source, places_in_words(places))
+            for number, places in sorted(cited.items())
+        ]
