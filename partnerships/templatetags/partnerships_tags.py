@@ -1,5 +1,6 @@
 import datetime
 import functools
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -29,8 +30,8 @@ def get_item(mapping, key):
     return mapping.get(key)
 
 
-@register.simple_tag
-def partnership_rows(partnerships) -> SafeString:
+@register.simple_tag(takes_context=True)
+def partnership_rows(context, partnerships) -> SafeString:
     """The <tr> of each partnership of a list page (includes/tables/partnership.html).
 
     Written here rather than in the template: the page's largest loop (25 to 100 rows of
@@ -49,6 +50,7 @@ def partnership_rows(partnerships) -> SafeString:
             labels[key] = escape(str(display()))
         return labels[key]
 
+    query = context.get("searched", "")
     rows = []
     for p in partnerships:
         a, b = p.party_a, p.party_b
@@ -61,7 +63,7 @@ def partnership_rows(partnerships) -> SafeString:
         rows.append(
             "<tr>\n"
             f'      <th scope="row"><a href="{escape(p.get_absolute_url())}">'
-            f"{escape(a.name)} – {escape(b.name)}</a></th>\n"
+            f"{highlight(a.name, query)} – {highlight(b.name, query)}</a></th>\n"
             f"      <td>{a_country} · {b_country}</td>\n"
             f"      <td>{label(p, 'level', p.get_level_display)}</td>\n"
             f"      <td>{escape(str(p.established))}{conference}</td>\n"
@@ -345,3 +347,42 @@ def history_cell(record, column: str):
     if callable(display):
         return display()
     return getattr(record, column, "")
+
+
+# --------------------------------------------------------------------------- search results
+
+HIGHLIGHT_MAX_WORDS = 10
+
+
+@functools.lru_cache(maxsize=128)
+def _search_pattern(query: str):
+    """The words of a search (as search.py reads them: quotes and a leading "-" dropped,
+    "or" and words left out with "-" ignored), as one case-insensitive pattern; None when
+    there are none."""
+    words = []
+    for word in query.replace('"', " ").split():
+        if word.startswith("-") or word.lower() == "or":
+            continue
+        if word not in words:
+            words.append(word)
+    if not words:
+        return None
+    words = sorted(words[:HIGHLIGHT_MAX_WORDS], key=len, reverse=True)
+    return re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+
+
+@register.filter
+def highlight(text, query) -> SafeString:
+    """``text`` escaped, with each word of the search ``query`` in it marked (<mark>): in a
+    list's or the site search's results, the words the reader searched for."""
+    text = "" if text is None else str(text)
+    pattern = _search_pattern(str(query or "")[:200]) if query else None
+    if pattern is None:
+        return conditional_escape(text)
+    parts, last = [], 0
+    for found in pattern.finditer(text):
+        parts.append(escape(text[last : found.start()]))
+        parts.append(f"<mark>{escape(found.group())}</mark>")
+        last = found.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every part escaped above

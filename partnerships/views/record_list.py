@@ -253,6 +253,8 @@ class RecordListView(FilterView):
             per_page_choices=PER_PAGE_CHOICES,
             per_page=self.get_paginate_by(None),
             has_errors=bool(filterset.form.errors),
+            # The search words, which the rows mark in their names (highlight).
+            searched=filterset.form.cleaned_data.get("q") or "" if filterset.is_valid() else "",
         )
         return context
 
