@@ -50,7 +50,6 @@ def test_a_header_link_keeps_the_filters_and_leaves_the_page_number(client, case
 
 def test_a_header_link_gives_the_order_it_names(client, cases):
     names = [
-        row.name
-        for row in client.get("/alliances/", {"sort": "-name"}).context["object_list"]
+        row.name for row in client.get("/alliances/", {"sort": "-name"}).context["object_list"]
     ]
     assert len(names) > 1 and names == sorted(names, reverse=True)
