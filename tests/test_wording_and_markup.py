@@ -123,3 +123,14 @@ def test_admin_history_shows_publication_in_words_in_a_scrolling_wrapper(staff_c
     cells = [c.strip() for c in re.findall(r"<td>([^<]*)</td>", table)]
     assert "published" not in cells, cells
     assert "Published" in cells, cells
+
+
+def test_a_source_page_does_not_show_the_path_of_our_copy_of_its_text(client, seed):
+    """The audit: "Our copy of the text: shared/seeds/000_…txt" meant nothing to a reader;
+    the page says that a copy is kept, not where."""
+    from partnerships.models import Source
+
+    source = Source.objects.exclude(archived_copy="").first()
+    page = client.get(source.get_absolute_url()).content.decode()
+    assert source.archived_copy not in page
+    assert "We keep a copy of the text" in page
