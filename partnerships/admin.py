@@ -1416,7 +1416,6 @@ class RecordAdmin(DateFieldsets, SpreadsheetAdminMixin, StaffHistoryAdmin):
             obj.publication == Publication.PUBLISHED
             and (not change or "publication" in form.changed_data)
             and can_publish(request, self.model)
-            and self.model is not ReportedFigure
         ):
             ReportedFigure.publish_drafts_about(obj, "published with its record")
 
@@ -1540,7 +1539,7 @@ class RecordAdmin(DateFieldsets, SpreadsheetAdminMixin, StaffHistoryAdmin):
                     obj.publication = state
                     obj._change_reason = f"{state} by admin action"
                     obj.save(update_fields=["publication", "updated_at"])
-                    if state == Publication.PUBLISHED and self.model is not ReportedFigure:
+                    if state == Publication.PUBLISHED:
                         ReportedFigure.publish_drafts_about(obj, obj._change_reason)
                     changed += 1
         self.message_user(

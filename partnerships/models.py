@@ -3115,6 +3115,8 @@ class ReportedFigure(Record):
         """Publish the draft figures about ``record``, which are entered in its form: whoever
         publishes a record publishes what its form holds (a figure can be taken back to a
         draft on its own afterwards). Each is saved with its history entry; returns how many."""
+        if isinstance(record, cls):
+            return 0  # a figure is about a record, not about figures
         subject_type = ContentType.objects.get_for_model(type(record))
         drafts = cls._base_manager.filter(
             subject_type=subject_type, subject_id=record.pk, publication=Publication.DRAFT
