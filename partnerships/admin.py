@@ -42,6 +42,7 @@ from .models import (
     Agreement,
     Alliance,
     AllianceBody,
+    AllianceDocument,
     AllianceEvent,
     AllianceEventActor,
     AllianceMembership,
@@ -986,7 +987,7 @@ class FigureInline(CitedRowInline, GenericStackedInline):
     formset = FigureFormSet
     ct_field = "subject_type"
     ct_fk_field = "subject_id"
-    autocomplete_fields = ["country"]
+    autocomplete_fields = ["country", "given_by"]
     verbose_name = _("reported figure")
     verbose_name_plural = _(
         "reported figures (numbers a source gives about this record, not counts of records we hold)"
@@ -1001,6 +1002,7 @@ class FigureInline(CitedRowInline, GenericStackedInline):
                     "fields": [
                         ("qualifier", "value", "metric"),
                         ("currency", "period", "status"),
+                        "given_by",
                         "description",
                         "publication",
                     ]
@@ -1055,6 +1057,13 @@ class ConferenceDocumentInline(CitedRowInline, admin.StackedInline):
         (None, {"fields": [("kind", "title"), "other_titles", "summary"]}),
         (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
     ]
+
+
+class AllianceDocumentInline(ConferenceDocumentInline):
+    """Documents the alliance issued outside a meeting we record (a meeting's own go on the
+    meeting's page)."""
+
+    model = AllianceDocument
 
 
 class AllianceBodyInline(CitedRowInline, admin.TabularInline):
@@ -1145,7 +1154,7 @@ class PartnershipPartyInline(CitedRowInline, admin.TabularInline):
 
 class AgreementInline(CitedRowInline, admin.StackedInline):
     model = Agreement
-    autocomplete_fields = ["conference", "signatories"]
+    autocomplete_fields = ["conference", "place", "signatories"]
     formfield_overrides = SMALL_TEXT
 
     def row_fieldsets(self, request, obj=None):
@@ -1158,7 +1167,7 @@ class AgreementInline(CitedRowInline, admin.StackedInline):
                 {
                     "fields": [
                         ("term_start_year", "term_end_year"),
-                        "conference",
+                        ("conference", "place"),
                         "signatories",
                         "summary",
                     ]
@@ -1183,14 +1192,23 @@ class StatusChangeInline(CitedRowInline, admin.StackedInline):
 class VisitInline(CitedRowInline, admin.StackedInline):
     model = Visit
     formfield_overrides = SMALL_TEXT
-    autocomplete_fields = ["sender", "sent_from"]
+    autocomplete_fields = ["sender", "sent_from", "places"]
 
     def row_fieldsets(self, request, obj=None):
         present = {f.name for f in Visit._meta.concrete_fields}
         return [
             (None, {"fields": [("direction", "status"), ("sender", "sent_from"), "recurrence"]}),
             date_fieldset(Visit, "visited", present, help_text=False),
-            (_("Who went"), {"fields": [("teachers", "students", "others"), "description"]}),
+            (
+                _("Who went"),
+                {
+                    "fields": [
+                        ("headcount_qualifier", "teachers", "students", "others"),
+                        "places",
+                        "description",
+                    ]
+                },
+            ),
             (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
         ]
 
@@ -1800,6 +1818,7 @@ class AllianceAdmin(RecordAdmin):
         AllianceMembershipInline,
         AllianceEventInline,
         AllianceEventActorInline,
+        AllianceDocumentInline,
         *RECORD_INLINES,
     ]
     resource_classes = [RESOURCES_BY_MODEL[Alliance]]
@@ -1810,7 +1829,14 @@ class AllianceAdmin(RecordAdmin):
 class SisterSchoolPartnershipAdmin(RecordAdmin):
     list_display = ["__str__", "level", "status", "established", "conference", "publication"]
     list_filter = ["publication", "level", "status"]
-    search_fields = ["party_a__name", "party_b__name", "source_label", "summary", "slug"]
+    search_fields = [
+        "party_a__name",
+        "party_b__name",
+        "source_label",
+        "other_names",
+        "summary",
+        "slug",
+    ]
     autocomplete_fields = ["party_a", "party_b", "conference", "series", "predecessor", "parent"]
     list_select_related = ["party_a", "party_b", "conference"]
     inlines = [
@@ -2023,6 +2049,15 @@ class ConferenceDocumentAdmin(SubordinateAdmin):
     list_filter = ["kind"]
     search_fields = ["title", "other_titles", "conference__name"]
     autocomplete_fields = ["conference"]
+    inlines = [CitationInline]
+
+
+@admin.register(AllianceDocument)
+class AllianceDocumentAdmin(SubordinateAdmin):
+    list_display = ["title", "kind", "alliance"]
+    list_filter = ["kind"]
+    search_fields = ["title", "other_titles", "alliance__name"]
+    autocomplete_fields = ["alliance"]
     inlines = [CitationInline]
 
 

@@ -56,6 +56,7 @@ from .models import (
     Person,
     PersonRoleInPartnership,
     Publication,
+    Qualifier,
     Region,
     SisterSchoolPartnership,
     Source,
@@ -92,6 +93,7 @@ PATHS = {
     "basis": "established_year_basis",
     "given": "established_as_given",
     "source_label": "source_label",
+    "other_names": "other_names",
     "pairings": "pairings_reported",
     "predecessor": "predecessor_id",
     "parent": "parent_id",
@@ -481,10 +483,21 @@ def visit_entry() -> Sql:
         labelled(status, VisitStatus.choices),
         literal(")"),
     )
+    qualifier = column_of(a, Visit, "headcount_qualifier")
+    # "over 20 students": the source's word before each count (not "exactly").
+    prefix = sql(
+        "CASE WHEN {} <> {} THEN {} || ' ' ELSE '' END",
+        qualifier,
+        Qualifier.EXACT,
+        labelled(qualifier, Qualifier.choices),
+    )
     headcount = sql(
-        "concat_ws(', ', {}, {}, {})",
+        "concat_ws(', ', {} || {}, {} || {}, {} || {})",
+        prefix,
         counted(column_of(a, Visit, "teachers"), "%(n)s teacher", "%(n)s teachers"),
+        prefix,
         counted(column_of(a, Visit, "students"), "%(n)s student", "%(n)s students"),
+        prefix,
         counted(column_of(a, Visit, "others"), "%(n)s other person", "%(n)s other people"),
     )
     sender = fill(
@@ -590,6 +603,9 @@ def visit_json() -> Sql:
             "status": labelled(column_of(a, Visit, "status"), VisitStatus.choices),
             "sent_by": published_name_of(Organization, column_of(a, Visit, "sender")),
             "came_from": published_name_of(Region, column_of(a, Visit, "sent_from")),
+            "headcounts_are": labelled(
+                column_of(a, Visit, "headcount_qualifier"), Qualifier.choices
+            ),
             "teachers": column_of(a, Visit, "teachers"),
             "students": column_of(a, Visit, "students"),
             "others": column_of(a, Visit, "others"),
@@ -660,6 +676,11 @@ def cells() -> list[Sql]:
         published("b_country", "b_country_pub"),
         labelled("level", PartnershipLevel.choices),
         col("source_label"),
+        # One name a line (other_names_list) -> "a; b", blank lines and spaces around dropped.
+        sql(
+            "regexp_replace(btrim({}, E' \\t\\r\\n'), '\\s*\\n\\s*', '; ', 'g')",
+            col("other_names"),
+        ),
         labelled("status", PartnershipStatus.choices),
         established(),
         published("conf", "conf_pub"),

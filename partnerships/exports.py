@@ -313,6 +313,7 @@ def visit_json(visit) -> dict:
         "status": visit.get_status_display(),
         "sent_by": published_name(visit.sender) or None,
         "came_from": published_name(visit.sent_from) or None,
+        "headcounts_are": visit.get_headcount_qualifier_display(),
         "teachers": visit.teachers,
         "students": visit.students,
         "others": visit.others,

@@ -1596,11 +1596,10 @@ class DocumentKind(models.TextChoices):
     OTHER = "other", _("Other document")
 
 
-class ConferenceDocument(Versioned):
-    """A document a meeting issued (a declaration, a consensus, a plan), under each of the
-    titles the sources give it."""
+class IssuedDocument(Versioned):
+    """A document a meeting or an alliance issued (a declaration, a consensus, a plan),
+    under each of the titles the sources give it."""
 
-    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind)
     title = models.CharField(_("title"), max_length=500)
     other_titles = models.TextField(
@@ -1609,22 +1608,35 @@ class ConferenceDocument(Versioned):
     summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")
 
+    # The record whose page shows the document (a field of each concrete model).
+    issued_by = ""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return getattr(self, self.issued_by).get_absolute_url()
+
+    @property
+    def other_titles_list(self) -> list[str]:
+        return [line.strip() for line in self.other_titles.splitlines() if line.strip()]
+
+
+class ConferenceDocument(IssuedDocument):
+    """A document a meeting issued."""
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="documents")
+    issued_by = "conference"
+
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("document issued")
         verbose_name_plural = _("documents issued")
         ordering = ["conference", "pk"]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return self.conference.get_absolute_url()
-
-    @property
-    def other_titles_list(self) -> list[str]:
-        return [line.strip() for line in self.other_titles.splitlines() if line.strip()]
 
 
 # --------------------------------------------------------------------------- alliances
@@ -2011,6 +2023,21 @@ class AllianceEvent(Versioned):
             raise ValidationError(errors)
 
 
+class AllianceDocument(IssuedDocument):
+    """A document an alliance issued on its own, not at a meeting we record (a plan, a
+    white paper, a charter); a meeting's documents go on the meeting (ConferenceDocument)."""
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="documents")
+    issued_by = "alliance"
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("document issued by the alliance")
+        verbose_name_plural = _("documents issued by the alliance")
+        ordering = ["alliance", "pk"]
+
+
 class EventActorRole(models.TextChoices):
     HELD = "held", _("Held or organized it")
     CARRIED_OUT = "carried_out", _("Carried it out")
@@ -2190,6 +2217,14 @@ class SisterSchoolPartnership(Record):
         max_length=200,
         blank=True,
         help_text=_("The source's own word for the relationship, e.g. 'friendship city', 'MOU'."),
+    )
+    other_names = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_(
+            "Names the sources give the partnership itself, one per line, e.g. 'Purple Cloud "
+            "exchange'. Found by search."
+        ),
     )
     aims = models.TextField(
         _("aims and planned activities"),
@@ -2409,7 +2444,11 @@ class SisterSchoolPartnership(Record):
                 parts.extend(alias.name for alias in party.other_names.all())
                 if path:
                     paths.append(path)
-        return [*parts, self.summary, *_place_names_of(self, paths)]
+        return [*parts, self.other_names, self.summary, *_place_names_of(self, paths)]
+
+    @property
+    def other_names_list(self) -> list[str]:
+        return [line.strip() for line in self.other_names.splitlines() if line.strip()]
 
     @property
     def established(self) -> PartialDate:
@@ -2496,6 +2535,15 @@ class PartnershipParty(Versioned):
             )
 
 
+class Qualifier(models.TextChoices):
+    EXACT = "exact", _("exactly")
+    ABOUT = "about", _("about")
+    OVER = "over", _("over")
+    NEARLY = "nearly", _("nearly")
+    AT_LEAST = "at_least", _("at least")
+    UP_TO = "up_to", _("up to")
+
+
 class AgreementKind(models.TextChoices):
     AGREEMENT = "agreement", _("Agreement")
     MOU = "mou", _("Memorandum of understanding")
@@ -2553,6 +2601,15 @@ class Agreement(Versioned):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="agreements_signed",
+    )
+    place = models.ForeignKey(
+        Region,
+        verbose_name=_("signed in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agreements_signed",
+        help_text=_("The city or region the source says it was signed in."),
     )
     signatories = models.ManyToManyField(
         Person, verbose_name=_("signatories"), blank=True, related_name="agreements_signed"
@@ -2703,6 +2760,13 @@ class Visit(Versioned):
         blank=True,
         help_text=_("For a pattern, not one visit: e.g. 'every year in late September'."),
     )
+    headcount_qualifier = models.CharField(
+        _("head-counts are"),
+        max_length=10,
+        choices=Qualifier,
+        default=Qualifier.EXACT,
+        help_text=_("As the source gives them: 'more than 20 students' is over 20."),
+    )
     teachers = models.PositiveIntegerField(_("teachers"), null=True, blank=True)
     students = models.PositiveIntegerField(_("students"), null=True, blank=True)
     others = models.PositiveIntegerField(
@@ -2788,6 +2852,9 @@ class Visit(Versioned):
                 ngettext("%(n)s other person", "%(n)s other people", self.others)
                 % {"n": self.others}
             )
+        if parts and self.headcount_qualifier != Qualifier.EXACT:
+            # "over 20 students, 3 teachers": the source's word applies to each count.
+            parts = [f"{self.get_headcount_qualifier_display()} {part}" for part in parts]
         return ", ".join(parts)
 
     def clean(self):
@@ -2912,15 +2979,6 @@ class PartnershipPerson(Versioned):
 
 
 # --------------------------------------------------------------------------- figures
-
-
-class Qualifier(models.TextChoices):
-    EXACT = "exact", _("exactly")
-    ABOUT = "about", _("about")
-    OVER = "over", _("over")
-    NEARLY = "nearly", _("nearly")
-    AT_LEAST = "at_least", _("at least")
-    UP_TO = "up_to", _("up to")
 
 
 class Metric(models.TextChoices):
@@ -3052,6 +3110,15 @@ class ReportedFigure(Record):
     since_year = models.PositiveSmallIntegerField(
         _("since (year)"), null=True, blank=True, help_text=_("Start of the period counted.")
     )
+    given_by = models.ForeignKey(
+        Organization,
+        verbose_name=_("given or paid by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="figures_given",
+        help_text=_("For a gift, grant or fund: the organization the source says gave it."),
+    )
     as_of = _asof_on
     as_of_precision = _asof_precision
     as_of_not_after = _asof_not_after
@@ -3103,6 +3170,7 @@ class ReportedFigure(Record):
         "mode",
         "origin",
         "since_year",
+        "given_by_id",
         "as_of",
         "as_of_precision",
     )

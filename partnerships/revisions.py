@@ -91,6 +91,7 @@ PARENT_FIELD = {
     "personname": "person",
     "speech": "conference",
     "conferencedocument": "conference",
+    "alliancedocument": "alliance",
     "alliancemembership": "alliance",
     "allianceevent": "alliance",
     "alliancebody": "alliance",

@@ -34,6 +34,7 @@ SUBORDINATE_MODELS = [
     "partnershipperson",
     "regionname",
     "allianceeventactor",
+    "alliancedocument",
 ]
 HISTORY_MODELS = [f"historical{name}" for name in RECORD_MODELS + SUBORDINATE_MODELS]
 
@@ -110,6 +111,24 @@ def grant_models(group_model, permission_model, model_names) -> None:
         if missing:
             raise RuntimeError(f"Permissions missing for {group_name}: {sorted(missing)}")
         group.permissions.add(*perms)
+
+
+def granting(model_names):
+    """A RunPython function for a migration that adds ``model_names``: makes their permissions
+    (normally made after all migrations, by post_migrate) and grants them (grant_models)."""
+
+    def grant(apps, schema_editor):
+        from django.contrib.auth.management import create_permissions
+
+        for app_config in apps.get_app_configs():
+            app_config.models_module = True
+            create_permissions(app_config, apps=apps, verbosity=0)
+            app_config.models_module = None
+        grant_models(
+            apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), model_names
+        )
+
+    return grant
 
 
 def restore_missing_groups(sender, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs) -> None:

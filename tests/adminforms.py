@@ -8,7 +8,8 @@ from django.urls import reverse
 
 class FormReader(HTMLParser):
     """What a browser would submit from the page's main form: every named input, select and
-    textarea with its current value (not the inline formsets' empty templates)."""
+    textarea with its current value, the inline formsets' empty rows (``-__prefix__-``, which
+    "Add another" copies and Django ignores) included."""
 
     def __init__(self):
         super().__init__()
@@ -18,8 +19,7 @@ class FormReader(HTMLParser):
         self._selected_any = False
 
     def add(self, name, value):
-        if "__prefix__" not in name:
-            self.data.setdefault(name, []).append(value)
+        self.data.setdefault(name, []).append(value)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -40,7 +40,7 @@ class FormReader(HTMLParser):
             self.add(name, "")
 
     def handle_data(self, data):
-        if self._textarea and "__prefix__" not in self._textarea:
+        if self._textarea:
             values = self.data[self._textarea]
             values[-1] += data
 
@@ -63,6 +63,20 @@ def form_of(response) -> dict:
     data.pop("action", None)
     data["_save"] = "Save"
     return data
+
+
+def add_row(data: dict, prefix: str, values: dict) -> int:
+    """Add a new row to an inline of the form's data, as "Add another" does: a copy of the
+    page's empty row (its defaults), with ``values`` filled in."""
+    n = int(data[f"{prefix}-TOTAL_FORMS"])
+    empty = f"{prefix}-__prefix__-"
+    for name, value in list(data.items()):
+        if name.startswith(empty):
+            data[f"{prefix}-{n}-{name[len(empty) :]}"] = value
+    for name, value in values.items():
+        data[f"{prefix}-{n}-{name}"] = value
+    data[f"{prefix}-TOTAL_FORMS"] = str(n + 1)
+    return n
 
 
 def change_url(obj):

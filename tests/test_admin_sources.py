@@ -20,6 +20,7 @@ from partnerships.models import (
     Agreement,
     Alliance,
     AllianceBody,
+    AllianceDocument,
     AllianceMembership,
     Citation,
     Conference,
@@ -39,7 +40,7 @@ from partnerships.models import (
     Visit,
 )
 
-from .adminforms import change_url, form_of, inline_index, messages_of
+from .adminforms import add_row, change_url, form_of, inline_index, messages_of
 
 FIGURES = "partnerships-reportedfigure-subject_type-subject_id"
 ACCOUNTS = "partnerships-otheraccount-content_type-object_id"
@@ -47,15 +48,6 @@ CITATIONS = "partnerships-citation-content_type-object_id"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def add_row(data: dict, prefix: str, values: dict) -> int:
-    """Add a new row to an inline of the form's data, as "Add another" does."""
-    n = int(data[f"{prefix}-TOTAL_FORMS"])
-    for name, value in values.items():
-        data[f"{prefix}-{n}-{name}"] = value
-    data[f"{prefix}-TOTAL_FORMS"] = str(n + 1)
-    return n
 
 
 def place(name="Lakeside County", kind="city"):
@@ -882,6 +874,12 @@ INLINE_ROWS = {
         Conference,
         "documents",
         ConferenceDocument,
+        lambda: {"kind": "plan", "title": "A test plan"},
+    ),
+    "alliance document": (
+        Alliance,
+        "documents",
+        AllianceDocument,
         lambda: {"kind": "plan", "title": "A test plan"},
     ),
 }

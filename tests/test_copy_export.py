@@ -231,6 +231,7 @@ def lives(seed):
         Agreement,
         AgreementKind,
         AgreementStatus,
+        Qualifier,
         StatusChange,
         Visit,
         VisitDirection,
@@ -273,6 +274,7 @@ def lives(seed):
         )
     draft = make_partnership(orgs[0], orgs[5], publication="draft")
     made[1].predecessor, made[2].predecessor, made[3].parent = made[0], draft, made[0]
+    made[2].other_names = "  Purple Cloud exchange \r\n\n  Ziyun pairing\t\n"
     for p in made[1:4]:
         p.save()
     first = made[0]
@@ -294,7 +296,7 @@ def lives(seed):
     Visit.objects.create(partnership=first, direction=VisitDirection.BOTH, teachers=0,
                          others=4, description="Line\nbreak, \"quoted\"")  # fmt: skip
     Visit.objects.create(partnership=first, visited_on=D(2011, 5, 2), recurrence="every May",
-                         students=12)  # fmt: skip
+                         students=12, teachers=2, headcount_qualifier=Qualifier.OVER)  # fmt: skip
     Visit.objects.create(partnership=made[6], direction=VisitDirection.A_TO_B,
                          visited_on=D(1, 9, 24),
                          visited_precision=DatePrecision.DAY_MONTH)  # fmt: skip
@@ -317,6 +319,9 @@ def test_postgresql_writes_the_new_dates_history_and_links_python_writes(client,
     first = dict(zip(header, next(r for r in copied if r[0] == str(lives[0])), strict=True))
     assert first["agreements"].startswith("2008: Original MOU — Signed; ")
     assert "'=Announced" not in first["status_changes"]  # only a cell's start is escaped
+    assert "over 2 teachers, over 12 students" in first["visits"]
+    third = dict(zip(header, next(r for r in copied if r[0] == str(lives[2])), strict=True))
+    assert third["other_names"] == "Purple Cloud exchange; Ziyun pairing"
 
 
 @pytest.mark.parametrize("size", [2000, 3], ids=["read-in-the-view", "copied"])

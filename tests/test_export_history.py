@@ -197,6 +197,7 @@ def test_the_json_export_nests_the_history_as_records(client, db):
             "status": "Planned or announced",
             "sent_by": "Nest Office",
             "came_from": "Nest City",
+            "headcounts_are": "exactly",
             "teachers": 3,
             "students": 8,
             "others": None,

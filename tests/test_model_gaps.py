@@ -45,18 +45,10 @@ from tests.test_views import (
     make_source,
 )
 
-from .adminforms import change_url, form_of, messages_of
+from .adminforms import add_row, change_url, form_of, messages_of
 from .test_detail_sources import plain
 
 PUBLISHED = Publication.PUBLISHED
-
-
-def add_row(data: dict, prefix: str, values: dict) -> int:
-    n = int(data[f"{prefix}-TOTAL_FORMS"])
-    for name, value in values.items():
-        data[f"{prefix}-{n}-{name}"] = value
-    data[f"{prefix}-TOTAL_FORMS"] = str(n + 1)
-    return n
 
 
 def text_of(client, obj) -> str:

@@ -43,19 +43,11 @@ from tests.test_views import (
     make_source,
 )
 
-from .adminforms import change_url, form_of, messages_of
+from .adminforms import add_row, change_url, form_of, messages_of
 from .test_detail_sources import plain
 from .test_import_records import errors, read
 
 CITATIONS = "partnerships-citation-content_type-object_id"
-
-
-def add_row(data: dict, prefix: str, values: dict) -> int:
-    n = int(data[f"{prefix}-TOTAL_FORMS"])
-    for name, value in values.items():
-        data[f"{prefix}-{n}-{name}"] = value
-    data[f"{prefix}-TOTAL_FORMS"] = str(n + 1)
-    return n
 
 
 # --------------------------------------------------------------------------- records

@@ -500,8 +500,8 @@ DETAIL_QUERIES = {
     # successors, pairings; people's parts in it and its visits, and their citations.
     "partnership": 13 + PG_DETAIL,
     # + bodies (their citations, whom they work under), parts, meeting series, meetings,
-    # who carried out its events.
-    "alliance": 17 + PG_DETAIL,
+    # who carried out its events, documents it issued.
+    "alliance": 18 + PG_DETAIL,
     # + other host places, special partner countries, who carried it out, documents issued,
     # agreements signed there.
     "conference": 16 + PG_DETAIL,

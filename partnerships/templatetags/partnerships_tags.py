@@ -224,8 +224,12 @@ class FigureGroup:
         figure = self.first
         text = figure.text
         value = figure.value_display
-        rest = text[len(value) :].strip() if text.startswith(value) else text
-        return rest or str(figure.get_metric_display())
+        return text[len(value) :].strip() if text.startswith(value) else text
+
+    @property
+    def heading(self) -> str:
+        """What is counted, for a line of its own ("Money: the sources differ.")."""
+        return self.what or str(self.first.get_metric_display())
 
     def admits(self, figure) -> bool:
         """Another source's account of the same count: the same time, and not a source of a

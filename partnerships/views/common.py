@@ -18,6 +18,7 @@ from ..models import (
     Agreement,
     Alliance,
     AllianceBody,
+    AllianceDocument,
     AllianceEvent,
     AllianceEventActor,
     AllianceMembership,
@@ -116,6 +117,7 @@ PART_OF = {
     AllianceBody: "alliance",
     AllianceEventActor: "alliance",
     ConferenceDocument: "conference",
+    AllianceDocument: "alliance",
 }
 CITED_MODELS = (
     *SUBJECT_MODELS,

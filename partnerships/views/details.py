@@ -11,6 +11,7 @@ from ..models import (
     Agreement,
     Alliance,
     AllianceBody,
+    AllianceDocument,
     AllianceEvent,
     AllianceEventActor,
     AllianceMembership,
@@ -121,11 +122,15 @@ class AllianceDetailView(RecordDetailView):
                     "meetings",
                     queryset=Conference.objects.published().select_related("host_region"),
                 ),
+                Prefetch(
+                    "documents",
+                    queryset=AllianceDocument.objects.prefetch_related(published_citations()),
+                ),
             )
         )
 
     def rows_with_accounts(self):
-        return [*self.object.bodies.all()]
+        return [*self.object.bodies.all(), *self.object.documents.all()]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -143,7 +143,9 @@ class PartnershipDetailView(RecordDetailView):
                 ),
                 Prefetch(
                     "agreements",
-                    queryset=Agreement.objects.select_related("conference").prefetch_related(
+                    queryset=Agreement.objects.select_related(
+                        "conference", "place"
+                    ).prefetch_related(
                         published_citations(),
                         Prefetch("signatories", queryset=Person.objects.published()),
                     ),

@@ -210,6 +210,7 @@ class PartnershipListView(RecordListView):
         Column("party_b_country", lambda p: region_name(p.party_b.country)),
         Column("level", lambda p: p.get_level_display()),
         Column("source_label", lambda p: p.source_label),
+        Column("other_names", lambda p: "; ".join(p.other_names_list)),
         Column("status", lambda p: p.get_status_display()),
         Column("established", lambda p: str(p.established)),
         Column("signed_at", lambda p: p.conference.name if p.conference_id else ""),
@@ -274,7 +275,7 @@ class PartnershipListView(RecordListView):
             "pairings_reported",
             "predecessor__party_a__name", "predecessor__party_b__name", "predecessor__is_public",
             "parent__party_a__name", "parent__party_b__name", "parent__is_public",
-            "pk", "established_as_given",
+            "pk", "established_as_given", "other_names",
         )  # fmt: skip
         levels = {k: str(v) for k, v in PartnershipLevel.choices}
         statuses = {k: str(v) for k, v in PartnershipStatus.choices}
@@ -294,6 +295,7 @@ class PartnershipListView(RecordListView):
             return [
                 f"{r[0]} – {r[1]}", r[0], name(r[2], r[3]), name(r[4], r[5]), r[1],
                 name(r[6], r[7]), name(r[8], r[9]), levels.get(r[10], r[10]), r[23],
+                "; ".join(line.strip() for line in r[33].splitlines() if line.strip()),
                 statuses.get(r[11], r[11]), date(r[12], r[13], r[14], r[21], r[22], r[32]),
                 name(r[15], r[16]), name(r[17], r[18]), partnership(r[25], r[26], r[27]),
                 partnership(r[28], r[29], r[30]), number_text(r[24]), *history, r[19],

@@ -36,7 +36,7 @@ def figures_shown(obj) -> list[ReportedFigure]:
         ReportedFigure.objects.published()
         .filter(subject_type=ct, subject_id=obj.pk)
         .filter(Q(country__isnull=True) | Q(country__publication=PUBLISHED))
-        .select_related("country")
+        .select_related("country", "given_by")
         .prefetch_related(published_citations())
     )
 
