@@ -7,8 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.utils.text import get_text_list
+from django.utils.text import get_text_list, slugify
 from django.utils.translation import gettext
+
+
+def anchor_of(paragraph, section) -> str:
+    """The id of a place on its source's page ("paragraph-6", "section-history-paragraph-2"),
+    where the page lists what the records take from it; "" for the source as a whole."""
+    parts = []
+    if section:
+        parts.append(f"section-{slugify(section, allow_unicode=True) or 'untitled'}")
+    if paragraph is not None:
+        parts.append(f"paragraph-{paragraph}")
+    return "-".join(parts)
 
 
 def locator_of(paragraph, section) -> str:
@@ -52,6 +63,18 @@ class Reference:
     @property
     def locator(self) -> str:
         return places_in_words(self.places)
+
+    @property
+    def anchor(self) -> str:
+        """The first place cited, on the source's page: its list of places goes on from
+        there in the same order (paragraphs, then sections)."""
+        return anchor_of(*min(self.places, key=place_order))
+
+
+def place_order(place: Place) -> tuple:
+    """Paragraphs in number order, then sections by name; the source as a whole last."""
+    paragraph, section = place
+    return (not section and paragraph is None, bool(section), section, paragraph or 0)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ appeared as four or five numbered references on one page)."""
 
 import re
 
-from partnerships.references import References
+import pytest
+
+from partnerships.references import References, anchor_of
+from tests.test_views import DRAFT, cite, make_org, make_region, make_source
 
 
 class Cited:
@@ -65,3 +68,57 @@ def test_the_conference_page_lists_its_article_once(client, seed):
     references = page[page.index('id="references-heading"') :]
     titles = re.findall(r'<li id="ref-\d+"[^>]*>\s*<a href="([^"]+)"', references)
     assert titles and len(titles) == len(set(titles))
+
+
+# --------------------------------------------------------------------------- paragraph links
+
+
+def test_a_place_has_one_anchor_on_its_sources_page():
+    assert anchor_of(6, "") == "paragraph-6"
+    assert anchor_of(None, "History") == "section-history"
+    assert anchor_of(2, "History") == "section-history-paragraph-2"
+    assert anchor_of(None, "合作成果") == "section-合作成果"
+    assert anchor_of(None, "") == ""
+
+
+def test_a_reference_links_to_the_first_place_it_cites():
+    refs = References()
+    source = Source(1)
+    refs.cite([Cited(source, None, "History"), Cited(source, 8), Cited(source, 5)])
+    assert refs.entries[0].anchor == "paragraph-5"
+
+
+def test_a_reference_to_the_whole_source_has_no_anchor():
+    refs = References()
+    refs.cite([Cited(Source(1))])
+    assert refs.entries[0].anchor == ""
+
+
+@pytest.fixture
+def cited_world(db):
+    land = make_region("Anchorland")
+    school = make_org("Anchor Test School", land)
+    source = make_source("A page with numbered paragraphs", paragraph_count=12)
+    cite(school, source, paragraph=8)
+    cite(school, source, paragraph=5)
+    draft = make_org("Hidden Anchor School", land, publication=DRAFT)
+    cite(draft, source, paragraph=5)
+    return {"school": school, "source": source}
+
+
+def test_the_reference_list_links_to_the_paragraph_on_the_source_page(client, cited_world):
+    page = client.get(cited_world["school"].get_absolute_url()).content.decode()
+    references = page[page.index('id="references-heading"') :]
+    link = f'href="{cited_world["source"].get_absolute_url()}#paragraph-5">Paragraphs 5 and 8</a>'
+    assert link in references
+
+
+def test_the_source_page_lists_the_records_at_each_paragraph(client, cited_world):
+    page = client.get(cited_world["source"].get_absolute_url()).content.decode()
+    for paragraph in (5, 8):
+        start = page.index(f'<dt id="paragraph-{paragraph}">')
+        entry = page[start : page.index("</dd>", start)]
+        assert f"Paragraph {paragraph}" in entry
+        assert "Anchor Test School" in entry
+        assert cited_world["school"].get_absolute_url() in entry
+    assert "Hidden Anchor School" not in page

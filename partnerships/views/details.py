@@ -34,7 +34,7 @@ from ..models import (
     Visit,
     newest_first,
 )
-from ..references import locator_of
+from ..references import anchor_of, locator_of, place_order
 from .common import (
     PART_OF,
     PUBLISHED,
@@ -529,22 +529,30 @@ class SourceDetailView(RecordDetailView):
             .order_by("paragraph", "section", "pk")
         )
         name_rows([row.record for row in (*citations, *accounts)])
+        places: dict = {}  # (paragraph, section) -> what records take from that place
         for citation in citations:
             record = citation.record
             if record is None:
                 continue
             label = str(type(record)._meta.verbose_name).capitalize()
-            groups.setdefault(label, []).append(
-                {
-                    "record": row_label(record),
-                    "url": record.get_absolute_url(),
-                    "paragraph": citation.paragraph,
-                    "locator": citation.locator,
-                    "note": citation.note,
-                }
-            )
+            item = {
+                "record": row_label(record),
+                "kind": label,
+                "url": record.get_absolute_url(),
+                "paragraph": citation.paragraph,
+                "locator": citation.locator,
+                "note": citation.note,
+            }
+            groups.setdefault(label, []).append(item)
+            places.setdefault((citation.paragraph, citation.section), []).append(item)
         context.update(
             cited_records=sorted(groups.items()),
+            # The places references on other pages link to (references.anchor_of).
+            cited_places=[
+                {"anchor": anchor_of(*place), "locator": locator_of(*place), "items": items}
+                for place, items in sorted(places.items(), key=lambda pair: place_order(pair[0]))
+                if anchor_of(*place)
+            ],
             accounts_given=[
                 {
                     "record": row_label(account.record),
