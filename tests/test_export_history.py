@@ -212,6 +212,7 @@ def test_the_json_export_nests_the_history_as_records(client, db):
             "status": "Reported as done",
             "sent_by": None,
             "came_from": None,
+            "headcounts_are": "exactly",
             "teachers": None,
             "students": None,
             "others": None,

@@ -82,11 +82,12 @@ class Named:
 
 
 class PartnershipRow:
-    """A partnership as the list's table shows it (partnership_rows), read from values
-    (VALUES, a named tuple of them) instead of as a model instance with five related ones:
-    building those took about 3 ms of a search page's 35 (26 rows, bench_1m). Has what the
-    table, its link and str() read, as a SisterSchoolPartnership has it; a country or
-    conference that is a draft is None, as hide_drafts() leaves it on a model instance."""
+    """A partnership as the list's table shows it (includes/tables/partnership.html), read
+    from values (VALUES, a named tuple of them) instead of as a model instance with five
+    related ones: building those took about 3 ms of a search page's 35 (26 rows, bench_1m).
+    Has what the table, its link and str() read, as a SisterSchoolPartnership has it; a
+    country or conference that is a draft is None, as hide_drafts() leaves it on a model
+    instance."""
 
     VALUES = (
         "pk", "slug", "level", "status",
