@@ -178,6 +178,20 @@ def test_a_draft_donor_is_never_named(client, gift):
     assert "Hidden Donor Fund" not in page and "given by" not in page
 
 
+def test_gifts_from_two_donors_are_two_figures_not_sources_that_differ(client, gift):
+    first = money(gift["alliance"], gift["school"])
+    other = make_org("Birch Test Foundation", gift["school"].region)
+    second = money(gift["alliance"], other)
+    ReportedFigure.objects.filter(pk=second.pk).update(value=2_000_000)
+    # Two sources, as two accounts of one count would have.
+    cite(first, gift["source"], paragraph=3)
+    cite(second, make_source("Another page about gifts"), paragraph=1)
+    page = text_of(client, gift["alliance"])
+    assert "USD 10,000,000, given by Cedar Test School" in page
+    assert "USD 2,000,000, given by Birch Test Foundation" in page
+    assert "the sources differ" not in page
+
+
 def test_the_same_sum_from_two_donors_is_two_figures(gift):
     money(gift["alliance"], gift["school"])
     second = ReportedFigure(

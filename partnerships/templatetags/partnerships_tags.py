@@ -197,6 +197,7 @@ SAME_COUNT = (
     "mode",
     "origin",
     "since_year",
+    "given_by_id",
 )
 
 
