@@ -134,3 +134,19 @@ def test_a_source_page_does_not_show_the_path_of_our_copy_of_its_text(client, se
     page = client.get(source.get_absolute_url()).content.decode()
     assert source.archived_copy not in page
     assert "We keep a copy of the text" in page
+
+
+@pytest.mark.django_db
+def test_a_source_whose_language_we_could_not_tell_reads_not_known(client, cases):
+    """A source in language "und" (BCP 47's undetermined: a mirror whose original we do not
+    hold) read "Language: Undetermined" on its page and in the facet; a reader needs "Not
+    known"."""
+    from partnerships.models import Source
+
+    source = Source.objects.published().filter(language="und").first()
+    assert source is not None
+    page = client.get(source.get_absolute_url()).content.decode()
+    assert re.search(r"<dt>Language</dt><dd>Not known", page)
+    listing = client.get("/sources/").content.decode()
+    assert "Undetermined" not in page and "Undetermined" not in listing
+    assert re.search(r">\s*Not known\s*</a>", listing)

@@ -133,10 +133,12 @@ def _language_name(code: str, language: str | None) -> str:
 
 @register.filter
 def language_name(code) -> str:
-    """The name of a BCP 47 language code: "en" -> "English", "zh" -> "Chinese"; the code
-    itself when it is not known."""
+    """The name of a BCP 47 language code: "en" -> "English", "zh" -> "Chinese", "und" ->
+    "Not known"; the code itself when it is not one we can name."""
     if not code:
         return ""
+    if str(code).lower() == "und":  # BCP 47's "undetermined": we could not tell
+        return gettext("Not known")
     return _language_name(str(code), get_language())
 
 
