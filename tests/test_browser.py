@@ -1013,3 +1013,19 @@ def test_at_375px_the_admin_history_page_does_not_scroll_sideways(
         )
         == "normal"
     )
+
+
+def test_at_375px_the_header_search_lines_up_with_the_page(narrow_page, site):
+    """On a phone the header's search box wrapped onto its own line 21 px in from the brand
+    and the page's text (pushed right by margin-left: auto): it starts where they start and
+    reaches the right edge of the content."""
+    phone = narrow_page
+    phone.goto(site + "/partnerships/")
+    boxes = phone.evaluate(
+        """() => Object.fromEntries(['.brand', '.site-search', 'main h1'].map(s => {
+            const r = document.querySelector(s).getBoundingClientRect();
+            return [s, [Math.round(r.left), Math.round(r.right)]];
+        }))"""
+    )
+    assert boxes[".site-search"][0] == boxes[".brand"][0] == boxes["main h1"][0], boxes
+    assert abs(boxes[".site-search"][1] - boxes["main h1"][1]) <= 1, boxes
