@@ -346,7 +346,7 @@ class MistakeReportForm(forms.Form):
         },
     )
     email = forms.EmailField(
-        label=_("Your email address (optional)"),
+        label=_("Your email address"),
         required=False,
         help_text=_("Only if you would like an answer; we use it for nothing else."),
         error_messages={

@@ -150,3 +150,12 @@ def test_a_source_whose_language_we_could_not_tell_reads_not_known(client, cases
     listing = client.get("/sources/").content.decode()
     assert "Undetermined" not in page and "Undetermined" not in listing
     assert re.search(r">\s*Not known\s*</a>", listing)
+
+
+@pytest.mark.django_db
+def test_the_report_form_marks_required_and_optional_fields_alike(client):
+    """ "(required)" was a muted note after the label, "(optional)" part of the bold label."""
+    html = client.get("/report-a-mistake/", {"page": "/partnerships/"}).content.decode()
+    labels = dict(re.findall(r'<label for="id_(\w+)">(.*?)</label>', html))
+    assert labels["message"].endswith(' <span class="need">(required)</span>'), labels
+    assert labels["email"] == 'Your email address <span class="need">(optional)</span>', labels
