@@ -1029,3 +1029,22 @@ def test_at_375px_the_header_search_lines_up_with_the_page(narrow_page, site):
     )
     assert boxes[".site-search"][0] == boxes[".brand"][0] == boxes["main h1"][0], boxes
     assert abs(boxes[".site-search"][1] - boxes["main h1"][1]) <= 1, boxes
+
+
+def test_admin_fields_side_by_side_keep_apart(site, page, django_user_model):
+    """On a date's line of two fields, "Year inferred"'s help text ran into the label of "How
+    the year was inferred" beside it (0 px between them)."""
+    django_user_model.objects.create_user("ada", "ada@example.org", "a-long-password-for-ada")
+    call_command("grant_role", "ada", "editor", stdout=io.StringIO())
+    page.goto(f"{site}/admin/login/")
+    page.fill("#id_username", "ada")
+    page.fill("#id_password", "a-long-password-for-ada")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{site}/admin/partnerships/alliance/add/")
+    gap = page.evaluate(
+        """() => document.querySelector('label[for=id_founded_year_basis]')
+            .getBoundingClientRect().left
+            - document.querySelector('#id_founded_year_inferred_helptext')
+            .getBoundingClientRect().right"""
+    )
+    assert gap >= 16, f"{gap:.0f} px between the help text and the next field's label"
