@@ -2307,8 +2307,8 @@ class SisterSchoolPartnership(Record):
     objects = PartnershipQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("sister-school partnership")
-        verbose_name_plural = _("sister-school partnerships")
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
         indexes = [
             # Newest first and oldest first, unknown dates last in both (newest_first,
             # oldest_first): one index for each direction.

@@ -39,3 +39,13 @@ def test_the_app_keeps_its_own_config():
     assert type(apps.get_app_config("partnerships")) is PartnershipsConfig
     assert apps.get_app_config("axes").label == "axes"
     assert apps.get_app_config("django_tasks_database").name == "django_tasks_db"
+
+
+def test_the_admin_calls_every_level_of_partnership_a_partnership(admin_client):
+    """The model holds partnerships of every level (universities, authorities, governments):
+    the admin listed them all under "Sister-school partnerships"."""
+    page = admin_client.get("/admin/").content.decode()
+    assert ">Partnerships</a>" in page
+    assert "Sister-school partnerships" not in page
+    listing = admin_client.get(reverse("admin:partnerships_sisterschoolpartnership_changelist"))
+    assert "Select partnership to change" in listing.content.decode()
