@@ -1197,7 +1197,16 @@ class VisitInline(CitedRowInline, admin.StackedInline):
     def row_fieldsets(self, request, obj=None):
         present = {f.name for f in Visit._meta.concrete_fields}
         return [
-            (None, {"fields": [("direction", "status"), ("sender", "sent_from"), "recurrence"]}),
+            (
+                None,
+                {
+                    "fields": [
+                        ("direction", "status", "format"),
+                        ("sender", "sent_from"),
+                        "recurrence",
+                    ]
+                },
+            ),
             date_fieldset(Visit, "visited", present, help_text=False),
             (
                 _("Who went"),

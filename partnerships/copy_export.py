@@ -49,6 +49,7 @@ from .models import (
     AgreementKind,
     AgreementStatus,
     Citation,
+    EventFormat,
     Organization,
     PartnershipLevel,
     PartnershipPerson,
@@ -483,6 +484,15 @@ def visit_entry() -> Sql:
         labelled(status, VisitStatus.choices),
         literal(")"),
     )
+    how = column_of(a, Visit, "format")
+    head = sql(
+        "{} || CASE WHEN {} <> {} THEN {} || {} ELSE '' END",
+        head,
+        how,
+        EventFormat.UNKNOWN,
+        literal(", "),
+        labelled(how, [(value, str(label).lower()) for value, label in EventFormat.choices]),
+    )
     qualifier = column_of(a, Visit, "headcount_qualifier")
     # "over 20 students": the source's word before each count (not "exactly").
     prefix = sql(
@@ -601,6 +611,7 @@ def visit_json() -> Sql:
             **dated(a, "visited"),
             "direction": labelled(column_of(a, Visit, "direction"), VisitDirection.choices),
             "status": labelled(column_of(a, Visit, "status"), VisitStatus.choices),
+            "format": labelled(column_of(a, Visit, "format"), EventFormat.choices),
             "sent_by": published_name_of(Organization, column_of(a, Visit, "sender")),
             "came_from": published_name_of(Region, column_of(a, Visit, "sent_from")),
             "headcounts_are": labelled(

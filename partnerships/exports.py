@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from .dates import NO_YEAR, DatePrecision
 from .models import (
     Agreement,
+    EventFormat,
     PartnershipPerson,
     Person,
     Publication,
@@ -180,14 +181,16 @@ def visit_text(visit) -> str:
     <place>, 3 teachers, 8 students, every year, people: <name> (Led the group), <name>
     (Went on the visit)" (who sent the group, where it came from and the published people
     named on it when the record says); one not reported as done marked so ("2026: Both
-    ways (Planned or announced)"); then what happened when the record says: " —
-    <description>"."""
+    ways (Planned or announced)"), one whose way is known so ("2022-06-21: Both ways, online
+    or by video link"); then what happened when the record says: " — <description>"."""
     head = _("%(date)s: %(direction)s") % {
         "date": visit.visited,
         "direction": visit.get_direction_display(),
     }
     if visit.status != VisitStatus.DONE:
         head = f"{head} ({visit.get_status_display()})"
+    if visit.format != EventFormat.UNKNOWN:
+        head = f"{head}, {visit.get_format_display().lower()}"
     sender, place = published_name(visit.sender), published_name(visit.sent_from)
     parts = [
         head,
@@ -311,6 +314,7 @@ def visit_json(visit) -> dict:
         "date_iso": iso_partial(visit.visited_on, visit.visited_precision),
         "direction": visit.get_direction_display(),
         "status": visit.get_status_display(),
+        "format": visit.get_format_display(),
         "sent_by": published_name(visit.sender) or None,
         "came_from": published_name(visit.sent_from) or None,
         "headcounts_are": visit.get_headcount_qualifier_display(),

@@ -2745,6 +2745,13 @@ class Visit(Versioned):
     status = models.CharField(
         _("done or planned"), max_length=8, choices=VisitStatus, default=VisitStatus.DONE
     )
+    format = models.CharField(
+        _("how"),
+        max_length=10,
+        choices=EventFormat,
+        default=EventFormat.UNKNOWN,
+        help_text=_("In person, online (an exchange by video link), or both."),
+    )
     visited_on = _v_on
     visited_precision = _v_precision
     visited_not_after = _v_not_after

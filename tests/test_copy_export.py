@@ -231,6 +231,7 @@ def lives(seed):
         Agreement,
         AgreementKind,
         AgreementStatus,
+        EventFormat,
         Qualifier,
         StatusChange,
         Visit,
@@ -300,7 +301,8 @@ def lives(seed):
     Visit.objects.create(partnership=made[6], direction=VisitDirection.A_TO_B,
                          visited_on=D(1, 9, 24),
                          visited_precision=DatePrecision.DAY_MONTH)  # fmt: skip
-    Visit.objects.create(partnership=made[6], teachers=1, students=1, others=1)  # fmt: skip
+    Visit.objects.create(partnership=made[6], teachers=1, students=1, others=1,
+                         format=EventFormat.ONLINE)  # fmt: skip
     Visit.objects.create(partnership=made[6], status="planned", visited_on=D(2026, 1, 1),
                          visited_precision=YEAR, visited_as_given="summer")  # fmt: skip
     source = Source.objects.create(title="Sectioned page", outlet="Web", publication="published",

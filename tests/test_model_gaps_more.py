@@ -15,10 +15,12 @@ from partnerships.models import (
     AgreementKind,
     AllianceDocument,
     DocumentKind,
+    EventFormat,
     Metric,
     Qualifier,
     ReportedFigure,
     SisterSchoolPartnership,
+    VisitDirection,
 )
 from tests.test_views import (
     DRAFT,
@@ -252,3 +254,35 @@ def test_an_alliance_documents_link_goes_to_its_alliance(gift):
     )
     assert document.get_absolute_url() == gift["alliance"].get_absolute_url()
     assert str(document) == "Test Paper"
+
+
+# --------------------------------------------------------------------------- online visits
+
+
+def test_an_online_exchange_says_so_on_the_partnership_page(client, visit_world):
+    w = visit_world
+    visit(w, format=EventFormat.ONLINE, direction=VisitDirection.BOTH)
+    page = text_of(client, w["partnership"])
+    assert "Visits both ways between Lotus Test School and Maple Test District (online or by" in (
+        page
+    )
+
+
+def test_a_visit_of_unreported_format_says_nothing_of_it(client, visit_world):
+    w = visit_world
+    visit(w)
+    page = text_of(client, w["partnership"])
+    assert "Lotus Test School visited Maple Test District" in page
+    assert "in person" not in page and "online" not in page
+
+
+def test_the_c3_pairings_online_exchanges_are_online(client, cases):
+    from partnerships.models import Visit
+
+    online = Visit.objects.filter(format=EventFormat.ONLINE)
+    assert {v.partnership.slug for v in online} == {
+        "lanzhou-foreign-languages-senior-high-school-minsk-secondary-school-no-23",
+        "lanzhou-no-33-middle-school-minsk-secondary-school-no-33",
+    }
+    page = text_of(client, online.first().partnership)
+    assert "(online or by video link)" in page

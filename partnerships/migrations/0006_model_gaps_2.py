@@ -1,7 +1,7 @@
 """Facts real cases gave that had no field: other names of a partnership (searched), a
-qualifier on a visit's head-counts ("more than 20 students"), where an agreement was signed,
-who gave a reported sum of money, and documents an alliance issued outside a recorded meeting
-(AllianceDocument). A partnership is called "partnership" in the admin (it holds every
+qualifier on a visit's head-counts ("more than 20 students"), whether a visit was in person
+or online, where an agreement was signed, who gave a reported sum of money, and documents an
+alliance issued outside a recorded meeting (AllianceDocument). A partnership is called "partnership" in the admin (it holds every
 level, not only sister schools). The role groups get their roles' permissions on the new model
 (roles.grant_models)."""
 
@@ -105,6 +105,16 @@ class Migration(migrations.Migration):
                 'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.AddField(
+            model_name='historicalvisit',
+            name='format',
+            field=models.CharField(choices=[('unknown', 'Not reported'), ('in_person', 'In person'), ('online', 'Online or by video link'), ('hybrid', 'In person and online')], default='unknown', help_text='In person, online (an exchange by video link), or both.', max_length=10, verbose_name='how'),
+        ),
+        migrations.AddField(
+            model_name='visit',
+            name='format',
+            field=models.CharField(choices=[('unknown', 'Not reported'), ('in_person', 'In person'), ('online', 'Online or by video link'), ('hybrid', 'In person and online')], default='unknown', help_text='In person, online (an exchange by video link), or both.', max_length=10, verbose_name='how'),
         ),
         migrations.AlterModelOptions(
             name='historicalsisterschoolpartnership',
