@@ -337,6 +337,18 @@ def counted(value: Sql, singular: str, plural: str) -> Sql:
     )
 
 
+def unless(column: Sql, value: str, before: str, text: Sql, after: str = "") -> Sql:
+    """``before`` + ``text`` + ``after`` when ``column`` is not ``value``; else ''."""
+    return sql(
+        "CASE WHEN {} <> {} THEN {} || {} || {} ELSE '' END",
+        column,
+        value,
+        literal(before),
+        text,
+        literal(after),
+    )
+
+
 def nonempty(text: Sql) -> Sql:
     return sql("NULLIF({}, '')", text)
 
@@ -474,24 +486,18 @@ def visit_entry() -> Sql:
             "direction": labelled(column_of(a, Visit, "direction"), VisitDirection.choices),
         },
     )
-    status = column_of(a, Visit, "status")
+    # "(Planned or announced)" when not done; ", online or by video link" when known.
+    status, how = column_of(a, Visit, "status"), column_of(a, Visit, "format")
     head = sql(
-        "{} || CASE WHEN {} <> {} THEN {} || {} || {} ELSE '' END",
+        "{} || {} || {}",
         head,
-        status,
-        VisitStatus.DONE,
-        literal(" ("),
-        labelled(status, VisitStatus.choices),
-        literal(")"),
-    )
-    how = column_of(a, Visit, "format")
-    head = sql(
-        "{} || CASE WHEN {} <> {} THEN {} || {} ELSE '' END",
-        head,
-        how,
-        EventFormat.UNKNOWN,
-        literal(", "),
-        labelled(how, [(value, str(label).lower()) for value, label in EventFormat.choices]),
+        unless(status, VisitStatus.DONE, " (", labelled(status, VisitStatus.choices), ")"),
+        unless(
+            how,
+            EventFormat.UNKNOWN,
+            ", ",
+            labelled(how, [(value, str(label).lower()) for value, label in EventFormat.choices]),
+        ),
     )
     qualifier = column_of(a, Visit, "headcount_qualifier")
     # "over 20 students": the source's word before each count (not "exactly").
