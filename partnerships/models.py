@@ -971,6 +971,8 @@ class OrganizationKind(models.TextChoices):
     CHAMBER = "chamber", _("Chamber of commerce")
     BROADCASTER = "broadcaster", _("Broadcaster")
     MEDIA = "media", _("News media")
+    FOUNDATION = "foundation", _("Foundation or charity")
+    CULTURAL = "cultural", _("Cultural or language institute")
     OTHER = "other", _("Other")
 
 
@@ -990,6 +992,8 @@ KIND_PLURALS = {
     "chamber": _("chambers of commerce"),
     "broadcaster": _("broadcasters"),
     "media": _("news media"),
+    "foundation": _("foundations and charities"),
+    "cultural": _("cultural and language institutes"),
     "other": _("other organizations"),
 }
 

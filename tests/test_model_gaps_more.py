@@ -286,3 +286,21 @@ def test_the_c3_pairings_online_exchanges_are_online(client, cases):
     }
     page = text_of(client, online.first().partnership)
     assert "(online or by video link)" in page
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+def test_every_organization_kind_has_its_plural_for_figures():
+    from partnerships.models import KIND_PLURALS, OrganizationKind
+
+    assert set(KIND_PLURALS) == set(OrganizationKind.values)
+
+
+def test_a_donor_is_a_foundation_found_under_its_kind(client, gift):
+    fund = make_org("Test Education Foundation", gift["school"].region, kind="foundation")
+    money(gift["alliance"], fund)
+    response = client.get("/organizations/", {"kind": "foundation"})
+    assert response.status_code == 200
+    assert [o.name for o in response.context["object_list"]] == ["Test Education Foundation"]
+    assert "Foundation or charity" in text_of(client, fund)
