@@ -1152,7 +1152,23 @@ class PartnershipPartyInline(CitedRowInline, admin.TabularInline):
     fields = ["organization", "role", *CITATION_LINE, *SEEN]
 
 
-class AgreementInline(CitedRowInline, admin.StackedInline):
+class OwnVisits:
+    """An inline of a partnership's rows whose "visit" offers only this partnership's visits
+    (a new partnership's, once it is saved)."""
+
+    visit_help = ""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        visit = formset.form.base_fields.get("visit")
+        if visit is not None:
+            visit.queryset = Visit.objects.filter(partnership=obj if obj and obj.pk else None)
+            if self.visit_help:
+                visit.help_text = self.visit_help
+        return formset
+
+
+class AgreementInline(OwnVisits, CitedRowInline, admin.StackedInline):
     model = Agreement
     autocomplete_fields = ["conference", "place", "signatories"]
     formfield_overrides = SMALL_TEXT
@@ -1168,6 +1184,7 @@ class AgreementInline(CitedRowInline, admin.StackedInline):
                     "fields": [
                         ("term_start_year", "term_end_year"),
                         ("conference", "place"),
+                        "visit",
                         "signatories",
                         "summary",
                     ]
@@ -1222,26 +1239,17 @@ class VisitInline(CitedRowInline, admin.StackedInline):
         ]
 
 
-class PartnershipPersonInline(CitedRowInline, admin.TabularInline):
+class PartnershipPersonInline(OwnVisits, CitedRowInline, admin.TabularInline):
     """Named people's parts in the partnership, or in one of its visits (who went, led the
     group, interpreted, organized the exchanges...), each with its source."""
 
     model = PartnershipPerson
     autocomplete_fields = ["person"]
     fields = ["person", "role", "visit", "title", *CITATION_LINE, *SEEN]
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        visit = formset.form.base_fields.get("visit")
-        if visit is not None:
-            # Only this partnership's visits (a new partnership's, once it is saved).
-            visit.queryset = Visit.objects.filter(partnership=obj if obj and obj.pk else None)
-            visit.help_text = _(
-                "One of this partnership's visits (add the visit above and save first); empty "
-                "for a part in the partnership as a whole (organized the exchanges, helped bring "
-                "it about)."
-            )
-        return formset
+    visit_help = _(
+        "One of this partnership's visits (add the visit above and save first); empty for a "
+        "part in the partnership as a whole (organized the exchanges, helped bring it about)."
+    )
 
 
 class DescribedChanges(HistoricalRecordContextHelper):

@@ -394,6 +394,9 @@ def agreement_entry() -> Sql:
         fill(_("term to %(end)s"), {"end": end_text}),
     )
     text = sql("{} || COALESCE({} || {}, '')", text, literal(", "), term)
+    place = published_name_of(Region, column_of(a, Agreement, "place"))
+    signed_in = fill(_("signed in %(place)s"), {"place": place})
+    text = sql("{} || COALESCE({} || {}, '')", text, literal(", "), signed_in)
     signed_by = fill(_("signed by %(people)s"), {"people": signatories_of(Sql(f'{a}."id"'))})
     return sql("{} || COALESCE({} || {}, '')", text, literal(", "), signed_by)
 
@@ -573,6 +576,7 @@ def agreement_json() -> Sql:
             "status": labelled(column_of(a, Agreement, "status"), AgreementStatus.choices),
             "term_start_year": column_of(a, Agreement, "term_start_year"),
             "term_end_year": column_of(a, Agreement, "term_end_year"),
+            "signed_in": published_name_of(Region, column_of(a, Agreement, "place")),
             "signatories": signatories,
         }
     )

@@ -98,7 +98,8 @@ HISTORY_SEPARATOR = "; "
 
 def agreement_text(agreement) -> str:
     """An agreement as "2008: Original MOU — Signed", with its term when known: ", term
-    2016–2021", and its published signatories by name: ", signed by <person>, <person>"."""
+    2016–2021", where it was signed (a published place): ", signed in <place>", and its
+    published signatories by name: ", signed by <person>, <person>"."""
     text = _("%(date)s: %(name)s — %(status)s") % {
         "date": agreement.signed,
         "name": agreement.title or agreement.get_kind_display(),
@@ -106,6 +107,8 @@ def agreement_text(agreement) -> str:
     }
     term = term_text(agreement.term_start_year, agreement.term_end_year)
     text = f"{text}, {term}" if term else text
+    place = published_name(agreement.place)
+    text = f"{text}, {_('signed in %(place)s') % {'place': place}}" if place else text
     names = ", ".join(person.name for person in signatories_shown(agreement))
     return f"{text}, {_('signed by %(people)s') % {'people': names}}" if names else text
 
@@ -232,7 +235,10 @@ def history_prefetches() -> list:
     """The prefetches that history_cells() reads, in history_order, with the agreements'
     published signatories and the published people named on the visits."""
     return [
-        Prefetch("agreements", queryset=Agreement.objects.order_by(*history_order("signed"))),
+        Prefetch(
+            "agreements",
+            queryset=Agreement.objects.select_related("place").order_by(*history_order("signed")),
+        ),
         Prefetch(
             "agreements__signatories",
             queryset=signatories_queryset(),
@@ -294,6 +300,7 @@ def agreement_json(agreement) -> dict:
         "status": agreement.get_status_display(),
         "term_start_year": agreement.term_start_year,
         "term_end_year": agreement.term_end_year,
+        "signed_in": published_name(agreement.place) or None,
         "signatories": [person.name for person in signatories_shown(agreement)],
     }
 

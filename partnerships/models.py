@@ -2615,6 +2615,18 @@ class Agreement(Versioned):
         related_name="agreements_signed",
         help_text=_("The city or region the source says it was signed in."),
     )
+    visit = models.ForeignKey(
+        "Visit",
+        verbose_name=_("signed during the visit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agreements_signed",
+        help_text=_(
+            "One of this partnership's visits, when the source says the agreement was signed "
+            "during it (add the visit below and save first)."
+        ),
+    )
     signatories = models.ManyToManyField(
         Person, verbose_name=_("signatories"), blank=True, related_name="agreements_signed"
     )
@@ -2654,6 +2666,12 @@ class Agreement(Versioned):
 
     def clean(self):
         errors = partial_date_errors_of(self, "signed", gettext("Signed"))
+        if (
+            self.visit_id
+            and self.partnership_id
+            and self.visit.partnership_id != self.partnership_id
+        ):
+            errors["visit"] = gettext("Choose one of this partnership's own visits.")
         if (
             self.term_start_year
             and self.term_end_year

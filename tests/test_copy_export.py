@@ -232,6 +232,7 @@ def lives(seed):
         AgreementKind,
         AgreementStatus,
         EventFormat,
+        Region,
         Qualifier,
         StatusChange,
         Visit,
@@ -279,8 +280,10 @@ def lives(seed):
     for p in made[1:4]:
         p.save()
     first = made[0]
+    signed_in = Region.objects.filter(publication="published").order_by("pk").first()
     Agreement.objects.create(partnership=first, kind=AgreementKind.MOU, title="Original MOU",
-                             signed_on=D(2008, 1, 1), signed_precision=YEAR)  # fmt: skip
+                             signed_on=D(2008, 1, 1), signed_precision=YEAR,
+                             place=signed_in)  # fmt: skip
     Agreement.objects.create(partnership=first, kind=AgreementKind.RENEWAL,
                              status=AgreementStatus.DUE, term_start_year=2021)  # fmt: skip
     Agreement.objects.create(partnership=first, kind=AgreementKind.LETTER, term_end_year=2030,
@@ -319,7 +322,7 @@ def test_postgresql_writes_the_new_dates_history_and_links_python_writes(client,
     assert copied == written
     header = copied[0]
     first = dict(zip(header, next(r for r in copied if r[0] == str(lives[0])), strict=True))
-    assert first["agreements"].startswith("2008: Original MOU — Signed; ")
+    assert first["agreements"].startswith("2008: Original MOU — Signed, signed in China; ")
     assert "'=Announced" not in first["status_changes"]  # only a cell's start is escaped
     assert "over 2 teachers, over 12 students" in first["visits"]
     third = dict(zip(header, next(r for r in copied if r[0] == str(lives[2])), strict=True))

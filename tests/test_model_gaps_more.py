@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 
 from partnerships.models import (
     Agreement,
@@ -20,6 +21,7 @@ from partnerships.models import (
     Qualifier,
     ReportedFigure,
     SisterSchoolPartnership,
+    Visit,
     VisitDirection,
 )
 from tests.test_views import (
@@ -304,3 +306,51 @@ def test_a_donor_is_a_foundation_found_under_its_kind(client, gift):
     assert response.status_code == 200
     assert [o.name for o in response.context["object_list"]] == ["Test Education Foundation"]
     assert "Foundation or charity" in text_of(client, fund)
+
+
+# --------------------------------------------------------------------------- signed on a visit
+
+
+def test_an_agreement_signed_during_a_visit_links_to_it(client, visit_world):
+    w = visit_world
+    trip = visit(w)
+    Agreement.objects.create(partnership=w["partnership"], kind=AgreementKind.MOU, visit=trip)
+    response = client.get(w["partnership"].get_absolute_url())
+    html = response.content.decode()
+    assert f'during the visit of <a href="#visit-{trip.pk}">18 September 2011</a>' in html
+    assert f'id="visit-{trip.pk}"' in html
+
+
+def test_an_agreement_cannot_name_another_partnerships_visit(visit_world):
+    w = visit_world
+    other = make_partnership(w["a"], w["unit"])
+    trip = Visit.objects.create(partnership=other, direction=VisitDirection.A_TO_B)
+    agreement = Agreement(partnership=w["partnership"], kind=AgreementKind.MOU, visit=trip)
+    with pytest.raises(ValidationError, match="this partnership's own visits"):
+        agreement.full_clean()
+
+
+def test_the_agreement_form_offers_only_this_partnerships_visits(client_as, visit_world):
+    w = visit_world
+    own = visit(w)
+    Visit.objects.create(
+        partnership=make_partnership(w["a"], w["unit"]), direction=VisitDirection.A_TO_B
+    )
+    page = client_as("editor").get(change_url(w["partnership"])).content.decode()
+    select = page[page.index('name="agreements-__prefix__-visit"') :]
+    select = select[: select.index("</select>")]
+    assert select.count("<option") == 2  # the empty choice and the partnership's own visit
+    assert f'value="{own.pk}"' in select
+
+
+def test_the_export_says_where_an_agreement_was_signed(client, visit_world):
+    w = visit_world
+    Agreement.objects.create(
+        partnership=w["partnership"], kind=AgreementKind.MOU, place=w["province"]
+    )
+    Agreement.objects.create(
+        partnership=w["partnership"], kind=AgreementKind.RENEWAL, place=w["hidden_place"]
+    )
+    body = b"".join(client.get("/partnerships/?format=csv").streaming_content).decode()
+    assert "Memorandum of understanding — Signed, signed in Test Province" in body
+    assert "Draftburg" not in body

@@ -144,7 +144,7 @@ class PartnershipDetailView(RecordDetailView):
                 Prefetch(
                     "agreements",
                     queryset=Agreement.objects.select_related(
-                        "conference", "place"
+                        "conference", "place", "visit"
                     ).prefetch_related(
                         published_citations(),
                         Prefetch("signatories", queryset=Person.objects.published()),
