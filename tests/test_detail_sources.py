@@ -359,7 +359,7 @@ def test_every_timeline_entry_is_cited(client, c1):
 def test_a_section_citation_shows_the_section_in_the_references(client, c1):
     response = client.get(c1["current"].get_absolute_url())
     references = section_of(response, "references-heading")
-    assert "Section “History”." in references
+    assert "#section-history\">Section “History”</a>." in references
     assertContains(response, 'title="History of Sister School Relationships, section “History”"')
 
 
@@ -874,7 +874,8 @@ def test_reference_list_says_what_the_sources_date_is(client, sources):
     cite(org, sources["jiangsu"], paragraph=2)
     references = section_of(client.get(org.get_absolute_url()), "references-heading")
     assert "Updated 24 November 2023." in references
-    assert "Paragraph 2." in references
+    source = sources["jiangsu"].get_absolute_url()
+    assert f'<a href="{source}#paragraph-2">Paragraph 2</a>.' in references
 
 
 def test_source_page_lists_where_it_gives_another_account(client, sources):
