@@ -359,7 +359,7 @@ def test_every_timeline_entry_is_cited(client, c1):
 def test_a_section_citation_shows_the_section_in_the_references(client, c1):
     response = client.get(c1["current"].get_absolute_url())
     references = section_of(response, "references-heading")
-    assert "#section-history\">Section “History”</a>." in references
+    assert '#section-history">Section “History”</a>.' in references
     assertContains(response, 'title="History of Sister School Relationships, section “History”"')
 
 
