@@ -573,7 +573,9 @@ KIND_SHARES = {
     "chamber": 0.002,
     "broadcaster": 0.001,
     "media": 0.01,
-    "other": 0.012,
+    "foundation": 0.004,
+    "cultural": 0.003,
+    "other": 0.005,
 }
 # How readily each kind enters a school-level partnership.
 KIND_ACTIVITY = {
@@ -591,6 +593,8 @@ KIND_ACTIVITY = {
     "chamber": 0.05,
     "broadcaster": 0.02,
     "media": 0.02,
+    "foundation": 0.1,
+    "cultural": 0.3,
     "other": 0.2,
 }
 AUTHORITIES = {"authority", "school_board", "government"}
@@ -659,10 +663,11 @@ CN_TEMPLATES = {
     "enterprise": ["{city} {town} Education Technology Co."],
     "chamber": ["{city} {town} Chamber of Commerce"],
     "broadcaster": ["{city} {town} Education Television"],
+    "foundation": ["{city} {town} Education Foundation"],
+    "cultural": ["{city} {town} Language and Culture Centre"],
     "other": [
         "{city} {town} Youth Exchange Centre",
         "{city} {town} Teacher Training Centre",
-        "{city} {town} Education Foundation",
         "{city} {town} Education Research Institute",
     ],
 }
@@ -714,11 +719,9 @@ OVERSEAS_TEMPLATES = {
     "enterprise": ["{town} Learning Systems Ltd"],
     "chamber": ["{town} Chamber of Commerce"],
     "broadcaster": ["{town} Public Broadcasting"],
-    "other": [
-        "{town} Cultural Exchange Foundation",
-        "{town} Chinese Language Centre",
-        "{town} Education Foundation",
-    ],
+    "foundation": ["{town} Cultural Exchange Foundation", "{town} Education Foundation"],
+    "cultural": ["{town} Chinese Language Centre"],
+    "other": ["{town} Youth Exchange Council", "{town} Centre for Global Learning"],
 }
 KIND_WORDS = {
     "school": "school",
@@ -735,6 +738,8 @@ KIND_WORDS = {
     "enterprise": "enterprise",
     "chamber": "chamber of commerce",
     "broadcaster": "broadcaster",
+    "foundation": "foundation",
+    "cultural": "language and culture centre",
     "other": "education organization",
 }
 SMALL_WORDS = {"of", "the", "and", "for", "to", "No", "No."}
