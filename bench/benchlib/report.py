@@ -366,8 +366,9 @@ def size_tables(res: dict) -> str:
         f"(above 1× means ours is slower). SQL queries: counted with CaptureQueriesContext "
         f"around django.test.Client in a separate process on the same database. "
         + (
-            "**Ours here is the listing engine without the page cache** "
-            "(`DJANGO_PAGE_CACHE_SECONDS=0`): every request renders its page."
+            "**Ours here is the listing engine without its caches** "
+            "(`DJANGO_PAGE_CACHE_SECONDS=0`, `DJANGO_FACET_CACHE_SECONDS=0`): every request "
+            "renders its page and counts its facets and rows, cold."
             if engine
             else "Ours here had no page cache (the run predates it)."
         )
@@ -942,9 +943,11 @@ def render(results: list[dict], why: str | None = None) -> str:
         "`DJANGO_COUNT_TIME_LIMIT_MS` left at its default (1,000 ms). "
         "The app is measured twice, each time on a fresh gunicorn with "
         "`REDIS_URL=redis://127.0.0.1:6379/14` (database 14 emptied with FLUSHDB first, "
-        "`--redis-url` to change): **without the page cache** "
-        "(`DJANGO_PAGE_CACHE_SECONDS=0`, the listing engine: every request renders its page) "
-        "and **with it** (`DJANGO_PAGE_CACHE_SECONDS=600`, the production default; pages in "
+        "`--redis-url` to change): **without its caches** "
+        "(`DJANGO_PAGE_CACHE_SECONDS=0` and `DJANGO_FACET_CACHE_SECONDS=0`, the listing "
+        "engine cold: every request renders its page and counts its facets and rows) "
+        "and **with them** (`DJANGO_PAGE_CACHE_SECONDS=600` and the facet counts cached, the "
+        "production defaults; pages in "
         "Redis as production keeps them, one cache and one data version for all workers). "
         "With `--redis-url ''` the caches are in local memory and each worker has its own "
         "page cache.",
