@@ -1036,10 +1036,7 @@ def test_admin_fields_side_by_side_keep_apart(site, page, django_user_model):
     the year was inferred" beside it (0 px between them)."""
     django_user_model.objects.create_user("ada", "ada@example.org", "a-long-password-for-ada")
     call_command("grant_role", "ada", "editor", stdout=io.StringIO())
-    page.goto(f"{site}/admin/login/")
-    page.fill("#id_username", "ada")
-    page.fill("#id_password", "a-long-password-for-ada")
-    page.get_by_role("button", name="Log in").click()
+    page = sign_in(page.context, site, "ada", "a-long-password-for-ada")
     page.goto(f"{site}/admin/partnerships/alliance/add/")
     gap = page.evaluate(
         """() => document.querySelector('label[for=id_founded_year_basis]')
