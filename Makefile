@@ -98,4 +98,4 @@ format: install  ## Fix what ruff can fix
 	$(BIN)/ruff format .
 
 clean:  ## Remove the virtualenv, the SQLite database and collected static files
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache test-artifacts
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache test-artifacts

@@ -28,8 +28,8 @@ QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout reached
 # (refused, timed out, "server closed the connection") carry no SQLSTATE at all.
 UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "53300", "3D000"}
 UNAVAILABLE_CLASSES = {"08", "28"}
-# SQLite: the database file cannot be opened.
-UNAVAILABLE_SQLITE = {"SQLITE_CANTOPEN"}
+# SQLite: the database file cannot be opened, or another writer held it past the timeout.
+UNAVAILABLE_SQLITE = {"SQLITE_CANTOPEN", "SQLITE_BUSY", "SQLITE_LOCKED"}
 
 TIMEOUT_RETRY_AFTER = 30  # seconds
 UNAVAILABLE_RETRY_AFTER = 60

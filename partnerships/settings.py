@@ -140,6 +140,19 @@ DATABASES = {
     )
 }
 
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The web server and the worker write the same file. Write-ahead logging lets readers
+    # go on while one writes; a transaction that will write takes the lock when it begins
+    # (IMMEDIATE), so a second writer waits up to `timeout` seconds for it instead of failing
+    # at once with "database is locked" (Django's SQLite notes). Past that wait: 503.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": float(os.environ.get("DJANGO_SQLITE_BUSY_TIMEOUT", "20")),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

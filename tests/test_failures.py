@@ -225,6 +225,42 @@ def test_pages_answer_503_against_a_real_unreachable_server():
     assert result.stdout.split() == ["503:60"] * 5, result.stdout + result.stderr
 
 
+def test_pages_answer_503_when_another_writer_holds_the_sqlite_file(tmp_path):
+    """No mock: a process serving an SQLite file that another connection (a worker's long
+    write, say) keeps locked past the busy timeout answers 503, not 500 "database is locked"."""
+    import sqlite3
+
+    path = tmp_path / "locked.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client; c = Client();"
+        "urls = ['/', '/partnerships/', '/admin/login/'];"
+        "print(' '.join(str(c.get(u).status_code) for u in urls))"
+    )
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{path}",
+        DJANGO_SQLITE_BUSY_TIMEOUT="0.2",
+        DJANGO_SETTINGS_MODULE="partnerships.settings",
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.stdout.split() == ["503"] * 3, result.stdout + result.stderr[-2000:]
+
+
 # --------------------------------------------------------------------------- statement timeout
 
 
