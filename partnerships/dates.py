@@ -99,20 +99,30 @@ class PartialDate:
         return _("%(date)s (year inferred)") % {"date": text}
 
     def through(self, end: datetime.date | None) -> str:
-        """The date to a last day, for a date known to the day: "24–30 September 2017",
-        "24–30 September, year not stated". The last day is written by this same formatting
-        (with the first day's precision and inferred year); the date alone otherwise."""
+        """The date to its last day, month or year, which is stored at this date's precision
+        (last_date_error): "24–30 September 2017", "24–30 September, year not stated",
+        "July 1990 – June 2012", "2012–2022". The last one is written by this same formatting
+        (with this date's inferred year); the words as given close the whole period."""
         start = self.on
         if not end or start is None or end == start:
             return str(self)
-        if self.precision not in (DatePrecision.DAY, DatePrecision.DAY_MONTH):
-            return str(self)
         last = str(PartialDate(end, self.precision, None, self.year_inferred, self.year_basis))
-        if (start.year, start.month) == (end.year, end.month):
-            return f"{start.day}–{last}"
-        if start.year == end.year or self.precision == DatePrecision.DAY_MONTH:
-            return f"{formats.date_format(start, 'j F')} – {last}"
-        return f"{formats.date_format(start, 'j F Y')} – {last}"
+        if self.precision == DatePrecision.YEAR:
+            text = f"{start.year}–{last}"
+        elif self.precision in (DatePrecision.MONTH, DatePrecision.MONTH_ONLY):
+            if start.year == end.year:
+                text = f"{formats.date_format(start, 'F')} – {last}"
+            else:
+                text = f"{formats.date_format(start, 'F Y')} – {last}"
+        elif (start.year, start.month) == (end.year, end.month):
+            text = f"{start.day}–{last}"
+        elif start.year == end.year or self.precision == DatePrecision.DAY_MONTH:
+            text = f"{formats.date_format(start, 'j F')} – {last}"
+        else:
+            text = f"{formats.date_format(start, 'j F Y')} – {last}"
+        if self.as_given:
+            text = _("%(date)s (%(words)s)") % {"date": text, "words": self.as_given}
+        return text
 
 
 def datetime_text(value: datetime.datetime) -> str:
@@ -169,6 +179,35 @@ def partial_date_errors(
                 "%(label)s: the 'not after' bound is earlier than the date itself."
             ) % {"label": label}
     return errors
+
+
+def last_date_error(date: PartialDate, last: datetime.date | None) -> str | None:
+    """What is wrong with ``last``, the last day of a period that begins at ``date`` (a
+    conference's days, a visit's stay), in words; None when nothing is. The last date is
+    known as precisely as the first and stored the same way: a month as its first day, a
+    year as 1 January, no year as year 1 ("July 1990 to June 2012", "22-24 September")."""
+    if last is None:
+        return None
+    if date.on is None:
+        return _("A last day needs the first day: give the first day too.")
+    if last < date.on:
+        return _("The last day is before the first day.")
+    if date.precision in (DatePrecision.MONTH, DatePrecision.MONTH_ONLY) and last.day != 1:
+        return _(
+            "The first date is known to the month, so the last one is too: store the last "
+            "month as its first day (e.g. 1 June 2012), or set the precision to a day."
+        )
+    if date.precision == DatePrecision.YEAR and (last.month, last.day) != (1, 1):
+        return _(
+            "The first date is known to the year, so the last one is too: store the last "
+            "year as 1 January (e.g. 1 January 2022), or set the precision to a day."
+        )
+    if date.precision in NO_YEAR and last.year != NO_YEAR_SORT_YEAR:
+        return _(
+            "The source gives no year, so store the last date's year as 0001 too (it is "
+            "never shown)."
+        )
+    return None
 
 
 def partial_date_constraints(prefix: str, model_name: str) -> list[models.CheckConstraint]:

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -27,6 +28,7 @@ from simple_history.models import HistoricalRecords
 from .dates import (
     DatePrecision,
     PartialDate,
+    last_date_error,
     partial_date_constraints,
     partial_date_errors,
     partial_date_errors_of,
@@ -34,6 +36,11 @@ from .dates import (
 )
 from .roles import RECORD_MODELS
 from .search import searchable_text
+
+_LAST_DATE_HELP = _(
+    "When it runs over more than one day: the last day, or month or year, known as precisely "
+    "as the first date and stored the same way (a month as its first day, no year as 0001)."
+)
 
 
 def newest_first(field: str) -> models.OrderBy:
@@ -1321,7 +1328,7 @@ class Conference(Record):
     held_year_inferred = _held_inferred
     held_year_basis = _held_basis
     held_as_given = _held_given
-    ends_on = models.DateField(_("last day"), null=True, blank=True)
+    ends_on = models.DateField(_("last day"), null=True, blank=True, help_text=_LAST_DATE_HELP)
     opening_on = models.DateField(
         _("opening ceremony"),
         null=True,
@@ -1473,15 +1480,8 @@ class Conference(Record):
         errors = partial_date_errors_of(self, "held", gettext("Held"))
         if self.edition is not None and self.edition < 1:
             errors["edition"] = gettext("The edition number starts at 1 (the 1st conference).")
-        if self.ends_on and self.held_on and self.ends_on < self.held_on:
-            errors["ends_on"] = gettext("The last day is before the first day.")
-        elif self.ends_on and self.held_on is None:
-            errors["ends_on"] = gettext("A last day needs the first day: give the first day too.")
-        elif self.ends_on and self.held_precision != DatePrecision.DAY:
-            # dates_display shows a last day only after a first day known to the day.
-            errors["ends_on"] = gettext(
-                "A last day needs the first day: set the date's precision to a day."
-            )
+        if last_error := last_date_error(self.held, self.ends_on):
+            errors["ends_on"] = last_error
         if self.edition and not self.series_id:
             errors["series"] = gettext("An edition number needs the series it belongs to.")
         if errors:
@@ -2780,9 +2780,7 @@ class Visit(Versioned):
     visited_year_inferred = _v_inferred
     visited_year_basis = _v_basis
     visited_as_given = _v_given
-    ends_on = models.DateField(
-        _("last day"), null=True, blank=True, help_text=_("For a visit dated to the day.")
-    )
+    ends_on = models.DateField(_("last day"), null=True, blank=True, help_text=_LAST_DATE_HELP)
     recurrence = models.CharField(
         _("recurs"),
         max_length=200,
@@ -2870,16 +2868,18 @@ class Visit(Versioned):
         parts = []
         if self.teachers is not None:
             parts.append(
-                ngettext("%(n)s teacher", "%(n)s teachers", self.teachers) % {"n": self.teachers}
+                ngettext("%(n)s teacher", "%(n)s teachers", self.teachers)
+                % {"n": intcomma(self.teachers)}
             )
         if self.students is not None:
             parts.append(
-                ngettext("%(n)s student", "%(n)s students", self.students) % {"n": self.students}
+                ngettext("%(n)s student", "%(n)s students", self.students)
+                % {"n": intcomma(self.students)}
             )
         if self.others is not None:
             parts.append(
                 ngettext("%(n)s other person", "%(n)s other people", self.others)
-                % {"n": self.others}
+                % {"n": intcomma(self.others)}
             )
         if parts and self.headcount_qualifier != Qualifier.EXACT:
             # "over 20 students, 3 teachers": the source's word applies to each count.
@@ -2888,17 +2888,8 @@ class Visit(Versioned):
 
     def clean(self):
         errors = partial_date_errors_of(self, "visited", gettext("Date"))
-        if self.ends_on and self.visited_on is None:
-            errors["ends_on"] = gettext("A last day needs the first day: give the first day too.")
-        elif self.ends_on and self.visited_precision not in (
-            DatePrecision.DAY,
-            DatePrecision.DAY_MONTH,
-        ):
-            errors["ends_on"] = gettext(
-                "A last day needs the first day: set the date's precision to a day."
-            )
-        elif self.ends_on and self.visited_on and self.ends_on < self.visited_on:
-            errors["ends_on"] = gettext("The last day is before the first day.")
+        if last_error := last_date_error(self.visited, self.ends_on):
+            errors["ends_on"] = last_error
         sender_error = self.sender_direction_error()
         if sender_error:
             errors["sender"] = sender_error
@@ -3313,8 +3304,6 @@ class ReportedFigure(Record):
 
     @property
     def value_display(self) -> str:
-        from django.contrib.humanize.templatetags.humanize import intcomma
-
         number = intcomma(self.value)
         if self.metric == Metric.MONEY and self.currency:
             number = f"{self.currency} {number}"

@@ -17,6 +17,8 @@ from partnerships.models import (
     Organization,
     Person,
     ReportedFigure,
+    SisterSchoolPartnership,
+    Visit,
 )
 from tests.adminforms import form_of
 
@@ -106,7 +108,7 @@ def test_an_undated_figure_may_be_saved_again_without_counting_itself(seed):
 # --------------------------------------------------------------------------- conference days
 
 
-def test_a_last_day_on_a_conference_dated_to_the_month_is_refused_in_words(db):
+def test_a_last_day_inside_a_month_on_a_conference_dated_to_the_month_is_refused_in_words(db):
     conference = Conference(
         name="Forum",
         held_on=datetime.date(2023, 11, 1),
@@ -117,8 +119,72 @@ def test_a_last_day_on_a_conference_dated_to_the_month_is_refused_in_words(db):
     errors = errors_of(conference)
 
     assert errors["ends_on"] == [
-        "A last day needs the first day: set the date's precision to a day."
+        "The first date is known to the month, so the last one is too: store the last month "
+        "as its first day (e.g. 1 June 2012), or set the precision to a day."
     ]
+
+
+def test_a_last_month_on_a_conference_dated_to_the_month_is_accepted_and_shown(db):
+    conference = Conference(
+        name="Forum",
+        held_on=datetime.date(2023, 11, 1),
+        held_precision=DatePrecision.MONTH,
+        ends_on=datetime.date(2024, 1, 1),
+    )
+    conference.full_clean(exclude=["slug"])
+
+    assert conference.dates_display == "November 2023 – January 2024"
+
+
+def test_a_last_day_of_a_convention_with_no_year_is_accepted_and_shown(db):
+    conference = Conference(
+        name="Convention",
+        held_on=datetime.date(1, 9, 22),
+        held_precision=DatePrecision.DAY_MONTH,
+        ends_on=datetime.date(1, 9, 24),
+    )
+    conference.full_clean(exclude=["slug"])
+
+    assert conference.dates_display == "22–24 September, year not stated"
+
+
+def test_a_last_day_with_a_year_after_a_first_day_with_none_is_refused_in_words(db):
+    errors = errors_of(
+        Conference(
+            name="Convention",
+            held_on=datetime.date(1, 9, 22),
+            held_precision=DatePrecision.DAY_MONTH,
+            ends_on=datetime.date(2019, 9, 24),
+        )
+    )
+
+    assert "store the last date's year as 0001 too" in errors["ends_on"][0]
+
+
+def test_a_stay_from_one_month_to_a_month_years_later_is_accepted_and_shown(seed):
+    partnership = SisterSchoolPartnership.objects.first()
+    visit = Visit(
+        partnership=partnership,
+        visited_on=datetime.date(1990, 7, 1),
+        visited_precision=DatePrecision.MONTH,
+        ends_on=datetime.date(2012, 6, 1),
+    )
+    visit.full_clean()
+
+    assert visit.dates_display == "July 1990 – June 2012"
+
+
+def test_a_last_year_of_a_visit_dated_to_the_year_must_be_stored_as_1_january(seed):
+    visit = Visit(
+        partnership=SisterSchoolPartnership.objects.first(),
+        visited_on=datetime.date(2012, 1, 1),
+        visited_precision=DatePrecision.YEAR,
+        ends_on=datetime.date(2022, 6, 30),
+    )
+
+    errors = errors_of(visit)
+
+    assert "store the last year as 1 January" in errors["ends_on"][0]
 
 
 def test_a_last_day_on_a_conference_without_a_first_day_is_refused_in_words(db):
@@ -166,3 +232,9 @@ def test_an_over_long_name_is_answered_in_words_without_a_constraint_name(
     assert "slug_not_empty" not in page
     assert "violate" not in page.lower()
     assert not model.objects.exists()
+
+
+def test_a_visit_s_head_counts_are_written_with_thousands_separators_as_figures_are(db):
+    visit = Visit(teachers=12, students=1010)
+
+    assert visit.headcount_display == "12 teachers, 1,010 students"

@@ -140,6 +140,17 @@ def test_the_partnership_page_names_each_visit_s_people_with_role_and_title(worl
     assert "A test page about the exchanges" in page
 
 
+def test_a_visit_dated_only_in_words_reads_as_a_visit_with_those_words(world, client):
+    w = world
+    Visit.objects.filter(pk=w["visit"].pk).update(
+        visited_on=None, ends_on=None, visited_as_given="for two weeks"
+    )
+    person_row(w, w["zhu"], "interpreted", w["visit"])
+    page = plain(client.get(w["zhu"].get_absolute_url()).content.decode())
+    assert "Interpreted: visit, for two weeks" in page
+    assert "visit of for" not in page
+
+
 def test_a_partnership_with_no_people_has_no_people_part(world, client):
     page = client.get(world["partnership"].get_absolute_url()).content.decode()
     assert 'id="people-heading"' not in page
@@ -155,7 +166,7 @@ def test_a_person_s_page_lists_their_parts_in_partnerships_and_visits(world, cli
     response = client.get(w["zhu"].get_absolute_url())
     page = plain(response.content.decode())
     assert "In partnerships and their visits" in page
-    assert "Interpreted (English teacher): visit of 24 September 2017" in page
+    assert "Interpreted (English teacher): visit, 24 September 2017" in page
     assert "Organized or coordinated the exchanges: Maple Test School" in page
     url = w["partnership"].get_absolute_url()
     assertContains(response, f'href="{url}#visit-{w["visit"].pk}"')
