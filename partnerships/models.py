@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -36,6 +37,16 @@ from .dates import (
 )
 from .roles import RECORD_MODELS
 from .search import searchable_text
+
+
+def number_text(value) -> str:
+    """A figure's value as people write it: thousands separated, no trailing decimal zeros
+    ("1,010", "9,290.3", "2.5")."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return intcomma(int(value))
+    return intcomma(value.normalize())
+
 
 _LAST_DATE_HELP = _(
     "When it runs over more than one day: the last day, or month or year, known as precisely "
@@ -3031,6 +3042,7 @@ class Metric(models.TextChoices):
     EDITIONS = "editions", _("editions held")
     YEARS = "years", _("years running")
     DAYS = "days", _("days")
+    AREA = "area_m2", _("square metres of floor space")
     MONEY = "money", _("money")
 
 
@@ -3077,7 +3089,13 @@ class ReportedFigure(Record):
     subject_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("subject_type", "subject_id")
     metric = models.CharField(_("what is counted"), max_length=40, choices=Metric)
-    value = models.PositiveBigIntegerField(_("value"))
+    value = models.DecimalField(
+        _("value"),
+        max_digits=20,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        help_text=_("As the source gives it: a whole number, or up to two decimals (9290.3)."),
+    )
     qualifier = models.CharField(
         _("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT
     )
@@ -3304,7 +3322,7 @@ class ReportedFigure(Record):
 
     @property
     def value_display(self) -> str:
-        number = intcomma(self.value)
+        number = number_text(self.value)
         if self.metric == Metric.MONEY and self.currency:
             number = f"{self.currency} {number}"
         if self.qualifier == Qualifier.EXACT:

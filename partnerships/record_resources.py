@@ -63,6 +63,7 @@ from .resources import (
     MAX_CELL,
     ChoiceWidget,
     CitedResource,
+    FigureNumberWidget,
     FullDateWidget,
     LookupWidget,
     WholeNumberWidget,
@@ -1352,7 +1353,7 @@ class ReportedFigureResource(RecordResource):
     metric = fields.Field(
         attribute="metric", column_name="metric", widget=ChoiceWidget(Metric.choices, "Metric")
     )
-    value = fields.Field(attribute="value", column_name="value", widget=WholeNumberWidget("Value"))
+    value = fields.Field(attribute="value", column_name="value", widget=FigureNumberWidget("Value"))
     qualifier = fields.Field(
         attribute="qualifier",
         column_name="qualifier",

@@ -27,6 +27,7 @@ import re
 import tempfile
 import time
 import uuid
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from pathlib import Path
 
 import tablib
@@ -331,6 +332,43 @@ class WholeNumberWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else value
+
+
+class FigureNumberWidget(widgets.Widget):
+    """A reported figure's value: a number of at most two decimals and 18 digits before the
+    point (6, "6", "9290.3", "1,010"); empty is none."""
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def clean(self, value, row=None, **kwargs):
+        text = (str(value).strip() if value is not None else "")[:MAX_CELL]
+        if not text:
+            return None
+        try:
+            number = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            raise ValueError(f"'{_short(text)}' is not a number.")
+        if number < 0:
+            raise ValueError(f"The {self.label.lower()} cannot be negative.")
+        if number >= Decimal(10) ** 18:
+            raise ValueError(f"The {self.label.lower()} is too large (at most 18 digits).")
+        if number != number.quantize(Decimal("0.01"), rounding=ROUND_DOWN):
+            raise ValueError(f"The {self.label.lower()} has more than two decimals.")
+        return number.quantize(Decimal("0.01"))
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else number_plain(value)
+
+
+def number_plain(value) -> str:
+    """A number for a spreadsheet cell: no separators, no trailing decimal zeros."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
 
 
 def partial_date_extras(column: str, label: str) -> tuple[fields.Field, ...]:

@@ -1,6 +1,7 @@
 """Slips an editor hit entering real cases through the admin: each is now refused in words."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -238,3 +239,35 @@ def test_a_visit_s_head_counts_are_written_with_thousands_separators_as_figures_
     visit = Visit(teachers=12, students=1010)
 
     assert visit.headcount_display == "12 teachers, 1,010 students"
+
+
+# --------------------------------------------------------------------------- figures with decimals
+
+
+def test_a_floor_area_with_a_decimal_is_stored_and_read_as_the_source_gives_it(seed):
+    series = ConferenceSeries.objects.first()
+    area = figure(
+        ContentType.objects.get_for_model(series),
+        series.pk,
+        metric=Metric.AREA,
+        value=Decimal("9290.3"),
+    )
+    area.full_clean()
+    area.save()
+    area.refresh_from_db()
+
+    assert area.text == "9,290.3 square metres of floor space"
+
+
+def test_a_figure_with_three_decimals_is_refused_in_words(seed):
+    series = ConferenceSeries.objects.first()
+    errors = errors_of(
+        figure(
+            ContentType.objects.get_for_model(series),
+            series.pk,
+            metric=Metric.AREA,
+            value=Decimal("9290.333"),
+        )
+    )
+
+    assert errors["value"] == ["Ensure that there are no more than 2 decimal places."]

@@ -6,6 +6,7 @@ Files are read by the project's own readers (resources.read_csv / read_xlsx) and
 sourced fixtures (the ``seed`` fixture)."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -306,6 +307,18 @@ def test_a_reported_figure_file_names_its_subject_by_kind_and_name(seed, user):
         subject_type__model="alliance", subject_id=1, metric="participants"
     )
     assert (alliance.qualifier, alliance.as_of) == ("exact", None)
+
+
+def test_a_reported_figure_keeps_the_decimals_its_source_gives(seed, user):
+    text = (
+        "subject_kind,subject,metric,value,description,source,paragraph\n"
+        'region,Jiangsu,area_m2,"9,290.3",Floor space of a new building,2,8\n'
+    )
+    result = run(ReportedFigureResource, text, user)
+    assert errors(result) == {}
+    figure = ReportedFigure.objects.get(subject_type__model="region", metric="area_m2")
+    assert figure.value == Decimal("9290.3")
+    assert figure.value_display == "9,290.3"
 
 
 @pytest.mark.parametrize("resource_class", ALL_RESOURCES, ids=lambda r: r.__name__)
@@ -653,7 +666,23 @@ JUNK = [
         "subject_kind,subject,metric,value,as_of,description\nregion,jiangsu,participants,5,,D\n",
         "region,wuxi,participants,lots,,D",
         "value",
-        "'lots' is not a whole number",
+        "'lots' is not a number",
+    ),
+    *(
+        (
+            ReportedFigureResource,
+            "subject_kind,subject,metric,value,as_of,description\n"
+            "region,jiangsu,participants,5,,D\n",
+            f"region,wuxi,area_m2,{value},,D",
+            "value",
+            message,
+        )
+        for value, message in (
+            ("9290.333", "The value has more than two decimals."),
+            ("1e30", "The value is too large (at most 18 digits)."),
+            ("-3", "The value cannot be negative."),
+            ("NaN", "'NaN' is not a number."),
+        )
     ),
     (
         ReportedFigureResource,

@@ -25,11 +25,10 @@ class PostgresTrigramExtension(TrigramExtension):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -39,1800 +38,7828 @@ class Migration(migrations.Migration):
         # owner may create it.
         PostgresTrigramExtension(),
         migrations.CreateModel(
-            name='Alliance',
+            name="Alliance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('search_text', models.TextField(blank=True, editable=False, help_text='Names, other names and descriptions in one column, for search; kept by save().', verbose_name='search text')),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('founded_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='founded (first day of the known period)')),
-                ('founded_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('founded_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('founded_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('founded_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('founded_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, unique=True, verbose_name='slug')),
-                ('other_names', models.TextField(blank=True, help_text='One per line, as sources and translations give them.', verbose_name='other names')),
-                ('kind', models.CharField(choices=[('alliance', 'Alliance or consortium'), ('programme', 'Programme of pairings'), ('mechanism', 'Exchange mechanism')], default='alliance', max_length=10, verbose_name='kind')),
-                ('focus', models.CharField(choices=[('special_education', 'Special education'), ('higher_education', 'Higher education'), ('basic_education', 'Primary and secondary education'), ('vocational', 'Vocational education'), ('languages', 'Languages'), ('science', 'Science and technology'), ('medicine', 'Medicine'), ('general', 'Education in general'), ('other', 'Other')], max_length=20, verbose_name='focus')),
-                ('aims', models.TextField(blank=True, help_text='One per line, in our own words, as the sources state them.', verbose_name='aims and planned activities')),
-                ('summary', models.TextField(blank=True, help_text='In our own words.', verbose_name='summary')),
-                ('part_of', models.ForeignKey(blank=True, help_text='For a plan or programme run inside a larger alliance.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='parts', to='partnerships.alliance', verbose_name='part of')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "search_text",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        help_text="Names, other names and descriptions in one column, for search; kept by save().",
+                        verbose_name="search text",
+                    ),
+                ),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                (
+                    "founded_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="founded (first day of the known period)",
+                    ),
+                ),
+                (
+                    "founded_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "founded_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "founded_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "founded_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "founded_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(blank=True, max_length=120, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "other_names",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line, as sources and translations give them.",
+                        verbose_name="other names",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("alliance", "Alliance or consortium"),
+                            ("programme", "Programme of pairings"),
+                            ("mechanism", "Exchange mechanism"),
+                        ],
+                        default="alliance",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "focus",
+                    models.CharField(
+                        choices=[
+                            ("special_education", "Special education"),
+                            ("higher_education", "Higher education"),
+                            ("basic_education", "Primary and secondary education"),
+                            ("vocational", "Vocational education"),
+                            ("languages", "Languages"),
+                            ("science", "Science and technology"),
+                            ("medicine", "Medicine"),
+                            ("general", "Education in general"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="focus",
+                    ),
+                ),
+                (
+                    "aims",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line, in our own words, as the sources state them.",
+                        verbose_name="aims and planned activities",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="summary"
+                    ),
+                ),
+                (
+                    "part_of",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a plan or programme run inside a larger alliance.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="parts",
+                        to="partnerships.alliance",
+                        verbose_name="part of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'alliance',
-                'verbose_name_plural': 'alliances',
-                'ordering': ['name'],
-                'permissions': [('publish_alliance', 'Can publish and unpublish alliances')],
+                "verbose_name": "alliance",
+                "verbose_name_plural": "alliances",
+                "ordering": ["name"],
+                "permissions": [("publish_alliance", "Can publish and unpublish alliances")],
             },
         ),
         migrations.CreateModel(
-            name='Conference',
+            name="Conference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('search_text', models.TextField(blank=True, editable=False, help_text='Names, other names and descriptions in one column, for search; kept by save().', verbose_name='search text')),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('held_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='held (first day of the known period)')),
-                ('held_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('held_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('held_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('held_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('held_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, unique=True, verbose_name='slug')),
-                ('other_names', models.TextField(blank=True, help_text='One per line: other titles and translations the sources give it.', verbose_name='other names')),
-                ('theme', models.CharField(blank=True, max_length=500, verbose_name='theme')),
-                ('edition', models.PositiveIntegerField(blank=True, help_text='18 for the 18th conference.', null=True, verbose_name='edition number')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='last day')),
-                ('opening_on', models.DateField(blank=True, help_text='When the opening day is reported apart from the dates held.', null=True, verbose_name='opening ceremony')),
-                ('format', models.CharField(choices=[('unknown', 'Not reported'), ('in_person', 'In person'), ('online', 'Online or by video link'), ('hybrid', 'In person and online')], default='unknown', max_length=10, verbose_name='format')),
-                ('summary', models.TextField(blank=True, help_text='In our own words.', verbose_name='summary')),
-                ('alliance', models.ForeignKey(blank=True, help_text='When this is a meeting of an alliance (held by it, not only attended).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='meetings', to='partnerships.alliance', verbose_name='meeting of alliance')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "search_text",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        help_text="Names, other names and descriptions in one column, for search; kept by save().",
+                        verbose_name="search text",
+                    ),
+                ),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                (
+                    "held_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="held (first day of the known period)",
+                    ),
+                ),
+                (
+                    "held_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "held_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "held_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "held_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "held_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(blank=True, max_length=120, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "other_names",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line: other titles and translations the sources give it.",
+                        verbose_name="other names",
+                    ),
+                ),
+                ("theme", models.CharField(blank=True, max_length=500, verbose_name="theme")),
+                (
+                    "edition",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="18 for the 18th conference.",
+                        null=True,
+                        verbose_name="edition number",
+                    ),
+                ),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="last day")),
+                (
+                    "opening_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the opening day is reported apart from the dates held.",
+                        null=True,
+                        verbose_name="opening ceremony",
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "Not reported"),
+                            ("in_person", "In person"),
+                            ("online", "Online or by video link"),
+                            ("hybrid", "In person and online"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                        verbose_name="format",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="summary"
+                    ),
+                ),
+                (
+                    "alliance",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="When this is a meeting of an alliance (held by it, not only attended).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="meetings",
+                        to="partnerships.alliance",
+                        verbose_name="meeting of alliance",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'conference',
-                'verbose_name_plural': 'conferences',
-                'ordering': [models.OrderBy(models.F('held_on'), descending=True, nulls_last=True), 'name'],
-                'permissions': [('publish_conference', 'Can publish and unpublish conferences')],
+                "verbose_name": "conference",
+                "verbose_name_plural": "conferences",
+                "ordering": [
+                    models.OrderBy(models.F("held_on"), descending=True, nulls_last=True),
+                    "name",
+                ],
+                "permissions": [("publish_conference", "Can publish and unpublish conferences")],
             },
         ),
         migrations.AddField(
-            model_name='alliance',
-            name='founding_conference',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alliances_founded', to='partnerships.conference', verbose_name='founded at'),
+            model_name="alliance",
+            name="founding_conference",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="alliances_founded",
+                to="partnerships.conference",
+                verbose_name="founded at",
+            ),
         ),
         migrations.CreateModel(
-            name='ConferenceDocument',
+            name="ConferenceDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('kind', models.CharField(choices=[('declaration', 'Declaration'), ('consensus', 'Consensus'), ('plan', 'Plan or programme'), ('agreement', 'Agreement or memorandum'), ('charter', 'Charter'), ('list', 'List of results'), ('other', 'Other document')], max_length=12, verbose_name='kind')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('other_titles', models.TextField(blank=True, help_text='One per line, as other sources give it.', verbose_name='other titles')),
-                ('summary', models.TextField(blank=True, help_text='In our own words.', verbose_name='summary')),
-                ('conference', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='partnerships.conference')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("declaration", "Declaration"),
+                            ("consensus", "Consensus"),
+                            ("plan", "Plan or programme"),
+                            ("agreement", "Agreement or memorandum"),
+                            ("charter", "Charter"),
+                            ("list", "List of results"),
+                            ("other", "Other document"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                (
+                    "other_titles",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line, as other sources give it.",
+                        verbose_name="other titles",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="summary"
+                    ),
+                ),
+                (
+                    "conference",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="partnerships.conference",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document issued',
-                'verbose_name_plural': 'documents issued',
-                'ordering': ['conference', 'pk'],
+                "verbose_name": "document issued",
+                "verbose_name_plural": "documents issued",
+                "ordering": ["conference", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ConferenceSeries',
+            name="ConferenceSeries",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('search_text', models.TextField(blank=True, editable=False, help_text='Names, other names and descriptions in one column, for search; kept by save().', verbose_name='search text')),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, unique=True, verbose_name='slug')),
-                ('other_names', models.TextField(blank=True, help_text='One per line, as sources and translations give them.', verbose_name='other names')),
-                ('first_held_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='first held (year)')),
-                ('frequency', models.CharField(blank=True, help_text="As the sources say, e.g. 'every year', 'every two years'.", max_length=100, verbose_name='how often')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('alliance', models.ForeignKey(blank=True, help_text='When the series is the meetings of an alliance.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='meeting_series', to='partnerships.alliance', verbose_name='meetings of alliance')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "search_text",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        help_text="Names, other names and descriptions in one column, for search; kept by save().",
+                        verbose_name="search text",
+                    ),
+                ),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(blank=True, max_length=120, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "other_names",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line, as sources and translations give them.",
+                        verbose_name="other names",
+                    ),
+                ),
+                (
+                    "first_held_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="first held (year)"
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        blank=True,
+                        help_text="As the sources say, e.g. 'every year', 'every two years'.",
+                        max_length=100,
+                        verbose_name="how often",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "alliance",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="When the series is the meetings of an alliance.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="meeting_series",
+                        to="partnerships.alliance",
+                        verbose_name="meetings of alliance",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'conference series',
-                'verbose_name_plural': 'conference series',
-                'ordering': ['name'],
-                'permissions': [('publish_conferenceseries', 'Can publish and unpublish conference series')],
-            },
-        ),
-        migrations.AddField(
-            model_name='conference',
-            name='series',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='editions', to='partnerships.conferenceseries', verbose_name='series'),
-        ),
-        migrations.CreateModel(
-            name='HistoricalAllianceEvent',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('occurred_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='date (first day of the known period)')),
-                ('occurred_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('occurred_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('occurred_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('occurred_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('occurred_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('kind', models.CharField(choices=[('founded', 'Founded'), ('council_formed', 'Council formed'), ('charter_adopted', 'Charter adopted'), ('meeting', 'Meeting held'), ('other', 'Other')], max_length=20, verbose_name='what happened')),
-                ('description', models.TextField(blank=True, help_text='In our own words.', verbose_name='description')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('alliance', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.alliance')),
-                ('conference', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.conference')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical governance event',
-                'verbose_name_plural': 'historical governance events',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalConferenceDocument',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('kind', models.CharField(choices=[('declaration', 'Declaration'), ('consensus', 'Consensus'), ('plan', 'Plan or programme'), ('agreement', 'Agreement or memorandum'), ('charter', 'Charter'), ('list', 'List of results'), ('other', 'Other document')], max_length=12, verbose_name='kind')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('other_titles', models.TextField(blank=True, help_text='One per line, as other sources give it.', verbose_name='other titles')),
-                ('summary', models.TextField(blank=True, help_text='In our own words.', verbose_name='summary')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('conference', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.conference')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical document issued',
-                'verbose_name_plural': 'historical documents issued',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='ImportJob',
-            fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('preview', 'Import preview'), ('import', 'Import'), ('export', 'Export')], max_length=10, verbose_name='kind')),
-                ('model', models.CharField(help_text='app_label.model_name', max_length=100, verbose_name='model')),
-                ('state', models.CharField(choices=[('queued', 'Waiting for the worker'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], db_index=True, default='queued', max_length=10, verbose_name='state')),
-                ('file_name', models.CharField(blank=True, max_length=255, verbose_name='file name')),
-                ('format_index', models.PositiveSmallIntegerField(default=0, verbose_name='format')),
-                ('resource_index', models.PositiveSmallIntegerField(default=0, verbose_name='resource')),
-                ('data', models.BinaryField(blank=True, default=b'', verbose_name='uploaded file')),
-                ('output', models.BinaryField(blank=True, default=b'', verbose_name='exported file')),
-                ('options', models.JSONField(blank=True, default=dict, verbose_name='options')),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed')),
-                ('task_id', models.CharField(blank=True, max_length=64, verbose_name='task')),
-                ('phase', models.CharField(blank=True, max_length=100, verbose_name='doing')),
-                ('done_rows', models.PositiveIntegerField(default=0, verbose_name='rows done')),
-                ('total_rows', models.PositiveIntegerField(default=0, verbose_name='rows')),
-                ('result', models.JSONField(blank=True, default=dict, verbose_name='result')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('preview', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='confirmations', to='partnerships.importjob', verbose_name='confirms the preview')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-            ],
-            options={
-                'verbose_name': 'spreadsheet job',
-                'verbose_name_plural': 'spreadsheet jobs',
-                'ordering': ['-created_at'],
-            },
-        ),
-        migrations.CreateModel(
-            name='MistakeReport',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('page', models.CharField(help_text='The page of this site the report is about (its path and query).', max_length=2000, verbose_name='page')),
-                ('message', models.TextField(max_length=5000, verbose_name='what is wrong')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name="reader's email")),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='received')),
-                ('status', models.CharField(choices=[('new', 'New'), ('handled', 'Handled')], db_index=True, default='new', max_length=10, verbose_name='status')),
-                ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='handled at')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='mistake_reports_handled', to=settings.AUTH_USER_MODEL, verbose_name='handled by')),
-            ],
-            options={
-                'verbose_name': 'report of a mistake',
-                'verbose_name_plural': 'reports of mistakes',
-                'ordering': ['-created_at', '-pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Organization',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('search_text', models.TextField(blank=True, editable=False, help_text='Names, other names and descriptions in one column, for search; kept by save().', verbose_name='search text')),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, unique=True, verbose_name='slug')),
-                ('kind', models.CharField(choices=[('school', 'School'), ('special_school', 'Special-education school'), ('university', 'University or college'), ('authority', 'Education authority'), ('school_board', 'School board'), ('government', 'Government'), ('network', 'Network or association'), ('ministry', 'Ministry or national agency'), ('diplomatic', 'Embassy or consulate'), ('research', 'Research institute'), ('enterprise', 'Enterprise'), ('chamber', 'Chamber of commerce'), ('broadcaster', 'Broadcaster'), ('media', 'News media'), ('other', 'Other')], max_length=20, verbose_name='kind')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('parent', models.ForeignKey(blank=True, help_text='For a department inside a larger body.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='units', to='partnerships.organization', verbose_name='part of')),
-            ],
-            options={
-                'verbose_name': 'organization',
-                'verbose_name_plural': 'organizations',
-                'ordering': ['name'],
-                'permissions': [('publish_organization', 'Can publish and unpublish organizations')],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalPerson',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, verbose_name='slug')),
-                ('position', models.CharField(blank=True, help_text='As the source gives it.', max_length=300, verbose_name='position')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization', verbose_name='organization')),
-            ],
-            options={
-                'verbose_name': 'historical person',
-                'verbose_name_plural': 'historical people',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalOrganizationName',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('language', models.CharField(blank=True, max_length=35, verbose_name='language')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization')),
-            ],
-            options={
-                'verbose_name': 'historical other name',
-                'verbose_name_plural': 'historical other names',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.AddField(
-            model_name='conferenceseries',
-            name='organizers',
-            field=models.ManyToManyField(blank=True, help_text='Who organizes or hosts the series as a whole, as the sources name them.', related_name='series_organized', to='partnerships.organization', verbose_name='organizers'),
-        ),
-        migrations.AddField(
-            model_name='conferenceseries',
-            name='venue',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='series_seated', to='partnerships.organization', verbose_name='permanent venue: place or organization'),
-        ),
-        migrations.AddField(
-            model_name='conference',
-            name='organizers',
-            field=models.ManyToManyField(blank=True, related_name='conferences_organized', to='partnerships.organization', verbose_name='organizers'),
-        ),
-        migrations.AddField(
-            model_name='conference',
-            name='run_by',
-            field=models.ManyToManyField(blank=True, help_text='Who ran it for the organizers (承办), when the source says so.', related_name='conferences_run', to='partnerships.organization', verbose_name='carried out by'),
-        ),
-        migrations.AddField(
-            model_name='conference',
-            name='venue',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='conferences_hosted', to='partnerships.organization', verbose_name='host or venue organization'),
-        ),
-        migrations.CreateModel(
-            name='AllianceBody',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('kind', models.CharField(choices=[('council', 'Council'), ('committee', 'Committee'), ('secretariat', 'Secretariat'), ('other', 'Other body')], max_length=12, verbose_name='kind')),
-                ('name', models.CharField(help_text="E.g. 'Expert committee', 'Chinese secretariat'.", max_length=300, verbose_name='name')),
-                ('description', models.TextField(blank=True, help_text='In our own words.', verbose_name='description')),
-                ('alliance', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bodies', to='partnerships.alliance')),
-                ('guided_by', models.ManyToManyField(blank=True, help_text='Ministries or bodies the sources say guide or supervise it.', related_name='alliance_bodies_guided', to='partnerships.organization', verbose_name='works under the guidance of')),
-                ('host', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alliance_bodies_hosted', to='partnerships.organization', verbose_name='hosted by')),
-            ],
-            options={
-                'verbose_name': 'body of the alliance',
-                'verbose_name_plural': 'bodies of the alliance',
-                'ordering': ['alliance', 'kind', 'name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Person',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('search_text', models.TextField(blank=True, editable=False, help_text='Names, other names and descriptions in one column, for search; kept by save().', verbose_name='search text')),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, unique=True, verbose_name='slug')),
-                ('position', models.CharField(blank=True, help_text='As the source gives it.', max_length=300, verbose_name='position')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='people', to='partnerships.organization', verbose_name='organization')),
-            ],
-            options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['name'],
-                'permissions': [('publish_person', 'Can publish and unpublish people')],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalSpeech',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('role', models.CharField(choices=[('speaker', 'Spoke'), ('chair', 'Chaired'), ('presiding', 'Presided'), ('moderator', 'Moderated'), ('signatory', 'Signed'), ('witness', 'Witnessed the signing'), ('leader', 'Led a delegation'), ('delegate', 'Member of a delegation'), ('interpreter', 'Interpreted'), ('officiated', 'Unveiled or launched'), ('attendee', 'Attended')], default='speaker', max_length=12, verbose_name='role')),
-                ('mode', models.CharField(choices=[('in_person', 'In person'), ('video', 'By video link'), ('unknown', 'Not reported')], default='unknown', max_length=10, verbose_name='how')),
-                ('title', models.CharField(blank=True, help_text="The person's title as the source gives it for this event.", max_length=300, verbose_name='title at the event')),
-                ('summary', models.TextField(blank=True, verbose_name='what they said or did, in our words')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('conference', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.conference')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, db_constraint=False, help_text="When the source names an office or organization but no person (e.g. 'a representative of the ministry spoke'); with a person, their organization.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization', verbose_name='or an organization')),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.person', verbose_name='person')),
-            ],
-            options={
-                'verbose_name': 'historical person at the event',
-                'verbose_name_plural': 'historical people at the event',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalPersonName',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('language', models.CharField(blank=True, help_text='E.g. zh, ru, en.', max_length=35, verbose_name='language or script')),
-                ('note', models.CharField(blank=True, help_text="E.g. 'transliteration in source 2'.", max_length=300, verbose_name='note')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.person')),
-            ],
-            options={
-                'verbose_name': 'historical other name',
-                'verbose_name_plural': 'historical other names',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='PersonName',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('language', models.CharField(blank=True, help_text='E.g. zh, ru, en.', max_length=35, verbose_name='language or script')),
-                ('note', models.CharField(blank=True, help_text="E.g. 'transliteration in source 2'.", max_length=300, verbose_name='note')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='other_names', to='partnerships.person')),
-            ],
-            options={
-                'verbose_name': 'other name',
-                'verbose_name_plural': 'other names',
-                'ordering': ['name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Region',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('search_text', models.TextField(blank=True, editable=False, help_text='Names, other names and descriptions in one column, for search; kept by save().', verbose_name='search text')),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, unique=True, verbose_name='slug')),
-                ('kind', models.CharField(choices=[('country', 'Country'), ('sar', 'Special administrative region'), ('province', 'Province or state'), ('city', 'Prefecture or city'), ('district', 'District or county')], max_length=10, verbose_name='kind')),
-                ('iso_code', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2 (CN, CA) or ISO 3166-2 (CN-JS), where one exists.', max_length=6, verbose_name='ISO 3166 code')),
-                ('path', models.CharField(db_index=True, editable=False, help_text='Ids from the top of the hierarchy, e.g. /1/4/9/; kept by save().', max_length=255, verbose_name='path')),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='depth')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='partnerships.region', verbose_name='part of')),
-            ],
-            options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
-                'ordering': ['path'],
-                'permissions': [('publish_region', 'Can publish and unpublish regions')],
+                "verbose_name": "conference series",
+                "verbose_name_plural": "conference series",
+                "ordering": ["name"],
+                "permissions": [
+                    ("publish_conferenceseries", "Can publish and unpublish conference series")
+                ],
             },
         ),
         migrations.AddField(
-            model_name='organization',
-            name='country',
-            field=models.ForeignKey(blank=True, editable=False, help_text='Country (or special administrative region) of the region; kept by save().', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partnerships.region', verbose_name='country'),
+            model_name="conference",
+            name="series",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="editions",
+                to="partnerships.conferenceseries",
+                verbose_name="series",
+            ),
+        ),
+        migrations.CreateModel(
+            name="HistoricalAllianceEvent",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "occurred_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="date (first day of the known period)",
+                    ),
+                ),
+                (
+                    "occurred_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "occurred_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "occurred_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "occurred_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "occurred_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("founded", "Founded"),
+                            ("council_formed", "Council formed"),
+                            ("charter_adopted", "Charter adopted"),
+                            ("meeting", "Meeting held"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="what happened",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="description"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "alliance",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.alliance",
+                    ),
+                ),
+                (
+                    "conference",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.conference",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical governance event",
+                "verbose_name_plural": "historical governance events",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalConferenceDocument",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("declaration", "Declaration"),
+                            ("consensus", "Consensus"),
+                            ("plan", "Plan or programme"),
+                            ("agreement", "Agreement or memorandum"),
+                            ("charter", "Charter"),
+                            ("list", "List of results"),
+                            ("other", "Other document"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                (
+                    "other_titles",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line, as other sources give it.",
+                        verbose_name="other titles",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="summary"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "conference",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.conference",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical document issued",
+                "verbose_name_plural": "historical documents issued",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="ImportJob",
+            fields=[
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("preview", "Import preview"),
+                            ("import", "Import"),
+                            ("export", "Export"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "model",
+                    models.CharField(
+                        help_text="app_label.model_name", max_length=100, verbose_name="model"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting for the worker"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "file_name",
+                    models.CharField(blank=True, max_length=255, verbose_name="file name"),
+                ),
+                (
+                    "format_index",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="format"),
+                ),
+                (
+                    "resource_index",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="resource"),
+                ),
+                ("data", models.BinaryField(blank=True, default=b"", verbose_name="uploaded file")),
+                (
+                    "output",
+                    models.BinaryField(blank=True, default=b"", verbose_name="exported file"),
+                ),
+                ("options", models.JSONField(blank=True, default=dict, verbose_name="options")),
+                (
+                    "confirmed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="confirmed"),
+                ),
+                ("task_id", models.CharField(blank=True, max_length=64, verbose_name="task")),
+                ("phase", models.CharField(blank=True, max_length=100, verbose_name="doing")),
+                ("done_rows", models.PositiveIntegerField(default=0, verbose_name="rows done")),
+                ("total_rows", models.PositiveIntegerField(default=0, verbose_name="rows")),
+                ("result", models.JSONField(blank=True, default=dict, verbose_name="result")),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished"),
+                ),
+                (
+                    "preview",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="confirmations",
+                        to="partnerships.importjob",
+                        verbose_name="confirms the preview",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "spreadsheet job",
+                "verbose_name_plural": "spreadsheet jobs",
+                "ordering": ["-created_at"],
+            },
+        ),
+        migrations.CreateModel(
+            name="MistakeReport",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "page",
+                    models.CharField(
+                        help_text="The page of this site the report is about (its path and query).",
+                        max_length=2000,
+                        verbose_name="page",
+                    ),
+                ),
+                ("message", models.TextField(max_length=5000, verbose_name="what is wrong")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="reader's email"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="received"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("new", "New"), ("handled", "Handled")],
+                        db_index=True,
+                        default="new",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "handled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="handled at"),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="mistake_reports_handled",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="handled by",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "report of a mistake",
+                "verbose_name_plural": "reports of mistakes",
+                "ordering": ["-created_at", "-pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Organization",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "search_text",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        help_text="Names, other names and descriptions in one column, for search; kept by save().",
+                        verbose_name="search text",
+                    ),
+                ),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(blank=True, max_length=120, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("school", "School"),
+                            ("special_school", "Special-education school"),
+                            ("university", "University or college"),
+                            ("authority", "Education authority"),
+                            ("school_board", "School board"),
+                            ("government", "Government"),
+                            ("network", "Network or association"),
+                            ("ministry", "Ministry or national agency"),
+                            ("diplomatic", "Embassy or consulate"),
+                            ("research", "Research institute"),
+                            ("enterprise", "Enterprise"),
+                            ("chamber", "Chamber of commerce"),
+                            ("broadcaster", "Broadcaster"),
+                            ("media", "News media"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a department inside a larger body.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="partnerships.organization",
+                        verbose_name="part of",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "organization",
+                "verbose_name_plural": "organizations",
+                "ordering": ["name"],
+                "permissions": [
+                    ("publish_organization", "Can publish and unpublish organizations")
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalPerson",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("slug", models.SlugField(blank=True, max_length=120, verbose_name="slug")),
+                (
+                    "position",
+                    models.CharField(
+                        blank=True,
+                        help_text="As the source gives it.",
+                        max_length=300,
+                        verbose_name="position",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical person",
+                "verbose_name_plural": "historical people",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalOrganizationName",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("language", models.CharField(blank=True, max_length=35, verbose_name="language")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical other name",
+                "verbose_name_plural": "historical other names",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='province',
-            field=models.ForeignKey(blank=True, editable=False, help_text='Province or state of the region; kept by save().', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partnerships.region', verbose_name='province or state'),
+            model_name="conferenceseries",
+            name="organizers",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Who organizes or hosts the series as a whole, as the sources name them.",
+                related_name="series_organized",
+                to="partnerships.organization",
+                verbose_name="organizers",
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='organizations', to='partnerships.region', verbose_name='region'),
+            model_name="conferenceseries",
+            name="venue",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="series_seated",
+                to="partnerships.organization",
+                verbose_name="permanent venue: place or organization",
+            ),
+        ),
+        migrations.AddField(
+            model_name="conference",
+            name="organizers",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="conferences_organized",
+                to="partnerships.organization",
+                verbose_name="organizers",
+            ),
+        ),
+        migrations.AddField(
+            model_name="conference",
+            name="run_by",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Who ran it for the organizers (承办), when the source says so.",
+                related_name="conferences_run",
+                to="partnerships.organization",
+                verbose_name="carried out by",
+            ),
+        ),
+        migrations.AddField(
+            model_name="conference",
+            name="venue",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="conferences_hosted",
+                to="partnerships.organization",
+                verbose_name="host or venue organization",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalReportedFigure',
+            name="AllianceBody",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('as_of', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='as of (first day of the known period)')),
-                ('as_of_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('as_of_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('as_of_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('as_of_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('as_of_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('subject_id', models.PositiveBigIntegerField()),
-                ('metric', models.CharField(choices=[('members', 'members'), ('participants', 'participants'), ('speakers', 'speakers'), ('delegates', 'delegates'), ('students', 'students'), ('teachers', 'teachers'), ('exchange_visitors', 'students and teachers on two-way visits'), ('organizations', 'organizations'), ('countries', 'countries and regions represented'), ('provinces', 'provinces'), ('cities', 'cities'), ('population', 'inhabitants'), ('sister_school_partnerships', 'sister-school partnerships'), ('comprehensive_partnerships', 'regional education administrations in comprehensive partnerships'), ('partnerships', 'partnerships or pairings'), ('agreements', 'agreements or memoranda'), ('alliances', 'alliances'), ('institutions', 'centres, institutes or colleges set up'), ('classrooms', 'classrooms or teaching programmes'), ('projects', 'projects and results'), ('activities', 'activities and events'), ('documents', 'documents issued'), ('publications', 'publications'), ('editions', 'editions held'), ('years', 'years running'), ('days', 'days'), ('money', 'money')], max_length=40, verbose_name='what is counted')),
-                ('value', models.PositiveBigIntegerField(verbose_name='value')),
-                ('qualifier', models.CharField(choices=[('exact', 'exactly'), ('about', 'about'), ('over', 'over'), ('nearly', 'nearly'), ('at_least', 'at least'), ('up_to', 'up to')], default='exact', max_length=10, verbose_name='qualifier')),
-                ('currency', models.CharField(blank=True, help_text='For money: the ISO 4217 code, e.g. USD, CNY, EUR.', max_length=3, verbose_name='currency')),
-                ('period', models.CharField(choices=[('total', 'in all'), ('per_year', 'a year')], default='total', max_length=10, verbose_name='per')),
-                ('status', models.CharField(choices=[('achieved', 'reported as done'), ('expected', 'expected or planned'), ('target', 'target')], default='achieved', max_length=10, verbose_name='done or planned')),
-                ('organization_kind', models.CharField(blank=True, choices=[('school', 'School'), ('special_school', 'Special-education school'), ('university', 'University or college'), ('authority', 'Education authority'), ('school_board', 'School board'), ('government', 'Government'), ('network', 'Network or association'), ('ministry', 'Ministry or national agency'), ('diplomatic', 'Embassy or consulate'), ('research', 'Research institute'), ('enterprise', 'Enterprise'), ('chamber', 'Chamber of commerce'), ('broadcaster', 'Broadcaster'), ('media', 'News media'), ('other', 'Other')], help_text='Breakdown by kind, e.g. the members that are universities.', max_length=20, verbose_name='only organizations of kind')),
-                ('mode', models.CharField(blank=True, choices=[('in_person', 'in person'), ('online', 'online')], help_text='Breakdown by mode: in person or online.', max_length=10, verbose_name='only those taking part')),
-                ('origin', models.CharField(blank=True, choices=[('international', 'from abroad'), ('domestic', 'from the host country')], help_text='Breakdown by origin, e.g. the international guests.', max_length=13, verbose_name='only those')),
-                ('since_year', models.PositiveSmallIntegerField(blank=True, help_text='Start of the period counted.', null=True, verbose_name='since (year)')),
-                ('description', models.CharField(blank=True, help_text='What exactly is counted, in our words, when the metric does not say it all.', max_length=300, verbose_name='description')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subject_type', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to=models.Q(('app_label', 'partnerships'), ('model__in', ('region', 'organization', 'person', 'conferenceseries', 'conference', 'alliance', 'sisterschoolpartnership', 'source'))), null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contenttypes.contenttype')),
-                ('country', models.ForeignKey(blank=True, db_constraint=False, help_text='Breakdown by country or region, e.g. the members in Russia.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region', verbose_name='only those in')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("council", "Council"),
+                            ("committee", "Committee"),
+                            ("secretariat", "Secretariat"),
+                            ("other", "Other body"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="E.g. 'Expert committee', 'Chinese secretariat'.",
+                        max_length=300,
+                        verbose_name="name",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="description"
+                    ),
+                ),
+                (
+                    "alliance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bodies",
+                        to="partnerships.alliance",
+                    ),
+                ),
+                (
+                    "guided_by",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Ministries or bodies the sources say guide or supervise it.",
+                        related_name="alliance_bodies_guided",
+                        to="partnerships.organization",
+                        verbose_name="works under the guidance of",
+                    ),
+                ),
+                (
+                    "host",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alliance_bodies_hosted",
+                        to="partnerships.organization",
+                        verbose_name="hosted by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical reported figure',
-                'verbose_name_plural': 'historical reported figures',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "body of the alliance",
+                "verbose_name_plural": "bodies of the alliance",
+                "ordering": ["alliance", "kind", "name"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Person",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "search_text",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        help_text="Names, other names and descriptions in one column, for search; kept by save().",
+                        verbose_name="search text",
+                    ),
+                ),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(blank=True, max_length=120, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "position",
+                    models.CharField(
+                        blank=True,
+                        help_text="As the source gives it.",
+                        max_length=300,
+                        verbose_name="position",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="people",
+                        to="partnerships.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["name"],
+                "permissions": [("publish_person", "Can publish and unpublish people")],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalSpeech",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("speaker", "Spoke"),
+                            ("chair", "Chaired"),
+                            ("presiding", "Presided"),
+                            ("moderator", "Moderated"),
+                            ("signatory", "Signed"),
+                            ("witness", "Witnessed the signing"),
+                            ("leader", "Led a delegation"),
+                            ("delegate", "Member of a delegation"),
+                            ("interpreter", "Interpreted"),
+                            ("officiated", "Unveiled or launched"),
+                            ("attendee", "Attended"),
+                        ],
+                        default="speaker",
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("video", "By video link"),
+                            ("unknown", "Not reported"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                        verbose_name="how",
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="The person's title as the source gives it for this event.",
+                        max_length=300,
+                        verbose_name="title at the event",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, verbose_name="what they said or did, in our words"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "conference",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.conference",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="When the source names an office or organization but no person (e.g. 'a representative of the ministry spoke'); with a person, their organization.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                        verbose_name="or an organization",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.person",
+                        verbose_name="person",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical person at the event",
+                "verbose_name_plural": "historical people at the event",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalRegion',
+            name="HistoricalPersonName",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, verbose_name='slug')),
-                ('kind', models.CharField(choices=[('country', 'Country'), ('sar', 'Special administrative region'), ('province', 'Province or state'), ('city', 'Prefecture or city'), ('district', 'District or county')], max_length=10, verbose_name='kind')),
-                ('iso_code', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2 (CN, CA) or ISO 3166-2 (CN-JS), where one exists.', max_length=6, verbose_name='ISO 3166 code')),
-                ('path', models.CharField(db_index=True, editable=False, help_text='Ids from the top of the hierarchy, e.g. /1/4/9/; kept by save().', max_length=255, verbose_name='path')),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='depth')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region', verbose_name='part of')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. zh, ru, en.",
+                        max_length=35,
+                        verbose_name="language or script",
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'transliteration in source 2'.",
+                        max_length=300,
+                        verbose_name="note",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical region',
-                'verbose_name_plural': 'historical regions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical other name",
+                "verbose_name_plural": "historical other names",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalOrganization',
+            name="PersonName",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, verbose_name='slug')),
-                ('kind', models.CharField(choices=[('school', 'School'), ('special_school', 'Special-education school'), ('university', 'University or college'), ('authority', 'Education authority'), ('school_board', 'School board'), ('government', 'Government'), ('network', 'Network or association'), ('ministry', 'Ministry or national agency'), ('diplomatic', 'Embassy or consulate'), ('research', 'Research institute'), ('enterprise', 'Enterprise'), ('chamber', 'Chamber of commerce'), ('broadcaster', 'Broadcaster'), ('media', 'News media'), ('other', 'Other')], max_length=20, verbose_name='kind')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, help_text='For a department inside a larger body.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization', verbose_name='part of')),
-                ('country', models.ForeignKey(blank=True, db_constraint=False, editable=False, help_text='Country (or special administrative region) of the region; kept by save().', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region', verbose_name='country')),
-                ('province', models.ForeignKey(blank=True, db_constraint=False, editable=False, help_text='Province or state of the region; kept by save().', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region', verbose_name='province or state')),
-                ('region', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. zh, ru, en.",
+                        max_length=35,
+                        verbose_name="language or script",
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'transliteration in source 2'.",
+                        max_length=300,
+                        verbose_name="note",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="other_names",
+                        to="partnerships.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical organization',
-                'verbose_name_plural': 'historical organizations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "other name",
+                "verbose_name_plural": "other names",
+                "ordering": ["name"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Region",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "search_text",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        help_text="Names, other names and descriptions in one column, for search; kept by save().",
+                        verbose_name="search text",
+                    ),
+                ),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(blank=True, max_length=120, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("country", "Country"),
+                            ("sar", "Special administrative region"),
+                            ("province", "Province or state"),
+                            ("city", "Prefecture or city"),
+                            ("district", "District or county"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "iso_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO 3166-1 alpha-2 (CN, CA) or ISO 3166-2 (CN-JS), where one exists.",
+                        max_length=6,
+                        verbose_name="ISO 3166 code",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        db_index=True,
+                        editable=False,
+                        help_text="Ids from the top of the hierarchy, e.g. /1/4/9/; kept by save().",
+                        max_length=255,
+                        verbose_name="path",
+                    ),
+                ),
+                (
+                    "depth",
+                    models.PositiveSmallIntegerField(
+                        default=0, editable=False, verbose_name="depth"
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="partnerships.region",
+                        verbose_name="part of",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
+                "ordering": ["path"],
+                "permissions": [("publish_region", "Can publish and unpublish regions")],
+            },
+        ),
+        migrations.AddField(
+            model_name="organization",
+            name="country",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                help_text="Country (or special administrative region) of the region; kept by save().",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="partnerships.region",
+                verbose_name="country",
+            ),
+        ),
+        migrations.AddField(
+            model_name="organization",
+            name="province",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                help_text="Province or state of the region; kept by save().",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="partnerships.region",
+                verbose_name="province or state",
+            ),
+        ),
+        migrations.AddField(
+            model_name="organization",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="organizations",
+                to="partnerships.region",
+                verbose_name="region",
+            ),
+        ),
+        migrations.CreateModel(
+            name="HistoricalReportedFigure",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "as_of",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="as of (first day of the known period)",
+                    ),
+                ),
+                (
+                    "as_of_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "as_of_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "as_of_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "as_of_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "as_of_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                ("subject_id", models.PositiveBigIntegerField()),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("members", "members"),
+                            ("participants", "participants"),
+                            ("speakers", "speakers"),
+                            ("delegates", "delegates"),
+                            ("students", "students"),
+                            ("teachers", "teachers"),
+                            ("exchange_visitors", "students and teachers on two-way visits"),
+                            ("organizations", "organizations"),
+                            ("countries", "countries and regions represented"),
+                            ("provinces", "provinces"),
+                            ("cities", "cities"),
+                            ("population", "inhabitants"),
+                            ("sister_school_partnerships", "sister-school partnerships"),
+                            (
+                                "comprehensive_partnerships",
+                                "regional education administrations in comprehensive partnerships",
+                            ),
+                            ("partnerships", "partnerships or pairings"),
+                            ("agreements", "agreements or memoranda"),
+                            ("alliances", "alliances"),
+                            ("institutions", "centres, institutes or colleges set up"),
+                            ("classrooms", "classrooms or teaching programmes"),
+                            ("projects", "projects and results"),
+                            ("activities", "activities and events"),
+                            ("documents", "documents issued"),
+                            ("publications", "publications"),
+                            ("editions", "editions held"),
+                            ("years", "years running"),
+                            ("days", "days"),
+                            ("money", "money"),
+                        ],
+                        max_length=40,
+                        verbose_name="what is counted",
+                    ),
+                ),
+                ("value", models.PositiveBigIntegerField(verbose_name="value")),
+                (
+                    "qualifier",
+                    models.CharField(
+                        choices=[
+                            ("exact", "exactly"),
+                            ("about", "about"),
+                            ("over", "over"),
+                            ("nearly", "nearly"),
+                            ("at_least", "at least"),
+                            ("up_to", "up to"),
+                        ],
+                        default="exact",
+                        max_length=10,
+                        verbose_name="qualifier",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        blank=True,
+                        help_text="For money: the ISO 4217 code, e.g. USD, CNY, EUR.",
+                        max_length=3,
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("total", "in all"), ("per_year", "a year")],
+                        default="total",
+                        max_length=10,
+                        verbose_name="per",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("achieved", "reported as done"),
+                            ("expected", "expected or planned"),
+                            ("target", "target"),
+                        ],
+                        default="achieved",
+                        max_length=10,
+                        verbose_name="done or planned",
+                    ),
+                ),
+                (
+                    "organization_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("school", "School"),
+                            ("special_school", "Special-education school"),
+                            ("university", "University or college"),
+                            ("authority", "Education authority"),
+                            ("school_board", "School board"),
+                            ("government", "Government"),
+                            ("network", "Network or association"),
+                            ("ministry", "Ministry or national agency"),
+                            ("diplomatic", "Embassy or consulate"),
+                            ("research", "Research institute"),
+                            ("enterprise", "Enterprise"),
+                            ("chamber", "Chamber of commerce"),
+                            ("broadcaster", "Broadcaster"),
+                            ("media", "News media"),
+                            ("other", "Other"),
+                        ],
+                        help_text="Breakdown by kind, e.g. the members that are universities.",
+                        max_length=20,
+                        verbose_name="only organizations of kind",
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        blank=True,
+                        choices=[("in_person", "in person"), ("online", "online")],
+                        help_text="Breakdown by mode: in person or online.",
+                        max_length=10,
+                        verbose_name="only those taking part",
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("international", "from abroad"),
+                            ("domestic", "from the host country"),
+                        ],
+                        help_text="Breakdown by origin, e.g. the international guests.",
+                        max_length=13,
+                        verbose_name="only those",
+                    ),
+                ),
+                (
+                    "since_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Start of the period counted.",
+                        null=True,
+                        verbose_name="since (year)",
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(
+                        blank=True,
+                        help_text="What exactly is counted, in our words, when the metric does not say it all.",
+                        max_length=300,
+                        verbose_name="description",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject_type",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to=models.Q(
+                            ("app_label", "partnerships"),
+                            (
+                                "model__in",
+                                (
+                                    "region",
+                                    "organization",
+                                    "person",
+                                    "conferenceseries",
+                                    "conference",
+                                    "alliance",
+                                    "sisterschoolpartnership",
+                                    "source",
+                                ),
+                            ),
+                        ),
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Breakdown by country or region, e.g. the members in Russia.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="only those in",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical reported figure",
+                "verbose_name_plural": "historical reported figures",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalConferenceSeries',
+            name="HistoricalRegion",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, verbose_name='slug')),
-                ('other_names', models.TextField(blank=True, help_text='One per line, as sources and translations give them.', verbose_name='other names')),
-                ('first_held_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='first held (year)')),
-                ('frequency', models.CharField(blank=True, help_text="As the sources say, e.g. 'every year', 'every two years'.", max_length=100, verbose_name='how often')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('alliance', models.ForeignKey(blank=True, db_constraint=False, help_text='When the series is the meetings of an alliance.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.alliance', verbose_name='meetings of alliance')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('venue', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization', verbose_name='permanent venue: place or organization')),
-                ('venue_region', models.ForeignKey(blank=True, db_constraint=False, help_text='Only when the sources say the series has a permanent venue.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region', verbose_name='permanent venue: city or area')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("slug", models.SlugField(blank=True, max_length=120, verbose_name="slug")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("country", "Country"),
+                            ("sar", "Special administrative region"),
+                            ("province", "Province or state"),
+                            ("city", "Prefecture or city"),
+                            ("district", "District or county"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "iso_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO 3166-1 alpha-2 (CN, CA) or ISO 3166-2 (CN-JS), where one exists.",
+                        max_length=6,
+                        verbose_name="ISO 3166 code",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        db_index=True,
+                        editable=False,
+                        help_text="Ids from the top of the hierarchy, e.g. /1/4/9/; kept by save().",
+                        max_length=255,
+                        verbose_name="path",
+                    ),
+                ),
+                (
+                    "depth",
+                    models.PositiveSmallIntegerField(
+                        default=0, editable=False, verbose_name="depth"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="part of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical conference series',
-                'verbose_name_plural': 'historical conference series',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical region",
+                "verbose_name_plural": "historical regions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalConference',
+            name="HistoricalOrganization",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('held_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='held (first day of the known period)')),
-                ('held_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('held_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('held_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('held_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('held_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, verbose_name='slug')),
-                ('other_names', models.TextField(blank=True, help_text='One per line: other titles and translations the sources give it.', verbose_name='other names')),
-                ('theme', models.CharField(blank=True, max_length=500, verbose_name='theme')),
-                ('edition', models.PositiveIntegerField(blank=True, help_text='18 for the 18th conference.', null=True, verbose_name='edition number')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='last day')),
-                ('opening_on', models.DateField(blank=True, help_text='When the opening day is reported apart from the dates held.', null=True, verbose_name='opening ceremony')),
-                ('format', models.CharField(choices=[('unknown', 'Not reported'), ('in_person', 'In person'), ('online', 'Online or by video link'), ('hybrid', 'In person and online')], default='unknown', max_length=10, verbose_name='format')),
-                ('summary', models.TextField(blank=True, help_text='In our own words.', verbose_name='summary')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('alliance', models.ForeignKey(blank=True, db_constraint=False, help_text='When this is a meeting of an alliance (held by it, not only attended).', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.alliance', verbose_name='meeting of alliance')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('series', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.conferenceseries', verbose_name='series')),
-                ('venue', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization', verbose_name='host or venue organization')),
-                ('host_region', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region', verbose_name='host city or region')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("slug", models.SlugField(blank=True, max_length=120, verbose_name="slug")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("school", "School"),
+                            ("special_school", "Special-education school"),
+                            ("university", "University or college"),
+                            ("authority", "Education authority"),
+                            ("school_board", "School board"),
+                            ("government", "Government"),
+                            ("network", "Network or association"),
+                            ("ministry", "Ministry or national agency"),
+                            ("diplomatic", "Embassy or consulate"),
+                            ("research", "Research institute"),
+                            ("enterprise", "Enterprise"),
+                            ("chamber", "Chamber of commerce"),
+                            ("broadcaster", "Broadcaster"),
+                            ("media", "News media"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="For a department inside a larger body.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                        verbose_name="part of",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        help_text="Country (or special administrative region) of the region; kept by save().",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        help_text="Province or state of the region; kept by save().",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="province or state",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical conference',
-                'verbose_name_plural': 'historical conferences',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical organization",
+                "verbose_name_plural": "historical organizations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalAllianceMembership',
+            name="HistoricalConferenceSeries",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('role', models.CharField(choices=[('initiator', 'Initiator or founding member'), ('lead', 'Lead member'), ('chair', 'Chair'), ('exec_chair', 'Executive chair'), ('vice_chair', 'Vice-chair'), ('secretary', 'Secretary-general'), ('director', 'Director'), ('deputy_dir', 'Deputy director'), ('permanent', 'Permanent member'), ('host', 'Host'), ('member', 'Member'), ('guide', 'Guides or supervises it (not a member)'), ('authorizer', 'Authorised it (not a member)')], default='member', max_length=12, verbose_name='role')),
-                ('title', models.CharField(blank=True, help_text="E.g. 'Chinese deputy executive director'; 'principal of Harbin No. 6'.", max_length=300, verbose_name='title as the source gives it')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('alliance', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.alliance')),
-                ('body', models.ForeignKey(blank=True, db_constraint=False, help_text='Leave empty for the alliance itself.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.alliancebody', verbose_name='in body')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization', verbose_name='organization')),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, help_text='When the role is held by a named person (give their organization too).', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.person', verbose_name='person')),
-                ('country', models.ForeignKey(blank=True, db_constraint=False, help_text='E.g. the lead member for Russia; the Chinese executive director.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region', verbose_name='for the side of')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("slug", models.SlugField(blank=True, max_length=120, verbose_name="slug")),
+                (
+                    "other_names",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line, as sources and translations give them.",
+                        verbose_name="other names",
+                    ),
+                ),
+                (
+                    "first_held_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="first held (year)"
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        blank=True,
+                        help_text="As the sources say, e.g. 'every year', 'every two years'.",
+                        max_length=100,
+                        verbose_name="how often",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "alliance",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="When the series is the meetings of an alliance.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.alliance",
+                        verbose_name="meetings of alliance",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "venue",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                        verbose_name="permanent venue: place or organization",
+                    ),
+                ),
+                (
+                    "venue_region",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Only when the sources say the series has a permanent venue.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="permanent venue: city or area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical member or role',
-                'verbose_name_plural': 'historical members and roles',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical conference series",
+                "verbose_name_plural": "historical conference series",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalAllianceBody',
+            name="HistoricalConference",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('kind', models.CharField(choices=[('council', 'Council'), ('committee', 'Committee'), ('secretariat', 'Secretariat'), ('other', 'Other body')], max_length=12, verbose_name='kind')),
-                ('name', models.CharField(help_text="E.g. 'Expert committee', 'Chinese secretariat'.", max_length=300, verbose_name='name')),
-                ('description', models.TextField(blank=True, help_text='In our own words.', verbose_name='description')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('alliance', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.alliance')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('host', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization', verbose_name='hosted by')),
-                ('country', models.ForeignKey(blank=True, db_constraint=False, help_text="For a body of one country's side, e.g. the Russian secretariat.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region', verbose_name='side (country)')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "held_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="held (first day of the known period)",
+                    ),
+                ),
+                (
+                    "held_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "held_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "held_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "held_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "held_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("slug", models.SlugField(blank=True, max_length=120, verbose_name="slug")),
+                (
+                    "other_names",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line: other titles and translations the sources give it.",
+                        verbose_name="other names",
+                    ),
+                ),
+                ("theme", models.CharField(blank=True, max_length=500, verbose_name="theme")),
+                (
+                    "edition",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="18 for the 18th conference.",
+                        null=True,
+                        verbose_name="edition number",
+                    ),
+                ),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="last day")),
+                (
+                    "opening_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the opening day is reported apart from the dates held.",
+                        null=True,
+                        verbose_name="opening ceremony",
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "Not reported"),
+                            ("in_person", "In person"),
+                            ("online", "Online or by video link"),
+                            ("hybrid", "In person and online"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                        verbose_name="format",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="summary"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "alliance",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="When this is a meeting of an alliance (held by it, not only attended).",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.alliance",
+                        verbose_name="meeting of alliance",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "series",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.conferenceseries",
+                        verbose_name="series",
+                    ),
+                ),
+                (
+                    "venue",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                        verbose_name="host or venue organization",
+                    ),
+                ),
+                (
+                    "host_region",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="host city or region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical body of the alliance',
-                'verbose_name_plural': 'historical bodies of the alliance',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical conference",
+                "verbose_name_plural": "historical conferences",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalAlliance',
+            name="HistoricalAllianceMembership",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('founded_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='founded (first day of the known period)')),
-                ('founded_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('founded_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('founded_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('founded_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('founded_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=120, verbose_name='slug')),
-                ('other_names', models.TextField(blank=True, help_text='One per line, as sources and translations give them.', verbose_name='other names')),
-                ('kind', models.CharField(choices=[('alliance', 'Alliance or consortium'), ('programme', 'Programme of pairings'), ('mechanism', 'Exchange mechanism')], default='alliance', max_length=10, verbose_name='kind')),
-                ('focus', models.CharField(choices=[('special_education', 'Special education'), ('higher_education', 'Higher education'), ('basic_education', 'Primary and secondary education'), ('vocational', 'Vocational education'), ('languages', 'Languages'), ('science', 'Science and technology'), ('medicine', 'Medicine'), ('general', 'Education in general'), ('other', 'Other')], max_length=20, verbose_name='focus')),
-                ('aims', models.TextField(blank=True, help_text='One per line, in our own words, as the sources state them.', verbose_name='aims and planned activities')),
-                ('summary', models.TextField(blank=True, help_text='In our own words.', verbose_name='summary')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('founding_conference', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.conference', verbose_name='founded at')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('part_of', models.ForeignKey(blank=True, db_constraint=False, help_text='For a plan or programme run inside a larger alliance.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.alliance', verbose_name='part of')),
-                ('founded_in', models.ForeignKey(blank=True, db_constraint=False, help_text='Where it was founded, when no founding conference is recorded.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region', verbose_name='founded in (city or region)')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("initiator", "Initiator or founding member"),
+                            ("lead", "Lead member"),
+                            ("chair", "Chair"),
+                            ("exec_chair", "Executive chair"),
+                            ("vice_chair", "Vice-chair"),
+                            ("secretary", "Secretary-general"),
+                            ("director", "Director"),
+                            ("deputy_dir", "Deputy director"),
+                            ("permanent", "Permanent member"),
+                            ("host", "Host"),
+                            ("member", "Member"),
+                            ("guide", "Guides or supervises it (not a member)"),
+                            ("authorizer", "Authorised it (not a member)"),
+                        ],
+                        default="member",
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'Chinese deputy executive director'; 'principal of Harbin No. 6'.",
+                        max_length=300,
+                        verbose_name="title as the source gives it",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "alliance",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.alliance",
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Leave empty for the alliance itself.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.alliancebody",
+                        verbose_name="in body",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="When the role is held by a named person (give their organization too).",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="E.g. the lead member for Russia; the Chinese executive director.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="for the side of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical alliance',
-                'verbose_name_plural': 'historical alliances',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical member or role",
+                "verbose_name_plural": "historical members and roles",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalAllianceBody",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("council", "Council"),
+                            ("committee", "Committee"),
+                            ("secretariat", "Secretariat"),
+                            ("other", "Other body"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="E.g. 'Expert committee', 'Chinese secretariat'.",
+                        max_length=300,
+                        verbose_name="name",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="description"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "alliance",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.alliance",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "host",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                        verbose_name="hosted by",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="For a body of one country's side, e.g. the Russian secretariat.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="side (country)",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical body of the alliance",
+                "verbose_name_plural": "historical bodies of the alliance",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalAlliance",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "founded_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="founded (first day of the known period)",
+                    ),
+                ),
+                (
+                    "founded_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "founded_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "founded_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "founded_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "founded_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("slug", models.SlugField(blank=True, max_length=120, verbose_name="slug")),
+                (
+                    "other_names",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line, as sources and translations give them.",
+                        verbose_name="other names",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("alliance", "Alliance or consortium"),
+                            ("programme", "Programme of pairings"),
+                            ("mechanism", "Exchange mechanism"),
+                        ],
+                        default="alliance",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "focus",
+                    models.CharField(
+                        choices=[
+                            ("special_education", "Special education"),
+                            ("higher_education", "Higher education"),
+                            ("basic_education", "Primary and secondary education"),
+                            ("vocational", "Vocational education"),
+                            ("languages", "Languages"),
+                            ("science", "Science and technology"),
+                            ("medicine", "Medicine"),
+                            ("general", "Education in general"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="focus",
+                    ),
+                ),
+                (
+                    "aims",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line, in our own words, as the sources state them.",
+                        verbose_name="aims and planned activities",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="summary"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "founding_conference",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.conference",
+                        verbose_name="founded at",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "part_of",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="For a plan or programme run inside a larger alliance.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.alliance",
+                        verbose_name="part of",
+                    ),
+                ),
+                (
+                    "founded_in",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Where it was founded, when no founding conference is recorded.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="founded in (city or region)",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical alliance",
+                "verbose_name_plural": "historical alliances",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='conferenceseries',
-            name='venue_region',
-            field=models.ForeignKey(blank=True, help_text='Only when the sources say the series has a permanent venue.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='series_seated', to='partnerships.region', verbose_name='permanent venue: city or area'),
+            model_name="conferenceseries",
+            name="venue_region",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Only when the sources say the series has a permanent venue.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="series_seated",
+                to="partnerships.region",
+                verbose_name="permanent venue: city or area",
+            ),
         ),
         migrations.AddField(
-            model_name='conference',
-            name='host_region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='conferences_hosted', to='partnerships.region', verbose_name='host city or region'),
+            model_name="conference",
+            name="host_region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="conferences_hosted",
+                to="partnerships.region",
+                verbose_name="host city or region",
+            ),
         ),
         migrations.AddField(
-            model_name='conference',
-            name='other_host_regions',
-            field=models.ManyToManyField(blank=True, help_text='Other cities or regions where it was held at the same time.', related_name='conferences_cohosted', to='partnerships.region', verbose_name='also held in'),
+            model_name="conference",
+            name="other_host_regions",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Other cities or regions where it was held at the same time.",
+                related_name="conferences_cohosted",
+                to="partnerships.region",
+                verbose_name="also held in",
+            ),
         ),
         migrations.AddField(
-            model_name='conference',
-            name='participating_regions',
-            field=models.ManyToManyField(blank=True, related_name='conferences_attended', to='partnerships.region', verbose_name='countries and regions named as taking part'),
+            model_name="conference",
+            name="participating_regions",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="conferences_attended",
+                to="partnerships.region",
+                verbose_name="countries and regions named as taking part",
+            ),
         ),
         migrations.AddField(
-            model_name='conference',
-            name='partner_regions',
-            field=models.ManyToManyField(blank=True, help_text='Countries the sources name as special partners or guests of honour of this edition. They count as taking part too.', related_name='conferences_partnered', to='partnerships.region', verbose_name='special partner or guest countries'),
+            model_name="conference",
+            name="partner_regions",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Countries the sources name as special partners or guests of honour of this edition. They count as taking part too.",
+                related_name="conferences_partnered",
+                to="partnerships.region",
+                verbose_name="special partner or guest countries",
+            ),
         ),
         migrations.CreateModel(
-            name='AllianceMembership',
+            name="AllianceMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('role', models.CharField(choices=[('initiator', 'Initiator or founding member'), ('lead', 'Lead member'), ('chair', 'Chair'), ('exec_chair', 'Executive chair'), ('vice_chair', 'Vice-chair'), ('secretary', 'Secretary-general'), ('director', 'Director'), ('deputy_dir', 'Deputy director'), ('permanent', 'Permanent member'), ('host', 'Host'), ('member', 'Member'), ('guide', 'Guides or supervises it (not a member)'), ('authorizer', 'Authorised it (not a member)')], default='member', max_length=12, verbose_name='role')),
-                ('title', models.CharField(blank=True, help_text="E.g. 'Chinese deputy executive director'; 'principal of Harbin No. 6'.", max_length=300, verbose_name='title as the source gives it')),
-                ('alliance', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='partnerships.alliance')),
-                ('body', models.ForeignKey(blank=True, help_text='Leave empty for the alliance itself.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='members', to='partnerships.alliancebody', verbose_name='in body')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alliance_memberships', to='partnerships.organization', verbose_name='organization')),
-                ('person', models.ForeignKey(blank=True, help_text='When the role is held by a named person (give their organization too).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alliance_roles', to='partnerships.person', verbose_name='person')),
-                ('country', models.ForeignKey(blank=True, help_text='E.g. the lead member for Russia; the Chinese executive director.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partnerships.region', verbose_name='for the side of')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("initiator", "Initiator or founding member"),
+                            ("lead", "Lead member"),
+                            ("chair", "Chair"),
+                            ("exec_chair", "Executive chair"),
+                            ("vice_chair", "Vice-chair"),
+                            ("secretary", "Secretary-general"),
+                            ("director", "Director"),
+                            ("deputy_dir", "Deputy director"),
+                            ("permanent", "Permanent member"),
+                            ("host", "Host"),
+                            ("member", "Member"),
+                            ("guide", "Guides or supervises it (not a member)"),
+                            ("authorizer", "Authorised it (not a member)"),
+                        ],
+                        default="member",
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'Chinese deputy executive director'; 'principal of Harbin No. 6'.",
+                        max_length=300,
+                        verbose_name="title as the source gives it",
+                    ),
+                ),
+                (
+                    "alliance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="partnerships.alliance",
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Leave empty for the alliance itself.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="partnerships.alliancebody",
+                        verbose_name="in body",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alliance_memberships",
+                        to="partnerships.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="When the role is held by a named person (give their organization too).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alliance_roles",
+                        to="partnerships.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="E.g. the lead member for Russia; the Chinese executive director.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="for the side of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member or role',
-                'verbose_name_plural': 'members and roles',
-                'ordering': ['alliance', 'body', 'role', 'pk'],
+                "verbose_name": "member or role",
+                "verbose_name_plural": "members and roles",
+                "ordering": ["alliance", "body", "role", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='alliancebody',
-            name='country',
-            field=models.ForeignKey(blank=True, help_text="For a body of one country's side, e.g. the Russian secretariat.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partnerships.region', verbose_name='side (country)'),
+            model_name="alliancebody",
+            name="country",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="For a body of one country's side, e.g. the Russian secretariat.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="partnerships.region",
+                verbose_name="side (country)",
+            ),
         ),
         migrations.AddField(
-            model_name='alliance',
-            name='countries',
-            field=models.ManyToManyField(blank=True, related_name='alliances', to='partnerships.region', verbose_name='member countries'),
+            model_name="alliance",
+            name="countries",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="alliances",
+                to="partnerships.region",
+                verbose_name="member countries",
+            ),
         ),
         migrations.AddField(
-            model_name='alliance',
-            name='founded_in',
-            field=models.ForeignKey(blank=True, help_text='Where it was founded, when no founding conference is recorded.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alliances_founded', to='partnerships.region', verbose_name='founded in (city or region)'),
+            model_name="alliance",
+            name="founded_in",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Where it was founded, when no founding conference is recorded.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="alliances_founded",
+                to="partnerships.region",
+                verbose_name="founded in (city or region)",
+            ),
         ),
         migrations.CreateModel(
-            name='ReportedFigure',
+            name="ReportedFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('search_text', models.TextField(blank=True, editable=False, help_text='Names, other names and descriptions in one column, for search; kept by save().', verbose_name='search text')),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('as_of', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='as of (first day of the known period)')),
-                ('as_of_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('as_of_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('as_of_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('as_of_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('as_of_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('subject_id', models.PositiveBigIntegerField()),
-                ('metric', models.CharField(choices=[('members', 'members'), ('participants', 'participants'), ('speakers', 'speakers'), ('delegates', 'delegates'), ('students', 'students'), ('teachers', 'teachers'), ('exchange_visitors', 'students and teachers on two-way visits'), ('organizations', 'organizations'), ('countries', 'countries and regions represented'), ('provinces', 'provinces'), ('cities', 'cities'), ('population', 'inhabitants'), ('sister_school_partnerships', 'sister-school partnerships'), ('comprehensive_partnerships', 'regional education administrations in comprehensive partnerships'), ('partnerships', 'partnerships or pairings'), ('agreements', 'agreements or memoranda'), ('alliances', 'alliances'), ('institutions', 'centres, institutes or colleges set up'), ('classrooms', 'classrooms or teaching programmes'), ('projects', 'projects and results'), ('activities', 'activities and events'), ('documents', 'documents issued'), ('publications', 'publications'), ('editions', 'editions held'), ('years', 'years running'), ('days', 'days'), ('money', 'money')], max_length=40, verbose_name='what is counted')),
-                ('value', models.PositiveBigIntegerField(verbose_name='value')),
-                ('qualifier', models.CharField(choices=[('exact', 'exactly'), ('about', 'about'), ('over', 'over'), ('nearly', 'nearly'), ('at_least', 'at least'), ('up_to', 'up to')], default='exact', max_length=10, verbose_name='qualifier')),
-                ('currency', models.CharField(blank=True, help_text='For money: the ISO 4217 code, e.g. USD, CNY, EUR.', max_length=3, verbose_name='currency')),
-                ('period', models.CharField(choices=[('total', 'in all'), ('per_year', 'a year')], default='total', max_length=10, verbose_name='per')),
-                ('status', models.CharField(choices=[('achieved', 'reported as done'), ('expected', 'expected or planned'), ('target', 'target')], default='achieved', max_length=10, verbose_name='done or planned')),
-                ('organization_kind', models.CharField(blank=True, choices=[('school', 'School'), ('special_school', 'Special-education school'), ('university', 'University or college'), ('authority', 'Education authority'), ('school_board', 'School board'), ('government', 'Government'), ('network', 'Network or association'), ('ministry', 'Ministry or national agency'), ('diplomatic', 'Embassy or consulate'), ('research', 'Research institute'), ('enterprise', 'Enterprise'), ('chamber', 'Chamber of commerce'), ('broadcaster', 'Broadcaster'), ('media', 'News media'), ('other', 'Other')], help_text='Breakdown by kind, e.g. the members that are universities.', max_length=20, verbose_name='only organizations of kind')),
-                ('mode', models.CharField(blank=True, choices=[('in_person', 'in person'), ('online', 'online')], help_text='Breakdown by mode: in person or online.', max_length=10, verbose_name='only those taking part')),
-                ('origin', models.CharField(blank=True, choices=[('international', 'from abroad'), ('domestic', 'from the host country')], help_text='Breakdown by origin, e.g. the international guests.', max_length=13, verbose_name='only those')),
-                ('since_year', models.PositiveSmallIntegerField(blank=True, help_text='Start of the period counted.', null=True, verbose_name='since (year)')),
-                ('description', models.CharField(blank=True, help_text='What exactly is counted, in our words, when the metric does not say it all.', max_length=300, verbose_name='description')),
-                ('country', models.ForeignKey(blank=True, help_text='Breakdown by country or region, e.g. the members in Russia.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partnerships.region', verbose_name='only those in')),
-                ('subject_type', models.ForeignKey(limit_choices_to=models.Q(('app_label', 'partnerships'), ('model__in', ('region', 'organization', 'person', 'conferenceseries', 'conference', 'alliance', 'sisterschoolpartnership', 'source'))), on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "search_text",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        help_text="Names, other names and descriptions in one column, for search; kept by save().",
+                        verbose_name="search text",
+                    ),
+                ),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                (
+                    "as_of",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="as of (first day of the known period)",
+                    ),
+                ),
+                (
+                    "as_of_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "as_of_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "as_of_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "as_of_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "as_of_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                ("subject_id", models.PositiveBigIntegerField()),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("members", "members"),
+                            ("participants", "participants"),
+                            ("speakers", "speakers"),
+                            ("delegates", "delegates"),
+                            ("students", "students"),
+                            ("teachers", "teachers"),
+                            ("exchange_visitors", "students and teachers on two-way visits"),
+                            ("organizations", "organizations"),
+                            ("countries", "countries and regions represented"),
+                            ("provinces", "provinces"),
+                            ("cities", "cities"),
+                            ("population", "inhabitants"),
+                            ("sister_school_partnerships", "sister-school partnerships"),
+                            (
+                                "comprehensive_partnerships",
+                                "regional education administrations in comprehensive partnerships",
+                            ),
+                            ("partnerships", "partnerships or pairings"),
+                            ("agreements", "agreements or memoranda"),
+                            ("alliances", "alliances"),
+                            ("institutions", "centres, institutes or colleges set up"),
+                            ("classrooms", "classrooms or teaching programmes"),
+                            ("projects", "projects and results"),
+                            ("activities", "activities and events"),
+                            ("documents", "documents issued"),
+                            ("publications", "publications"),
+                            ("editions", "editions held"),
+                            ("years", "years running"),
+                            ("days", "days"),
+                            ("money", "money"),
+                        ],
+                        max_length=40,
+                        verbose_name="what is counted",
+                    ),
+                ),
+                ("value", models.PositiveBigIntegerField(verbose_name="value")),
+                (
+                    "qualifier",
+                    models.CharField(
+                        choices=[
+                            ("exact", "exactly"),
+                            ("about", "about"),
+                            ("over", "over"),
+                            ("nearly", "nearly"),
+                            ("at_least", "at least"),
+                            ("up_to", "up to"),
+                        ],
+                        default="exact",
+                        max_length=10,
+                        verbose_name="qualifier",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        blank=True,
+                        help_text="For money: the ISO 4217 code, e.g. USD, CNY, EUR.",
+                        max_length=3,
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("total", "in all"), ("per_year", "a year")],
+                        default="total",
+                        max_length=10,
+                        verbose_name="per",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("achieved", "reported as done"),
+                            ("expected", "expected or planned"),
+                            ("target", "target"),
+                        ],
+                        default="achieved",
+                        max_length=10,
+                        verbose_name="done or planned",
+                    ),
+                ),
+                (
+                    "organization_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("school", "School"),
+                            ("special_school", "Special-education school"),
+                            ("university", "University or college"),
+                            ("authority", "Education authority"),
+                            ("school_board", "School board"),
+                            ("government", "Government"),
+                            ("network", "Network or association"),
+                            ("ministry", "Ministry or national agency"),
+                            ("diplomatic", "Embassy or consulate"),
+                            ("research", "Research institute"),
+                            ("enterprise", "Enterprise"),
+                            ("chamber", "Chamber of commerce"),
+                            ("broadcaster", "Broadcaster"),
+                            ("media", "News media"),
+                            ("other", "Other"),
+                        ],
+                        help_text="Breakdown by kind, e.g. the members that are universities.",
+                        max_length=20,
+                        verbose_name="only organizations of kind",
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        blank=True,
+                        choices=[("in_person", "in person"), ("online", "online")],
+                        help_text="Breakdown by mode: in person or online.",
+                        max_length=10,
+                        verbose_name="only those taking part",
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("international", "from abroad"),
+                            ("domestic", "from the host country"),
+                        ],
+                        help_text="Breakdown by origin, e.g. the international guests.",
+                        max_length=13,
+                        verbose_name="only those",
+                    ),
+                ),
+                (
+                    "since_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Start of the period counted.",
+                        null=True,
+                        verbose_name="since (year)",
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(
+                        blank=True,
+                        help_text="What exactly is counted, in our words, when the metric does not say it all.",
+                        max_length=300,
+                        verbose_name="description",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Breakdown by country or region, e.g. the members in Russia.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="partnerships.region",
+                        verbose_name="only those in",
+                    ),
+                ),
+                (
+                    "subject_type",
+                    models.ForeignKey(
+                        limit_choices_to=models.Q(
+                            ("app_label", "partnerships"),
+                            (
+                                "model__in",
+                                (
+                                    "region",
+                                    "organization",
+                                    "person",
+                                    "conferenceseries",
+                                    "conference",
+                                    "alliance",
+                                    "sisterschoolpartnership",
+                                    "source",
+                                ),
+                            ),
+                        ),
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reported figure',
-                'verbose_name_plural': 'reported figures',
-                'ordering': ['subject_type', 'subject_id', 'metric', 'pk'],
-                'permissions': [('publish_reportedfigure', 'Can publish and unpublish reported figures')],
+                "verbose_name": "reported figure",
+                "verbose_name_plural": "reported figures",
+                "ordering": ["subject_type", "subject_id", "metric", "pk"],
+                "permissions": [
+                    ("publish_reportedfigure", "Can publish and unpublish reported figures")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Revision',
+            name="Revision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField(verbose_name='record id')),
-                ('kind', models.CharField(choices=[('change', 'Change'), ('delete', 'Deletion')], default='change', max_length=10, verbose_name='kind')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for review'), ('approved', 'Approved'), ('rejected', 'Rejected')], db_index=True, default='pending', max_length=10, verbose_name='status')),
-                ('base_version', models.PositiveIntegerField(help_text="The record's version the change was made from; approval needs it current.", verbose_name='based on version')),
-                ('changes', models.JSONField(default=dict, verbose_name='changes')),
-                ('summary', models.CharField(blank=True, max_length=500, verbose_name='what changes')),
-                ('origin', models.CharField(default='admin', max_length=20, verbose_name='made in')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='proposed')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed')),
-                ('comment', models.TextField(blank=True, verbose_name="reviewer's comment")),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revisions_made', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype', verbose_name='kind of record')),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revisions_reviewed', to=settings.AUTH_USER_MODEL, verbose_name='reviewer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField(verbose_name="record id")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("change", "Change"), ("delete", "Deletion")],
+                        default="change",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for review"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "base_version",
+                    models.PositiveIntegerField(
+                        help_text="The record's version the change was made from; approval needs it current.",
+                        verbose_name="based on version",
+                    ),
+                ),
+                ("changes", models.JSONField(default=dict, verbose_name="changes")),
+                (
+                    "summary",
+                    models.CharField(blank=True, max_length=500, verbose_name="what changes"),
+                ),
+                (
+                    "origin",
+                    models.CharField(default="admin", max_length=20, verbose_name="made in"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="proposed")),
+                (
+                    "reviewed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reviewed"),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="reviewer's comment")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="revisions_made",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="contenttypes.contenttype",
+                        verbose_name="kind of record",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="revisions_reviewed",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reviewer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'revision for review',
-                'verbose_name_plural': 'revisions for review',
-                'ordering': ['-created_at'],
+                "verbose_name": "revision for review",
+                "verbose_name_plural": "revisions for review",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='SisterSchoolPartnership',
+            name="SisterSchoolPartnership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('search_text', models.TextField(blank=True, editable=False, help_text='Names, other names and descriptions in one column, for search; kept by save().', verbose_name='search text')),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('established_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='established (first day of the known period)')),
-                ('established_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('established_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('established_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('established_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('established_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('slug', models.SlugField(blank=True, max_length=255, unique=True, verbose_name='slug')),
-                ('level', models.CharField(choices=[('school', 'School to school'), ('university', 'University to university'), ('unit', 'Unit within a university (e.g. a joint institute)'), ('comprehensive', 'Comprehensive (between education authorities)'), ('government', 'Between city or regional governments')], max_length=15, verbose_name='level')),
-                ('source_label', models.CharField(blank=True, help_text="The source's own word for the relationship, e.g. 'friendship city', 'MOU'.", max_length=200, verbose_name='as the source calls it')),
-                ('aims', models.TextField(blank=True, help_text='One per line, in our own words, as the sources state them.', verbose_name='aims and planned activities')),
-                ('status', models.CharField(choices=[('planned', 'Announced, not yet signed'), ('established', 'Established (current state not reported)'), ('active', 'Active'), ('renewed', 'Renewed'), ('suspended', 'Suspended'), ('ending', 'Termination announced'), ('ended', 'Ended')], default='established', max_length=12, verbose_name='status')),
-                ('pairings_reported', models.PositiveIntegerField(blank=True, help_text='How many pairings the sources say this agreement produced, named or not.', null=True, verbose_name='pairings reported')),
-                ('summary', models.TextField(blank=True, help_text='In our own words.', verbose_name='summary')),
-                ('is_public', models.BooleanField(default=False, editable=False, verbose_name='public')),
-                ('a_path', models.CharField(blank=True, editable=False, max_length=255)),
-                ('b_path', models.CharField(blank=True, editable=False, max_length=255)),
-                ('a_country', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='partnerships.region')),
-                ('a_province', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='partnerships.region')),
-                ('b_country', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='partnerships.region')),
-                ('b_province', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='partnerships.region')),
-                ('conference', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='partnerships_signed', to='partnerships.conference', verbose_name='signed at')),
-                ('parent', models.ForeignKey(blank=True, help_text='The wider agreement (e.g. between two authorities) this pairing came from.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='pairings', to='partnerships.sisterschoolpartnership', verbose_name='pairing under agreement')),
-                ('party_a', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partnerships_as_a', to='partnerships.organization', verbose_name='first party')),
-                ('party_b', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partnerships_as_b', to='partnerships.organization', verbose_name='second party')),
-                ('predecessor', models.ForeignKey(blank=True, help_text='An earlier partnership this one follows on from (e.g. one that ended).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='successors', to='partnerships.sisterschoolpartnership', verbose_name='follows')),
-                ('series', models.ForeignKey(blank=True, help_text='When the source credits a conference series but not a particular edition.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='partnerships', to='partnerships.conferenceseries', verbose_name='facilitated by conference series')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "search_text",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        help_text="Names, other names and descriptions in one column, for search; kept by save().",
+                        verbose_name="search text",
+                    ),
+                ),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                (
+                    "established_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="established (first day of the known period)",
+                    ),
+                ),
+                (
+                    "established_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "established_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "established_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "established_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "established_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(blank=True, max_length=255, unique=True, verbose_name="slug"),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("school", "School to school"),
+                            ("university", "University to university"),
+                            ("unit", "Unit within a university (e.g. a joint institute)"),
+                            ("comprehensive", "Comprehensive (between education authorities)"),
+                            ("government", "Between city or regional governments"),
+                        ],
+                        max_length=15,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "source_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="The source's own word for the relationship, e.g. 'friendship city', 'MOU'.",
+                        max_length=200,
+                        verbose_name="as the source calls it",
+                    ),
+                ),
+                (
+                    "aims",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line, in our own words, as the sources state them.",
+                        verbose_name="aims and planned activities",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Announced, not yet signed"),
+                            ("established", "Established (current state not reported)"),
+                            ("active", "Active"),
+                            ("renewed", "Renewed"),
+                            ("suspended", "Suspended"),
+                            ("ending", "Termination announced"),
+                            ("ended", "Ended"),
+                        ],
+                        default="established",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "pairings_reported",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="How many pairings the sources say this agreement produced, named or not.",
+                        null=True,
+                        verbose_name="pairings reported",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="summary"
+                    ),
+                ),
+                (
+                    "is_public",
+                    models.BooleanField(default=False, editable=False, verbose_name="public"),
+                ),
+                ("a_path", models.CharField(blank=True, editable=False, max_length=255)),
+                ("b_path", models.CharField(blank=True, editable=False, max_length=255)),
+                (
+                    "a_country",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="partnerships.region",
+                    ),
+                ),
+                (
+                    "a_province",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="partnerships.region",
+                    ),
+                ),
+                (
+                    "b_country",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="partnerships.region",
+                    ),
+                ),
+                (
+                    "b_province",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="partnerships.region",
+                    ),
+                ),
+                (
+                    "conference",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partnerships_signed",
+                        to="partnerships.conference",
+                        verbose_name="signed at",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The wider agreement (e.g. between two authorities) this pairing came from.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="pairings",
+                        to="partnerships.sisterschoolpartnership",
+                        verbose_name="pairing under agreement",
+                    ),
+                ),
+                (
+                    "party_a",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partnerships_as_a",
+                        to="partnerships.organization",
+                        verbose_name="first party",
+                    ),
+                ),
+                (
+                    "party_b",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partnerships_as_b",
+                        to="partnerships.organization",
+                        verbose_name="second party",
+                    ),
+                ),
+                (
+                    "predecessor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="An earlier partnership this one follows on from (e.g. one that ended).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="successors",
+                        to="partnerships.sisterschoolpartnership",
+                        verbose_name="follows",
+                    ),
+                ),
+                (
+                    "series",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="When the source credits a conference series but not a particular edition.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partnerships",
+                        to="partnerships.conferenceseries",
+                        verbose_name="facilitated by conference series",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sister-school partnership',
-                'verbose_name_plural': 'sister-school partnerships',
-                'ordering': [models.OrderBy(models.F('established_on'), descending=True, nulls_last=True), 'slug'],
-                'permissions': [('publish_sisterschoolpartnership', 'Can publish and unpublish sister-school partnerships')],
+                "verbose_name": "sister-school partnership",
+                "verbose_name_plural": "sister-school partnerships",
+                "ordering": [
+                    models.OrderBy(models.F("established_on"), descending=True, nulls_last=True),
+                    "slug",
+                ],
+                "permissions": [
+                    (
+                        "publish_sisterschoolpartnership",
+                        "Can publish and unpublish sister-school partnerships",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PartnershipParty',
+            name="PartnershipParty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('role', models.CharField(choices=[('party', 'Party'), ('lead', 'Led the project (not a party)'), ('guide', 'Guided or supervised it (not a party)'), ('facilitator', 'Facilitated (not a party)'), ('sponsor', 'Funded or sponsored it (not a party)'), ('witness', 'Witnessed (not a party)')], default='party', max_length=12, verbose_name='role')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partnership_roles', to='partnerships.organization')),
-                ('partnership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='other_parties', to='partnerships.sisterschoolpartnership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("party", "Party"),
+                            ("lead", "Led the project (not a party)"),
+                            ("guide", "Guided or supervised it (not a party)"),
+                            ("facilitator", "Facilitated (not a party)"),
+                            ("sponsor", "Funded or sponsored it (not a party)"),
+                            ("witness", "Witnessed (not a party)"),
+                        ],
+                        default="party",
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partnership_roles",
+                        to="partnerships.organization",
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="other_parties",
+                        to="partnerships.sisterschoolpartnership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'other party or facilitator',
-                'verbose_name_plural': 'other parties and facilitators',
-                'ordering': ['partnership', 'role', 'pk'],
+                "verbose_name": "other party or facilitator",
+                "verbose_name_plural": "other parties and facilitators",
+                "ordering": ["partnership", "role", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalVisit',
+            name="HistoricalVisit",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('visited_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='date (first day of the known period)')),
-                ('visited_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('visited_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('visited_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('visited_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('visited_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('direction', models.CharField(choices=[('a_to_b', 'First party visited the second'), ('b_to_a', 'Second party visited the first'), ('both', 'Both ways'), ('unknown', 'Not reported')], default='unknown', max_length=8, verbose_name='direction')),
-                ('status', models.CharField(choices=[('done', 'Reported as done'), ('planned', 'Planned or announced')], default='done', max_length=8, verbose_name='done or planned')),
-                ('ends_on', models.DateField(blank=True, help_text='For a visit dated to the day.', null=True, verbose_name='last day')),
-                ('recurrence', models.CharField(blank=True, help_text="For a pattern, not one visit: e.g. 'every year in late September'.", max_length=200, verbose_name='recurs')),
-                ('teachers', models.PositiveIntegerField(blank=True, null=True, verbose_name='teachers')),
-                ('students', models.PositiveIntegerField(blank=True, null=True, verbose_name='students')),
-                ('others', models.PositiveIntegerField(blank=True, help_text='Staff, officials, chaperones.', null=True, verbose_name='others')),
-                ('description', models.TextField(blank=True, help_text='In our own words.', verbose_name='what happened')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('partnership', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.sisterschoolpartnership')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "visited_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="date (first day of the known period)",
+                    ),
+                ),
+                (
+                    "visited_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "visited_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "visited_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "visited_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "visited_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("a_to_b", "First party visited the second"),
+                            ("b_to_a", "Second party visited the first"),
+                            ("both", "Both ways"),
+                            ("unknown", "Not reported"),
+                        ],
+                        default="unknown",
+                        max_length=8,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("done", "Reported as done"), ("planned", "Planned or announced")],
+                        default="done",
+                        max_length=8,
+                        verbose_name="done or planned",
+                    ),
+                ),
+                (
+                    "ends_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="For a visit dated to the day.",
+                        null=True,
+                        verbose_name="last day",
+                    ),
+                ),
+                (
+                    "recurrence",
+                    models.CharField(
+                        blank=True,
+                        help_text="For a pattern, not one visit: e.g. 'every year in late September'.",
+                        max_length=200,
+                        verbose_name="recurs",
+                    ),
+                ),
+                (
+                    "teachers",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="teachers"),
+                ),
+                (
+                    "students",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="students"),
+                ),
+                (
+                    "others",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Staff, officials, chaperones.",
+                        null=True,
+                        verbose_name="others",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="what happened"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.sisterschoolpartnership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical visit or activity',
-                'verbose_name_plural': 'historical visits and activities',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical visit or activity",
+                "verbose_name_plural": "historical visits and activities",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalStatusChange',
+            name="HistoricalStatusChange",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('changed_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='date (first day of the known period)')),
-                ('changed_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('changed_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('changed_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('changed_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('changed_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('status', models.CharField(choices=[('planned', 'Announced, not yet signed'), ('established', 'Established (current state not reported)'), ('active', 'Active'), ('renewed', 'Renewed'), ('suspended', 'Suspended'), ('ending', 'Termination announced'), ('ended', 'Ended')], max_length=12, verbose_name='status')),
-                ('note', models.CharField(blank=True, help_text='In our own words.', max_length=500, verbose_name='what happened')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('by', models.ForeignKey(blank=True, db_constraint=False, help_text='When the source says who did it, e.g. the school that ended the tie.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization', verbose_name='made or announced by')),
-                ('partnership', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.sisterschoolpartnership')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "changed_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="date (first day of the known period)",
+                    ),
+                ),
+                (
+                    "changed_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "changed_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "changed_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "changed_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "changed_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Announced, not yet signed"),
+                            ("established", "Established (current state not reported)"),
+                            ("active", "Active"),
+                            ("renewed", "Renewed"),
+                            ("suspended", "Suspended"),
+                            ("ending", "Termination announced"),
+                            ("ended", "Ended"),
+                        ],
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True,
+                        help_text="In our own words.",
+                        max_length=500,
+                        verbose_name="what happened",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="When the source says who did it, e.g. the school that ended the tie.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                        verbose_name="made or announced by",
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.sisterschoolpartnership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical status change',
-                'verbose_name_plural': 'historical status changes',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical status change",
+                "verbose_name_plural": "historical status changes",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSisterSchoolPartnership',
+            name="HistoricalSisterSchoolPartnership",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('established_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='established (first day of the known period)')),
-                ('established_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('established_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('established_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('established_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('established_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('slug', models.SlugField(blank=True, max_length=255, verbose_name='slug')),
-                ('level', models.CharField(choices=[('school', 'School to school'), ('university', 'University to university'), ('unit', 'Unit within a university (e.g. a joint institute)'), ('comprehensive', 'Comprehensive (between education authorities)'), ('government', 'Between city or regional governments')], max_length=15, verbose_name='level')),
-                ('source_label', models.CharField(blank=True, help_text="The source's own word for the relationship, e.g. 'friendship city', 'MOU'.", max_length=200, verbose_name='as the source calls it')),
-                ('aims', models.TextField(blank=True, help_text='One per line, in our own words, as the sources state them.', verbose_name='aims and planned activities')),
-                ('status', models.CharField(choices=[('planned', 'Announced, not yet signed'), ('established', 'Established (current state not reported)'), ('active', 'Active'), ('renewed', 'Renewed'), ('suspended', 'Suspended'), ('ending', 'Termination announced'), ('ended', 'Ended')], default='established', max_length=12, verbose_name='status')),
-                ('pairings_reported', models.PositiveIntegerField(blank=True, help_text='How many pairings the sources say this agreement produced, named or not.', null=True, verbose_name='pairings reported')),
-                ('summary', models.TextField(blank=True, help_text='In our own words.', verbose_name='summary')),
-                ('is_public', models.BooleanField(default=False, editable=False, verbose_name='public')),
-                ('a_path', models.CharField(blank=True, editable=False, max_length=255)),
-                ('b_path', models.CharField(blank=True, editable=False, max_length=255)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('conference', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.conference', verbose_name='signed at')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('series', models.ForeignKey(blank=True, db_constraint=False, help_text='When the source credits a conference series but not a particular edition.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.conferenceseries', verbose_name='facilitated by conference series')),
-                ('party_a', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization', verbose_name='first party')),
-                ('party_b', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization', verbose_name='second party')),
-                ('a_country', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region')),
-                ('a_province', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region')),
-                ('b_country', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region')),
-                ('b_province', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.region')),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, help_text='The wider agreement (e.g. between two authorities) this pairing came from.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.sisterschoolpartnership', verbose_name='pairing under agreement')),
-                ('predecessor', models.ForeignKey(blank=True, db_constraint=False, help_text='An earlier partnership this one follows on from (e.g. one that ended).', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.sisterschoolpartnership', verbose_name='follows')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "established_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="established (first day of the known period)",
+                    ),
+                ),
+                (
+                    "established_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "established_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "established_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "established_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "established_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                ("slug", models.SlugField(blank=True, max_length=255, verbose_name="slug")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("school", "School to school"),
+                            ("university", "University to university"),
+                            ("unit", "Unit within a university (e.g. a joint institute)"),
+                            ("comprehensive", "Comprehensive (between education authorities)"),
+                            ("government", "Between city or regional governments"),
+                        ],
+                        max_length=15,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "source_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="The source's own word for the relationship, e.g. 'friendship city', 'MOU'.",
+                        max_length=200,
+                        verbose_name="as the source calls it",
+                    ),
+                ),
+                (
+                    "aims",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line, in our own words, as the sources state them.",
+                        verbose_name="aims and planned activities",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Announced, not yet signed"),
+                            ("established", "Established (current state not reported)"),
+                            ("active", "Active"),
+                            ("renewed", "Renewed"),
+                            ("suspended", "Suspended"),
+                            ("ending", "Termination announced"),
+                            ("ended", "Ended"),
+                        ],
+                        default="established",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "pairings_reported",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="How many pairings the sources say this agreement produced, named or not.",
+                        null=True,
+                        verbose_name="pairings reported",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="summary"
+                    ),
+                ),
+                (
+                    "is_public",
+                    models.BooleanField(default=False, editable=False, verbose_name="public"),
+                ),
+                ("a_path", models.CharField(blank=True, editable=False, max_length=255)),
+                ("b_path", models.CharField(blank=True, editable=False, max_length=255)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "conference",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.conference",
+                        verbose_name="signed at",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "series",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="When the source credits a conference series but not a particular edition.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.conferenceseries",
+                        verbose_name="facilitated by conference series",
+                    ),
+                ),
+                (
+                    "party_a",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                        verbose_name="first party",
+                    ),
+                ),
+                (
+                    "party_b",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                        verbose_name="second party",
+                    ),
+                ),
+                (
+                    "a_country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                    ),
+                ),
+                (
+                    "a_province",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                    ),
+                ),
+                (
+                    "b_country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                    ),
+                ),
+                (
+                    "b_province",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.region",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The wider agreement (e.g. between two authorities) this pairing came from.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.sisterschoolpartnership",
+                        verbose_name="pairing under agreement",
+                    ),
+                ),
+                (
+                    "predecessor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="An earlier partnership this one follows on from (e.g. one that ended).",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.sisterschoolpartnership",
+                        verbose_name="follows",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical sister-school partnership',
-                'verbose_name_plural': 'historical sister-school partnerships',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical sister-school partnership",
+                "verbose_name_plural": "historical sister-school partnerships",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalPartnershipParty',
+            name="HistoricalPartnershipParty",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('role', models.CharField(choices=[('party', 'Party'), ('lead', 'Led the project (not a party)'), ('guide', 'Guided or supervised it (not a party)'), ('facilitator', 'Facilitated (not a party)'), ('sponsor', 'Funded or sponsored it (not a party)'), ('witness', 'Witnessed (not a party)')], default='party', max_length=12, verbose_name='role')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.organization')),
-                ('partnership', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.sisterschoolpartnership')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("party", "Party"),
+                            ("lead", "Led the project (not a party)"),
+                            ("guide", "Guided or supervised it (not a party)"),
+                            ("facilitator", "Facilitated (not a party)"),
+                            ("sponsor", "Funded or sponsored it (not a party)"),
+                            ("witness", "Witnessed (not a party)"),
+                        ],
+                        default="party",
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.organization",
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.sisterschoolpartnership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical other party or facilitator',
-                'verbose_name_plural': 'historical other parties and facilitators',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical other party or facilitator",
+                "verbose_name_plural": "historical other parties and facilitators",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalAgreement',
+            name="HistoricalAgreement",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('signed_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='signed (first day of the known period)')),
-                ('signed_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('signed_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('signed_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('signed_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('signed_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('kind', models.CharField(choices=[('agreement', 'Agreement'), ('mou', 'Memorandum of understanding'), ('letter', 'Letter of intent'), ('renewal', 'Renewal'), ('amendment', 'Amendment'), ('other', 'Other')], max_length=10, verbose_name='kind')),
-                ('status', models.CharField(choices=[('announced', 'Announced, not yet signed'), ('initialled', 'Initialled'), ('signed', 'Signed'), ('due', 'Due (not reported as done)')], default='signed', max_length=10, verbose_name='status')),
-                ('title', models.CharField(blank=True, help_text="E.g. 'Original MOU', 'Current agreement', 'Renewal year'.", max_length=300, verbose_name='title or label as the source gives it')),
-                ('terms', models.TextField(blank=True, help_text='What the parties agree to, one term per line, in our own words.', verbose_name='terms')),
-                ('term_start_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='term from (year)')),
-                ('term_end_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='term to (year)')),
-                ('summary', models.TextField(blank=True, help_text='In our own words.', verbose_name='summary')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('conference', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.conference', verbose_name='signed at')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('partnership', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.sisterschoolpartnership')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "signed_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="signed (first day of the known period)",
+                    ),
+                ),
+                (
+                    "signed_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "signed_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "signed_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "signed_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "signed_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("agreement", "Agreement"),
+                            ("mou", "Memorandum of understanding"),
+                            ("letter", "Letter of intent"),
+                            ("renewal", "Renewal"),
+                            ("amendment", "Amendment"),
+                            ("other", "Other"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("announced", "Announced, not yet signed"),
+                            ("initialled", "Initialled"),
+                            ("signed", "Signed"),
+                            ("due", "Due (not reported as done)"),
+                        ],
+                        default="signed",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'Original MOU', 'Current agreement', 'Renewal year'.",
+                        max_length=300,
+                        verbose_name="title or label as the source gives it",
+                    ),
+                ),
+                (
+                    "terms",
+                    models.TextField(
+                        blank=True,
+                        help_text="What the parties agree to, one term per line, in our own words.",
+                        verbose_name="terms",
+                    ),
+                ),
+                (
+                    "term_start_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="term from (year)"
+                    ),
+                ),
+                (
+                    "term_end_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="term to (year)"
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="summary"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "conference",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.conference",
+                        verbose_name="signed at",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.sisterschoolpartnership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical agreement',
-                'verbose_name_plural': 'historical agreements',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical agreement",
+                "verbose_name_plural": "historical agreements",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('signed_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='signed (first day of the known period)')),
-                ('signed_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('signed_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('signed_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('signed_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('signed_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('kind', models.CharField(choices=[('agreement', 'Agreement'), ('mou', 'Memorandum of understanding'), ('letter', 'Letter of intent'), ('renewal', 'Renewal'), ('amendment', 'Amendment'), ('other', 'Other')], max_length=10, verbose_name='kind')),
-                ('status', models.CharField(choices=[('announced', 'Announced, not yet signed'), ('initialled', 'Initialled'), ('signed', 'Signed'), ('due', 'Due (not reported as done)')], default='signed', max_length=10, verbose_name='status')),
-                ('title', models.CharField(blank=True, help_text="E.g. 'Original MOU', 'Current agreement', 'Renewal year'.", max_length=300, verbose_name='title or label as the source gives it')),
-                ('terms', models.TextField(blank=True, help_text='What the parties agree to, one term per line, in our own words.', verbose_name='terms')),
-                ('term_start_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='term from (year)')),
-                ('term_end_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='term to (year)')),
-                ('summary', models.TextField(blank=True, help_text='In our own words.', verbose_name='summary')),
-                ('conference', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='agreements_signed', to='partnerships.conference', verbose_name='signed at')),
-                ('signatories', models.ManyToManyField(blank=True, related_name='agreements_signed', to='partnerships.person', verbose_name='signatories')),
-                ('partnership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agreements', to='partnerships.sisterschoolpartnership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "signed_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="signed (first day of the known period)",
+                    ),
+                ),
+                (
+                    "signed_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "signed_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "signed_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "signed_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "signed_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("agreement", "Agreement"),
+                            ("mou", "Memorandum of understanding"),
+                            ("letter", "Letter of intent"),
+                            ("renewal", "Renewal"),
+                            ("amendment", "Amendment"),
+                            ("other", "Other"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("announced", "Announced, not yet signed"),
+                            ("initialled", "Initialled"),
+                            ("signed", "Signed"),
+                            ("due", "Due (not reported as done)"),
+                        ],
+                        default="signed",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'Original MOU', 'Current agreement', 'Renewal year'.",
+                        max_length=300,
+                        verbose_name="title or label as the source gives it",
+                    ),
+                ),
+                (
+                    "terms",
+                    models.TextField(
+                        blank=True,
+                        help_text="What the parties agree to, one term per line, in our own words.",
+                        verbose_name="terms",
+                    ),
+                ),
+                (
+                    "term_start_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="term from (year)"
+                    ),
+                ),
+                (
+                    "term_end_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="term to (year)"
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="summary"
+                    ),
+                ),
+                (
+                    "conference",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="agreements_signed",
+                        to="partnerships.conference",
+                        verbose_name="signed at",
+                    ),
+                ),
+                (
+                    "signatories",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="agreements_signed",
+                        to="partnerships.person",
+                        verbose_name="signatories",
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agreements",
+                        to="partnerships.sisterschoolpartnership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agreement',
-                'verbose_name_plural': 'agreements',
-                'ordering': ['partnership', 'signed_on', 'pk'],
+                "verbose_name": "agreement",
+                "verbose_name_plural": "agreements",
+                "ordering": ["partnership", "signed_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('search_text', models.TextField(blank=True, editable=False, help_text='Names, other names and descriptions in one column, for search; kept by save().', verbose_name='search text')),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('outlet', models.CharField(help_text='Where we read it.', max_length=200, verbose_name='outlet')),
-                ('original_outlet', models.CharField(blank=True, help_text='Who first published it, if the outlet republished it.', max_length=200, verbose_name='original outlet')),
-                ('url', models.URLField(blank=True, help_text='Leave blank if the address is unknown.', max_length=500, verbose_name='URL')),
-                ('site', models.CharField(blank=True, help_text='The web site named in the document, when its full address is not given.', max_length=200, verbose_name='site')),
-                ('authors', models.CharField(blank=True, help_text='As the page names them, separated by commas.', max_length=300, verbose_name='authors or reporters')),
-                ('published_on', models.DateField(blank=True, null=True, verbose_name='date')),
-                ('published_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='date precision')),
-                ('date_kind', models.CharField(choices=[('published', 'Published'), ('updated', 'Updated'), ('posted', 'Posted'), ('address', "From the page's address (URL)"), ('copyright', 'Copyright year only')], default='published', help_text='As the page labels it: published, updated, posted, or only in its address.', max_length=10, verbose_name='what the date is')),
-                ('dateline', models.CharField(blank=True, max_length=200, verbose_name='dateline')),
-                ('language', models.CharField(default='en', help_text='BCP 47 code, e.g. en, zh, ru.', max_length=35, verbose_name='language')),
-                ('is_translation', models.BooleanField(default=False, verbose_name='is a translation')),
-                ('original_language', models.CharField(blank=True, help_text='For a translation: the BCP 47 code of the text it was translated from.', max_length=35, verbose_name='language of the original')),
-                ('via', models.CharField(blank=True, help_text="Outlets between the original and this one, in order, separated by ' → ' (e.g. a foreign-language edition the text passed through).", max_length=300, verbose_name='reached this outlet through')),
-                ('reliability', models.CharField(choices=[('original', 'Original publication'), ('official', 'Official page of a party'), ('republication', 'Republication by another outlet'), ('translation', 'Translation'), ('mirror', 'Mirror or aggregator'), ('machine', 'Machine translation')], default='original', max_length=15, verbose_name='kind of page')),
-                ('reliability_note', models.CharField(blank=True, help_text="E.g. 'unidentified aggregator; outlet not named'.", max_length=300, verbose_name='how far to trust it')),
-                ('summary', models.TextField(help_text='In our own words; never pasted text.', verbose_name='summary')),
-                ('paragraph_count', models.PositiveSmallIntegerField(blank=True, help_text='Blocks of text separated by blank lines, counted from the top.', null=True, verbose_name='number of paragraphs')),
-                ('archived_copy', models.CharField(blank=True, help_text='Where our copy of the text is kept, e.g. shared/seeds/…', max_length=200, verbose_name='archived copy')),
-                ('mirror_of', models.ForeignKey(blank=True, help_text='The source this page copies, when we hold it too.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='mirrors', to='partnerships.source', verbose_name='reposts or mirrors')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                (
+                    "search_text",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        help_text="Names, other names and descriptions in one column, for search; kept by save().",
+                        verbose_name="search text",
+                    ),
+                ),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                (
+                    "outlet",
+                    models.CharField(
+                        help_text="Where we read it.", max_length=200, verbose_name="outlet"
+                    ),
+                ),
+                (
+                    "original_outlet",
+                    models.CharField(
+                        blank=True,
+                        help_text="Who first published it, if the outlet republished it.",
+                        max_length=200,
+                        verbose_name="original outlet",
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Leave blank if the address is unknown.",
+                        max_length=500,
+                        verbose_name="URL",
+                    ),
+                ),
+                (
+                    "site",
+                    models.CharField(
+                        blank=True,
+                        help_text="The web site named in the document, when its full address is not given.",
+                        max_length=200,
+                        verbose_name="site",
+                    ),
+                ),
+                (
+                    "authors",
+                    models.CharField(
+                        blank=True,
+                        help_text="As the page names them, separated by commas.",
+                        max_length=300,
+                        verbose_name="authors or reporters",
+                    ),
+                ),
+                ("published_on", models.DateField(blank=True, null=True, verbose_name="date")),
+                (
+                    "published_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="date precision",
+                    ),
+                ),
+                (
+                    "date_kind",
+                    models.CharField(
+                        choices=[
+                            ("published", "Published"),
+                            ("updated", "Updated"),
+                            ("posted", "Posted"),
+                            ("address", "From the page's address (URL)"),
+                            ("copyright", "Copyright year only"),
+                        ],
+                        default="published",
+                        help_text="As the page labels it: published, updated, posted, or only in its address.",
+                        max_length=10,
+                        verbose_name="what the date is",
+                    ),
+                ),
+                ("dateline", models.CharField(blank=True, max_length=200, verbose_name="dateline")),
+                (
+                    "language",
+                    models.CharField(
+                        default="en",
+                        help_text="BCP 47 code, e.g. en, zh, ru.",
+                        max_length=35,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "is_translation",
+                    models.BooleanField(default=False, verbose_name="is a translation"),
+                ),
+                (
+                    "original_language",
+                    models.CharField(
+                        blank=True,
+                        help_text="For a translation: the BCP 47 code of the text it was translated from.",
+                        max_length=35,
+                        verbose_name="language of the original",
+                    ),
+                ),
+                (
+                    "via",
+                    models.CharField(
+                        blank=True,
+                        help_text="Outlets between the original and this one, in order, separated by ' → ' (e.g. a foreign-language edition the text passed through).",
+                        max_length=300,
+                        verbose_name="reached this outlet through",
+                    ),
+                ),
+                (
+                    "reliability",
+                    models.CharField(
+                        choices=[
+                            ("original", "Original publication"),
+                            ("official", "Official page of a party"),
+                            ("republication", "Republication by another outlet"),
+                            ("translation", "Translation"),
+                            ("mirror", "Mirror or aggregator"),
+                            ("machine", "Machine translation"),
+                        ],
+                        default="original",
+                        max_length=15,
+                        verbose_name="kind of page",
+                    ),
+                ),
+                (
+                    "reliability_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'unidentified aggregator; outlet not named'.",
+                        max_length=300,
+                        verbose_name="how far to trust it",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="In our own words; never pasted text.", verbose_name="summary"
+                    ),
+                ),
+                (
+                    "paragraph_count",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Blocks of text separated by blank lines, counted from the top.",
+                        null=True,
+                        verbose_name="number of paragraphs",
+                    ),
+                ),
+                (
+                    "archived_copy",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where our copy of the text is kept, e.g. shared/seeds/…",
+                        max_length=200,
+                        verbose_name="archived copy",
+                    ),
+                ),
+                (
+                    "mirror_of",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The source this page copies, when we hold it too.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="mirrors",
+                        to="partnerships.source",
+                        verbose_name="reposts or mirrors",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source',
-                'verbose_name_plural': 'sources',
-                'ordering': [models.OrderBy(models.F('published_on'), descending=True, nulls_last=True), 'title'],
-                'permissions': [('publish_source', 'Can publish and unpublish sources')],
+                "verbose_name": "source",
+                "verbose_name_plural": "sources",
+                "ordering": [
+                    models.OrderBy(models.F("published_on"), descending=True, nulls_last=True),
+                    "title",
+                ],
+                "permissions": [("publish_source", "Can publish and unpublish sources")],
             },
         ),
         migrations.CreateModel(
-            name='OtherAccount',
+            name="OtherAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('fact', models.CharField(help_text="What the sources differ on, e.g. 'founded'.", max_length=200, verbose_name='fact')),
-                ('value', models.CharField(help_text='In our words.', max_length=300, verbose_name='what this source says')),
-                ('paragraph', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='paragraph')),
-                ('section', models.CharField(blank=True, max_length=200, verbose_name='section')),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='other_accounts', to='partnerships.source', verbose_name='source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                (
+                    "fact",
+                    models.CharField(
+                        help_text="What the sources differ on, e.g. 'founded'.",
+                        max_length=200,
+                        verbose_name="fact",
+                    ),
+                ),
+                (
+                    "value",
+                    models.CharField(
+                        help_text="In our words.",
+                        max_length=300,
+                        verbose_name="what this source says",
+                    ),
+                ),
+                (
+                    "paragraph",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="paragraph",
+                    ),
+                ),
+                ("section", models.CharField(blank=True, max_length=200, verbose_name="section")),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="contenttypes.contenttype"
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="other_accounts",
+                        to="partnerships.source",
+                        verbose_name="source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "another source's account",
-                'verbose_name_plural': 'where sources differ',
-                'ordering': ['fact', 'pk'],
+                "verbose_name": "another source's account",
+                "verbose_name_plural": "where sources differ",
+                "ordering": ["fact", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalSource',
+            name="HistoricalSource",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('publication', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Only published records appear on the public site.', max_length=10, verbose_name='publication')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('is_synthetic', models.BooleanField(db_index=True, default=False, editable=False, help_text='Generated test data (generate_synthetic), never a sourced record.', verbose_name='synthetic')),
-                ('title', models.CharField(max_length=500, verbose_name='title')),
-                ('outlet', models.CharField(help_text='Where we read it.', max_length=200, verbose_name='outlet')),
-                ('original_outlet', models.CharField(blank=True, help_text='Who first published it, if the outlet republished it.', max_length=200, verbose_name='original outlet')),
-                ('url', models.URLField(blank=True, help_text='Leave blank if the address is unknown.', max_length=500, verbose_name='URL')),
-                ('site', models.CharField(blank=True, help_text='The web site named in the document, when its full address is not given.', max_length=200, verbose_name='site')),
-                ('authors', models.CharField(blank=True, help_text='As the page names them, separated by commas.', max_length=300, verbose_name='authors or reporters')),
-                ('published_on', models.DateField(blank=True, null=True, verbose_name='date')),
-                ('published_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='date precision')),
-                ('date_kind', models.CharField(choices=[('published', 'Published'), ('updated', 'Updated'), ('posted', 'Posted'), ('address', "From the page's address (URL)"), ('copyright', 'Copyright year only')], default='published', help_text='As the page labels it: published, updated, posted, or only in its address.', max_length=10, verbose_name='what the date is')),
-                ('dateline', models.CharField(blank=True, max_length=200, verbose_name='dateline')),
-                ('language', models.CharField(default='en', help_text='BCP 47 code, e.g. en, zh, ru.', max_length=35, verbose_name='language')),
-                ('is_translation', models.BooleanField(default=False, verbose_name='is a translation')),
-                ('original_language', models.CharField(blank=True, help_text='For a translation: the BCP 47 code of the text it was translated from.', max_length=35, verbose_name='language of the original')),
-                ('via', models.CharField(blank=True, help_text="Outlets between the original and this one, in order, separated by ' → ' (e.g. a foreign-language edition the text passed through).", max_length=300, verbose_name='reached this outlet through')),
-                ('reliability', models.CharField(choices=[('original', 'Original publication'), ('official', 'Official page of a party'), ('republication', 'Republication by another outlet'), ('translation', 'Translation'), ('mirror', 'Mirror or aggregator'), ('machine', 'Machine translation')], default='original', max_length=15, verbose_name='kind of page')),
-                ('reliability_note', models.CharField(blank=True, help_text="E.g. 'unidentified aggregator; outlet not named'.", max_length=300, verbose_name='how far to trust it')),
-                ('summary', models.TextField(help_text='In our own words; never pasted text.', verbose_name='summary')),
-                ('paragraph_count', models.PositiveSmallIntegerField(blank=True, help_text='Blocks of text separated by blank lines, counted from the top.', null=True, verbose_name='number of paragraphs')),
-                ('archived_copy', models.CharField(blank=True, help_text='Where our copy of the text is kept, e.g. shared/seeds/…', max_length=200, verbose_name='archived copy')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mirror_of', models.ForeignKey(blank=True, db_constraint=False, help_text='The source this page copies, when we hold it too.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.source', verbose_name='reposts or mirrors')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Only published records appear on the public site.",
+                        max_length=10,
+                        verbose_name="publication",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        db_index=True,
+                        default=False,
+                        editable=False,
+                        help_text="Generated test data (generate_synthetic), never a sourced record.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="title")),
+                (
+                    "outlet",
+                    models.CharField(
+                        help_text="Where we read it.", max_length=200, verbose_name="outlet"
+                    ),
+                ),
+                (
+                    "original_outlet",
+                    models.CharField(
+                        blank=True,
+                        help_text="Who first published it, if the outlet republished it.",
+                        max_length=200,
+                        verbose_name="original outlet",
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Leave blank if the address is unknown.",
+                        max_length=500,
+                        verbose_name="URL",
+                    ),
+                ),
+                (
+                    "site",
+                    models.CharField(
+                        blank=True,
+                        help_text="The web site named in the document, when its full address is not given.",
+                        max_length=200,
+                        verbose_name="site",
+                    ),
+                ),
+                (
+                    "authors",
+                    models.CharField(
+                        blank=True,
+                        help_text="As the page names them, separated by commas.",
+                        max_length=300,
+                        verbose_name="authors or reporters",
+                    ),
+                ),
+                ("published_on", models.DateField(blank=True, null=True, verbose_name="date")),
+                (
+                    "published_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="date precision",
+                    ),
+                ),
+                (
+                    "date_kind",
+                    models.CharField(
+                        choices=[
+                            ("published", "Published"),
+                            ("updated", "Updated"),
+                            ("posted", "Posted"),
+                            ("address", "From the page's address (URL)"),
+                            ("copyright", "Copyright year only"),
+                        ],
+                        default="published",
+                        help_text="As the page labels it: published, updated, posted, or only in its address.",
+                        max_length=10,
+                        verbose_name="what the date is",
+                    ),
+                ),
+                ("dateline", models.CharField(blank=True, max_length=200, verbose_name="dateline")),
+                (
+                    "language",
+                    models.CharField(
+                        default="en",
+                        help_text="BCP 47 code, e.g. en, zh, ru.",
+                        max_length=35,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "is_translation",
+                    models.BooleanField(default=False, verbose_name="is a translation"),
+                ),
+                (
+                    "original_language",
+                    models.CharField(
+                        blank=True,
+                        help_text="For a translation: the BCP 47 code of the text it was translated from.",
+                        max_length=35,
+                        verbose_name="language of the original",
+                    ),
+                ),
+                (
+                    "via",
+                    models.CharField(
+                        blank=True,
+                        help_text="Outlets between the original and this one, in order, separated by ' → ' (e.g. a foreign-language edition the text passed through).",
+                        max_length=300,
+                        verbose_name="reached this outlet through",
+                    ),
+                ),
+                (
+                    "reliability",
+                    models.CharField(
+                        choices=[
+                            ("original", "Original publication"),
+                            ("official", "Official page of a party"),
+                            ("republication", "Republication by another outlet"),
+                            ("translation", "Translation"),
+                            ("mirror", "Mirror or aggregator"),
+                            ("machine", "Machine translation"),
+                        ],
+                        default="original",
+                        max_length=15,
+                        verbose_name="kind of page",
+                    ),
+                ),
+                (
+                    "reliability_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'unidentified aggregator; outlet not named'.",
+                        max_length=300,
+                        verbose_name="how far to trust it",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="In our own words; never pasted text.", verbose_name="summary"
+                    ),
+                ),
+                (
+                    "paragraph_count",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Blocks of text separated by blank lines, counted from the top.",
+                        null=True,
+                        verbose_name="number of paragraphs",
+                    ),
+                ),
+                (
+                    "archived_copy",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where our copy of the text is kept, e.g. shared/seeds/…",
+                        max_length=200,
+                        verbose_name="archived copy",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mirror_of",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The source this page copies, when we hold it too.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.source",
+                        verbose_name="reposts or mirrors",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical source',
-                'verbose_name_plural': 'historical sources',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical source",
+                "verbose_name_plural": "historical sources",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalOtherAccount',
+            name="HistoricalOtherAccount",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('fact', models.CharField(help_text="What the sources differ on, e.g. 'founded'.", max_length=200, verbose_name='fact')),
-                ('value', models.CharField(help_text='In our words.', max_length=300, verbose_name='what this source says')),
-                ('paragraph', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='paragraph')),
-                ('section', models.CharField(blank=True, max_length=200, verbose_name='section')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('content_type', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contenttypes.contenttype')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.source', verbose_name='source')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                (
+                    "fact",
+                    models.CharField(
+                        help_text="What the sources differ on, e.g. 'founded'.",
+                        max_length=200,
+                        verbose_name="fact",
+                    ),
+                ),
+                (
+                    "value",
+                    models.CharField(
+                        help_text="In our words.",
+                        max_length=300,
+                        verbose_name="what this source says",
+                    ),
+                ),
+                (
+                    "paragraph",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="paragraph",
+                    ),
+                ),
+                ("section", models.CharField(blank=True, max_length=200, verbose_name="section")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.source",
+                        verbose_name="source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "historical another source's account",
-                'verbose_name_plural': 'historical where sources differ',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical another source's account",
+                "verbose_name_plural": "historical where sources differ",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalCitation',
+            name="HistoricalCitation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('paragraph', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='paragraph')),
-                ('section', models.CharField(blank=True, help_text="Where on the page, when its paragraphs are not numbered (e.g. 'History', 'list of dates').", max_length=200, verbose_name='section')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('note', models.CharField(blank=True, help_text='Which fact this paragraph supports, in our words.', max_length=300, verbose_name='what it supports')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('content_type', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contenttypes.contenttype')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.source', verbose_name='source')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "paragraph",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="paragraph",
+                    ),
+                ),
+                (
+                    "section",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where on the page, when its paragraphs are not numbered (e.g. 'History', 'list of dates').",
+                        max_length=200,
+                        verbose_name="section",
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True,
+                        help_text="Which fact this paragraph supports, in our words.",
+                        max_length=300,
+                        verbose_name="what it supports",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.source",
+                        verbose_name="source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical citation',
-                'verbose_name_plural': 'historical citations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical citation",
+                "verbose_name_plural": "historical citations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Citation',
+            name="Citation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('paragraph', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='paragraph')),
-                ('section', models.CharField(blank=True, help_text="Where on the page, when its paragraphs are not numbered (e.g. 'History', 'list of dates').", max_length=200, verbose_name='section')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('note', models.CharField(blank=True, help_text='Which fact this paragraph supports, in our words.', max_length=300, verbose_name='what it supports')),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='citations_made', to='partnerships.source', verbose_name='source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "paragraph",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="paragraph",
+                    ),
+                ),
+                (
+                    "section",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where on the page, when its paragraphs are not numbered (e.g. 'History', 'list of dates').",
+                        max_length=200,
+                        verbose_name="section",
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True,
+                        help_text="Which fact this paragraph supports, in our words.",
+                        max_length=300,
+                        verbose_name="what it supports",
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="contenttypes.contenttype"
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="citations_made",
+                        to="partnerships.source",
+                        verbose_name="source",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'citation',
-                'verbose_name_plural': 'citations',
-                'ordering': ['source_id', 'paragraph', 'section'],
+                "verbose_name": "citation",
+                "verbose_name_plural": "citations",
+                "ordering": ["source_id", "paragraph", "section"],
             },
         ),
         migrations.CreateModel(
-            name='Speech',
+            name="Speech",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('role', models.CharField(choices=[('speaker', 'Spoke'), ('chair', 'Chaired'), ('presiding', 'Presided'), ('moderator', 'Moderated'), ('signatory', 'Signed'), ('witness', 'Witnessed the signing'), ('leader', 'Led a delegation'), ('delegate', 'Member of a delegation'), ('interpreter', 'Interpreted'), ('officiated', 'Unveiled or launched'), ('attendee', 'Attended')], default='speaker', max_length=12, verbose_name='role')),
-                ('mode', models.CharField(choices=[('in_person', 'In person'), ('video', 'By video link'), ('unknown', 'Not reported')], default='unknown', max_length=10, verbose_name='how')),
-                ('title', models.CharField(blank=True, help_text="The person's title as the source gives it for this event.", max_length=300, verbose_name='title at the event')),
-                ('summary', models.TextField(blank=True, verbose_name='what they said or did, in our words')),
-                ('conference', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='speeches', to='partnerships.conference')),
-                ('organization', models.ForeignKey(blank=True, help_text="When the source names an office or organization but no person (e.g. 'a representative of the ministry spoke'); with a person, their organization.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='speeches', to='partnerships.organization', verbose_name='or an organization')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='speeches', to='partnerships.person', verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("speaker", "Spoke"),
+                            ("chair", "Chaired"),
+                            ("presiding", "Presided"),
+                            ("moderator", "Moderated"),
+                            ("signatory", "Signed"),
+                            ("witness", "Witnessed the signing"),
+                            ("leader", "Led a delegation"),
+                            ("delegate", "Member of a delegation"),
+                            ("interpreter", "Interpreted"),
+                            ("officiated", "Unveiled or launched"),
+                            ("attendee", "Attended"),
+                        ],
+                        default="speaker",
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("video", "By video link"),
+                            ("unknown", "Not reported"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                        verbose_name="how",
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="The person's title as the source gives it for this event.",
+                        max_length=300,
+                        verbose_name="title at the event",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, verbose_name="what they said or did, in our words"
+                    ),
+                ),
+                (
+                    "conference",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="speeches",
+                        to="partnerships.conference",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="When the source names an office or organization but no person (e.g. 'a representative of the ministry spoke'); with a person, their organization.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="speeches",
+                        to="partnerships.organization",
+                        verbose_name="or an organization",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="speeches",
+                        to="partnerships.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person at the event',
-                'verbose_name_plural': 'people at the event',
-                'ordering': ['conference', 'role', 'person__name', 'organization__name'],
+                "verbose_name": "person at the event",
+                "verbose_name_plural": "people at the event",
+                "ordering": ["conference", "role", "person__name", "organization__name"],
             },
         ),
         migrations.CreateModel(
-            name='StatusChange',
+            name="StatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('changed_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='date (first day of the known period)')),
-                ('changed_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('changed_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('changed_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('changed_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('changed_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('status', models.CharField(choices=[('planned', 'Announced, not yet signed'), ('established', 'Established (current state not reported)'), ('active', 'Active'), ('renewed', 'Renewed'), ('suspended', 'Suspended'), ('ending', 'Termination announced'), ('ended', 'Ended')], max_length=12, verbose_name='status')),
-                ('note', models.CharField(blank=True, help_text='In our own words.', max_length=500, verbose_name='what happened')),
-                ('by', models.ForeignKey(blank=True, help_text='When the source says who did it, e.g. the school that ended the tie.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='status_changes_made', to='partnerships.organization', verbose_name='made or announced by')),
-                ('partnership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='partnerships.sisterschoolpartnership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "changed_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="date (first day of the known period)",
+                    ),
+                ),
+                (
+                    "changed_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "changed_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "changed_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "changed_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "changed_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Announced, not yet signed"),
+                            ("established", "Established (current state not reported)"),
+                            ("active", "Active"),
+                            ("renewed", "Renewed"),
+                            ("suspended", "Suspended"),
+                            ("ending", "Termination announced"),
+                            ("ended", "Ended"),
+                        ],
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True,
+                        help_text="In our own words.",
+                        max_length=500,
+                        verbose_name="what happened",
+                    ),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="When the source says who did it, e.g. the school that ended the tie.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_changes_made",
+                        to="partnerships.organization",
+                        verbose_name="made or announced by",
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_changes",
+                        to="partnerships.sisterschoolpartnership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'status change',
-                'verbose_name_plural': 'status changes',
-                'ordering': ['partnership', 'changed_on', 'pk'],
+                "verbose_name": "status change",
+                "verbose_name_plural": "status changes",
+                "ordering": ["partnership", "changed_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('visited_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='date (first day of the known period)')),
-                ('visited_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('visited_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('visited_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('visited_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('visited_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('direction', models.CharField(choices=[('a_to_b', 'First party visited the second'), ('b_to_a', 'Second party visited the first'), ('both', 'Both ways'), ('unknown', 'Not reported')], default='unknown', max_length=8, verbose_name='direction')),
-                ('status', models.CharField(choices=[('done', 'Reported as done'), ('planned', 'Planned or announced')], default='done', max_length=8, verbose_name='done or planned')),
-                ('ends_on', models.DateField(blank=True, help_text='For a visit dated to the day.', null=True, verbose_name='last day')),
-                ('recurrence', models.CharField(blank=True, help_text="For a pattern, not one visit: e.g. 'every year in late September'.", max_length=200, verbose_name='recurs')),
-                ('teachers', models.PositiveIntegerField(blank=True, null=True, verbose_name='teachers')),
-                ('students', models.PositiveIntegerField(blank=True, null=True, verbose_name='students')),
-                ('others', models.PositiveIntegerField(blank=True, help_text='Staff, officials, chaperones.', null=True, verbose_name='others')),
-                ('description', models.TextField(blank=True, help_text='In our own words.', verbose_name='what happened')),
-                ('partnership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='partnerships.sisterschoolpartnership')),
-                ('places', models.ManyToManyField(blank=True, help_text="Cities or regions the source names beyond the parties' own.", related_name='visits', to='partnerships.region', verbose_name='places the visitors came from or went to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "visited_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="date (first day of the known period)",
+                    ),
+                ),
+                (
+                    "visited_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "visited_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "visited_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "visited_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "visited_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("a_to_b", "First party visited the second"),
+                            ("b_to_a", "Second party visited the first"),
+                            ("both", "Both ways"),
+                            ("unknown", "Not reported"),
+                        ],
+                        default="unknown",
+                        max_length=8,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("done", "Reported as done"), ("planned", "Planned or announced")],
+                        default="done",
+                        max_length=8,
+                        verbose_name="done or planned",
+                    ),
+                ),
+                (
+                    "ends_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="For a visit dated to the day.",
+                        null=True,
+                        verbose_name="last day",
+                    ),
+                ),
+                (
+                    "recurrence",
+                    models.CharField(
+                        blank=True,
+                        help_text="For a pattern, not one visit: e.g. 'every year in late September'.",
+                        max_length=200,
+                        verbose_name="recurs",
+                    ),
+                ),
+                (
+                    "teachers",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="teachers"),
+                ),
+                (
+                    "students",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="students"),
+                ),
+                (
+                    "others",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Staff, officials, chaperones.",
+                        null=True,
+                        verbose_name="others",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="what happened"
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="visits",
+                        to="partnerships.sisterschoolpartnership",
+                    ),
+                ),
+                (
+                    "places",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Cities or regions the source names beyond the parties' own.",
+                        related_name="visits",
+                        to="partnerships.region",
+                        verbose_name="places the visitors came from or went to",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'visit or activity',
-                'verbose_name_plural': 'visits and activities',
-                'ordering': ['partnership', 'visited_on', 'pk'],
+                "verbose_name": "visit or activity",
+                "verbose_name_plural": "visits and activities",
+                "ordering": ["partnership", "visited_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PartnershipPerson',
+            name="PartnershipPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('role', models.CharField(choices=[('went', 'Went on the visit'), ('led', 'Led the group'), ('hosted', 'Hosted or received the visitors'), ('interpreted', 'Interpreted'), ('organized', 'Organized or coordinated the exchanges'), ('helped', 'Helped bring it about')], default='went', max_length=12, verbose_name='role')),
-                ('title', models.CharField(blank=True, help_text="E.g. 'head of the China Club', 'English teacher'.", max_length=300, verbose_name='title as the source gives it')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partnership_roles', to='partnerships.person', verbose_name='person')),
-                ('partnership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='people', to='partnerships.sisterschoolpartnership')),
-                ('visit', models.ForeignKey(blank=True, help_text='Leave empty for a part in the partnership as a whole.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='people', to='partnerships.visit', verbose_name='on the visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("went", "Went on the visit"),
+                            ("led", "Led the group"),
+                            ("hosted", "Hosted or received the visitors"),
+                            ("interpreted", "Interpreted"),
+                            ("organized", "Organized or coordinated the exchanges"),
+                            ("helped", "Helped bring it about"),
+                        ],
+                        default="went",
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'head of the China Club', 'English teacher'.",
+                        max_length=300,
+                        verbose_name="title as the source gives it",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partnership_roles",
+                        to="partnerships.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="people",
+                        to="partnerships.sisterschoolpartnership",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Leave empty for a part in the partnership as a whole.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="people",
+                        to="partnerships.visit",
+                        verbose_name="on the visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person in the partnership',
-                'verbose_name_plural': 'people in the partnership and its visits',
-                'ordering': ['partnership', 'visit', 'role', 'pk'],
+                "verbose_name": "person in the partnership",
+                "verbose_name_plural": "people in the partnership and its visits",
+                "ordering": ["partnership", "visit", "role", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalPartnershipPerson',
+            name="HistoricalPartnershipPerson",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('role', models.CharField(choices=[('went', 'Went on the visit'), ('led', 'Led the group'), ('hosted', 'Hosted or received the visitors'), ('interpreted', 'Interpreted'), ('organized', 'Organized or coordinated the exchanges'), ('helped', 'Helped bring it about')], default='went', max_length=12, verbose_name='role')),
-                ('title', models.CharField(blank=True, help_text="E.g. 'head of the China Club', 'English teacher'.", max_length=300, verbose_name='title as the source gives it')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.person', verbose_name='person')),
-                ('partnership', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.sisterschoolpartnership')),
-                ('visit', models.ForeignKey(blank=True, db_constraint=False, help_text='Leave empty for a part in the partnership as a whole.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.visit', verbose_name='on the visit')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("went", "Went on the visit"),
+                            ("led", "Led the group"),
+                            ("hosted", "Hosted or received the visitors"),
+                            ("interpreted", "Interpreted"),
+                            ("organized", "Organized or coordinated the exchanges"),
+                            ("helped", "Helped bring it about"),
+                        ],
+                        default="went",
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'head of the China Club', 'English teacher'.",
+                        max_length=300,
+                        verbose_name="title as the source gives it",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.sisterschoolpartnership",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Leave empty for a part in the partnership as a whole.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="partnerships.visit",
+                        verbose_name="on the visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical person in the partnership',
-                'verbose_name_plural': 'historical people in the partnership and its visits',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical person in the partnership",
+                "verbose_name_plural": "historical people in the partnership and its visits",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='AllianceEvent',
+            name="AllianceEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('occurred_on', models.DateField(blank=True, help_text='If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).', null=True, verbose_name='date (first day of the known period)')),
-                ('occurred_precision', models.CharField(choices=[('day', 'Day known'), ('month', 'Month known'), ('year', 'Year known'), ('day_month', 'Day and month known, no year'), ('month_only', 'Month known, no year')], default='day', max_length=10, verbose_name='precision')),
-                ('occurred_not_after', models.DateField(blank=True, help_text="Latest possible date, when the source only says 'recently' or 'before'.", null=True, verbose_name='not after')),
-                ('occurred_year_inferred', models.BooleanField(default=False, help_text='The source does not print the year; it is inferred from context.', verbose_name='year inferred')),
-                ('occurred_year_basis', models.CharField(blank=True, help_text="E.g. 'from the page's date', 'from the address (URL)'.", max_length=200, verbose_name='how the year was inferred')),
-                ('occurred_as_given', models.CharField(blank=True, help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.", max_length=100, verbose_name='as the source words it')),
-                ('kind', models.CharField(choices=[('founded', 'Founded'), ('council_formed', 'Council formed'), ('charter_adopted', 'Charter adopted'), ('meeting', 'Meeting held'), ('other', 'Other')], max_length=20, verbose_name='what happened')),
-                ('description', models.TextField(blank=True, help_text='In our own words.', verbose_name='description')),
-                ('alliance', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='partnerships.alliance')),
-                ('conference', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='alliance_events', to='partnerships.conference')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "occurred_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="If only the month or year is known, the first day of it; set the precision. If the source gives no year, use year 0001 (it is never shown).",
+                        null=True,
+                        verbose_name="date (first day of the known period)",
+                    ),
+                ),
+                (
+                    "occurred_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day known"),
+                            ("month", "Month known"),
+                            ("year", "Year known"),
+                            ("day_month", "Day and month known, no year"),
+                            ("month_only", "Month known, no year"),
+                        ],
+                        default="day",
+                        max_length=10,
+                        verbose_name="precision",
+                    ),
+                ),
+                (
+                    "occurred_not_after",
+                    models.DateField(
+                        blank=True,
+                        help_text="Latest possible date, when the source only says 'recently' or 'before'.",
+                        null=True,
+                        verbose_name="not after",
+                    ),
+                ),
+                (
+                    "occurred_year_inferred",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The source does not print the year; it is inferred from context.",
+                        verbose_name="year inferred",
+                    ),
+                ),
+                (
+                    "occurred_year_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'from the page's date', 'from the address (URL)'.",
+                        max_length=200,
+                        verbose_name="how the year was inferred",
+                    ),
+                ),
+                (
+                    "occurred_as_given",
+                    models.CharField(
+                        blank=True,
+                        help_text="Words of time the date fields cannot hold, e.g. 'summer', 'final week of September', 'the 2006–07 school year', 'recently'.",
+                        max_length=100,
+                        verbose_name="as the source words it",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("founded", "Founded"),
+                            ("council_formed", "Council formed"),
+                            ("charter_adopted", "Charter adopted"),
+                            ("meeting", "Meeting held"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="what happened",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, help_text="In our own words.", verbose_name="description"
+                    ),
+                ),
+                (
+                    "alliance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="partnerships.alliance",
+                    ),
+                ),
+                (
+                    "conference",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="alliance_events",
+                        to="partnerships.conference",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'governance event',
-                'verbose_name_plural': 'governance events',
-                'ordering': ['alliance', 'occurred_on', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('occurred_precision__in', ('day', 'day_month')), ('occurred_on__isnull', True), ('occurred_on__day', 1), _connector='OR'), name='allianceevent_occurred_unknown_day_is_first'), models.CheckConstraint(condition=models.Q(models.Q(('occurred_precision', 'year'), _negated=True), ('occurred_on__isnull', True), ('occurred_on__month', 1), _connector='OR'), name='allianceevent_occurred_unknown_month_is_january'), models.CheckConstraint(condition=models.Q(('occurred_on__isnull', True), ('occurred_not_after__isnull', True), ('occurred_not_after__gte', models.F('occurred_on')), _connector='OR'), name='allianceevent_occurred_bound_after_date'), models.CheckConstraint(condition=models.Q(models.Q(('occurred_precision__in', ('day_month', 'month_only')), _negated=True), ('occurred_on__isnull', True), ('occurred_on__year', 1), _connector='OR'), name='allianceevent_occurred_no_year_stored_as_year_1')],
+                "verbose_name": "governance event",
+                "verbose_name_plural": "governance events",
+                "ordering": ["alliance", "occurred_on", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("occurred_precision__in", ("day", "day_month")),
+                            ("occurred_on__isnull", True),
+                            ("occurred_on__day", 1),
+                            _connector="OR",
+                        ),
+                        name="allianceevent_occurred_unknown_day_is_first",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("occurred_precision", "year"), _negated=True),
+                            ("occurred_on__isnull", True),
+                            ("occurred_on__month", 1),
+                            _connector="OR",
+                        ),
+                        name="allianceevent_occurred_unknown_month_is_january",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("occurred_on__isnull", True),
+                            ("occurred_not_after__isnull", True),
+                            ("occurred_not_after__gte", models.F("occurred_on")),
+                            _connector="OR",
+                        ),
+                        name="allianceevent_occurred_bound_after_date",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("occurred_precision__in", ("day_month", "month_only")),
+                                _negated=True,
+                            ),
+                            ("occurred_on__isnull", True),
+                            ("occurred_on__year", 1),
+                            _connector="OR",
+                        ),
+                        name="allianceevent_occurred_no_year_stored_as_year_1",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OrganizationName',
+            name="OrganizationName",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, help_text='Goes up by one at every save; a save based on an older version is refused.', verbose_name='version')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('language', models.CharField(blank=True, max_length=35, verbose_name='language')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='other_names', to='partnerships.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1,
+                        default=1,
+                        editable=False,
+                        help_text="Goes up by one at every save; a save based on an older version is refused.",
+                        verbose_name="version",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("language", models.CharField(blank=True, max_length=35, verbose_name="language")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="other_names",
+                        to="partnerships.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'other name',
-                'verbose_name_plural': 'other names',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'name'), name='organization_name_unique')],
+                "verbose_name": "other name",
+                "verbose_name_plural": "other names",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "name"), name="organization_name_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=partnerships.models.PostgresOnlyGinIndex(fields=['search_vector'], name='person_search_vec'),
+            model_name="person",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                fields=["search_vector"], name="person_search_vec"
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=partnerships.models.PostgresOnlyGinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('search_text'), name='gin_trgm_ops'), name='person_search_trgm'),
+            model_name="person",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Upper("search_text"), name="gin_trgm_ops"
+                ),
+                name="person_search_trgm",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='person_slug_not_empty'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="person_slug_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='personname',
-            constraint=models.UniqueConstraint(fields=('person', 'name'), name='person_name_unique'),
+            model_name="personname",
+            constraint=models.UniqueConstraint(
+                fields=("person", "name"), name="person_name_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='region',
-            index=partnerships.models.PostgresOnlyGinIndex(fields=['search_vector'], name='region_search_vec'),
+            model_name="region",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                fields=["search_vector"], name="region_search_vec"
+            ),
         ),
         migrations.AddIndex(
-            model_name='region',
-            index=partnerships.models.PostgresOnlyGinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('search_text'), name='gin_trgm_ops'), name='region_search_trgm'),
+            model_name="region",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Upper("search_text"), name="gin_trgm_ops"
+                ),
+                name="region_search_trgm",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='region',
-            constraint=models.UniqueConstraint(condition=models.Q(('iso_code', ''), _negated=True), fields=('iso_code',), name='region_iso_code_unique'),
+            model_name="region",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("iso_code", ""), _negated=True),
+                fields=("iso_code",),
+                name="region_iso_code_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='region',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='region_not_its_own_parent', violation_error_message='A region cannot be part of itself.'),
+            model_name="region",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("pk")), _negated=True),
+                name="region_not_its_own_parent",
+                violation_error_message="A region cannot be part of itself.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='region',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='region_slug_not_empty'),
+            model_name="region",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="region_slug_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['publication', 'name'], name='org_publication_name'),
+            model_name="organization",
+            index=models.Index(fields=["publication", "name"], name="org_publication_name"),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=partnerships.models.PostgresOnlyGinIndex(fields=['search_vector'], name='organization_search_vec'),
+            model_name="organization",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                fields=["search_vector"], name="organization_search_vec"
+            ),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=partnerships.models.PostgresOnlyGinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('search_text'), name='gin_trgm_ops'), name='organization_search_trgm'),
+            model_name="organization",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Upper("search_text"), name="gin_trgm_ops"
+                ),
+                name="organization_search_trgm",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='organization_not_its_own_parent'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("pk")), _negated=True),
+                name="organization_not_its_own_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='organization_slug_not_empty'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="organization_slug_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='conferenceseries',
-            index=partnerships.models.PostgresOnlyGinIndex(fields=['search_vector'], name='conferencese_search_vec'),
+            model_name="conferenceseries",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                fields=["search_vector"], name="conferencese_search_vec"
+            ),
         ),
         migrations.AddIndex(
-            model_name='conferenceseries',
-            index=partnerships.models.PostgresOnlyGinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('search_text'), name='gin_trgm_ops'), name='conferencese_search_trgm'),
+            model_name="conferenceseries",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Upper("search_text"), name="gin_trgm_ops"
+                ),
+                name="conferencese_search_trgm",
+            ),
         ),
         migrations.AddIndex(
-            model_name='conference',
-            index=partnerships.models.PostgresOnlyGinIndex(fields=['search_vector'], name='conference_search_vec'),
+            model_name="conference",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                fields=["search_vector"], name="conference_search_vec"
+            ),
         ),
         migrations.AddIndex(
-            model_name='conference',
-            index=partnerships.models.PostgresOnlyGinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('search_text'), name='gin_trgm_ops'), name='conference_search_trgm'),
+            model_name="conference",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Upper("search_text"), name="gin_trgm_ops"
+                ),
+                name="conference_search_trgm",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conference',
-            constraint=models.CheckConstraint(condition=models.Q(('edition__isnull', True), ('edition__gte', 1), _connector='OR'), name='conference_edition_positive'),
+            model_name="conference",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("edition__isnull", True), ("edition__gte", 1), _connector="OR"),
+                name="conference_edition_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conference',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('held_on__isnull', True), ('ends_on__gte', models.F('held_on')), _connector='OR'), name='conference_ends_after_start'),
+            model_name="conference",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("held_on__isnull", True),
+                    ("ends_on__gte", models.F("held_on")),
+                    _connector="OR",
+                ),
+                name="conference_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conference',
-            constraint=models.UniqueConstraint(fields=('series', 'edition'), name='conference_series_edition_unique'),
+            model_name="conference",
+            constraint=models.UniqueConstraint(
+                fields=("series", "edition"), name="conference_series_edition_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conference',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='conference_slug_not_empty'),
+            model_name="conference",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="conference_slug_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conference',
-            constraint=models.CheckConstraint(condition=models.Q(('held_precision__in', ('day', 'day_month')), ('held_on__isnull', True), ('held_on__day', 1), _connector='OR'), name='conference_held_unknown_day_is_first'),
+            model_name="conference",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("held_precision__in", ("day", "day_month")),
+                    ("held_on__isnull", True),
+                    ("held_on__day", 1),
+                    _connector="OR",
+                ),
+                name="conference_held_unknown_day_is_first",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conference',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('held_precision', 'year'), _negated=True), ('held_on__isnull', True), ('held_on__month', 1), _connector='OR'), name='conference_held_unknown_month_is_january'),
+            model_name="conference",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("held_precision", "year"), _negated=True),
+                    ("held_on__isnull", True),
+                    ("held_on__month", 1),
+                    _connector="OR",
+                ),
+                name="conference_held_unknown_month_is_january",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conference',
-            constraint=models.CheckConstraint(condition=models.Q(('held_on__isnull', True), ('held_not_after__isnull', True), ('held_not_after__gte', models.F('held_on')), _connector='OR'), name='conference_held_bound_after_date'),
+            model_name="conference",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("held_on__isnull", True),
+                    ("held_not_after__isnull", True),
+                    ("held_not_after__gte", models.F("held_on")),
+                    _connector="OR",
+                ),
+                name="conference_held_bound_after_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='conference',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('held_precision__in', ('day_month', 'month_only')), _negated=True), ('held_on__isnull', True), ('held_on__year', 1), _connector='OR'), name='conference_held_no_year_stored_as_year_1'),
+            model_name="conference",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("held_precision__in", ("day_month", "month_only")), _negated=True),
+                    ("held_on__isnull", True),
+                    ("held_on__year", 1),
+                    _connector="OR",
+                ),
+                name="conference_held_no_year_stored_as_year_1",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alliancemembership',
-            constraint=models.CheckConstraint(condition=models.Q(('organization__isnull', False), ('person__isnull', False), _connector='OR'), name='alliance_membership_has_holder', violation_error_message='Give the organization or the person who holds the role.'),
+            model_name="alliancemembership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("organization__isnull", False), ("person__isnull", False), _connector="OR"
+                ),
+                name="alliance_membership_has_holder",
+                violation_error_message="Give the organization or the person who holds the role.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alliancemembership',
-            constraint=models.UniqueConstraint(condition=models.Q(('body__isnull', True), ('person__isnull', True)), fields=('alliance', 'organization', 'role'), name='alliance_membership_unique', violation_error_message='This organization already has this role here.'),
+            model_name="alliancemembership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("body__isnull", True), ("person__isnull", True)),
+                fields=("alliance", "organization", "role"),
+                name="alliance_membership_unique",
+                violation_error_message="This organization already has this role here.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alliancebody',
-            constraint=models.UniqueConstraint(fields=('alliance', 'name'), name='alliance_body_unique', violation_error_message='This alliance already has a body of this name.'),
+            model_name="alliancebody",
+            constraint=models.UniqueConstraint(
+                fields=("alliance", "name"),
+                name="alliance_body_unique",
+                violation_error_message="This alliance already has a body of this name.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='alliance',
-            index=partnerships.models.PostgresOnlyGinIndex(fields=['search_vector'], name='alliance_search_vec'),
+            model_name="alliance",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                fields=["search_vector"], name="alliance_search_vec"
+            ),
         ),
         migrations.AddIndex(
-            model_name='alliance',
-            index=partnerships.models.PostgresOnlyGinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('search_text'), name='gin_trgm_ops'), name='alliance_search_trgm'),
+            model_name="alliance",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Upper("search_text"), name="gin_trgm_ops"
+                ),
+                name="alliance_search_trgm",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alliance',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='alliance_slug_not_empty'),
+            model_name="alliance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="alliance_slug_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alliance',
-            constraint=models.CheckConstraint(condition=models.Q(('part_of', models.F('pk')), _negated=True), name='alliance_not_part_of_itself'),
+            model_name="alliance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("part_of", models.F("pk")), _negated=True),
+                name="alliance_not_part_of_itself",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alliance',
-            constraint=models.CheckConstraint(condition=models.Q(('founded_precision__in', ('day', 'day_month')), ('founded_on__isnull', True), ('founded_on__day', 1), _connector='OR'), name='alliance_founded_unknown_day_is_first'),
+            model_name="alliance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("founded_precision__in", ("day", "day_month")),
+                    ("founded_on__isnull", True),
+                    ("founded_on__day", 1),
+                    _connector="OR",
+                ),
+                name="alliance_founded_unknown_day_is_first",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alliance',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('founded_precision', 'year'), _negated=True), ('founded_on__isnull', True), ('founded_on__month', 1), _connector='OR'), name='alliance_founded_unknown_month_is_january'),
+            model_name="alliance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("founded_precision", "year"), _negated=True),
+                    ("founded_on__isnull", True),
+                    ("founded_on__month", 1),
+                    _connector="OR",
+                ),
+                name="alliance_founded_unknown_month_is_january",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alliance',
-            constraint=models.CheckConstraint(condition=models.Q(('founded_on__isnull', True), ('founded_not_after__isnull', True), ('founded_not_after__gte', models.F('founded_on')), _connector='OR'), name='alliance_founded_bound_after_date'),
+            model_name="alliance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("founded_on__isnull", True),
+                    ("founded_not_after__isnull", True),
+                    ("founded_not_after__gte", models.F("founded_on")),
+                    _connector="OR",
+                ),
+                name="alliance_founded_bound_after_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alliance',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('founded_precision__in', ('day_month', 'month_only')), _negated=True), ('founded_on__isnull', True), ('founded_on__year', 1), _connector='OR'), name='alliance_founded_no_year_stored_as_year_1'),
+            model_name="alliance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("founded_precision__in", ("day_month", "month_only")), _negated=True),
+                    ("founded_on__isnull", True),
+                    ("founded_on__year", 1),
+                    _connector="OR",
+                ),
+                name="alliance_founded_no_year_stored_as_year_1",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reportedfigure',
-            index=models.Index(fields=['subject_type', 'subject_id'], name='partnership_subject_9d9608_idx'),
+            model_name="reportedfigure",
+            index=models.Index(
+                fields=["subject_type", "subject_id"], name="partnership_subject_9d9608_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reportedfigure',
-            index=partnerships.models.PostgresOnlyGinIndex(fields=['search_vector'], name='reportedfigu_search_vec'),
+            model_name="reportedfigure",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                fields=["search_vector"], name="reportedfigu_search_vec"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reportedfigure',
-            index=partnerships.models.PostgresOnlyGinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('search_text'), name='gin_trgm_ops'), name='reportedfigu_search_trgm'),
+            model_name="reportedfigure",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Upper("search_text"), name="gin_trgm_ops"
+                ),
+                name="reportedfigu_search_trgm",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportedfigure',
-            constraint=models.CheckConstraint(condition=models.Q(('metric', 'money'), ('currency', ''), _connector='OR'), name='figure_currency_only_for_money', violation_error_message='A currency goes only with a figure of money.'),
+            model_name="reportedfigure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("metric", "money"), ("currency", ""), _connector="OR"),
+                name="figure_currency_only_for_money",
+                violation_error_message="A currency goes only with a figure of money.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportedfigure',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('metric', 'money'), _negated=True), models.Q(('currency', ''), _negated=True), _connector='OR'), name='figure_money_has_currency', violation_error_message='A figure of money needs its currency.'),
+            model_name="reportedfigure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("metric", "money"), _negated=True),
+                    models.Q(("currency", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="figure_money_has_currency",
+                violation_error_message="A figure of money needs its currency.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='revision',
-            index=models.Index(fields=['content_type', 'object_id', 'status'], name='partnership_content_71b131_idx'),
+            model_name="revision",
+            index=models.Index(
+                fields=["content_type", "object_id", "status"],
+                name="partnership_content_71b131_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sisterschoolpartnership',
-            index=partnerships.models.NullsLastIndex(fields=['is_public', '-established_on', 'slug'], name='partner_public_date', postgresql_include=('id', 'search_vector')),
+            model_name="sisterschoolpartnership",
+            index=partnerships.models.NullsLastIndex(
+                fields=["is_public", "-established_on", "slug"],
+                name="partner_public_date",
+                postgresql_include=("id", "search_vector"),
+            ),
         ),
         migrations.AddIndex(
-            model_name='sisterschoolpartnership',
-            index=models.Index(fields=['is_public', 'established_on', 'slug'], name='partner_public_date_asc'),
+            model_name="sisterschoolpartnership",
+            index=models.Index(
+                fields=["is_public", "established_on", "slug"], name="partner_public_date_asc"
+            ),
         ),
         migrations.AddIndex(
-            model_name='sisterschoolpartnership',
-            index=models.Index(fields=['is_public', 'slug'], name='partner_public_slug'),
+            model_name="sisterschoolpartnership",
+            index=models.Index(fields=["is_public", "slug"], name="partner_public_slug"),
         ),
         migrations.AddIndex(
-            model_name='sisterschoolpartnership',
-            index=models.Index(fields=['is_public', 'level', 'status'], name='partner_public_level'),
+            model_name="sisterschoolpartnership",
+            index=models.Index(
+                fields=["is_public", "level", "status"], name="partner_public_level"
+            ),
         ),
         migrations.AddIndex(
-            model_name='sisterschoolpartnership',
-            index=models.Index(fields=['is_public', 'status'], name='partner_public_status'),
+            model_name="sisterschoolpartnership",
+            index=models.Index(fields=["is_public", "status"], name="partner_public_status"),
         ),
         migrations.AddIndex(
-            model_name='sisterschoolpartnership',
-            index=models.Index(fields=['a_path'], name='partner_a_path', opclasses=['varchar_pattern_ops']),
+            model_name="sisterschoolpartnership",
+            index=models.Index(
+                fields=["a_path"], name="partner_a_path", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddIndex(
-            model_name='sisterschoolpartnership',
-            index=models.Index(fields=['b_path'], name='partner_b_path', opclasses=['varchar_pattern_ops']),
+            model_name="sisterschoolpartnership",
+            index=models.Index(
+                fields=["b_path"], name="partner_b_path", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddIndex(
-            model_name='sisterschoolpartnership',
-            index=partnerships.models.PostgresOnlyIndex(fields=['is_public'], name='partner_public_facets', postgresql_include=('a_country', 'b_country', 'a_province', 'b_province', 'level', 'status', 'conference', 'established_on')),
+            model_name="sisterschoolpartnership",
+            index=partnerships.models.PostgresOnlyIndex(
+                fields=["is_public"],
+                name="partner_public_facets",
+                postgresql_include=(
+                    "a_country",
+                    "b_country",
+                    "a_province",
+                    "b_province",
+                    "level",
+                    "status",
+                    "conference",
+                    "established_on",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='sisterschoolpartnership',
-            index=partnerships.models.PostgresOnlyGinIndex(fields=['search_vector'], name='sisterschool_search_vec'),
+            model_name="sisterschoolpartnership",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                fields=["search_vector"], name="sisterschool_search_vec"
+            ),
         ),
         migrations.AddIndex(
-            model_name='sisterschoolpartnership',
-            index=partnerships.models.PostgresOnlyGinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('search_text'), name='gin_trgm_ops'), name='sisterschool_search_trgm'),
+            model_name="sisterschoolpartnership",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Upper("search_text"), name="gin_trgm_ops"
+                ),
+                name="sisterschool_search_trgm",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sisterschoolpartnership',
-            constraint=models.CheckConstraint(condition=models.Q(('party_a', models.F('party_b')), _negated=True), name='partnership_parties_differ', violation_error_message='A partnership needs two different organizations.'),
+            model_name="sisterschoolpartnership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("party_a", models.F("party_b")), _negated=True),
+                name="partnership_parties_differ",
+                violation_error_message="A partnership needs two different organizations.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sisterschoolpartnership',
-            constraint=models.UniqueConstraint(django.db.models.functions.comparison.Least('party_a', 'party_b'), django.db.models.functions.comparison.Greatest('party_a', 'party_b'), models.F('level'), name='partnership_pair_level_unique', violation_error_message='These two organizations already have a partnership at this level: add this agreement, renewal or visit to that partnership instead.'),
+            model_name="sisterschoolpartnership",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.comparison.Least("party_a", "party_b"),
+                django.db.models.functions.comparison.Greatest("party_a", "party_b"),
+                models.F("level"),
+                name="partnership_pair_level_unique",
+                violation_error_message="These two organizations already have a partnership at this level: add this agreement, renewal or visit to that partnership instead.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sisterschoolpartnership',
-            constraint=models.CheckConstraint(condition=models.Q(('predecessor', models.F('pk')), _negated=True), name='partnership_not_its_own_predecessor'),
+            model_name="sisterschoolpartnership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("predecessor", models.F("pk")), _negated=True),
+                name="partnership_not_its_own_predecessor",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sisterschoolpartnership',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='partnership_not_its_own_parent'),
+            model_name="sisterschoolpartnership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("pk")), _negated=True),
+                name="partnership_not_its_own_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sisterschoolpartnership',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='partnership_slug_not_empty'),
+            model_name="sisterschoolpartnership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="partnership_slug_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sisterschoolpartnership',
-            constraint=models.CheckConstraint(condition=models.Q(('established_precision__in', ('day', 'day_month')), ('established_on__isnull', True), ('established_on__day', 1), _connector='OR'), name='partnership_established_unknown_day_is_first'),
+            model_name="sisterschoolpartnership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("established_precision__in", ("day", "day_month")),
+                    ("established_on__isnull", True),
+                    ("established_on__day", 1),
+                    _connector="OR",
+                ),
+                name="partnership_established_unknown_day_is_first",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sisterschoolpartnership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('established_precision', 'year'), _negated=True), ('established_on__isnull', True), ('established_on__month', 1), _connector='OR'), name='partnership_established_unknown_month_is_january'),
+            model_name="sisterschoolpartnership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("established_precision", "year"), _negated=True),
+                    ("established_on__isnull", True),
+                    ("established_on__month", 1),
+                    _connector="OR",
+                ),
+                name="partnership_established_unknown_month_is_january",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sisterschoolpartnership',
-            constraint=models.CheckConstraint(condition=models.Q(('established_on__isnull', True), ('established_not_after__isnull', True), ('established_not_after__gte', models.F('established_on')), _connector='OR'), name='partnership_established_bound_after_date'),
+            model_name="sisterschoolpartnership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("established_on__isnull", True),
+                    ("established_not_after__isnull", True),
+                    ("established_not_after__gte", models.F("established_on")),
+                    _connector="OR",
+                ),
+                name="partnership_established_bound_after_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sisterschoolpartnership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('established_precision__in', ('day_month', 'month_only')), _negated=True), ('established_on__isnull', True), ('established_on__year', 1), _connector='OR'), name='partnership_established_no_year_stored_as_year_1'),
+            model_name="sisterschoolpartnership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("established_precision__in", ("day_month", "month_only")), _negated=True
+                    ),
+                    ("established_on__isnull", True),
+                    ("established_on__year", 1),
+                    _connector="OR",
+                ),
+                name="partnership_established_no_year_stored_as_year_1",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partnershipparty',
-            constraint=models.UniqueConstraint(fields=('partnership', 'organization', 'role'), name='partnership_party_unique', violation_error_message='This organization already has this role here.'),
+            model_name="partnershipparty",
+            constraint=models.UniqueConstraint(
+                fields=("partnership", "organization", "role"),
+                name="partnership_party_unique",
+                violation_error_message="This organization already has this role here.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(('term_end_year__isnull', True), ('term_start_year__isnull', True), ('term_end_year__gte', models.F('term_start_year')), _connector='OR'), name='agreement_term_in_order', violation_error_message='The term ends before it starts.'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("term_end_year__isnull", True),
+                    ("term_start_year__isnull", True),
+                    ("term_end_year__gte", models.F("term_start_year")),
+                    _connector="OR",
+                ),
+                name="agreement_term_in_order",
+                violation_error_message="The term ends before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(('signed_precision__in', ('day', 'day_month')), ('signed_on__isnull', True), ('signed_on__day', 1), _connector='OR'), name='agreement_signed_unknown_day_is_first'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("signed_precision__in", ("day", "day_month")),
+                    ("signed_on__isnull", True),
+                    ("signed_on__day", 1),
+                    _connector="OR",
+                ),
+                name="agreement_signed_unknown_day_is_first",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('signed_precision', 'year'), _negated=True), ('signed_on__isnull', True), ('signed_on__month', 1), _connector='OR'), name='agreement_signed_unknown_month_is_january'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("signed_precision", "year"), _negated=True),
+                    ("signed_on__isnull", True),
+                    ("signed_on__month", 1),
+                    _connector="OR",
+                ),
+                name="agreement_signed_unknown_month_is_january",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(('signed_on__isnull', True), ('signed_not_after__isnull', True), ('signed_not_after__gte', models.F('signed_on')), _connector='OR'), name='agreement_signed_bound_after_date'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("signed_on__isnull", True),
+                    ("signed_not_after__isnull", True),
+                    ("signed_not_after__gte", models.F("signed_on")),
+                    _connector="OR",
+                ),
+                name="agreement_signed_bound_after_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('signed_precision__in', ('day_month', 'month_only')), _negated=True), ('signed_on__isnull', True), ('signed_on__year', 1), _connector='OR'), name='agreement_signed_no_year_stored_as_year_1'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("signed_precision__in", ("day_month", "month_only")), _negated=True),
+                    ("signed_on__isnull", True),
+                    ("signed_on__year", 1),
+                    _connector="OR",
+                ),
+                name="agreement_signed_no_year_stored_as_year_1",
+            ),
         ),
         migrations.AddIndex(
-            model_name='source',
-            index=partnerships.models.PostgresOnlyGinIndex(fields=['search_vector'], name='source_search_vec'),
+            model_name="source",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                fields=["search_vector"], name="source_search_vec"
+            ),
         ),
         migrations.AddIndex(
-            model_name='source',
-            index=partnerships.models.PostgresOnlyGinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('search_text'), name='gin_trgm_ops'), name='source_search_trgm'),
+            model_name="source",
+            index=partnerships.models.PostgresOnlyGinIndex(
+                django.contrib.postgres.indexes.OpClass(
+                    django.db.models.functions.text.Upper("search_text"), name="gin_trgm_ops"
+                ),
+                name="source_search_trgm",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.UniqueConstraint(fields=('title', 'outlet'), name='source_title_outlet_unique'),
+            model_name="source",
+            constraint=models.UniqueConstraint(
+                fields=("title", "outlet"), name="source_title_outlet_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(('mirror_of', models.F('pk')), _negated=True), name='source_not_its_own_mirror'),
+            model_name="source",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("mirror_of", models.F("pk")), _negated=True),
+                name="source_not_its_own_mirror",
+            ),
         ),
         migrations.AddIndex(
-            model_name='otheraccount',
-            index=models.Index(fields=['content_type', 'object_id'], name='partnership_content_509c23_idx'),
+            model_name="otheraccount",
+            index=models.Index(
+                fields=["content_type", "object_id"], name="partnership_content_509c23_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='otheraccount',
-            constraint=models.CheckConstraint(condition=models.Q(('paragraph__isnull', False), models.Q(('section', ''), _negated=True), _connector='OR'), name='other_account_paragraph_or_section', violation_error_message='Give the paragraph or the section cited.'),
+            model_name="otheraccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("paragraph__isnull", False),
+                    models.Q(("section", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="other_account_paragraph_or_section",
+                violation_error_message="Give the paragraph or the section cited.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='citation',
-            index=models.Index(fields=['content_type', 'object_id'], name='partnership_content_2e694c_idx'),
+            model_name="citation",
+            index=models.Index(
+                fields=["content_type", "object_id"], name="partnership_content_2e694c_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.UniqueConstraint(fields=('content_type', 'object_id', 'source', 'paragraph', 'section'), name='citation_unique_per_record'),
+            model_name="citation",
+            constraint=models.UniqueConstraint(
+                fields=("content_type", "object_id", "source", "paragraph", "section"),
+                name="citation_unique_per_record",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.CheckConstraint(condition=models.Q(('paragraph__isnull', True), ('paragraph__gte', 1), _connector='OR'), name='citation_paragraph_positive'),
+            model_name="citation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("paragraph__isnull", True), ("paragraph__gte", 1), _connector="OR"
+                ),
+                name="citation_paragraph_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citation',
-            constraint=models.CheckConstraint(condition=models.Q(('paragraph__isnull', False), models.Q(('section', ''), _negated=True), _connector='OR'), name='citation_paragraph_or_section', violation_error_message='Give the paragraph or the section cited.'),
+            model_name="citation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("paragraph__isnull", False),
+                    models.Q(("section", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="citation_paragraph_or_section",
+                violation_error_message="Give the paragraph or the section cited.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speech',
-            constraint=models.UniqueConstraint(fields=('conference', 'person', 'role'), name='speech_unique', violation_error_message='This person already has this role at this event.'),
+            model_name="speech",
+            constraint=models.UniqueConstraint(
+                fields=("conference", "person", "role"),
+                name="speech_unique",
+                violation_error_message="This person already has this role at this event.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speech',
-            constraint=models.UniqueConstraint(condition=models.Q(('person__isnull', True)), fields=('conference', 'organization', 'role'), name='speech_by_organization_unique', violation_error_message='This organization already has this role at this event.'),
+            model_name="speech",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("person__isnull", True)),
+                fields=("conference", "organization", "role"),
+                name="speech_by_organization_unique",
+                violation_error_message="This organization already has this role at this event.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speech',
-            constraint=models.CheckConstraint(condition=models.Q(('person__isnull', False), ('organization__isnull', False), _connector='OR'), name='speech_has_person_or_organization', violation_error_message='Give the person, or the organization.'),
+            model_name="speech",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("person__isnull", False), ("organization__isnull", False), _connector="OR"
+                ),
+                name="speech_has_person_or_organization",
+                violation_error_message="Give the person, or the organization.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statuschange',
-            constraint=models.CheckConstraint(condition=models.Q(('changed_precision__in', ('day', 'day_month')), ('changed_on__isnull', True), ('changed_on__day', 1), _connector='OR'), name='statuschange_changed_unknown_day_is_first'),
+            model_name="statuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("changed_precision__in", ("day", "day_month")),
+                    ("changed_on__isnull", True),
+                    ("changed_on__day", 1),
+                    _connector="OR",
+                ),
+                name="statuschange_changed_unknown_day_is_first",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statuschange',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('changed_precision', 'year'), _negated=True), ('changed_on__isnull', True), ('changed_on__month', 1), _connector='OR'), name='statuschange_changed_unknown_month_is_january'),
+            model_name="statuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("changed_precision", "year"), _negated=True),
+                    ("changed_on__isnull", True),
+                    ("changed_on__month", 1),
+                    _connector="OR",
+                ),
+                name="statuschange_changed_unknown_month_is_january",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statuschange',
-            constraint=models.CheckConstraint(condition=models.Q(('changed_on__isnull', True), ('changed_not_after__isnull', True), ('changed_not_after__gte', models.F('changed_on')), _connector='OR'), name='statuschange_changed_bound_after_date'),
+            model_name="statuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("changed_on__isnull", True),
+                    ("changed_not_after__isnull", True),
+                    ("changed_not_after__gte", models.F("changed_on")),
+                    _connector="OR",
+                ),
+                name="statuschange_changed_bound_after_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statuschange',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('changed_precision__in', ('day_month', 'month_only')), _negated=True), ('changed_on__isnull', True), ('changed_on__year', 1), _connector='OR'), name='statuschange_changed_no_year_stored_as_year_1'),
+            model_name="statuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("changed_precision__in", ("day_month", "month_only")), _negated=True),
+                    ("changed_on__isnull", True),
+                    ("changed_on__year", 1),
+                    _connector="OR",
+                ),
+                name="statuschange_changed_no_year_stored_as_year_1",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(('visited_precision__in', ('day', 'day_month')), ('visited_on__isnull', True), ('visited_on__day', 1), _connector='OR'), name='visit_visited_unknown_day_is_first'),
+            model_name="visit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("visited_precision__in", ("day", "day_month")),
+                    ("visited_on__isnull", True),
+                    ("visited_on__day", 1),
+                    _connector="OR",
+                ),
+                name="visit_visited_unknown_day_is_first",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('visited_precision', 'year'), _negated=True), ('visited_on__isnull', True), ('visited_on__month', 1), _connector='OR'), name='visit_visited_unknown_month_is_january'),
+            model_name="visit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("visited_precision", "year"), _negated=True),
+                    ("visited_on__isnull", True),
+                    ("visited_on__month", 1),
+                    _connector="OR",
+                ),
+                name="visit_visited_unknown_month_is_january",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(('visited_on__isnull', True), ('visited_not_after__isnull', True), ('visited_not_after__gte', models.F('visited_on')), _connector='OR'), name='visit_visited_bound_after_date'),
+            model_name="visit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("visited_on__isnull", True),
+                    ("visited_not_after__isnull", True),
+                    ("visited_not_after__gte", models.F("visited_on")),
+                    _connector="OR",
+                ),
+                name="visit_visited_bound_after_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('visited_precision__in', ('day_month', 'month_only')), _negated=True), ('visited_on__isnull', True), ('visited_on__year', 1), _connector='OR'), name='visit_visited_no_year_stored_as_year_1'),
+            model_name="visit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("visited_precision__in", ("day_month", "month_only")), _negated=True),
+                    ("visited_on__isnull", True),
+                    ("visited_on__year", 1),
+                    _connector="OR",
+                ),
+                name="visit_visited_no_year_stored_as_year_1",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('visited_on__isnull', True), ('ends_on__gte', models.F('visited_on')), _connector='OR'), name='visit_ends_after_start'),
+            model_name="visit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("visited_on__isnull", True),
+                    ("ends_on__gte", models.F("visited_on")),
+                    _connector="OR",
+                ),
+                name="visit_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partnershipperson',
-            constraint=models.UniqueConstraint(fields=('partnership', 'visit', 'person', 'role'), name='partnership_person_unique', violation_error_message='This person already has this role here.'),
+            model_name="partnershipperson",
+            constraint=models.UniqueConstraint(
+                fields=("partnership", "visit", "person", "role"),
+                name="partnership_person_unique",
+                violation_error_message="This person already has this role here.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partnershipperson',
-            constraint=models.UniqueConstraint(condition=models.Q(('visit__isnull', True)), fields=('partnership', 'person', 'role'), name='partnership_person_whole_unique', violation_error_message='This person already has this role here.'),
+            model_name="partnershipperson",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("visit__isnull", True)),
+                fields=("partnership", "person", "role"),
+                name="partnership_person_whole_unique",
+                violation_error_message="This person already has this role here.",
+            ),
         ),
     ]

@@ -4,20 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partnerships', '0004_model_gaps'),
+        ("partnerships", "0004_model_gaps"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalpartnershipperson',
-            name='role',
-            field=models.CharField(choices=[('went', 'Went on the visit'), ('led', 'Led the group'), ('hosted', 'Hosted or received the visitors'), ('interpreted', 'Interpreted'), ('organized', 'Organized or coordinated the exchanges'), ('helped', 'Helped bring it about'), ('witnessed', 'Witnessed the signing'), ('contact', 'Contact person')], default='went', max_length=12, verbose_name='role'),
+            model_name="historicalpartnershipperson",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("went", "Went on the visit"),
+                    ("led", "Led the group"),
+                    ("hosted", "Hosted or received the visitors"),
+                    ("interpreted", "Interpreted"),
+                    ("organized", "Organized or coordinated the exchanges"),
+                    ("helped", "Helped bring it about"),
+                    ("witnessed", "Witnessed the signing"),
+                    ("contact", "Contact person"),
+                ],
+                default="went",
+                max_length=12,
+                verbose_name="role",
+            ),
         ),
         migrations.AlterField(
-            model_name='partnershipperson',
-            name='role',
-            field=models.CharField(choices=[('went', 'Went on the visit'), ('led', 'Led the group'), ('hosted', 'Hosted or received the visitors'), ('interpreted', 'Interpreted'), ('organized', 'Organized or coordinated the exchanges'), ('helped', 'Helped bring it about'), ('witnessed', 'Witnessed the signing'), ('contact', 'Contact person')], default='went', max_length=12, verbose_name='role'),
+            model_name="partnershipperson",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("went", "Went on the visit"),
+                    ("led", "Led the group"),
+                    ("hosted", "Hosted or received the visitors"),
+                    ("interpreted", "Interpreted"),
+                    ("organized", "Organized or coordinated the exchanges"),
+                    ("helped", "Helped bring it about"),
+                    ("witnessed", "Witnessed the signing"),
+                    ("contact", "Contact person"),
+                ],
+                default="went",
+                max_length=12,
+                verbose_name="role",
+            ),
         ),
     ]
