@@ -8,6 +8,7 @@ import functools
 import re
 from decimal import Decimal
 
+from anyascii import anyascii
 from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
@@ -380,9 +381,18 @@ class Record(Versioned):
         super().save(*args, **kwargs)
 
 
+def slug_base(text: str, max_length: int = 120) -> str:
+    """``text`` as a slug in Latin letters: a name given only in Chinese, Japanese or Cyrillic
+    script is transliterated (anyascii: "Иван Петров" → "ivan-petrov", "李明" → "liming")
+    rather than left with no slug; "" when nothing is left."""
+    if not text.isascii():
+        text = anyascii(text)
+    return slugify(text)[:max_length].strip("-")
+
+
 def unique_slug(instance, text: str, max_length: int = 120) -> str:
     """A slug from ``text`` that no other row of the instance's model uses."""
-    base = slugify(text)[:max_length].strip("-") or "record"
+    base = slug_base(text, max_length) or "record"
     slug, n = base, 2
     model = type(instance)
     while model._default_manager.filter(slug=slug).exclude(pk=instance.pk).exists():

@@ -37,7 +37,6 @@ from itertools import accumulate
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
-from django.utils.text import slugify
 
 from .dates import DatePrecision
 from .models import (
@@ -64,6 +63,7 @@ from .models import (
     Source,
     Speech,
     place_names,
+    slug_base,
 )
 from .search import searchable_text
 
@@ -843,11 +843,11 @@ class Slugs:
         self.counters: dict[str, int] = {}
 
     def free(self, text: str) -> bool:
-        base = slugify(text)[: self.max_length].strip("-")
+        base = slug_base(text, self.max_length)
         return bool(base) and base not in self.used
 
     def __call__(self, text: str, fallback: str = "") -> str:
-        base = slugify(text)[: self.max_length].strip("-") or slugify(fallback) or "record"
+        base = slug_base(text, self.max_length) or slug_base(fallback) or "record"
         slug = base
         if slug in self.used:
             n = self.counters.get(base, 2)

@@ -271,3 +271,28 @@ def test_a_figure_with_three_decimals_is_refused_in_words(seed):
     )
 
     assert errors["value"] == ["Ensure that there are no more than 2 decimal places."]
+
+
+# ------------------------------------------------------------ slugs of names in other scripts
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("李明", "liming"), ("Иван Петров", "ivan-petrov"), ("山田 太郎", "shantian-tailang")],
+)
+def test_a_person_named_only_in_another_script_gets_a_latin_slug(db, name, slug):
+    person = Person(name=name)
+    person.full_clean()
+    person.save()
+
+    assert person.slug == slug
+    assert person.get_absolute_url() == f"/people/{slug}/"
+
+
+def test_two_people_of_one_transliterated_name_get_two_slugs(db):
+    first, second = Person(name="李明"), Person(name="黎明")
+    for person in (first, second):
+        person.full_clean()
+        person.save()
+
+    assert (first.slug, second.slug) == ("liming", "liming-2")
