@@ -2185,7 +2185,7 @@ class AllianceEventActor(Versioned):
 class PartnershipLevel(models.TextChoices):
     SCHOOL = "school", _("School to school")
     UNIVERSITY = "university", _("University to university")
-    UNIT = "unit", _("Unit within a university (e.g. a joint institute)")
+    UNIT = "unit", _("Unit within a university")
     COMPREHENSIVE = "comprehensive", _("Comprehensive (between education authorities)")
     GOVERNMENT = "government", _("Between city or regional governments")
 
@@ -2236,7 +2236,12 @@ class SisterSchoolPartnership(Record):
         on_delete=models.PROTECT,
         related_name="partnerships_as_b",
     )
-    level = models.CharField(_("level"), max_length=15, choices=PartnershipLevel)
+    level = models.CharField(
+        _("level"),
+        max_length=15,
+        choices=PartnershipLevel,
+        help_text=_("A joint institute or a college of a university is a unit within it."),
+    )
     source_label = models.CharField(
         _("as the source calls it"),
         max_length=200,

@@ -425,3 +425,12 @@ def test_search_text_of_latin_names_is_the_names_alone(db):
 
     org = make_org("Harbin  Lighthouse School")
     assert org.search_text == "Harbin Lighthouse School"
+
+
+def test_level_names_shown_on_public_pages_carry_no_entry_hints():
+    from partnerships.models import PartnershipLevel
+
+    labels = [str(label) for label in PartnershipLevel.labels]
+
+    assert "Unit within a university" in labels
+    assert not [label for label in labels if "e.g." in label]
