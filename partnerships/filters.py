@@ -24,6 +24,7 @@ from django_filters.constants import EMPTY_VALUES
 from .dates import NO_YEAR
 from .models import (
     Alliance,
+    AllianceBody,
     AllianceFocus,
     AllianceMembership,
     Conference,
@@ -204,7 +205,8 @@ def alliance_place_q(regions) -> Q:
     """Alliances with a place in or under any of ``regions``: a member country, a published
     member organization located there, a member's side (country), the place it was founded
     in, the host places of its published founding conference, and the host places of its
-    published meetings (conferences of the alliance, and editions of its series)."""
+    published meetings (conferences of the alliance, and editions of its series), and the
+    places of the published organizations hosting its bodies (a secretariat, a council)."""
     countries = Exists(
         Alliance.countries.through.objects.filter(alliance=OuterRef("pk")).filter(
             region_q(["region"], regions)
@@ -227,7 +229,19 @@ def alliance_place_q(regions) -> Q:
         )
         .filter(_hosted_in(regions))
     )
-    return Q(countries) | Q(members) | region_q(["founded_in"], regions) | founding | Q(meetings)
+    bodies = Exists(
+        AllianceBody.objects.filter(alliance=OuterRef("pk"), host__publication=PUBLISHED).filter(
+            region_q(["host__region"], regions)
+        )
+    )
+    return (
+        Q(countries)
+        | Q(members)
+        | region_q(["founded_in"], regions)
+        | founding
+        | Q(meetings)
+        | Q(bodies)
+    )
 
 
 def alliances_in_region(queryset, region):
@@ -292,6 +306,9 @@ def alliance_places(queryset) -> list[tuple[int, str]]:
             conference__series__alliance__in=keys,
             conference__series__publication=PUBLISHED,
         ).values_list("conference__series__alliance_id", "region__path"),
+        AllianceBody.objects.filter(
+            alliance__in=keys, host__publication=PUBLISHED, host__region__isnull=False
+        ).values_list("alliance_id", "host__region__path"),
     )
 
 

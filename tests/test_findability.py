@@ -20,6 +20,8 @@ from partnerships.models import (
     AgreementKind,
     AgreementStatus,
     Alliance,
+    AllianceBody,
+    AllianceBodyKind,
     AllianceMembership,
     Citation,
     Conference,
@@ -128,6 +130,30 @@ def test_an_alliance_is_found_in_a_place_also_hosting_its_meeting(client, places
     meeting.save()
     meeting.other_host_regions.set([places["city"]])
     assert listed(client.get(alliance_urls(places)[0])) == ["Two-City Alliance"]
+
+
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["city", "province", "country"])
+def test_an_alliance_is_found_where_the_host_of_its_secretariat_is(client, places, which):
+    alliance = make_alliance("Seated Alliance")
+    host = make_org("Strelsau Technical University", places["city"])
+    AllianceBody.objects.create(
+        alliance=alliance, kind=AllianceBodyKind.SECRETARIAT, name="Secretariat", host=host
+    )
+    make_alliance("Unseated Alliance")
+    response = client.get(alliance_urls(places)[which])
+    assert listed(response) == ["Seated Alliance"]
+    assert {label: item.count for label, item in facet(response, "country").items()} == {
+        "Ruritania": 1
+    }
+
+
+def test_an_alliance_is_not_found_by_a_secretariat_host_that_is_a_draft(client, places):
+    alliance = make_alliance("Quietly Seated Alliance")
+    host = make_org("Draft Strelsau College", places["city"], publication=DRAFT)
+    AllianceBody.objects.create(
+        alliance=alliance, kind=AllianceBodyKind.SECRETARIAT, name="Secretariat", host=host
+    )
+    assert listed(client.get(alliance_urls(places)[1])) == []
 
 
 def test_an_alliance_is_found_by_the_side_a_role_is_held_for(client, places):
