@@ -2474,7 +2474,13 @@ class SisterSchoolPartnership(Record):
                 parts.extend(alias.name for alias in party.other_names.all())
                 if path:
                     paths.append(path)
-        return [*parts, self.other_names, self.summary, *_place_names_of(self, paths)]
+        return [
+            *parts,
+            self.source_label,
+            self.other_names,
+            self.summary,
+            *_place_names_of(self, paths),
+        ]
 
     @property
     def other_names_list(self) -> list[str]:

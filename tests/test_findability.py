@@ -27,6 +27,7 @@ from partnerships.models import (
     Conference,
     EventRole,
     MemberRole,
+    PartnershipLevel,
     Person,
     PersonName,
     Region,
@@ -256,6 +257,18 @@ def test_search_finds_a_partnership_by_another_name_of_a_party(client, db):
     make_partnership(make_org("Hillside School"), make_org("Other Middle School"))
     response = client.get("/partnerships/?q=Purple+Cloud")
     assert listed_partnerships(response) == {"Lakeside School – Ziyun Middle School"}
+
+
+def test_search_finds_a_partnership_by_the_source_s_own_word_for_it(client, db):
+    make_partnership(
+        make_org("Liuzhou Test City", kind="government"),
+        make_org("Cincinnati Test City", kind="government"),
+        level=PartnershipLevel.GOVERNMENT,
+        source_label="sister city",
+    )
+    make_partnership(make_org("Hillside School"), make_org("Other Middle School"))
+    response = client.get("/partnerships/?q=sister+city")
+    assert listed_partnerships(response) == {"Liuzhou Test City – Cincinnati Test City"}
 
 
 @pytest.mark.parametrize(
