@@ -251,24 +251,27 @@ def partial_date(
         fill(_("%(month)s, year not stated"), {"month": month(on)}),
         sql("EXTRACT(YEAR FROM {})::int::text", on),
     )
-    with_basis = fill(_("%(date)s (year inferred: %(basis)s)"), {"date": period, "basis": basis})
-    inferred_only = fill(_("%(date)s (year inferred)"), {"date": period})
-    period = sql(
+    # Words of time the columns cannot hold, then how the year was inferred, in one bracket:
+    # "2014 (this autumn; year inferred: the report is of 2014)".
+    inferred_note = sql(
         "CASE WHEN {} AND NOT ({} = ANY({})) THEN CASE WHEN {} <> '' THEN {} ELSE {} END "
-        "ELSE {} END",
+        "ELSE '' END",
         inferred,
         precision,
         [str(p) for p in NO_YEAR],
         basis,
-        with_basis,
-        inferred_only,
-        period,
+        fill(_("year inferred: %(basis)s"), {"basis": basis}),
+        literal(_("year inferred")),
     )
-    # Words of time the columns cannot hold: "September 2017 (final week)".
+    notes = sql(
+        "CASE WHEN {} <> '' AND {} <> '' THEN {} || '; ' || {} WHEN {} <> '' THEN {} ELSE {} END",
+        *(given, inferred_note, given, inferred_note),
+        *(given, given, inferred_note),
+    )
     period = sql(
         "CASE WHEN {} <> '' THEN {} ELSE {} END",
-        given,
-        fill(_("%(date)s (%(words)s)"), {"date": period, "words": given}),
+        notes,
+        fill(_("%(date)s (%(words)s)"), {"date": period, "words": notes}),
         period,
     )
     bound = sql(

@@ -76,9 +76,11 @@ class PartialDate:
             text = _("%(month)s, year not stated") % {"month": formats.date_format(self.on, "F")}
         else:
             text = str(self.on.year)
-        text = self.with_inferred_year(text)
-        if self.as_given:
-            text = _("%(date)s (%(words)s)") % {"date": text, "words": self.as_given}
+        # Words of time the columns cannot hold, then how the year was inferred: one bracket
+        # ("2014 (this autumn; year inferred: the report is of 2014)"), not two in a row.
+        notes = [note for note in (self.as_given, self.inferred_year_note()) if note]
+        if notes:
+            text = _("%(date)s (%(words)s)") % {"date": text, "words": "; ".join(notes)}
         if self.not_after is not None and self.precision != DatePrecision.DAY:
             if self.not_after.year == self.on.year:
                 bound = formats.date_format(self.not_after, "j F")
@@ -87,16 +89,13 @@ class PartialDate:
             text = _("%(period)s, before %(date)s") % {"period": text, "date": bound}
         return text
 
-    def with_inferred_year(self, text: str) -> str:
-        """``text`` (this date written out) followed by how its year was inferred, if it was."""
+    def inferred_year_note(self) -> str:
+        """How the year was inferred ("year inferred: the report is of 2014"), if it was."""
         if not self.year_inferred or self.precision in NO_YEAR:
-            return text
+            return ""
         if self.year_basis:
-            return _("%(date)s (year inferred: %(basis)s)") % {
-                "date": text,
-                "basis": self.year_basis,
-            }
-        return _("%(date)s (year inferred)") % {"date": text}
+            return _("year inferred: %(basis)s") % {"basis": self.year_basis}
+        return _("year inferred")
 
     def through(self, end: datetime.date | None) -> str:
         """The date to its last day, month or year, which is stored at this date's precision

@@ -524,8 +524,8 @@ def test_the_history_page_shows_a_changed_date_as_the_source_gives_it(entered, c
 
 JUNK = {
     "a 10 KB description": ({"description": "x" * 10_000}, "at most 300 characters"),
-    "a huge value": ({"value": "1" + "0" * 30}, "less than or equal to"),
-    "a value that is a word": ({"value": "many"}, "Enter a whole number"),
+    "a huge value": ({"value": "1" + "0" * 30}, "no more than 20 digits"),
+    "a value that is a word": ({"value": "many"}, "Enter a number"),
     "a currency in words": ({"metric": "money", "currency": "dollars"}, "at most 3 characters"),
     "a currency for people": ({"currency": "USD"}, "only with a figure of money"),
     "a no-year date with a year": (

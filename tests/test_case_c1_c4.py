@@ -332,7 +332,7 @@ def test_ziyun_page_history_shows_each_visit_with_its_date_and_head_counts(cases
     assertContains(response, "February 2006")
     assertContains(response, "24–30 September 2017 (year inferred")
     assertContains(response, "3 teachers, 8 students")
-    assertContains(response, "September 2018 (year inferred")
+    assertContains(response, "September 2018 (final week of September, during Homecoming; year")
     assertContains(response, "2 teachers, 5 students")
     assertContains(response, "every year since 2005, during spring break")
     assertContains(response, "every year since 2005, in late September")
@@ -354,13 +354,16 @@ def test_the_2018_visit_is_dated_to_the_month_with_its_year_inferred(cases):
     visit = partnership(ZIYUN).visits.get(teachers=2, students=5)
     assert (visit.visited_on, visit.visited_precision) == (datetime.date(2018, 9, 1), "month")
     assert visit.visited_year_inferred
-    assert str(visit.visited).startswith("September 2018 (year inferred")
+    assert str(visit.visited).startswith("September 2018 (")
+    assert "; year inferred: from the page's date, posted 13 November 2018)" in str(visit.visited)
 
 
 def test_the_2018_visit_keeps_the_final_week_of_september_in_its_date(cases):
     visit = partnership(ZIYUN).visits.get(teachers=2, students=5)
     assert visit.visited_as_given == "final week of September, during Homecoming"
-    assert str(visit.visited).endswith("(final week of September, during Homecoming)")
+    assert str(visit.visited).startswith(
+        "September 2018 (final week of September, during Homecoming; "
+    )
 
 
 def test_the_first_visit_was_in_february_2006(cases):

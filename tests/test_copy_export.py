@@ -259,6 +259,9 @@ def lives(seed):
         {"established_on": D(2020, 7, 9), "established_year_inferred": True},
         {"established_on": D(2017, 9, 1), "established_precision": MONTH,
          "established_as_given": "final week"},
+        {"established_on": D(2014, 1, 1), "established_precision": YEAR,
+         "established_year_inferred": True, "established_year_basis": "report of 2014",
+         "established_as_given": "this autumn"},
         {"established_as_given": "recently"},
         {"established_not_after": D(2019, 5, 1), "established_as_given": "spring"},
     ]  # fmt: skip

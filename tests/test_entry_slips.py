@@ -296,3 +296,17 @@ def test_two_people_of_one_transliterated_name_get_two_slugs(db):
         person.save()
 
     assert (first.slug, second.slug) == ("liming", "liming-2")
+
+
+def test_words_as_given_and_an_inferred_year_share_one_bracket(db):
+    from partnerships.dates import PartialDate
+
+    date = PartialDate(
+        datetime.date(2014, 1, 1),
+        DatePrecision.YEAR,
+        year_inferred=True,
+        year_basis="report of 2014",
+        as_given="this autumn",
+    )
+
+    assert str(date) == "2014 (this autumn; year inferred: report of 2014)"
