@@ -537,3 +537,11 @@ def test_the_same_part_twice_is_refused(world):
     duplicate = PartnershipPerson(partnership=w["partnership"], person=w["faul"], role="organized")
     with pytest.raises(Exception, match="already has this role"):
         duplicate.full_clean()
+
+
+def test_a_visit_whose_direction_is_not_reported_names_both_parties(world, client):
+    w = world
+    Visit.objects.filter(pk=w["visit"].pk).update(direction=VisitDirection.UNKNOWN)
+    page = plain(client.get(w["partnership"].get_absolute_url()).content.decode())
+    assert "Visit or activity between Maple Test School and " in page
+    assert "which way not reported" not in page

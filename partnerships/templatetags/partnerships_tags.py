@@ -268,7 +268,7 @@ def visit_direction(visit, partnership) -> str:
         return gettext("%(from)s visited %(to)s") % {"from": b, "to": a}
     if visit.direction == VisitDirection.BOTH:
         return gettext("Visits both ways between %(a)s and %(b)s") % {"a": a, "b": b}
-    return gettext("Visit or activity (which way not reported)")
+    return gettext("Visit or activity between %(a)s and %(b)s") % {"a": a, "b": b}
 
 
 @register.filter
