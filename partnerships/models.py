@@ -3063,6 +3063,8 @@ class Metric(models.TextChoices):
     EDITIONS = "editions", _("editions held")
     YEARS = "years", _("years running")
     DAYS = "days", _("days")
+    GROUPS = "groups", _("groups or delegations")
+    VISITS = "visits", _("visits")
     AREA = "area_m2", _("square metres of floor space")
     MONEY = "money", _("money")
 
@@ -3086,6 +3088,7 @@ class AttendanceMode(models.TextChoices):
 class FigureOrigin(models.TextChoices):
     INTERNATIONAL = "international", _("from abroad")
     DOMESTIC = "domestic", _("from the host country")
+    FROM_COUNTRY = "from_country", _("from the country or region given")
 
 
 # The public records (roles.RECORD_MODELS) other than figures themselves.
@@ -3143,7 +3146,10 @@ class ReportedFigure(Record):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("Breakdown by country or region, e.g. the members in Russia."),
+        help_text=_(
+            "Breakdown by country or region, e.g. the members in Russia; for those who came "
+            "from it (participants from Russia), also choose 'from the country or region given'."
+        ),
     )
     organization_kind = models.CharField(
         _("only organizations of kind"),
@@ -3302,6 +3308,10 @@ class ReportedFigure(Record):
             errors["subject_id"] = gettext(
                 "There is no %(model)s with id %(id)s: check the record's id."
             ) % {"model": subject_model._meta.verbose_name, "id": self.subject_id}
+        if self.origin == FigureOrigin.FROM_COUNTRY and self.country_id is None:
+            errors["country"] = gettext(
+                "Give the country or region they came from, or choose another origin."
+            )
         if self.metric == Metric.MONEY and not self.currency:
             errors["currency"] = gettext("A figure of money needs its currency (e.g. USD).")
         elif self.metric != Metric.MONEY and self.currency:
@@ -3366,8 +3376,10 @@ class ReportedFigure(Record):
     def breakdown(self) -> str:
         """Which part of the whole: "in Russia", "online"."""
         parts = []
+        from_country = self.origin == FigureOrigin.FROM_COUNTRY
         if self.country_id is not None:
-            parts.append(gettext("in %(place)s") % {"place": self.country.name})
+            where = gettext("from %(place)s") if from_country else gettext("in %(place)s")
+            parts.append(where % {"place": self.country.name})
         if self.organization_kind and self.metric not in (Metric.ORGANIZATIONS, Metric.MEMBERS):
             parts.append(
                 gettext("(%(kinds)s)")
@@ -3375,7 +3387,7 @@ class ReportedFigure(Record):
             )
         if self.mode:
             parts.append(self.get_mode_display())
-        if self.origin:
+        if self.origin and not from_country:
             parts.append(self.get_origin_display())
         return " ".join(parts)
 

@@ -310,3 +310,61 @@ def test_words_as_given_and_an_inferred_year_share_one_bracket(db):
     )
 
     assert str(date) == "2014 (this autumn; year inferred: report of 2014)"
+
+
+def test_participants_from_a_country_read_as_coming_from_it(seed):
+    from partnerships.models import FigureOrigin, Region
+
+    series = ConferenceSeries.objects.first()
+    russia = Region.objects.get(slug="russia")
+    guests = figure(
+        ContentType.objects.get_for_model(series),
+        series.pk,
+        value=120,
+        country=russia,
+        origin=FigureOrigin.FROM_COUNTRY,
+    )
+    guests.full_clean()
+
+    assert guests.text == "120 participants from Russia"
+
+
+def test_members_in_a_country_still_read_as_in_it(seed):
+    from partnerships.models import Region
+
+    series = ConferenceSeries.objects.first()
+    members = figure(
+        ContentType.objects.get_for_model(series),
+        series.pk,
+        metric=Metric.MEMBERS,
+        value=25,
+        country=Region.objects.get(slug="russia"),
+    )
+
+    assert members.text == "25 members in Russia"
+
+
+def test_an_origin_from_a_country_without_the_country_is_refused_in_words(seed):
+    from partnerships.models import FigureOrigin
+
+    series = ConferenceSeries.objects.first()
+    errors = errors_of(
+        figure(
+            ContentType.objects.get_for_model(series),
+            series.pk,
+            origin=FigureOrigin.FROM_COUNTRY,
+        )
+    )
+
+    assert errors["country"] == [
+        "Give the country or region they came from, or choose another origin."
+    ]
+
+
+def test_a_count_of_groups_reads_as_groups(seed):
+    series = ConferenceSeries.objects.first()
+    groups = figure(
+        ContentType.objects.get_for_model(series), series.pk, metric=Metric.GROUPS, value=68
+    )
+
+    assert groups.text == "68 groups or delegations"
