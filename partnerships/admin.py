@@ -1085,7 +1085,17 @@ class AllianceBodyInline(CitedRowInline, admin.TabularInline):
 class AllianceMembershipInline(CitedRowInline, admin.TabularInline):
     model = AllianceMembership
     autocomplete_fields = ["organization", "person", "country"]
-    fields = ["organization", "person", "body", "role", "country", "title", *CITATION_LINE, *SEEN]
+    fields = [
+        "organization",
+        "person",
+        "body",
+        "role",
+        "country",
+        "since_year",
+        "title",
+        *CITATION_LINE,
+        *SEEN,
+    ]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

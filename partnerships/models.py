@@ -17,7 +17,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, router, transaction
 from django.db.models.functions import Greatest, Least, Upper
 from django.urls import get_script_prefix, reverse
@@ -1070,6 +1070,13 @@ class Organization(Record):
         related_name="units",
         help_text=_("For a department inside a larger body."),
     )
+    founded_year = models.PositiveSmallIntegerField(
+        _("founded (year)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1000), MaxValueValidator(2100)],
+        help_text=_("The year a source gives for its founding."),
+    )
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
 
@@ -1937,6 +1944,13 @@ class AllianceMembership(Versioned):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("E.g. the lead member for Russia; the Chinese executive director."),
+    )
+    since_year = models.PositiveSmallIntegerField(
+        _("since (year)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1000), MaxValueValidator(2100)],
+        help_text=_("The year it joined or took up this role, when a source gives it."),
     )
     title = models.CharField(
         _("title as the source gives it"),

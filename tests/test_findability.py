@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from pytest_django.asserts import assertContains, assertNotContains
 
 from partnerships import resources
@@ -27,6 +28,7 @@ from partnerships.models import (
     Conference,
     EventRole,
     MemberRole,
+    Organization,
     PartnershipLevel,
     Person,
     PersonName,
@@ -629,3 +631,30 @@ def test_a_region_page_lists_a_conference_the_region_took_part_in(client, db):
     conference.participating_regions.add(land)
     page = client.get(land.get_absolute_url()).content.decode()
     assert "Online signing" in page
+
+
+# ------------------------------------------------------------ founding and joining years
+
+
+def test_an_organization_page_shows_the_year_it_was_founded(client, places):
+    org = make_org("Strelsau Polytechnic", places["city"], founded_year=1896)
+    page = client.get(org.get_absolute_url()).content.decode()
+    assert "<dt>Founded</dt><dd>1896" in page
+
+
+def test_an_alliance_page_shows_the_year_a_member_joined(client, places):
+    alliance = make_alliance("Joined Alliance")
+    member = make_org("Strelsau University", places["city"])
+    AllianceMembership.objects.create(
+        alliance=alliance, organization=member, role=MemberRole.MEMBER, since_year=2011
+    )
+    page = client.get(alliance.get_absolute_url()).content.decode()
+    assert "Member, since 2011" in page
+
+
+@pytest.mark.parametrize("year", [99, 3000])
+def test_a_founding_year_out_of_range_is_refused_in_words(db, places, year):
+    org = Organization(name="Odd School", kind="school", region=places["city"], founded_year=year)
+    with pytest.raises(ValidationError) as caught:
+        org.full_clean()
+    assert "founded_year" in caught.value.message_dict
