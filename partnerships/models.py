@@ -40,6 +40,17 @@ from .roles import RECORD_MODELS
 from .search import searchable_text
 
 
+def year_field(verbose_name, help_text) -> models.PositiveSmallIntegerField:
+    """An optional year a source gives (founded, joined), between 1000 and 2100."""
+    return models.PositiveSmallIntegerField(
+        verbose_name,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1000), MaxValueValidator(2100)],
+        help_text=help_text,
+    )
+
+
 def number_text(value) -> str:
     """A figure's value as people write it: thousands separated, no trailing decimal zeros
     ("1,010", "9,290.3", "2.5")."""
@@ -1070,13 +1081,7 @@ class Organization(Record):
         related_name="units",
         help_text=_("For a department inside a larger body."),
     )
-    founded_year = models.PositiveSmallIntegerField(
-        _("founded (year)"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1000), MaxValueValidator(2100)],
-        help_text=_("The year a source gives for its founding."),
-    )
+    founded_year = year_field(_("founded (year)"), _("The year a source gives for its founding."))
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
 
@@ -1945,12 +1950,8 @@ class AllianceMembership(Versioned):
         related_name="+",
         help_text=_("E.g. the lead member for Russia; the Chinese executive director."),
     )
-    since_year = models.PositiveSmallIntegerField(
-        _("since (year)"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1000), MaxValueValidator(2100)],
-        help_text=_("The year it joined or took up this role, when a source gives it."),
+    since_year = year_field(
+        _("since (year)"), _("The year it joined or took up this role, when a source gives it.")
     )
     title = models.CharField(
         _("title as the source gives it"),
