@@ -1228,6 +1228,7 @@ class VisitInline(CitedRowInline, admin.StackedInline):
                 None,
                 {
                     "fields": [
+                        "occasion",
                         ("direction", "status", "format"),
                         ("sender", "sent_from"),
                         "recurrence",
@@ -2145,7 +2146,7 @@ class StatusChangeAdmin(DateFieldsets, SubordinateAdmin):
 class VisitAdmin(DateFieldsets, SubordinateAdmin):
     list_display = ["direction", "visited", "headcount_display", "partnership"]
     list_filter = ["direction"]
-    search_fields = ["description", "recurrence"]
+    search_fields = ["occasion", "description", "recurrence"]
     autocomplete_fields = ["partnership", "sender", "sent_from"]
     inlines = [CitationInline]
     visited = date_column("visited", _("date"))

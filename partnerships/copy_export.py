@@ -336,7 +336,7 @@ def counted(value: Sql, singular: str, plural: str) -> Sql:
         "CASE WHEN {} = 1 THEN {} ELSE {} END",
         value,
         fill(ngettext(singular, plural, 1), {"n": sql("{}::text", value)}),
-        fill(ngettext(singular, plural, 2), {"n": sql("{}::text", value)}),
+        fill(ngettext(singular, plural, 2), {"n": sql("to_char({}, 'FM9,999,999,999')", value)}),
     )
 
 
@@ -485,12 +485,17 @@ def status_change_entry() -> Sql:
 def visit_entry() -> Sql:
     """exports.visit_text of the visit ``h``."""
     a = "h"
+    direction = labelled(column_of(a, Visit, "direction"), VisitDirection.choices)
+    occasion = column_of(a, Visit, "occasion")
+    direction = sql(
+        "CASE WHEN {} <> '' THEN {} ELSE {} END",
+        occasion,
+        fill(_("%(occasion)s (%(direction)s)"), {"occasion": occasion, "direction": direction}),
+        direction,
+    )
     head = fill(
         _("%(date)s: %(direction)s"),
-        {
-            "date": partial_date_of(a, "visited"),
-            "direction": labelled(column_of(a, Visit, "direction"), VisitDirection.choices),
-        },
+        {"date": partial_date_of(a, "visited"), "direction": direction},
     )
     # "(Planned or announced)" when not done; ", online or by video link" when known.
     status, how = column_of(a, Visit, "status"), column_of(a, Visit, "format")
@@ -622,6 +627,7 @@ def visit_json() -> Sql:
     return json_object(
         {
             **dated(a, "visited"),
+            "occasion": column_of(a, Visit, "occasion"),
             "direction": labelled(column_of(a, Visit, "direction"), VisitDirection.choices),
             "status": labelled(column_of(a, Visit, "status"), VisitStatus.choices),
             "format": labelled(column_of(a, Visit, "format"), EventFormat.choices),

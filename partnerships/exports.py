@@ -186,10 +186,13 @@ def visit_text(visit) -> str:
     named on it when the record says); one not reported as done marked so ("2026: Both
     ways (Planned or announced)"), one whose way is known so ("2022-06-21: Both ways, online
     or by video link"); then what happened when the record says: " — <description>"."""
-    head = _("%(date)s: %(direction)s") % {
-        "date": visit.visited,
-        "direction": visit.get_direction_display(),
-    }
+    direction = visit.get_direction_display()
+    if visit.occasion:  # "groundbreaking ceremony (Both ways)"
+        direction = _("%(occasion)s (%(direction)s)") % {
+            "occasion": visit.occasion,
+            "direction": direction,
+        }
+    head = _("%(date)s: %(direction)s") % {"date": visit.visited, "direction": direction}
     if visit.status != VisitStatus.DONE:
         head = f"{head} ({visit.get_status_display()})"
     if visit.format != EventFormat.UNKNOWN:
@@ -319,6 +322,7 @@ def visit_json(visit) -> dict:
     return {
         "date": str(visit.visited),
         "date_iso": iso_partial(visit.visited_on, visit.visited_precision),
+        "occasion": visit.occasion,
         "direction": visit.get_direction_display(),
         "status": visit.get_status_display(),
         "format": visit.get_format_display(),

@@ -2808,6 +2808,15 @@ class Visit(Versioned):
     partnership = models.ForeignKey(
         SisterSchoolPartnership, on_delete=models.CASCADE, related_name="visits"
     )
+    occasion = models.CharField(
+        _("what it was, in the source's words"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "For an activity that is not simply a visit: e.g. 'groundbreaking ceremony', "
+            "'launch ceremony', 'joint summer camp'. Leave empty for a visit."
+        ),
+    )
     direction = models.CharField(
         _("direction"), max_length=8, choices=VisitDirection, default=VisitDirection.UNKNOWN
     )
@@ -2960,6 +2969,7 @@ class Visit(Versioned):
 
 class PersonRoleInPartnership(models.TextChoices):
     WENT = "went", _("Went on the visit")
+    TOOK_PART = "took_part", _("Took part")
     LED = "led", _("Led the group")
     HOSTED = "hosted", _("Hosted or received the visitors")
     INTERPRETED = "interpreted", _("Interpreted")

@@ -194,6 +194,7 @@ def test_the_json_export_nests_the_history_as_records(client, db):
         {
             "date": "2017",
             "date_iso": "2017",
+            "occasion": "",
             "direction": "First party visited the second",
             "status": "Planned or announced",
             "format": "Not reported",
@@ -210,6 +211,7 @@ def test_the_json_export_nests_the_history_as_records(client, db):
         {
             "date": "date not reported",
             "date_iso": None,
+            "occasion": "",
             "direction": "Not reported",
             "status": "Reported as done",
             "format": "Not reported",

@@ -21,6 +21,7 @@ from partnerships.models import (
     ConferenceSeries,
     EventRole,
     PartnershipPerson,
+    PersonRoleInPartnership,
     Publication,
     Revision,
     SisterSchoolPartnership,
@@ -545,3 +546,13 @@ def test_a_visit_whose_direction_is_not_reported_names_both_parties(world, clien
     page = plain(client.get(w["partnership"].get_absolute_url()).content.decode())
     assert "Visit or activity between Maple Test School and " in page
     assert "which way not reported" not in page
+
+
+def test_an_activity_named_by_its_source_reads_by_that_name_on_both_pages(world, client):
+    w = world
+    Visit.objects.filter(pk=w["visit"].pk).update(occasion="groundbreaking ceremony")
+    person_row(w, w["zhu"], PersonRoleInPartnership.TOOK_PART, w["visit"])
+    partnership_page = plain(client.get(w["partnership"].get_absolute_url()).content.decode())
+    person_page = plain(client.get(w["zhu"].get_absolute_url()).content.decode())
+    assert "Groundbreaking ceremony (" in partnership_page
+    assert "Took part: Groundbreaking ceremony, 24 September 2017" in person_page
