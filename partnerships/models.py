@@ -2543,6 +2543,7 @@ class PartyRole(models.TextChoices):
     SPONSOR = "sponsor", _("Funded or sponsored it (not a party)")
     WITNESS = "witness", _("Witnessed (not a party)")
     CONTACT = "contact", _("Contact for it (not a party)")
+    SET_UP = "set_up", _("Set up under it (a joint institute or centre; not a party)")
 
 
 class PartnershipParty(Versioned):

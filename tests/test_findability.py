@@ -658,3 +658,20 @@ def test_a_founding_year_out_of_range_is_refused_in_words(db, places, year):
     with pytest.raises(ValidationError) as caught:
         org.full_clean()
     assert "founded_year" in caught.value.message_dict
+
+
+def test_a_joint_institute_set_up_under_a_partnership_is_linked_both_ways(client, places):
+    from partnerships.models import PartnershipParty, PartyRole
+
+    a = make_org("Strelsau University", places["city"], kind="university")
+    b = make_org("Elsewhere University", places["elsewhere"], kind="university")
+    partnership = make_partnership(a, b, level=PartnershipLevel.UNIVERSITY)
+    institute = make_org("Strelsau–Elsewhere Institute", places["city"], kind="university")
+    PartnershipParty.objects.create(
+        partnership=partnership, organization=institute, role=PartyRole.SET_UP
+    )
+    institute_page = client.get(institute.get_absolute_url()).content.decode()
+    partnership_page = client.get(partnership.get_absolute_url()).content.decode()
+    assert partnership.get_absolute_url() in institute_page
+    assert "set up under it (a joint institute or centre; not a party)" in institute_page
+    assert institute.get_absolute_url() in partnership_page
