@@ -1344,6 +1344,15 @@ class Conference(Record):
         help_text=_("One per line: other titles and translations the sources give it."),
     )
     theme = models.CharField(_("theme"), max_length=500, blank=True)
+    part_of_occasion = models.CharField(
+        _("held as part of"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "A wider occasion the source names, e.g. 'the China-Russia Years of Science and "
+            "Technology Innovation'."
+        ),
+    )
     series = models.ForeignKey(
         ConferenceSeries,
         verbose_name=_("series"),
@@ -1474,6 +1483,7 @@ class Conference(Record):
             self.name,
             self.other_names,
             self.theme,
+            self.part_of_occasion,
             series.name if series and series.is_published else "",
             self.summary,
             *_place_names_of(self, self.place_paths()),

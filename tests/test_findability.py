@@ -278,8 +278,9 @@ def test_search_finds_a_partnership_by_the_source_s_own_word_for_it(client, db):
     [
         ({"other_names": "Summit of the Two Rivers"}, "Two Rivers"),
         ({"theme": "Green campuses"}, "Green"),
+        ({"part_of_occasion": "Years of Science and Innovation"}, "Years of Science"),
     ],
-    ids=["other-name", "theme"],
+    ids=["other-name", "theme", "occasion"],
 )
 def test_search_finds_a_conference_by_its_other_name_or_theme(client, db, fields, query):
     make_conference("Annual Forum", **fields)
@@ -675,3 +676,9 @@ def test_a_joint_institute_set_up_under_a_partnership_is_linked_both_ways(client
     assert partnership.get_absolute_url() in institute_page
     assert "set up under it (a joint institute or centre; not a party)" in institute_page
     assert institute.get_absolute_url() in partnership_page
+
+
+def test_a_conference_page_says_what_wider_occasion_it_was_held_as_part_of(client, db):
+    forum = make_conference("Rector Forum", part_of_occasion="Years of Science and Innovation")
+    page = client.get(forum.get_absolute_url()).content.decode()
+    assert "<dt>Held as part of</dt><dd>Years of Science and Innovation" in page

@@ -26,6 +26,16 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddField(
+            model_name="conference",
+            name="part_of_occasion",
+            field=models.CharField(
+                blank=True,
+                help_text="A wider occasion the source names, e.g. 'the China-Russia Years of Science and Technology Innovation'.",
+                max_length=300,
+                verbose_name="held as part of",
+            ),
+        ),
+        migrations.AddField(
             model_name="historicalalliancemembership",
             name="since_year",
             field=models.PositiveSmallIntegerField(
@@ -37,6 +47,16 @@ class Migration(migrations.Migration):
                     django.core.validators.MaxValueValidator(2100),
                 ],
                 verbose_name="since (year)",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalconference",
+            name="part_of_occasion",
+            field=models.CharField(
+                blank=True,
+                help_text="A wider occasion the source names, e.g. 'the China-Russia Years of Science and Technology Innovation'.",
+                max_length=300,
+                verbose_name="held as part of",
             ),
         ),
         migrations.AddField(
