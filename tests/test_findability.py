@@ -682,3 +682,9 @@ def test_a_conference_page_says_what_wider_occasion_it_was_held_as_part_of(clien
     forum = make_conference("Rector Forum", part_of_occasion="Years of Science and Innovation")
     page = client.get(forum.get_absolute_url()).content.decode()
     assert "<dt>Held as part of</dt><dd>Years of Science and Innovation" in page
+
+
+def test_the_conference_export_carries_the_wider_occasion(client, db):
+    make_conference("Rector Forum", part_of_occasion="Years of Science and Innovation")
+    (row,) = csv_rows(client.get("/conferences/?format=csv"))
+    assert row["held_as_part_of"] == "Years of Science and Innovation"
