@@ -495,7 +495,7 @@ def visit_entry() -> Sql:
     )
     head = fill(
         _("%(date)s: %(direction)s"),
-        {"date": partial_date_of(a, "visited"), "direction": direction},
+        {"date": visit_dates(a), "direction": direction},
     )
     # "(Planned or announced)" when not done; ", online or by video link" when known.
     status, how = column_of(a, Visit, "status"), column_of(a, Visit, "format")
@@ -551,6 +551,22 @@ def json_object(pairs: dict[str, Sql]) -> Sql:
     """json_build_object of ``pairs`` (key -> SQL value)."""
     args = [arg for key, value in pairs.items() for arg in (literal(key), value)]
     return sql(f"json_build_object({', '.join('{}' for _ in args)})", *args)
+
+
+def visit_dates(alias: str) -> Sql:
+    """exports.visit_dates of the visit ``alias``: its date, to its last one if it has one."""
+    first = partial_date_of(alias, "visited")
+    ends, precision = (
+        column_of(alias, Visit, "ends_on"),
+        column_of(alias, Visit, "visited_precision"),
+    )
+    last = partial_date(ends, precision, Sql("NULL::date"), Sql("FALSE"), literal(""), literal(""))
+    return sql(
+        "CASE WHEN {} IS NULL THEN {} ELSE {} END",
+        ends,
+        first,
+        fill(_("%(first)s to %(last)s"), {"first": first, "last": last}),
+    )
 
 
 def dated(alias: str, prefix: str) -> dict[str, Sql]:
@@ -627,6 +643,10 @@ def visit_json() -> Sql:
     return json_object(
         {
             **dated(a, "visited"),
+            "date": visit_dates(a),
+            "last_date_iso": iso_partial_sql(
+                column_of(a, Visit, "ends_on"), column_of(a, Visit, "visited_precision")
+            ),
             "occasion": column_of(a, Visit, "occasion"),
             "direction": labelled(column_of(a, Visit, "direction"), VisitDirection.choices),
             "status": labelled(column_of(a, Visit, "status"), VisitStatus.choices),

@@ -22,7 +22,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .dates import NO_YEAR, DatePrecision
+from .dates import NO_YEAR, DatePrecision, PartialDate
 from .models import (
     Agreement,
     EventFormat,
@@ -179,6 +179,14 @@ def status_change_text(change) -> str:
     return f"{text} — {change.note}" if change.note else text
 
 
+def visit_dates(visit) -> str:
+    """A visit's date, to its last one when it has one: "July 1990 to June 2012"."""
+    if not visit.ends_on:
+        return str(visit.visited)
+    last = PartialDate(visit.ends_on, visit.visited_precision)
+    return _("%(first)s to %(last)s") % {"first": visit.visited, "last": last}
+
+
 def visit_text(visit) -> str:
     """A visit as "2017: Second party visited the first, sent by <organization>, from
     <place>, 3 teachers, 8 students, every year, people: <name> (Led the group), <name>
@@ -192,7 +200,7 @@ def visit_text(visit) -> str:
             "occasion": visit.occasion,
             "direction": direction,
         }
-    head = _("%(date)s: %(direction)s") % {"date": visit.visited, "direction": direction}
+    head = _("%(date)s: %(direction)s") % {"date": visit_dates(visit), "direction": direction}
     if visit.status != VisitStatus.DONE:
         head = f"{head} ({visit.get_status_display()})"
     if visit.format != EventFormat.UNKNOWN:
@@ -320,8 +328,9 @@ def status_change_json(change) -> dict:
 
 def visit_json(visit) -> dict:
     return {
-        "date": str(visit.visited),
+        "date": visit_dates(visit),
         "date_iso": iso_partial(visit.visited_on, visit.visited_precision),
+        "last_date_iso": iso_partial(visit.ends_on, visit.visited_precision),
         "occasion": visit.occasion,
         "direction": visit.get_direction_display(),
         "status": visit.get_status_display(),

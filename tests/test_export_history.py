@@ -194,6 +194,7 @@ def test_the_json_export_nests_the_history_as_records(client, db):
         {
             "date": "2017",
             "date_iso": "2017",
+            "last_date_iso": None,
             "occasion": "",
             "direction": "First party visited the second",
             "status": "Planned or announced",
@@ -211,6 +212,7 @@ def test_the_json_export_nests_the_history_as_records(client, db):
         {
             "date": "date not reported",
             "date_iso": None,
+            "last_date_iso": None,
             "occasion": "",
             "direction": "Not reported",
             "status": "Reported as done",
@@ -226,3 +228,25 @@ def test_the_json_export_nests_the_history_as_records(client, db):
             "people": [],
         },
     ]
+
+
+def test_a_visit_s_last_date_is_in_both_exports(client, db):
+    from partnerships.models import Visit
+
+    land = make_region("Stayland")
+    partnership = make_partnership(make_org("Stay School A", land), make_org("Stay School B", land))
+    Visit.objects.create(
+        partnership=partnership,
+        visited_on=datetime.date(1990, 7, 1),
+        visited_precision="month",
+        ends_on=datetime.date(2012, 6, 1),
+    )
+    (record,) = json_rows(client.get("/partnerships/?format=json&country=stayland"))
+    (visit,) = record["history"]["visits"]
+    assert (visit["date"], visit["date_iso"], visit["last_date_iso"]) == (
+        "July 1990 to June 2012",
+        "1990-07",
+        "2012-06",
+    )
+    (row,) = csv_rows(client.get("/partnerships/?format=csv&country=stayland"))
+    assert "July 1990 to June 2012: " in row["visits"]
