@@ -1415,7 +1415,14 @@ class Conference(Record):
         help_text=_("When this is a meeting of an alliance (held by it, not only attended)."),
     )
     organizers = models.ManyToManyField(
-        Organization, verbose_name=_("organizers"), blank=True, related_name="conferences_organized"
+        Organization,
+        verbose_name=_("organizers"),
+        blank=True,
+        related_name="conferences_organized",
+        help_text=_(
+            "Who organized or hosted it (主办), as the source says: a university that 'hosted' "
+            "the forum goes here, and also as the venue if it was held there."
+        ),
     )
     run_by = models.ManyToManyField(
         Organization,
