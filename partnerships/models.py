@@ -1777,6 +1777,11 @@ class Alliance(Record):
         on_delete=models.PROTECT,
         related_name="alliances_founded",
     )
+    more_members_unnamed = models.BooleanField(
+        _("has members the sources do not name"),
+        default=False,
+        help_text=_("Tick when a source lists some members 'and others' without naming them."),
+    )
     summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words."))
 
     class Meta:

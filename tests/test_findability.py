@@ -688,3 +688,16 @@ def test_the_conference_export_carries_the_wider_occasion(client, db):
     make_conference("Rector Forum", part_of_occasion="Years of Science and Innovation")
     (row,) = csv_rows(client.get("/conferences/?format=csv"))
     assert row["held_as_part_of"] == "Years of Science and Innovation"
+
+
+def test_an_alliance_page_says_when_some_members_are_not_named(client, places):
+    member = make_org("Strelsau University", places["city"])
+    alliance = make_alliance("Partly Named Alliance", members=[member], more_members_unnamed=True)
+    page = client.get(alliance.get_absolute_url()).content.decode()
+    assert "And other members that the sources do not name." in page
+
+
+def test_the_alliance_export_says_when_some_members_are_not_named(client, places):
+    make_alliance("Partly Named Alliance", more_members_unnamed=True)
+    (row,) = json_rows(client.get("/alliances/?format=json"))
+    assert row["more_members_unnamed"] is True

@@ -79,6 +79,7 @@ class AllianceListView(RecordListView):
         Column("founded_in", lambda a: region_name(a.founded_in)),
         Column("founded_at", lambda a: a.founding_conference.name if a.founding_conference else ""),
         Column("members", lambda a: len(a.memberships.all())),
+        Column("more_members_unnamed", lambda a: a.more_members_unnamed),
         Column("summary", lambda a: a.summary),
         Column("url", lambda a: a.get_absolute_url()),
     ]
