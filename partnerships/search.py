@@ -35,11 +35,17 @@ MIN_FRAGMENT = 3
 UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{3,}")
 
 
+# Dashes and hyphens sources and readers use for one another: "China–ASEAN" (an en dash, as
+# our names write it) and "China-ASEAN" (as a reader types it) are one word to a search.
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+AS_HYPHENS = str.maketrans(dict.fromkeys(DASHES, "-"))
+
+
 def searchable_text(parts) -> str:
     """The search text of a record whose search_parts() are ``parts``: the parts with their
-    white space made single, then the pairs of neighbouring characters of every unspaced run
-    (中俄中学 adds 中俄 俄中 中学), each once."""
-    text = " ".join(" ".join(part.split()) for part in parts if part)
+    white space made single and every dash a hyphen, then the pairs of neighbouring
+    characters of every unspaced run (中俄中学 adds 中俄 俄中 中学), each once."""
+    text = " ".join(" ".join(part.split()) for part in parts if part).translate(AS_HYPHENS)
     pairs = dict.fromkeys(
         run[i : i + 2] for run in UNSPACED_RUN.findall(text) for i in range(len(run) - 1)
     )
@@ -48,7 +54,7 @@ def searchable_text(parts) -> str:
 
 def search_condition(queryset, text: str) -> Q | None:
     """The filter that searches ``queryset`` for ``text`` (None for an empty search)."""
-    text = " ".join((text or "").split())[:MAX_QUERY_LENGTH]
+    text = " ".join((text or "").split())[:MAX_QUERY_LENGTH].translate(AS_HYPHENS)
     if not text:
         return None
     if connections[queryset.db].vendor == "postgresql":

@@ -701,3 +701,18 @@ def test_the_alliance_export_says_when_some_members_are_not_named(client, places
     make_alliance("Partly Named Alliance", more_members_unnamed=True)
     (row,) = json_rows(client.get("/alliances/?format=json"))
     assert row["more_members_unnamed"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("China–ASEAN Education Cooperation Week", "11th China-ASEAN"),
+        ("China-ASEAN Education Cooperation Week", "China–ASEAN week"),
+        ("China—ASEAN Education Cooperation Week", "china-asean"),
+    ],
+    ids=["en-dash-name-hyphen-query", "hyphen-name-en-dash-query", "em-dash-name"],
+)
+def test_a_search_treats_dashes_and_hyphens_alike(client, db, name, query):
+    make_conference(f"11th {name}")
+    make_conference("Another Forum")
+    assert listed(client.get("/conferences/", {"q": query})) == [f"11th {name}"]
