@@ -29,6 +29,7 @@ from partnerships.models import (
     StatusChange,
     Visit,
     VisitDirection,
+    VisitStatus,
 )
 from partnerships.record_resources import SpeechResource
 from tests.test_views import (
@@ -556,3 +557,13 @@ def test_an_activity_named_by_its_source_reads_by_that_name_on_both_pages(world,
     person_page = plain(client.get(w["zhu"].get_absolute_url()).content.decode())
     assert "Groundbreaking ceremony (" in partnership_page
     assert "Took part: Groundbreaking ceremony, 24 September 2017" in person_page
+
+
+def test_a_planned_visit_reads_as_one_still_to_come(world, client):
+    w = world
+    Visit.objects.filter(pk=w["visit"].pk).update(
+        direction=VisitDirection.A_TO_B, status=VisitStatus.PLANNED
+    )
+    page = plain(client.get(w["partnership"].get_absolute_url()).content.decode())
+    assert "Maple Test School to visit " in page
+    assert "Maple Test School visited " not in page

@@ -258,14 +258,20 @@ def figure_groups(figures) -> list[FigureGroup]:
 
 @register.simple_tag
 def visit_direction(visit, partnership) -> str:
-    """Which way a visit went, in words with the parties' names."""
-    from partnerships.models import VisitDirection
+    """Which way a visit went, or is to go, in words with the parties' names."""
+    from partnerships.models import VisitDirection, VisitStatus
 
     a, b = partnership.party_a.name, partnership.party_b.name
+    # A planned visit has not happened: "A to visit B", not "A visited B".
+    went = (
+        gettext("%(from)s to visit %(to)s")
+        if visit.status == VisitStatus.PLANNED
+        else gettext("%(from)s visited %(to)s")
+    )
     if visit.direction == VisitDirection.A_TO_B:
-        return gettext("%(from)s visited %(to)s") % {"from": a, "to": b}
+        return went % {"from": a, "to": b}
     if visit.direction == VisitDirection.B_TO_A:
-        return gettext("%(from)s visited %(to)s") % {"from": b, "to": a}
+        return went % {"from": b, "to": a}
     if visit.direction == VisitDirection.BOTH:
         return gettext("Visits both ways between %(a)s and %(b)s") % {"a": a, "b": b}
     return gettext("Visit or activity between %(a)s and %(b)s") % {"a": a, "b": b}
