@@ -1219,7 +1219,7 @@ class StatusChangeInline(CitedRowInline, admin.StackedInline):
 class VisitInline(CitedRowInline, admin.StackedInline):
     model = Visit
     formfield_overrides = SMALL_TEXT
-    autocomplete_fields = ["sender", "sent_from", "places"]
+    autocomplete_fields = ["sender", "other_senders", "hosts", "sent_from", "places"]
 
     def row_fieldsets(self, request, obj=None):
         present = {f.name for f in Visit._meta.concrete_fields}
@@ -1231,6 +1231,7 @@ class VisitInline(CitedRowInline, admin.StackedInline):
                         "occasion",
                         ("direction", "status", "format"),
                         ("sender", "sent_from"),
+                        ("other_senders", "hosts"),
                         "recurrence",
                     ]
                 },

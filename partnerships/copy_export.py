@@ -451,6 +451,26 @@ def visit_people_of(visit: Sql) -> Sql:
     return fill(_("people: %(people)s"), {"people": people})
 
 
+def visit_organizations(visit: Sql, field: str, as_json: bool = False) -> Sql:
+    """exports.visit_other_senders / visit_hosts: the published organizations of the visit's
+    many-to-many ``field``, by name: "A, B" (NULL for none), or a JSON array ([] for none)."""
+    through = Visit._meta.get_field(field).remote_field.through._meta
+    table, organization = through.db_table, Organization._meta.db_table
+    names = (
+        'json_agg(o."name" ORDER BY o."name")'
+        if as_json
+        else ('string_agg(o."name", \', \' ORDER BY o."name")')
+    )
+    found = sql(
+        f'(SELECT {names} FROM "{table}" AS t '  # noqa: S608
+        f'JOIN "{organization}" AS o ON o."id" = t."organization_id" '
+        'WHERE t."visit_id" = {} AND o."publication" = {})',
+        visit,
+        Publication.PUBLISHED,
+    )
+    return sql("COALESCE({}, '[]'::json)", found) if as_json else found
+
+
 def published_name_of(model, key: Sql) -> Sql:
     """exports.published_name: the name of the ``model`` row ``key`` points to, NULL when
     there is none or it is a draft. Looked up only for a row that points to one."""
@@ -527,18 +547,25 @@ def visit_entry() -> Sql:
         prefix,
         counted(column_of(a, Visit, "others"), "%(n)s other person", "%(n)s other people"),
     )
-    sender = fill(
-        _("sent by %(organization)s"),
-        {"organization": published_name_of(Organization, column_of(a, Visit, "sender"))},
+    key = Sql(f'{a}."id"')
+    senders = sql(
+        "NULLIF(concat_ws(', ', {}, {}), '')",
+        published_name_of(Organization, column_of(a, Visit, "sender")),
+        visit_organizations(key, "other_senders"),
+    )
+    sender = fill(_("sent by %(organization)s"), {"organization": senders})
+    hosts = fill(
+        _("hosted by %(organizations)s"), {"organizations": visit_organizations(key, "hosts")}
     )
     place = fill(
         _("from %(place)s"),
         {"place": published_name_of(Region, column_of(a, Visit, "sent_from"))},
     )
     text = sql(
-        "concat_ws(', ', {}, {}, {}, {}, {}, {})",
+        "concat_ws(', ', {}, {}, {}, {}, {}, {}, {})",
         head,
         sender,
+        hosts,
         place,
         nonempty(headcount),
         nonempty(column_of(a, Visit, "recurrence")),
@@ -652,6 +679,8 @@ def visit_json() -> Sql:
             "status": labelled(column_of(a, Visit, "status"), VisitStatus.choices),
             "format": labelled(column_of(a, Visit, "format"), EventFormat.choices),
             "sent_by": published_name_of(Organization, column_of(a, Visit, "sender")),
+            "also_sent_by": visit_organizations(Sql(f'{a}."id"'), "other_senders", as_json=True),
+            "hosted_by": visit_organizations(Sql(f'{a}."id"'), "hosts", as_json=True),
             "came_from": published_name_of(Region, column_of(a, Visit, "sent_from")),
             "headcounts_are": labelled(
                 column_of(a, Visit, "headcount_qualifier"), Qualifier.choices

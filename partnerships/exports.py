@@ -26,6 +26,7 @@ from .dates import NO_YEAR, DatePrecision, PartialDate
 from .models import (
     Agreement,
     EventFormat,
+    Organization,
     PartnershipPerson,
     Person,
     Publication,
@@ -206,9 +207,14 @@ def visit_text(visit) -> str:
     if visit.format != EventFormat.UNKNOWN:
         head = f"{head}, {visit.get_format_display().lower()}"
     sender, place = published_name(visit.sender), published_name(visit.sent_from)
+    senders = ", ".join(
+        [sender, *visit_other_senders(visit)] if sender else visit_other_senders(visit)
+    )
+    hosts = ", ".join(visit_hosts(visit))
     parts = [
         head,
-        _("sent by %(organization)s") % {"organization": sender} if sender else "",
+        _("sent by %(organization)s") % {"organization": senders} if senders else "",
+        _("hosted by %(organizations)s") % {"organizations": hosts} if hosts else "",
         _("from %(place)s") % {"place": place} if place else "",
         visit.headcount_display,
         visit.recurrence,
@@ -217,6 +223,16 @@ def visit_text(visit) -> str:
     parts = [part for part in parts if part]
     text = ", ".join(parts)
     return f"{text} — {visit.description}" if visit.description else text
+
+
+def visit_other_senders(visit) -> list[str]:
+    """The published organizations that also sent ``visit``'s group, by name."""
+    return [organization.name for organization in visit.other_senders_shown]
+
+
+def visit_hosts(visit) -> list[str]:
+    """The published organizations that hosted ``visit``'s group, by name."""
+    return [organization.name for organization in visit.hosts_shown]
 
 
 def people_text(visit) -> str:
@@ -266,6 +282,16 @@ def history_prefetches() -> list:
             ),
         ),
         Prefetch("visits__people", queryset=visit_people_queryset(), to_attr="people_named"),
+        Prefetch(
+            "visits__other_senders",
+            queryset=Organization.objects.published().order_by("name"),
+            to_attr="other_senders_shown",
+        ),
+        Prefetch(
+            "visits__hosts",
+            queryset=Organization.objects.published().order_by("name"),
+            to_attr="hosts_shown",
+        ),
     ]
 
 
@@ -336,6 +362,8 @@ def visit_json(visit) -> dict:
         "status": visit.get_status_display(),
         "format": visit.get_format_display(),
         "sent_by": published_name(visit.sender) or None,
+        "also_sent_by": visit_other_senders(visit),
+        "hosted_by": visit_hosts(visit),
         "came_from": published_name(visit.sent_from) or None,
         "headcounts_are": visit.get_headcount_qualifier_display(),
         "teachers": visit.teachers,

@@ -2890,6 +2890,20 @@ class Visit(Versioned):
             "another body (a school of the district that is the party, a provincial authority)."
         ),
     )
+    other_senders = models.ManyToManyField(
+        Organization,
+        verbose_name=_("also sent by"),
+        blank=True,
+        related_name="visits_also_sent",
+        help_text=_("When several organizations sent the group (four schools of one city)."),
+    )
+    hosts = models.ManyToManyField(
+        Organization,
+        verbose_name=_("hosted by"),
+        blank=True,
+        related_name="visits_hosted",
+        help_text=_("The organizations the source says received the group (its host schools)."),
+    )
     sent_from = models.ForeignKey(
         Region,
         verbose_name=_("came from"),

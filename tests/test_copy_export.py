@@ -311,9 +311,13 @@ def lives(seed):
                          format=EventFormat.ONLINE)  # fmt: skip
     Visit.objects.create(partnership=made[6], status="planned", visited_on=D(2026, 1, 1),
                          visited_precision=YEAR, visited_as_given="summer")  # fmt: skip
-    Visit.objects.create(partnership=made[6], occasion="groundbreaking ceremony",
-                         students=1010, visited_on=D(2019, 3, 1), ends_on=D(2021, 6, 1),
-                         visited_precision=MONTH)  # fmt: skip
+    ceremony = Visit.objects.create(partnership=made[6], occasion="groundbreaking ceremony",
+                                    students=1010, visited_on=D(2019, 3, 1), ends_on=D(2021, 6, 1),
+                                    visited_precision=MONTH)  # fmt: skip
+    ceremony.other_senders.set(
+        [orgs[9], orgs[3], make_org("Draft Sender", land, publication="draft")]
+    )
+    ceremony.hosts.set([orgs[8]])
     source = Source.objects.create(title="Sectioned page", outlet="Web", publication="published",
                                    published_on=D(2019, 1, 1),
                                    published_precision=YEAR)  # fmt: skip

@@ -35,6 +35,7 @@ from partnerships.record_resources import SpeechResource
 from tests.test_views import (
     DRAFT,
     cite,
+    json_rows,
     make_alliance,
     make_conference,
     make_org,
@@ -567,3 +568,45 @@ def test_a_planned_visit_reads_as_one_still_to_come(world, client):
     page = plain(client.get(w["partnership"].get_absolute_url()).content.decode())
     assert "Maple Test School to visit " in page
     assert "Maple Test School visited " not in page
+
+
+def several_schools(w):
+    """Two published schools and a draft one sending the visit, two hosting it."""
+    senders = [make_org(f"Harbour Sender School {n}", w["town"]) for n in (1, 2)]
+    draft_sender = make_org("Draft Sender School", w["town"], publication=DRAFT)
+    hosts = [make_org(f"Maple Host School {n}", w["a"].region) for n in (1, 2)]
+    w["visit"].other_senders.set([*senders, draft_sender])
+    w["visit"].hosts.set(hosts)
+    return senders, hosts
+
+
+def test_a_visit_sent_by_several_schools_and_hosted_by_others_names_them_all(world, client):
+    w = world
+    several_schools(w)
+    page = plain(client.get(w["partnership"].get_absolute_url()).content.decode())
+    assert "sent by Harbour Sender School 1, Harbour Sender School 2; hosted by Maple Host" in page
+    assert "Maple Host School 1, Maple Host School 2" in page
+    assert "Draft Sender School" not in page
+
+
+def test_a_school_that_hosted_or_sent_a_visit_lists_it_on_its_page(world, client):
+    w = world
+    senders, hosts = several_schools(w)
+    sent = plain(client.get(senders[1].get_absolute_url()).content.decode())
+    hosted = plain(client.get(hosts[0].get_absolute_url()).content.decode())
+    assert "Visits it sent" in sent
+    assert "Visits it hosted" in hosted
+    assert (
+        w["partnership"].get_absolute_url()
+        in client.get(hosts[0].get_absolute_url()).content.decode()
+    )
+
+
+def test_the_exports_name_every_sender_and_host_of_a_visit(world, client):
+    w = world
+    several_schools(w)
+    url = "/partnerships/?format=json&country=testunion"
+    (record,) = [r for r in json_rows(client.get(url)) if r["name"] == str(w["partnership"])]
+    (visit,) = record["history"]["visits"]
+    assert visit["also_sent_by"] == ["Harbour Sender School 1", "Harbour Sender School 2"]
+    assert visit["hosted_by"] == ["Maple Host School 1", "Maple Host School 2"]

@@ -179,6 +179,21 @@ def alliance_event_parts_shown():
     )
 
 
+def visits_of(org, condition: Q) -> list:
+    """The visits of public partnerships that ``condition`` ties to ``org`` (sent by it,
+    hosted by it), oldest first, drafts' places masked."""
+    return hide_drafts(
+        list(
+            Visit.objects.filter(condition, partnership__in=public_partnership_pks())
+            .distinct()
+            .select_related("partnership__party_a", "partnership__party_b", "sent_from")
+            .prefetch_related(published_citations())
+            .order_by("visited_on", "pk")
+        ),
+        ["sent_from"],
+    )
+
+
 def agreements_shown():
     """Agreements of public partnerships, with the names of their parties."""
     return Agreement.objects.filter(partnership__in=public_partnership_pks()).select_related(
@@ -349,15 +364,8 @@ class OrganizationDetailView(RecordDetailView):
                 .order_by("conference__held_on", "conference_id", "role", "pk")
             ),
             alliance_event_parts=alliance_event_parts_shown().filter(organization=org),
-            visits_sent=hide_drafts(
-                list(
-                    Visit.objects.filter(sender=org, partnership__in=public_partnership_pks())
-                    .select_related("partnership__party_a", "partnership__party_b", "sent_from")
-                    .prefetch_related(published_citations())
-                    .order_by("visited_on", "pk")
-                ),
-                ["sent_from"],
-            ),
+            visits_sent=visits_of(org, Q(sender=org) | Q(other_senders=org)),
+            visits_hosted=visits_of(org, Q(hosts=org)),
             status_changes_made=list(
                 StatusChange.objects.filter(by=org, partnership__in=public_partnership_pks())
                 .select_related("partnership__party_a", "partnership__party_b")

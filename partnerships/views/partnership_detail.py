@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from ..dates import NO_YEAR, DatePrecision, PartialDate
 from ..models import (
     Agreement,
+    Organization,
     PartnershipParty,
     PartnershipPerson,
     PartyRole,
@@ -92,6 +93,11 @@ def people_of(partnership) -> dict:
     return found
 
 
+def organizations_named():
+    """Published organizations by name: a visit's other senders and its hosts."""
+    return Organization.objects.published().order_by("name")
+
+
 def partnerships_named():
     """Published partnerships with what their names and links need."""
     return SisterSchoolPartnership.objects.published().select_related("party_a", "party_b")
@@ -161,6 +167,8 @@ class PartnershipDetailView(RecordDetailView):
                     queryset=Visit.objects.select_related("sender", "sent_from").prefetch_related(
                         published_citations(),
                         Prefetch("places", queryset=Region.objects.published().order_by("name")),
+                        Prefetch("other_senders", queryset=organizations_named()),
+                        Prefetch("hosts", queryset=organizations_named()),
                     ),
                 ),
                 # People's parts in the partnership and in its visits, in one query: the
