@@ -32,7 +32,7 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -1591,7 +1591,7 @@ class RecordAdmin(DateFieldsets, SpreadsheetAdminMixin, StaffHistoryAdmin):
                     changed += 1
         self.message_user(
             request,
-            gettext("%(n)d record(s) now %(state)s.")
+            ngettext("%(n)d record now %(state)s.", "%(n)d records now %(state)s.", changed)
             % {"n": changed, "state": Publication(state).label.lower()},
             messages.SUCCESS,
         )

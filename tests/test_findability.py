@@ -716,3 +716,10 @@ def test_a_search_treats_dashes_and_hyphens_alike(client, db, name, query):
     make_conference(f"11th {name}")
     make_conference("Another Forum")
     assert listed(client.get("/conferences/", {"q": query})) == [f"11th {name}"]
+
+
+def test_a_conference_without_figures_does_not_point_to_figures_above(client, db):
+    forum = make_conference("Figureless Forum")
+    page = client.get(forum.get_absolute_url()).content.decode()
+    assert "No alliance or partnership founded here is recorded." in page
+    assert "reported figures above" not in page

@@ -408,3 +408,31 @@ def test_admin_shows_clean_messages_for_model_rules(client, seed, make_staff):
     response = client.post(reverse("admin:partnerships_region_change", args=[jiangsu.pk]), data)
     assertContains(response, "ISO 3166-2")
     assertContains(response, "loop")
+
+
+def test_the_publish_action_says_how_many_records_in_plain_english(client, seed, make_staff):
+    orgs = list(Organization.objects.order_by("pk")[:2])
+    Organization.objects.filter(pk__in=[o.pk for o in orgs]).update(publication=Publication.DRAFT)
+    login(client, make_staff("pub", "publisher"))
+    changelist = reverse("admin:partnerships_organization_changelist")
+    one = client.post(
+        changelist, {"action": "publish", "_selected_action": [orgs[0].pk]}, follow=True
+    )
+    Organization.objects.filter(pk__in=[o.pk for o in orgs]).update(publication=Publication.DRAFT)
+    two = client.post(
+        changelist, {"action": "publish", "_selected_action": [o.pk for o in orgs]}, follow=True
+    )
+    assert "1 record now published." in one.content.decode()
+    assert "2 records now published." in two.content.decode()
+
+
+def test_grant_role_says_which_role_the_user_now_has(db):
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    get_user_model().objects.create_user("newed", password="x" * 20)
+    out = io.StringIO()
+    call_command("grant_role", "newed", "editor", stdout=out)
+    assert out.getvalue().startswith("newed now has the role editor (")

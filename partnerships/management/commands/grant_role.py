@@ -32,4 +32,6 @@ class Command(BaseCommand):
         user.groups.add(groups[ROLES[role]])
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-        self.stdout.write(self.style.SUCCESS(f"{username} is now a {role} ({ROLES[role]})."))
+        self.stdout.write(
+            self.style.SUCCESS(f"{username} now has the role {role} ({ROLES[role]}).")
+        )
