@@ -610,3 +610,19 @@ def test_the_exports_name_every_sender_and_host_of_a_visit(world, client):
     (visit,) = record["history"]["visits"]
     assert visit["also_sent_by"] == ["Harbour Sender School 1", "Harbour Sender School 2"]
     assert visit["hosted_by"] == ["Maple Host School 1", "Maple Host School 2"]
+
+
+def test_a_speaker_s_organization_is_not_repeated_when_the_title_names_it(world, client):
+    w = world
+    conference = make_conference("Test Dialogue", host_region=w["town"])
+    Speech.objects.create(
+        conference=conference,
+        person=w["faul"],
+        organization=w["ministry"],
+        title="head of the Test Ministry of Education",
+    )
+    Speech.objects.create(conference=conference, person=w["zhu"], organization=w["ministry"])
+    page = plain(client.get(conference.get_absolute_url()).content.decode())
+    assert "Tester Faul, head of the Test Ministry of Education Tester Zhu" in page
+    assert "Test Ministry of Education, Test Ministry of Education" not in page
+    assert "Tester Zhu, English teacher, Test Ministry of Education" in page
