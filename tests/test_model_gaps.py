@@ -618,3 +618,16 @@ def test_the_migration_adds_the_new_models_permissions_and_keeps_the_groups_own(
     assert wanted <= codenames
     assert "delete_organization" in codenames
     assert "publish_region" not in codenames
+
+
+def test_an_event_of_kind_other_is_named_by_its_description_on_the_actor_s_page(
+    alliance_world, client
+):
+    w = alliance_world
+    AllianceEvent.objects.filter(pk=w["event"].pk).update(
+        kind=AllianceEvent.Kind.OTHER, description="Joint declaration of the member universities."
+    )
+    actor(w, role="signed", organization=w["assoc"])
+    page = text_of(client, w["assoc"])
+    assert "Joint declaration of the member universities" in page
+    assert ": other," not in page
