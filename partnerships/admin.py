@@ -1241,7 +1241,7 @@ class VisitInline(CitedRowInline, admin.StackedInline):
                 _("Who went"),
                 {
                     "fields": [
-                        ("headcount_qualifier", "teachers", "students", "others"),
+                        ("headcount_qualifier", "teachers", "students", "others", "people_in_all"),
                         "places",
                         "description",
                     ]

@@ -539,13 +539,15 @@ def visit_entry() -> Sql:
         labelled(qualifier, Qualifier.choices),
     )
     headcount = sql(
-        "concat_ws(', ', {} || {}, {} || {}, {} || {})",
+        "concat_ws(', ', {} || {}, {} || {}, {} || {}, {} || {})",
         prefix,
         counted(column_of(a, Visit, "teachers"), "%(n)s teacher", "%(n)s teachers"),
         prefix,
         counted(column_of(a, Visit, "students"), "%(n)s student", "%(n)s students"),
         prefix,
         counted(column_of(a, Visit, "others"), "%(n)s other person", "%(n)s other people"),
+        prefix,
+        counted(column_of(a, Visit, "people_in_all"), "%(n)s person in all", "%(n)s people in all"),
     )
     key = Sql(f'{a}."id"')
     senders = sql(
@@ -688,6 +690,7 @@ def visit_json() -> Sql:
             "teachers": column_of(a, Visit, "teachers"),
             "students": column_of(a, Visit, "students"),
             "others": column_of(a, Visit, "others"),
+            "people_in_all": column_of(a, Visit, "people_in_all"),
             "recurrence": column_of(a, Visit, "recurrence"),
             "description": column_of(a, Visit, "description"),
             "people": people,

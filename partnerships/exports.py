@@ -369,6 +369,7 @@ def visit_json(visit) -> dict:
         "teachers": visit.teachers,
         "students": visit.students,
         "others": visit.others,
+        "people_in_all": visit.people_in_all,
         "recurrence": visit.recurrence,
         "description": visit.description,
         "people": [

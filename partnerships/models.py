@@ -2878,6 +2878,12 @@ class Visit(Versioned):
     others = models.PositiveIntegerField(
         _("others"), null=True, blank=True, help_text=_("Staff, officials, chaperones.")
     )
+    people_in_all = models.PositiveIntegerField(
+        _("in all"),
+        null=True,
+        blank=True,
+        help_text=_("When the source gives a total ('a 21-member delegation'), split or not."),
+    )
     sender = models.ForeignKey(
         Organization,
         verbose_name=_("sent by"),
@@ -2974,6 +2980,11 @@ class Visit(Versioned):
                 ngettext("%(n)s other person", "%(n)s other people", self.others)
                 % {"n": intcomma(self.others)}
             )
+        if self.people_in_all is not None:
+            parts.append(
+                ngettext("%(n)s person in all", "%(n)s people in all", self.people_in_all)
+                % {"n": intcomma(self.people_in_all)}
+            )
         if parts and self.headcount_qualifier != Qualifier.EXACT:
             # "over 20 students, 3 teachers": the source's word applies to each count.
             parts = [f"{self.get_headcount_qualifier_display()} {part}" for part in parts]
@@ -2983,6 +2994,12 @@ class Visit(Versioned):
         errors = partial_date_errors_of(self, "visited", gettext("Date"))
         if last_error := last_date_error(self.visited, self.ends_on):
             errors["ends_on"] = last_error
+        counted = sum(n for n in (self.teachers, self.students, self.others) if n is not None)
+        if self.people_in_all is not None and self.people_in_all < counted:
+            errors["people_in_all"] = gettext(
+                "The number in all is smaller than the teachers, students and others counted "
+                "(%(n)s)."
+            ) % {"n": counted}
         sender_error = self.sender_direction_error()
         if sender_error:
             errors["sender"] = sender_error

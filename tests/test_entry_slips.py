@@ -368,3 +368,26 @@ def test_a_count_of_groups_reads_as_groups(seed):
     )
 
     assert groups.text == "68 groups or delegations"
+
+
+def test_a_visit_s_total_head_count_reads_beside_any_split(db):
+    assert Visit(people_in_all=21).headcount_display == "21 people in all"
+    assert (
+        Visit(teachers=3, students=13, people_in_all=18).headcount_display
+        == "3 teachers, 13 students, 18 people in all"
+    )
+
+
+def test_a_total_smaller_than_its_parts_is_refused_in_words(seed):
+    visit = Visit(
+        partnership=SisterSchoolPartnership.objects.first(),
+        teachers=3,
+        students=13,
+        people_in_all=10,
+    )
+
+    errors = errors_of(visit)
+
+    assert errors["people_in_all"] == [
+        "The number in all is smaller than the teachers, students and others counted (16)."
+    ]
