@@ -1344,6 +1344,11 @@ class Conference(Record):
         help_text=_("One per line: other titles and translations the sources give it."),
     )
     theme = models.CharField(_("theme"), max_length=500, blank=True)
+    topics = models.TextField(
+        _("topics discussed"),
+        blank=True,
+        help_text=_("One per line, in our words: the themes of its sessions or its agenda."),
+    )
     part_of_occasion = models.CharField(
         _("held as part of"),
         max_length=300,
@@ -1490,6 +1495,7 @@ class Conference(Record):
             self.name,
             self.other_names,
             self.theme,
+            self.topics,
             self.part_of_occasion,
             series.name if series and series.is_published else "",
             self.summary,
@@ -1517,6 +1523,10 @@ class Conference(Record):
     @property
     def other_names_list(self) -> list[str]:
         return [line.strip() for line in self.other_names.splitlines() if line.strip()]
+
+    @property
+    def topics_list(self) -> list[str]:
+        return [line.strip() for line in self.topics.splitlines() if line.strip()]
 
     @property
     def held(self) -> PartialDate:

@@ -723,3 +723,13 @@ def test_a_conference_without_figures_does_not_point_to_figures_above(client, db
     page = client.get(forum.get_absolute_url()).content.decode()
     assert "No alliance or partnership founded here is recorded." in page
     assert "reported figures above" not in page
+
+
+def test_a_conference_s_topics_are_on_its_page_in_its_export_and_searched(client, db):
+    forum = make_conference("Rector Dialogue", topics="Joint laboratories\nStudent <exchange>")
+    make_conference("Another Forum")
+    page = client.get(forum.get_absolute_url()).content.decode()
+    assert "<dt>Topics discussed</dt><dd>Joint laboratories; Student &lt;exchange&gt;</dd>" in page
+    assert listed(client.get("/conferences/", {"q": "laboratories"})) == ["Rector Dialogue"]
+    rows = {row["name"]: row for row in csv_rows(client.get("/conferences/?format=csv"))}
+    assert rows["Rector Dialogue"]["topics"] == "Joint laboratories; Student <exchange>"
