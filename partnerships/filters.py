@@ -145,6 +145,27 @@ class SlugChoiceFilter(ModelMultipleChoiceFilter):
         return {name: v}
 
 
+class CountryFilter(SlugChoiceFilter):
+    """A country by slug; a place that is not a country (a province, a territory such as French
+    Polynesia, which the directory keeps inside its country) is a form error saying where to
+    choose it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", _("Country"))
+        kwargs.setdefault("queryset", published_countries)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid_choice": _(
+                    "%(value)s is not one of the available choices of country: a place "
+                    "within a country (a province, a city, a territory) is chosen with the "
+                    "region filter."
+                )
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+
 def published_regions(request=None):
     return Region.objects.published()
 
@@ -415,9 +436,7 @@ def ordering(fields, labels):
 
 class PartnershipFilterSet(RecordFilterSet):
     region = SlugChoiceFilter(label=_("Region"), queryset=published_regions, method="filter_region")
-    country = SlugChoiceFilter(
-        label=_("Country"), queryset=published_countries, method="filter_country"
-    )
+    country = CountryFilter(method="filter_country")
     level = ChoicesFilter(
         label=_("Level"), choices=PartnershipLevel.choices, widget=forms.MultipleHiddenInput
     )
@@ -477,9 +496,7 @@ class PartnershipFilterSet(RecordFilterSet):
 
 class AllianceFilterSet(RecordFilterSet):
     region = SlugChoiceFilter(label=_("Region"), queryset=published_regions, method="filter_region")
-    country = SlugChoiceFilter(
-        label=_("Country"), queryset=published_countries, method="filter_region"
-    )
+    country = CountryFilter(method="filter_region")
     focus = ChoicesFilter(
         label=_("Focus"), choices=AllianceFocus.choices, widget=forms.MultipleHiddenInput
     )
@@ -541,7 +558,7 @@ class ConferenceFilterSet(RecordFilterSet):
 
 class OrganizationFilterSet(RecordFilterSet):
     region = SlugChoiceFilter(label=_("Region"), queryset=published_regions, method="filter_region")
-    country = SlugChoiceFilter(label=_("Country"), queryset=published_countries)
+    country = CountryFilter()
     kind = ChoicesFilter(
         label=_("Kind"), choices=OrganizationKind.choices, widget=forms.MultipleHiddenInput
     )

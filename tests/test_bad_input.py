@@ -516,3 +516,11 @@ def fuzz_partnership_searches(client, words, after=None):
             after(response, pairs)
 
     check()
+
+
+@pytest.mark.parametrize("url", ["/partnerships/", "/alliances/", "/organizations/"])
+def test_a_province_given_as_a_country_is_told_to_use_the_region_filter(client, seed, url):
+    response = client.get(url, {"country": "jiangsu"})
+    assert response.status_code == 200
+    assertContains(response, "jiangsu is not one of the available choices of country")
+    assertContains(response, "is chosen with the region filter")
