@@ -50,6 +50,7 @@ from partnerships.record_resources import (
     SpeechResource,
 )
 from partnerships.resources import BulkImport, PartnershipResource
+from tests.test_detail_sources import plain
 from tests.test_views import (
     DRAFT,
     csv_rows,
@@ -733,3 +734,9 @@ def test_a_conference_s_topics_are_on_its_page_in_its_export_and_searched(client
     assert listed(client.get("/conferences/", {"q": "laboratories"})) == ["Rector Dialogue"]
     rows = {row["name"]: row for row in csv_rows(client.get("/conferences/?format=csv"))}
     assert rows["Rector Dialogue"]["topics"] == "Joint laboratories; Student <exchange>"
+
+
+def test_an_organization_page_names_its_city_province_and_country(client, places):
+    org = make_org("Strelsau Grammar School", places["city"])
+    page = plain(client.get(org.get_absolute_url()).content.decode())
+    assert "Region Strelsau, Strel Province, Ruritania" in page

@@ -315,13 +315,13 @@ class SeriesDetailView(RecordDetailView):
 
 class OrganizationDetailView(RecordDetailView):
     model = Organization
-    draft_relations = ("region", "country", "parent")
+    draft_relations = ("region", "province", "country", "parent")
 
     def get_queryset(self):
         return (
             super()
             .get_queryset()
-            .select_related("region", "country", "parent")
+            .select_related("region", "province", "country", "parent")
             .prefetch_related("other_names")
         )
 
