@@ -96,3 +96,16 @@ def client_as(django_user_model):
         return client
 
     return make
+
+
+@pytest.fixture
+def places(db):
+    """A country, a province in it and a city in that; another country with nothing in it."""
+    from partnerships.models import RegionKind
+    from tests.test_views import make_region
+
+    ruritania = make_region("Ruritania", iso_code="RU")
+    province = make_region("Strel Province", kind=RegionKind.PROVINCE, parent=ruritania)
+    city = make_region("Strelsau", kind=RegionKind.CITY, parent=province)
+    elsewhere = make_region("Elsewhere")
+    return {"country": ruritania, "province": province, "city": city, "elsewhere": elsewhere}
