@@ -52,9 +52,30 @@ def searchable_text(parts) -> str:
     return " ".join([text, *pairs]) if pairs else text
 
 
+# A hyphen or slash inside a word joins two words ("Tacoma-Fuzhou", "sister-city", "AI/education").
+JOINED = re.compile(r"(?<=\w)[-/](?=\w)")
+# What may stand around a word without being part of it: "(AUA)", "“Consensus”,".
+# (A straight double quote stays: on PostgreSQL it makes a phrase, as on a web search engine.)
+AROUND_WORDS = "()[]{}<>'“”‘’«»「」『』.,;:!?"
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a search as the search text can hold them: every dash a hyphen, words
+    joined by a hyphen or slash apart, the brackets and quotes around them and words of
+    punctuation alone ("–", "&") left out. A "-" before a word (not this word) is kept."""
+    text = JOINED.sub(" ", (text or "")[:MAX_QUERY_LENGTH].translate(AS_HYPHENS))
+    words = []
+    for word in text.split():
+        negated = word.startswith("-")
+        word = word.lstrip("-").strip(AROUND_WORDS)
+        if any(character.isalnum() for character in word):
+            words.append(f"-{word}" if negated else word)
+    return words
+
+
 def search_condition(queryset, text: str) -> Q | None:
     """The filter that searches ``queryset`` for ``text`` (None for an empty search)."""
-    text = " ".join((text or "").split())[:MAX_QUERY_LENGTH].translate(AS_HYPHENS)
+    text = " ".join(query_words(text))
     if not text:
         return None
     if connections[queryset.db].vendor == "postgresql":
@@ -68,10 +89,13 @@ def search_condition(queryset, text: str) -> Q | None:
 
 def text_inside(text: str) -> Q:
     """Each word of ``text`` inside the record's text, in any order ("Jiangsu Canada" finds
-    a partnership of a Jiangsu school with a Canadian one)."""
+    a partnership of a Jiangsu school with a Canadian one); a word after "-" not in it."""
     condition = Q()
     for word in text.split():
-        condition &= Q(search_text__icontains=word)
+        negated, word = word.startswith("-"), word.lstrip("-").strip('"')
+        if word:
+            found = Q(search_text__icontains=word)
+            condition &= ~found if negated else found
     return condition
 
 

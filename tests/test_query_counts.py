@@ -146,7 +146,7 @@ FILTERED_LIST_QUERIES = {
 # six more, for the regions that hold a published record (the export leaves out the others,
 # as the list does).
 EXPORT_QUERIES = {
-    "partnerships": 7,
+    "partnerships": 9,
     "alliances": 4,
     "conferences": 6,
     "organizations": 3,
@@ -509,8 +509,8 @@ DETAIL_QUERIES = {
     "series": 8 + PG_DETAIL,
     # + bodies of alliances hosted, further roles in partnerships; bodies it guides, series
     # it seats or organizes, its parts at events, in alliances' governance events, visits
-    # it sent and changes of status it made (the last four with their citations).
-    "org": 23 + PG_DETAIL,
+    # it sent, visits it hosted and changes of status it made (with their citations).
+    "org": 24 + PG_DETAIL,
     # + its other names; a country's also the groups of countries it belongs to; the visits
     # that went to or came from it and their citations (two more, issue 21).
     "province": 14 + PG_DETAIL,

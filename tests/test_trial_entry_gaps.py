@@ -130,3 +130,32 @@ def test_an_organization_page_names_its_city_province_and_country(client, places
     org = make_org("Strelsau Grammar School", places["city"])
     page = plain(client.get(org.get_absolute_url()).content.decode())
     assert "Region Strelsau, Strel Province, Ruritania" in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "City of Tacoma – City of Fuzhou",
+        "Tacoma-Fuzhou",
+        "Tacoma—Fuzhou",
+        "Tacoma/Fuzhou",
+        "(Tacoma) & Fuzhou",
+    ],
+)
+def test_a_search_for_a_partnership_s_title_as_written_finds_it(client, db, query):
+    make_partnership(
+        make_org("City of Tacoma", kind="government"),
+        make_org("City of Fuzhou", kind="government"),
+        level=PartnershipLevel.GOVERNMENT,
+    )
+    make_partnership(make_org("Hillside School"), make_org("Other Middle School"))
+    response = client.get("/partnerships/", {"q": query})
+    assert {str(p) for p in response.context["object_list"]} == {"City of Tacoma – City of Fuzhou"}
+
+
+def test_a_word_after_a_minus_is_left_out_of_a_search(client, db):
+    make_conference("Jiangsu Forum on Canada")
+    make_conference("Jiangsu Forum on Russia")
+    assert listed(client.get("/conferences/", {"q": "Jiangsu Forum -Canada"})) == [
+        "Jiangsu Forum on Russia"
+    ]
