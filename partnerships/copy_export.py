@@ -456,6 +456,8 @@ def visit_organizations(visit: Sql, field: str, as_json: bool = False) -> Sql:
     many-to-many ``field``, by name: "A, B" (NULL for none), or a JSON array ([] for none)."""
     through = Visit._meta.get_field(field).remote_field.through._meta
     table, organization = through.db_table, Organization._meta.db_table
+    visit_column = through.get_field("visit").column
+    organization_column = through.get_field("organization").column
     names = (
         'json_agg(o."name" ORDER BY o."name")'
         if as_json
@@ -463,8 +465,8 @@ def visit_organizations(visit: Sql, field: str, as_json: bool = False) -> Sql:
     )
     found = sql(
         f'(SELECT {names} FROM "{table}" AS t '  # noqa: S608
-        f'JOIN "{organization}" AS o ON o."id" = t."organization_id" '
-        'WHERE t."visit_id" = {} AND o."publication" = {})',
+        f'JOIN "{organization}" AS o ON o."id" = t."{organization_column}" '
+        f'WHERE t."{visit_column}" = {{}} AND o."publication" = {{}})',
         visit,
         Publication.PUBLISHED,
     )

@@ -207,9 +207,7 @@ def visit_text(visit) -> str:
     if visit.format != EventFormat.UNKNOWN:
         head = f"{head}, {visit.get_format_display().lower()}"
     sender, place = published_name(visit.sender), published_name(visit.sent_from)
-    senders = ", ".join(
-        [sender, *visit_other_senders(visit)] if sender else visit_other_senders(visit)
-    )
+    senders = ", ".join(filter(None, [sender, *visit_other_senders(visit)]))
     hosts = ", ".join(visit_hosts(visit))
     parts = [
         head,

@@ -179,9 +179,9 @@ def alliance_event_parts_shown():
     )
 
 
-def visits_of(org, condition: Q) -> list:
-    """The visits of public partnerships that ``condition`` ties to ``org`` (sent by it,
-    hosted by it), oldest first, drafts' places masked."""
+def visits_of(condition: Q) -> list:
+    """The visits of public partnerships that ``condition`` selects (those an organization
+    sent or hosted), oldest first, drafts' places masked."""
     return hide_drafts(
         list(
             Visit.objects.filter(condition, partnership__in=public_partnership_pks())
@@ -364,8 +364,8 @@ class OrganizationDetailView(RecordDetailView):
                 .order_by("conference__held_on", "conference_id", "role", "pk")
             ),
             alliance_event_parts=alliance_event_parts_shown().filter(organization=org),
-            visits_sent=visits_of(org, Q(sender=org) | Q(other_senders=org)),
-            visits_hosted=visits_of(org, Q(hosts=org)),
+            visits_sent=visits_of(Q(sender=org) | Q(other_senders=org)),
+            visits_hosted=visits_of(Q(hosts=org)),
             status_changes_made=list(
                 StatusChange.objects.filter(by=org, partnership__in=public_partnership_pks())
                 .select_related("partnership__party_a", "partnership__party_b")
