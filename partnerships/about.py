@@ -46,11 +46,11 @@ from .models import (
     AttendanceMode,
     Conference,
     FigurePeriod,
+    FigureQualifier,
     FigureStatus,
     Metric,
     Organization,
     Person,
-    Qualifier,
     Record,
     Region,
     ReportedFigure,
@@ -213,14 +213,16 @@ def figure_examples() -> list[tuple[str, str]]:
     return [
         (
             _("a qualifier the source uses"),
-            ReportedFigure(metric=Metric.PARTNERSHIPS, value=300, qualifier=Qualifier.NEARLY).text,
+            ReportedFigure(
+                metric=Metric.PARTNERSHIPS, value=300, qualifier=FigureQualifier.NEARLY
+            ).text,
         ),
         (
             _("a part of the whole (here, those who took part online)"),
             ReportedFigure(
                 metric=Metric.PARTICIPANTS,
                 value=5000,
-                qualifier=Qualifier.OVER,
+                qualifier=FigureQualifier.OVER,
                 mode=AttendanceMode.ONLINE,
             ).text,
         ),
@@ -229,9 +231,15 @@ def figure_examples() -> list[tuple[str, str]]:
             ReportedFigure(
                 metric=Metric.STUDENTS,
                 value=2000,
-                qualifier=Qualifier.ABOUT,
+                qualifier=FigureQualifier.ABOUT,
                 period=FigurePeriod.PER_YEAR,
                 status=FigureStatus.TARGET,
+            ).text,
+        ),
+        (
+            _("an order of magnitude, when the source gives no number"),
+            ReportedFigure(
+                metric=Metric.PARTICIPANTS, value=100, qualifier=FigureQualifier.HUNDREDS
             ).text,
         ),
     ]

@@ -2628,6 +2628,30 @@ class Qualifier(models.TextChoices):
     UP_TO = "up_to", _("up to")
 
 
+# A reported figure's qualifier: those of Qualifier, and the source's order of magnitude when
+# it gives no number ("hundreds of participants").
+FigureQualifier = models.TextChoices(
+    "FigureQualifier",
+    [(q.name, (q.value, q.label)) for q in Qualifier]
+    + [
+        ("DOZENS", ("dozens", _("dozens of"))),
+        ("HUNDREDS", ("hundreds", _("hundreds of"))),
+        ("THOUSANDS", ("thousands", _("thousands of"))),
+        ("TENS_OF_THOUSANDS", ("tens_of_thousands", _("tens of thousands of"))),
+    ],
+)
+
+
+# "Hundreds of" is stored with the value 100: the unit the source counts in, never shown as
+# a number on the page.
+MAGNITUDE_UNITS = {
+    FigureQualifier.DOZENS: 12,
+    FigureQualifier.HUNDREDS: 100,
+    FigureQualifier.THOUSANDS: 1000,
+    FigureQualifier.TENS_OF_THOUSANDS: 10000,
+}
+
+
 class AgreementKind(models.TextChoices):
     AGREEMENT = "agreement", _("Agreement")
     MOU = "mou", _("Memorandum of understanding")
@@ -3210,7 +3234,14 @@ class ReportedFigure(Record):
         help_text=_("As the source gives it: a whole number, or up to two decimals (9290.3)."),
     )
     qualifier = models.CharField(
-        _("qualifier"), max_length=10, choices=Qualifier, default=Qualifier.EXACT
+        _("qualifier"),
+        max_length=20,
+        choices=FigureQualifier,
+        default=FigureQualifier.EXACT,
+        help_text=_(
+            "For 'hundreds of' (no number given), the value is 100; for 'dozens of' 12, "
+            "'thousands of' 1000, 'tens of thousands of' 10000."
+        ),
     )
     currency = models.CharField(
         _("currency"),
@@ -3397,6 +3428,12 @@ class ReportedFigure(Record):
             errors["subject_id"] = gettext(
                 "There is no %(model)s with id %(id)s: check the record's id."
             ) % {"model": subject_model._meta.verbose_name, "id": self.subject_id}
+        unit = MAGNITUDE_UNITS.get(self.qualifier)
+        if unit is not None and self.value is not None and self.value != unit:
+            errors["value"] = gettext(
+                "For “%(qualifier)s” the source gives no number: enter %(unit)s as the value "
+                "(the page shows “%(qualifier)s”, not a number)."
+            ) % {"qualifier": self.get_qualifier_display(), "unit": unit}
         if self.origin == FigureOrigin.FROM_COUNTRY and self.country_id is None:
             errors["country"] = gettext(
                 "Give the country or region they came from, or choose another origin."
@@ -3445,7 +3482,14 @@ class ReportedFigure(Record):
         number = number_text(self.value)
         if self.metric == Metric.MONEY and self.currency:
             number = f"{self.currency} {number}"
-        if self.qualifier == Qualifier.EXACT:
+        if self.qualifier in MAGNITUDE_UNITS:
+            # "hundreds of participants", "thousands of USD": the source gave no number.
+            words = [
+                self.get_qualifier_display(),
+                self.currency if self.metric == Metric.MONEY else "",
+            ]
+            return " ".join(word for word in words if word)
+        if self.qualifier == FigureQualifier.EXACT:
             return number
         return f"{self.get_qualifier_display()} {number}"
 

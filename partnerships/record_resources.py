@@ -41,6 +41,7 @@ from .models import (
     EventRole,
     FigureOrigin,
     FigurePeriod,
+    FigureQualifier,
     FigureStatus,
     MemberRole,
     Metric,
@@ -48,7 +49,6 @@ from .models import (
     OrganizationKind,
     Person,
     PersonName,
-    Qualifier,
     Record,
     Region,
     RegionKind,
@@ -1343,7 +1343,7 @@ class ReportedFigureResource(RecordResource):
     identity_column = "metric"
     partial_dates = {"as_of": "as_of"}
     defaults = {
-        "qualifier": Qualifier.EXACT,
+        "qualifier": FigureQualifier.EXACT,
         "period": FigurePeriod.TOTAL,
         "status": FigureStatus.ACHIEVED,
     }
@@ -1357,7 +1357,7 @@ class ReportedFigureResource(RecordResource):
     qualifier = fields.Field(
         attribute="qualifier",
         column_name="qualifier",
-        widget=ChoiceWidget(Qualifier.choices, "Qualifier"),
+        widget=ChoiceWidget(FigureQualifier.choices, "Qualifier"),
     )
     currency = fields.Field(attribute="currency", column_name="currency")
     period = fields.Field(
@@ -1462,7 +1462,7 @@ class ReportedFigureResource(RecordResource):
                 **same,
             ).order_by("pk")
         )
-        qualifier = qualifier or Qualifier.EXACT
+        qualifier = qualifier or FigureQualifier.EXACT
         exact = [f for f in candidates if (f.value, f.qualifier) == (value, qualifier)]
         if exact:
             return exact[0]

@@ -358,6 +358,28 @@ def test_a_figure_of_money_keeps_its_currency_in_capitals(records, client_as):
     assert figure.text == "over USD 10,000,000"
 
 
+def test_hundreds_of_participants_is_kept_and_shown_without_a_number(records, client_as, client):
+    conference = Conference.objects.filter(publication=Publication.PUBLISHED).first()
+    staff = client_as("publisher")
+    data = form_of(staff.get(change_url(conference)))
+    add_row(
+        data,
+        FIGURES,
+        figure_row(web_page(), qualifier="hundreds", value="100", publication="published"),
+    )
+    response = staff.post(change_url(conference), data)
+    assert response.status_code == 302, messages_of(response)
+    figure = ReportedFigure.objects.get(qualifier="hundreds")
+    assert figure.text == "hundreds of participants"
+    page = re.sub(
+        r"\s+",
+        " ",
+        re.sub(r"<[^>]+>", "", client.get(conference.get_absolute_url()).content.decode()),
+    )
+    assert "hundreds of participants" in page
+    assert "100 participants" not in page
+
+
 # --------------------------------------------------------------------------- other inlines
 
 
@@ -537,6 +559,10 @@ JUNK = {
         "'year inferred' is not ticked",
     ),
     "a huge since year": ({"since_year": "99999"}, "less than or equal to 2999"),
+    "hundreds of with a number": (
+        {"qualifier": "hundreds", "value": "350"},
+        "enter 100 as the value",
+    ),
     "a paragraph past the source's end": ({"paragraph": "40"}, "paragraph 40 does not exist"),
     "a paragraph of zero": ({"paragraph": "0"}, "greater than or equal to 1"),
     "a source that does not exist": ({"source": "999999"}, "Select a valid choice"),
