@@ -531,6 +531,8 @@ class AllianceFilterSet(RecordFilterSet):
 
 class ConferenceFilterSet(RecordFilterSet):
     region = SlugChoiceFilter(label=_("Region"), queryset=published_regions, method="filter_region")
+    # As on the other lists (the region facet's tree holds the countries too).
+    country = CountryFilter(method="filter_region")
     series = SlugChoiceFilter(
         label=_("Series"), queryset=lambda request: ConferenceSeries.objects.published()
     )
@@ -542,7 +544,7 @@ class ConferenceFilterSet(RecordFilterSet):
         (("held_on", "held"), ("name", "name"), ("edition", "edition")),
         {"held_on": _("Date"), "name": _("Name"), "edition": _("Edition")},
     )
-    facet_params = ("region", "series")
+    facet_params = ("region", "country", "series")
 
     class Meta:
         model = Conference

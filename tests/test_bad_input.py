@@ -518,7 +518,9 @@ def fuzz_partnership_searches(client, words, after=None):
     check()
 
 
-@pytest.mark.parametrize("url", ["/partnerships/", "/alliances/", "/organizations/"])
+@pytest.mark.parametrize(
+    "url", ["/partnerships/", "/alliances/", "/conferences/", "/organizations/"]
+)
 def test_a_province_given_as_a_country_is_told_to_use_the_region_filter(client, seed, url):
     response = client.get(url, {"country": "jiangsu"})
     assert response.status_code == 200

@@ -159,3 +159,14 @@ def test_a_word_after_a_minus_is_left_out_of_a_search(client, db):
     assert listed(client.get("/conferences/", {"q": "Jiangsu Forum -Canada"})) == [
         "Jiangsu Forum on Russia"
     ]
+
+
+# ------------------------------------------------------------ conferences by country
+
+
+def test_the_conference_list_filters_by_country_as_the_other_lists_do(client, places):
+    make_conference("Strelsau Forum", host_region=places["city"])
+    make_conference("Forum Elsewhere", host_region=places["elsewhere"])
+    response = client.get("/conferences/", {"country": places["country"].slug})
+    assert response.status_code == 200
+    assert listed(response) == ["Strelsau Forum"]
