@@ -1092,6 +1092,7 @@ class AllianceMembershipInline(CitedRowInline, admin.TabularInline):
         "role",
         "country",
         "since_year",
+        "until_year",
         "title",
         *CITATION_LINE,
         *SEEN,
@@ -1112,13 +1113,13 @@ class AllianceMembershipInline(CitedRowInline, admin.TabularInline):
 
 class AllianceEventInline(CitedRowInline, admin.StackedInline):
     model = AllianceEvent
-    autocomplete_fields = ["conference"]
+    autocomplete_fields = ["conference", "place"]
     formfield_overrides = SMALL_TEXT
 
     def row_fieldsets(self, request, obj=None):
         present = {f.name for f in AllianceEvent._meta.concrete_fields}
         return [
-            (None, {"fields": ["kind", "conference", "description"]}),
+            (None, {"fields": ["kind", ("conference", "place"), "description"]}),
             date_fieldset(AllianceEvent, "occurred", present, help_text=False),
             (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
         ]
@@ -1159,7 +1160,7 @@ class AllianceEventActorInline(CitedRowInline, admin.TabularInline):
 class PartnershipPartyInline(CitedRowInline, admin.TabularInline):
     model = PartnershipParty
     autocomplete_fields = ["organization"]
-    fields = ["organization", "role", *CITATION_LINE, *SEEN]
+    fields = ["organization", "role", "since_year", *CITATION_LINE, *SEEN]
 
 
 class OwnVisits:
@@ -1824,6 +1825,7 @@ class ConferenceAdmin(RecordAdmin):
         "alliance",
         "organizers",
         "run_by",
+        "co_organizers",
         "participating_regions",
         "partner_regions",
     ]

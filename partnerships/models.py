@@ -40,6 +40,24 @@ from .roles import RECORD_MODELS
 from .search import searchable_text
 
 
+def lines_of(text: str) -> list[str]:
+    """The non-empty lines of a field entered one item per line (aims, topics)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def document_titles_of(record) -> list[str]:
+    """The titles of the documents a conference or an alliance issued, each as every source
+    gives it: a search for "Xi'an Declaration" finds the meeting and the alliance
+    (signals.document_changed keeps it current)."""
+    if record.pk is None:
+        return []
+    return [
+        text
+        for title, other_titles in record.documents.values_list("title", "other_titles")
+        for text in (title, other_titles)
+    ]
+
+
 def year_field(verbose_name, help_text) -> models.PositiveSmallIntegerField:
     """An optional year a source gives (founded, joined), between 1000 and 2100."""
     return models.PositiveSmallIntegerField(
@@ -1349,6 +1367,11 @@ class Conference(Record):
         blank=True,
         help_text=_("One per line, in our words: the themes of its sessions or its agenda."),
     )
+    aims = models.TextField(
+        _("aims"),
+        blank=True,
+        help_text=_("What it was meant to achieve, one per line, in our own words."),
+    )
     part_of_occasion = models.CharField(
         _("held as part of"),
         max_length=300,
@@ -1436,6 +1459,13 @@ class Conference(Record):
         related_name="conferences_run",
         help_text=_("Who ran it for the organizers (承办), when the source says so."),
     )
+    co_organizers = models.ManyToManyField(
+        Organization,
+        verbose_name=_("co-organizers"),
+        blank=True,
+        related_name="conferences_co_organized",
+        help_text=_("Who co-organized it (协办) or supported it, when the source says so."),
+    )
     participating_regions = models.ManyToManyField(
         Region,
         verbose_name=_("countries and regions named as taking part"),
@@ -1496,10 +1526,12 @@ class Conference(Record):
             self.other_names,
             self.theme,
             self.topics,
+            self.aims,
             self.part_of_occasion,
             series.name if series and series.is_published else "",
             self.summary,
             *_place_names_of(self, self.place_paths()),
+            *document_titles_of(self),
         ]
 
     def place_paths(self) -> list[str]:
@@ -1526,7 +1558,11 @@ class Conference(Record):
 
     @property
     def topics_list(self) -> list[str]:
-        return [line.strip() for line in self.topics.splitlines() if line.strip()]
+        return lines_of(self.topics)
+
+    @property
+    def aims_list(self) -> list[str]:
+        return lines_of(self.aims)
 
     @property
     def held(self) -> PartialDate:
@@ -1818,8 +1854,10 @@ class Alliance(Record):
         return [
             self.name,
             self.other_names,
+            self.aims,
             self.summary,
             *_place_names_of(self, self.place_paths()),
+            *document_titles_of(self),
         ]
 
     def place_paths(self) -> list[str]:
@@ -1842,7 +1880,7 @@ class Alliance(Record):
 
     @property
     def aims_list(self) -> list[str]:
-        return [line.strip() for line in self.aims.splitlines() if line.strip()]
+        return lines_of(self.aims)
 
     def clean_part_of(self, errors):
         if self.pk and self.part_of_id == self.pk:
@@ -1985,6 +2023,10 @@ class AllianceMembership(Versioned):
     since_year = year_field(
         _("since (year)"), _("The year it joined or took up this role, when a source gives it.")
     )
+    until_year = year_field(
+        _("until (year)"),
+        _("The year it left or its term ends ('a two-year term' from 2023: 2025), when known."),
+    )
     title = models.CharField(
         _("title as the source gives it"),
         max_length=300,
@@ -2016,6 +2058,17 @@ class AllianceMembership(Versioned):
         ]
 
     @property
+    def years_display(self) -> str:
+        """'2023–2025', 'since 2011', 'until 2025' or ''."""
+        if self.since_year and self.until_year:
+            return f"{self.since_year}–{self.until_year}"
+        if self.since_year:
+            return gettext("since %(year)s") % {"year": self.since_year}
+        if self.until_year:
+            return gettext("until %(year)s") % {"year": self.until_year}
+        return ""
+
+    @property
     def holder(self):
         return self.person if self.person_id else self.organization
 
@@ -2035,6 +2088,8 @@ class AllianceMembership(Versioned):
             errors["organization"] = gettext("Give the organization or the person who holds it.")
         if self.body_id and self.alliance_id and self.body.alliance_id != self.alliance_id:
             errors["body"] = gettext("This body belongs to another alliance.")
+        if self.since_year and self.until_year and self.until_year < self.since_year:
+            errors["until_year"] = gettext("The role ends before it starts.")
         if errors:
             raise ValidationError(errors)
 
@@ -2067,6 +2122,15 @@ class AllianceEvent(Versioned):
     occurred_as_given = _event_given
     conference = models.ForeignKey(
         Conference, null=True, blank=True, on_delete=models.SET_NULL, related_name="alliance_events"
+    )
+    place = models.ForeignKey(
+        Region,
+        verbose_name=_("where"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The city or region the source says it happened in ('signed in Moscow')."),
     )
     description = models.TextField(_("description"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")
@@ -2553,7 +2617,7 @@ class SisterSchoolPartnership(Record):
 
     @property
     def aims_list(self) -> list[str]:
-        return [line.strip() for line in self.aims.splitlines() if line.strip()]
+        return lines_of(self.aims)
 
     @property
     def pairings_display(self) -> str:
@@ -2589,6 +2653,10 @@ class PartnershipParty(Versioned):
         Organization, on_delete=models.PROTECT, related_name="partnership_roles"
     )
     role = models.CharField(_("role"), max_length=12, choices=PartyRole, default=PartyRole.PARTY)
+    since_year = year_field(
+        _("since (year)"),
+        _("The year it took this role, or was set up under the partnership, when known."),
+    )
     citations = GenericRelation("partnerships.Citation")
 
     history = HistoricalRecords()
@@ -2851,6 +2919,7 @@ class VisitDirection(models.TextChoices):
     A_TO_B = "a_to_b", _("First party visited the second")
     B_TO_A = "b_to_a", _("Second party visited the first")
     BOTH = "both", _("Both ways")
+    JOINT = "joint", _("Joint event of both parties (neither travelled to the other)")
     UNKNOWN = "unknown", _("Not reported")
 
 
@@ -3177,6 +3246,7 @@ class Metric(models.TextChoices):
     YEARS = "years", _("years running")
     DAYS = "days", _("days")
     GROUPS = "groups", _("groups or delegations")
+    WORKING_GROUPS = "working_groups", _("working groups, communities or sub-networks")
     VISITS = "visits", _("visits")
     AREA = "area_m2", _("square metres of floor space")
     MONEY = "money", _("money")
@@ -3185,6 +3255,8 @@ class Metric(models.TextChoices):
 class FigurePeriod(models.TextChoices):
     TOTAL = "total", _("in all")
     PER_YEAR = "per_year", _("a year")
+    PER_COUNTRY = "per_country", _("per country")
+    PER_MEMBER = "per_member", _("per member")
 
 
 class FigureStatus(models.TextChoices):
@@ -3250,7 +3322,11 @@ class ReportedFigure(Record):
         help_text=_("For money: the ISO 4217 code, e.g. USD, CNY, EUR."),
     )
     period = models.CharField(
-        _("per"), max_length=10, choices=FigurePeriod, default=FigurePeriod.TOTAL
+        _("per"),
+        max_length=12,
+        choices=FigurePeriod,
+        default=FigurePeriod.TOTAL,
+        help_text=_("'Up to 12 participants per country': per country, qualifier 'up to'."),
     )
     status = models.CharField(
         _("done or planned"),
@@ -3527,8 +3603,8 @@ class ReportedFigure(Record):
     @property
     def text(self) -> str:
         words = [self.value_display, self.counted, self.breakdown]
-        if self.period == FigurePeriod.PER_YEAR:
-            words.append(gettext("a year"))
+        if self.period != FigurePeriod.TOTAL:
+            words.append(str(self.get_period_display()))
         if self.since_year:
             words.append(gettext("since %(year)s") % {"year": self.since_year})
         if self.status != FigureStatus.ACHIEVED:

@@ -843,8 +843,8 @@ class PersonResource(RecordResource):
 class ConferenceResource(RecordResource):
     """A conference, with its other names (``other_names``, separated by ``;``), the places
     also hosting it (``other_host_regions``), the alliance it is a meeting of (``alliance``),
-    who carried it out for the organizers (``run_by``) and the regions named as taking
-    part."""
+    who carried it out for the organizers (``run_by``), who co-organized it
+    (``co_organizers``) and the regions named as taking part."""
 
     label = "conference"
     required_columns = ("name",)
@@ -896,11 +896,13 @@ class ConferenceResource(RecordResource):
     summary = fields.Field(attribute="summary", column_name="summary")
 
     run_by = fields.Field(column_name="run_by", attribute=None)
+    co_organizers = fields.Field(column_name="co_organizers", attribute=None)
 
     LISTS = {
         "other_host_regions": _ListOfRecords(Region, "Host region", also="other_names__name"),
         "organizers": _ListOfRecords(Organization, "Organizer", also="other_names__name"),
         "run_by": _ListOfRecords(Organization, "Carried out by", also="other_names__name"),
+        "co_organizers": _ListOfRecords(Organization, "Co-organizer", also="other_names__name"),
         "participating_regions": _ListOfRecords(
             Region, "Participating region", also="other_names__name"
         ),
@@ -926,6 +928,7 @@ class ConferenceResource(RecordResource):
             "venue",
             "organizers",
             "run_by",
+            "co_organizers",
             "participating_regions",
             "summary",
             "source",
@@ -946,6 +949,9 @@ class ConferenceResource(RecordResource):
     def dehydrate_run_by(self, obj):
         return _ListOfRecords.render(obj.run_by.all())
 
+    def dehydrate_co_organizers(self, obj):
+        return _ListOfRecords.render(obj.co_organizers.all())
+
     def extras_change(self, instance):
         return _lists_change(instance)
 
@@ -965,7 +971,12 @@ class ConferenceResource(RecordResource):
         return Conference.objects.select_related(
             "series", "host_region", "venue", "alliance"
         ).prefetch_related(
-            "organizers", "run_by", "other_host_regions", "participating_regions", "citations"
+            "organizers",
+            "run_by",
+            "co_organizers",
+            "other_host_regions",
+            "participating_regions",
+            "citations",
         )
 
 

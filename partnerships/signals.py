@@ -42,8 +42,10 @@ from simple_history.models import HistoricalChanges
 from . import pagecache, placesearch
 from .models import (
     Alliance,
+    AllianceDocument,
     AllianceMembership,
     Conference,
+    ConferenceDocument,
     ConferenceSeries,
     Organization,
     OrganizationName,
@@ -258,6 +260,19 @@ def membership_changed(sender, instance, **kwargs):
     alliance = Alliance.objects.filter(pk=instance.alliance_id).first()
     if alliance is not None:
         alliance.refresh_search_text()
+
+
+@receiver(post_save, sender=ConferenceDocument)
+@receiver(post_delete, sender=ConferenceDocument)
+@receiver(post_save, sender=AllianceDocument)
+@receiver(post_delete, sender=AllianceDocument)
+def document_changed(sender, instance, **kwargs):
+    """A document's titles are in the search text of the meeting or alliance that issued it."""
+    owner = getattr(instance, instance.issued_by + "_id")
+    record = type(instance)._meta.get_field(instance.issued_by).related_model
+    issuer = record._base_manager.filter(pk=owner).first()
+    if issuer is not None:
+        issuer.refresh_search_text()
 
 
 @receiver(post_save, sender=ConferenceSeries)

@@ -5,6 +5,8 @@ test_findability, whose later tests share its module-wide real-case fixtures."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -170,3 +172,142 @@ def test_the_conference_list_filters_by_country_as_the_other_lists_do(client, pl
     response = client.get("/conferences/", {"country": places["country"].slug})
     assert response.status_code == 200
     assert listed(response) == ["Strelsau Forum"]
+
+
+# ------------------------------------------------------------ trials 5 and 6 (2026-12-07)
+
+
+def test_a_joint_event_of_both_parties_does_not_read_as_visits_both_ways(client, places):
+    from partnerships.models import Visit, VisitDirection
+
+    a = make_org("Strelsau University", places["city"], kind="university")
+    b = make_org("Elsewhere University", places["elsewhere"], kind="university")
+    partnership = make_partnership(a, b, level=PartnershipLevel.UNIVERSITY)
+    Visit.objects.create(
+        partnership=partnership,
+        direction=VisitDirection.JOINT,
+        occasion="online anniversary meeting",
+        visited_on=datetime.date(2022, 4, 1),
+        visited_precision="month",
+    )
+    page = plain(client.get(partnership.get_absolute_url()).content.decode())
+    assert "Joint event of Strelsau University and Elsewhere University" in page
+    assert "Visits both ways" not in page
+
+
+def test_co_organizers_are_named_apart_from_who_carried_it_out(client, places):
+    host = make_org("Strelsau University", places["city"], kind="university")
+    helper = make_org("Strel Forestry University", places["city"], kind="university")
+    forum = make_conference("Strelsau Network Forum", places["city"], organizers=[host])
+    forum.co_organizers.set([helper])
+    page = plain(client.get(forum.get_absolute_url()).content.decode())
+    assert "Co-organizers Strel Forestry University" in page
+    assert "Carried out by" not in page
+    (row,) = csv_rows(client.get("/conferences/?format=csv"))
+    assert row["co_organizers"] == "Strel Forestry University"
+    assert "Strelsau Network Forum" in plain(client.get(helper.get_absolute_url()).content.decode())
+
+
+def test_a_conference_s_aims_are_on_its_page_in_its_export_and_searched(client, db):
+    make_conference("Rector Forum", aims="mutual understanding between universities")
+    forum_page = plain(client.get("/conferences/rector-forum/").content.decode())
+    assert "Aims mutual understanding between universities" in forum_page
+    (row,) = csv_rows(client.get("/conferences/?format=csv"))
+    assert row["aims"] == "mutual understanding between universities"
+    assert listed(client.get("/conferences/", {"q": "mutual understanding"})) == ["Rector Forum"]
+
+
+@pytest.mark.parametrize(
+    ("values", "text"),
+    [
+        (
+            {"metric": "participants", "qualifier": "up_to", "value": 12, "period": "per_country"},
+            "up to 12 participants per country",
+        ),
+        ({"metric": "students", "value": 2, "period": "per_member"}, "2 students per member"),
+        (
+            {"metric": "working_groups", "value": 11},
+            "11 working groups, communities or sub-networks",
+        ),
+    ],
+)
+def test_a_figure_per_country_and_a_count_of_working_groups_read_as_the_source_says(
+    db, values, text
+):
+    from partnerships.models import ReportedFigure
+
+    assert ReportedFigure(**values).text == text
+
+
+def test_an_alliance_event_says_where_it_happened(client, places):
+    from partnerships.models import AllianceEvent
+
+    alliance = make_alliance("Signed Alliance")
+    AllianceEvent.objects.create(
+        alliance=alliance,
+        kind=AllianceEvent.Kind.FOUNDED,
+        occurred_on=datetime.date(2015, 11, 18),
+        place=places["city"],
+    )
+    page = plain(client.get(alliance.get_absolute_url()).content.decode())
+    assert "18 November 2015, Strelsau" in page
+
+
+def test_a_term_in_an_alliance_reads_from_year_to_year(client, places):
+    alliance = make_alliance("Rotating Alliance")
+    seat = make_org("Strelsau University", places["city"], kind="university")
+    AllianceMembership.objects.create(
+        alliance=alliance, organization=seat, role=MemberRole.HOST, since_year=2023, until_year=2025
+    )
+    page = plain(client.get(alliance.get_absolute_url()).content.decode())
+    assert "Host, 2023–2025" in page
+    assert "2023–2025" in plain(client.get(seat.get_absolute_url()).content.decode())
+
+
+def test_a_term_ending_before_it_starts_is_refused_in_words(db, places):
+    alliance = make_alliance("Rotating Alliance")
+    seat = make_org("Strelsau University", places["city"], kind="university")
+    row = AllianceMembership(alliance=alliance, organization=seat, since_year=2025, until_year=2023)
+    with pytest.raises(ValidationError) as caught:
+        row.full_clean()
+    assert caught.value.message_dict["until_year"] == ["The role ends before it starts."]
+
+
+def test_a_unit_set_up_under_a_partnership_shows_since_when(client, places):
+    from partnerships.models import PartnershipParty, PartyRole
+
+    a = make_org("Strelsau University", places["city"], kind="university")
+    b = make_org("Elsewhere University", places["elsewhere"], kind="university")
+    partnership = make_partnership(a, b, level=PartnershipLevel.UNIVERSITY)
+    centre = make_org("Joint Energy Centre", places["city"], kind="research")
+    PartnershipParty.objects.create(
+        partnership=partnership, organization=centre, role=PartyRole.SET_UP, since_year=2009
+    )
+    page = plain(client.get(partnership.get_absolute_url()).content.decode())
+    assert "Joint Energy Centre (since 2009)" in page
+
+
+def test_a_search_for_a_document_s_title_finds_the_meeting_and_the_alliance_that_issued_it(
+    client, db
+):
+    from partnerships.models import AllianceDocument, ConferenceDocument
+
+    forum = make_conference("Silk Road Forum")
+    alliance = make_alliance("Silk Road Alliance")
+    ConferenceDocument.objects.create(conference=forum, kind="declaration", title="Xian Accord")
+    AllianceDocument.objects.create(
+        alliance=alliance, kind="declaration", title="Charter", other_titles="Xian Accord"
+    )
+    assert listed(client.get("/conferences/", {"q": "Xian Accord"})) == ["Silk Road Forum"]
+    assert listed(client.get("/alliances/", {"q": "Xian Accord"})) == ["Silk Road Alliance"]
+
+
+def test_a_deleted_document_s_title_no_longer_finds_the_meeting(client, db):
+    from partnerships.models import ConferenceDocument
+
+    forum = make_conference("Silk Road Forum")
+    document = ConferenceDocument.objects.create(
+        conference=forum, kind="declaration", title="Xian Accord"
+    )
+    document.delete()
+    assert listed(client.get("/conferences/", {"q": "Xian Accord"})) == []

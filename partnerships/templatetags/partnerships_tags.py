@@ -274,6 +274,8 @@ def visit_direction(visit, partnership) -> str:
         return went % {"from": b, "to": a}
     if visit.direction == VisitDirection.BOTH:
         return gettext("Visits both ways between %(a)s and %(b)s") % {"a": a, "b": b}
+    if visit.direction == VisitDirection.JOINT:
+        return gettext("Joint event of %(a)s and %(b)s") % {"a": a, "b": b}
     return gettext("Visit or activity between %(a)s and %(b)s") % {"a": a, "b": b}
 
 

@@ -96,7 +96,7 @@ class AllianceDetailView(RecordDetailView):
                 Prefetch(
                     "events",
                     queryset=self.model.events.rel.related_model.objects.select_related(
-                        "conference"
+                        "conference", "place"
                     ).prefetch_related(
                         published_citations(),
                         Prefetch(
@@ -248,6 +248,7 @@ class ConferenceDetailView(RecordDetailView):
             .prefetch_related(
                 Prefetch("organizers", queryset=Organization.objects.published()),
                 Prefetch("run_by", queryset=Organization.objects.published()),
+                Prefetch("co_organizers", queryset=Organization.objects.published()),
                 Prefetch("participating_regions", queryset=Region.objects.published()),
                 Prefetch("partner_regions", queryset=Region.objects.published()),
                 Prefetch("other_host_regions", queryset=Region.objects.published()),
@@ -349,7 +350,7 @@ class OrganizationDetailView(RecordDetailView):
                 guided_by=org, alliance__publication=PUBLISHED
             ).select_related("alliance"),
             conferences=Conference.objects.published()
-            .filter(Q(venue=org) | Q(organizers=org) | Q(run_by=org))
+            .filter(Q(venue=org) | Q(organizers=org) | Q(run_by=org) | Q(co_organizers=org))
             .distinct(),
             series=ConferenceSeries.objects.published()
             .filter(Q(venue=org) | Q(organizers=org))

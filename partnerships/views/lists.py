@@ -124,6 +124,7 @@ class ConferenceListView(RecordListView):
         Column("other_names", lambda c: "; ".join(c.other_names_list)),
         Column("theme", lambda c: c.theme),
         Column("topics", lambda c: "; ".join(c.topics_list)),
+        Column("aims", lambda c: "; ".join(c.aims_list)),
         Column("held_as_part_of", lambda c: c.part_of_occasion),
         Column("series", lambda c: c.series.name if c.series else ""),
         Column("edition", lambda c: c.edition),
@@ -136,6 +137,7 @@ class ConferenceListView(RecordListView):
         Column("venue", lambda c: c.venue.name if c.venue else ""),
         Column("organizers", lambda c: "; ".join(o.name for o in c.organizers.all())),
         Column("run_by", lambda c: "; ".join(o.name for o in c.run_by.all())),
+        Column("co_organizers", lambda c: "; ".join(o.name for o in c.co_organizers.all())),
         Column(
             "participating_regions",
             lambda c: "; ".join(r.name for r in c.participating_regions.all()),
@@ -147,6 +149,7 @@ class ConferenceListView(RecordListView):
     def export_queryset(self, queryset):
         return queryset.prefetch_related(
             Prefetch("run_by", queryset=Organization.objects.published()),
+            Prefetch("co_organizers", queryset=Organization.objects.published()),
             Prefetch("participating_regions", queryset=Region.objects.published()),
         )
 
