@@ -12,7 +12,11 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetWrapper
+from django.contrib.admin.widgets import (
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+    RelatedFieldWidgetWrapper,
+)
 from django.contrib.contenttypes.admin import GenericStackedInline, GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.contrib.contenttypes.models import ContentType
@@ -300,6 +304,50 @@ class VersionedInlineForm(forms.ModelForm):
 CITATION_FIELDS = ("source", "paragraph", "section")
 
 
+class KnownKeysOnly:
+    """An autocomplete widget that, when a form comes back with an error, shows only the
+    chosen values that can be keys: Django's own looks every posted value up, and a value
+    such as "None" or "abc" in a key field raised ValueError there (a 500) where the form
+    already says "Select a valid choice"."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        keys = []
+        for v in value:
+            try:
+                target.to_python(v)
+            except ValidationError:
+                continue
+            keys.append(v)
+        return super().optgroups(name, keys, attr)
+
+
+class KnownKeysAutocompleteSelect(KnownKeysOnly, AutocompleteSelect):
+    pass
+
+
+class KnownKeysAutocompleteSelectMultiple(KnownKeysOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class KnownKeysAutocomplete:
+    """Admin and inline mixin: the autocomplete fields use the widgets above."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KnownKeysAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KnownKeysAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 def first_citation(row):
     """The row's first citation (the one its inline form edits), from a prefetch if any."""
     citations = list(row.citations.all())
@@ -317,7 +365,7 @@ class CitedRowForm(VersionedInlineForm):
         queryset=Source.objects.all(),
         required=False,
         label=_("Source"),
-        widget=AutocompleteSelect(Citation._meta.get_field("source"), admin.site),
+        widget=KnownKeysAutocompleteSelect(Citation._meta.get_field("source"), admin.site),
         help_text=_("The source that says it."),
     )
     paragraph = forms.IntegerField(
@@ -859,7 +907,7 @@ def only_known_fields(model, form, fieldsets) -> list:
     return kept
 
 
-class RowInline(DatesAsText):
+class RowInline(KnownKeysAutocomplete, DatesAsText):
     """What every inline row shares: its version (optimistic locking), no empty extra rows,
     beside a related record's field only the button to add one (the row stays narrow enough
     for the page), and for a reader its dates as text."""
@@ -1294,7 +1342,7 @@ class DescribedChanges(HistoricalRecordContextHelper):
         return lines
 
 
-class StaffHistoryAdmin(SimpleHistoryAdmin):
+class StaffHistoryAdmin(KnownKeysAutocomplete, SimpleHistoryAdmin):
     """History, revert and optimistic locking, shared by records and the rows inside them.
 
     Reading history needs the view permission; reverting to an old version is a change and

@@ -1094,3 +1094,46 @@ def test_an_approved_figure_on_a_published_record_is_published(records, client_a
     )
     assert ReportedFigure.objects.get(value=34).publication == Publication.PUBLISHED
     assert shown_publicly(partnership, "<strong>over 34</strong> participants")
+
+
+AUTOCOMPLETE_JUNK = {
+    "an alliance's founding conference": (
+        Alliance,
+        "founding_conference",
+        ["None"],
+        "Select a valid choice",
+    ),
+    "an alliance's member countries": (
+        Alliance,
+        "countries",
+        ["abc", "1; DROP TABLE"],
+        "is not a valid value",
+    ),
+    "a conference's host region": (Conference, "host_region", ["None"], "Select a valid choice"),
+    "a conference's organizers": (Conference, "organizers", ["<b>x</b>"], "is not a valid value"),
+}
+
+
+@pytest.mark.parametrize("case", list(AUTOCOMPLETE_JUNK))
+def test_junk_in_an_autocomplete_field_is_a_form_error_not_a_server_error(records, client_as, case):
+    model, field, values, said = AUTOCOMPLETE_JUNK[case]
+    client = client_as("editor")
+    data = form_of(client.get(add_url(model)))
+    data.update(name="Junk test record", **{field: values})
+    before = model.objects.count()
+    response = client.post(add_url(model), data)
+    assert response.status_code == 200
+    assert said in messages_of(response)
+    assert model.objects.count() == before
+
+
+def test_junk_as_a_row_s_source_is_a_form_error_not_a_server_error(records, client_as):
+    record = Organization.objects.get(slug="bycirklen")
+    client = client_as("publisher")
+    data = form_of(client.get(change_url(record)))
+    add_row(data, FIGURES, figure_row(web_page(), source="None"))
+    before = ReportedFigure.objects.count()
+    response = client.post(change_url(record), data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in messages_of(response)
+    assert ReportedFigure.objects.count() == before
