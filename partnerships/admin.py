@@ -1281,7 +1281,7 @@ class VisitInline(CitedRowInline, admin.StackedInline):
                         ("direction", "status", "format"),
                         ("sender", "sent_from"),
                         ("other_senders", "hosts"),
-                        "recurrence",
+                        ("days", "recurrence"),
                     ]
                 },
             ),

@@ -566,8 +566,9 @@ def visit_entry() -> Sql:
         {"place": published_name_of(Region, column_of(a, Visit, "sent_from"))},
     )
     text = sql(
-        "concat_ws(', ', {}, {}, {}, {}, {}, {}, {})",
+        "concat_ws(', ', {}, {}, {}, {}, {}, {}, {}, {})",
         head,
+        counted(column_of(a, Visit, "days"), "for %(n)s day", "for %(n)s days"),
         sender,
         hosts,
         place,
@@ -693,6 +694,7 @@ def visit_json() -> Sql:
             "students": column_of(a, Visit, "students"),
             "others": column_of(a, Visit, "others"),
             "people_in_all": column_of(a, Visit, "people_in_all"),
+            "days": column_of(a, Visit, "days"),
             "recurrence": column_of(a, Visit, "recurrence"),
             "description": column_of(a, Visit, "description"),
             "people": people,

@@ -211,6 +211,7 @@ def visit_text(visit) -> str:
     hosts = ", ".join(visit_hosts(visit))
     parts = [
         head,
+        visit.days_display,
         _("sent by %(organization)s") % {"organization": senders} if senders else "",
         _("hosted by %(organizations)s") % {"organizations": hosts} if hosts else "",
         _("from %(place)s") % {"place": place} if place else "",
@@ -368,6 +369,7 @@ def visit_json(visit) -> dict:
         "students": visit.students,
         "others": visit.others,
         "people_in_all": visit.people_in_all,
+        "days": visit.days,
         "recurrence": visit.recurrence,
         "description": visit.description,
         "people": [

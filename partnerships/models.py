@@ -2640,6 +2640,7 @@ class PartyRole(models.TextChoices):
     WITNESS = "witness", _("Witnessed (not a party)")
     CONTACT = "contact", _("Contact for it (not a party)")
     SET_UP = "set_up", _("Set up under it (a joint institute or centre; not a party)")
+    TAKES_PART = "takes_part", _("Takes part or works under it (not a party)")
 
 
 class PartnershipParty(Versioned):
@@ -2987,6 +2988,13 @@ class Visit(Versioned):
         blank=True,
         help_text=_("When the source gives a total ('a 21-member delegation'), split or not."),
     )
+    days = models.PositiveSmallIntegerField(
+        _("how long (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3660)],
+        help_text=_("When the source gives its length but no last day: 'a two-week visit': 14."),
+    )
     sender = models.ForeignKey(
         Organization,
         verbose_name=_("sent by"),
@@ -3064,6 +3072,13 @@ class Visit(Versioned):
     @property
     def dates_display(self) -> str:
         return self.visited.through(self.ends_on)
+
+    @property
+    def days_display(self) -> str:
+        """'for 14 days', '' when the source gives no length."""
+        if self.days is None:
+            return ""
+        return ngettext("for %(n)s day", "for %(n)s days", self.days) % {"n": intcomma(self.days)}
 
     @property
     def headcount_display(self) -> str:
@@ -3247,6 +3262,7 @@ class Metric(models.TextChoices):
     DAYS = "days", _("days")
     GROUPS = "groups", _("groups or delegations")
     WORKING_GROUPS = "working_groups", _("working groups, communities or sub-networks")
+    JOBS = "jobs", _("jobs")
     VISITS = "visits", _("visits")
     AREA = "area_m2", _("square metres of floor space")
     MONEY = "money", _("money")

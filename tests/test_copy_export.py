@@ -312,6 +312,8 @@ def lives(seed):
     Visit.objects.create(partnership=made[6], status="planned", visited_on=D(2026, 1, 1),
                          visited_precision=YEAR, visited_as_given="summer")  # fmt: skip
     Visit.objects.create(partnership=made[7], people_in_all=21, headcount_qualifier="over")
+    Visit.objects.create(partnership=made[7], days=14, direction=VisitDirection.JOINT)
+    Visit.objects.create(partnership=made[7], days=1, students=3)
     ceremony = Visit.objects.create(partnership=made[6], occasion="groundbreaking ceremony",
                                     students=1010, visited_on=D(2019, 3, 1), ends_on=D(2021, 6, 1),
                                     visited_precision=MONTH)  # fmt: skip
@@ -350,7 +352,7 @@ def test_postgresql_writes_the_new_model_json_python_writes(client, lives, monke
     assert sections == {"History", "Visits"}
     history = [row["history"] for row in copied]
     assert sum(len(h["agreements"]) for h in history) == 4
-    assert sum(len(h["visits"]) for h in history) == 7
+    assert sum(len(h["visits"]) for h in history) == 9
     assert {c["published_on"] for row in copied for c in row["citations"]} == {"2019"}
 
 

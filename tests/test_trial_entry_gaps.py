@@ -311,3 +311,33 @@ def test_a_deleted_document_s_title_no_longer_finds_the_meeting(client, db):
     )
     document.delete()
     assert listed(client.get("/conferences/", {"q": "Xian Accord"})) == []
+
+
+def test_a_visit_s_length_without_a_last_day_is_on_the_page_and_in_the_exports(client, places):
+    from partnerships.models import Visit
+
+    a = make_org("Strelsau High School", places["city"])
+    b = make_org("Elsewhere High School", places["elsewhere"])
+    partnership = make_partnership(a, b)
+    Visit.objects.create(
+        partnership=partnership, visited_on=datetime.date(2013, 1, 1), visited_precision="month",
+        days=14, students=15,
+    )  # fmt: skip
+    page = plain(client.get(partnership.get_absolute_url()).content.decode())
+    assert "for 14 days" in page
+    (row,) = csv_rows(client.get("/partnerships/?format=csv"))
+    assert "January 2013: Not reported, for 14 days, 15 students" in row["visits"]
+    (record,) = json_rows(client.get("/partnerships/?format=json"))
+    assert record["history"]["visits"][0]["days"] == 14
+
+
+@pytest.mark.parametrize("days", ["0", "99999", "two weeks"])
+def test_a_visit_length_out_of_range_is_refused_in_words(db, places, days):
+    from partnerships.models import Visit
+
+    a = make_org("Strelsau High School", places["city"])
+    b = make_org("Elsewhere High School", places["elsewhere"])
+    visit = Visit(partnership=make_partnership(a, b), days=days)
+    with pytest.raises(ValidationError) as caught:
+        visit.full_clean()
+    assert "days" in caught.value.message_dict
