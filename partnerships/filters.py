@@ -25,6 +25,7 @@ from .dates import NO_YEAR
 from .models import (
     Alliance,
     AllianceBody,
+    AllianceEvent,
     AllianceFocus,
     AllianceMembership,
     Conference,
@@ -226,8 +227,9 @@ def alliance_place_q(regions) -> Q:
     """Alliances with a place in or under any of ``regions``: a member country, a published
     member organization located there, a member's side (country), the place it was founded
     in, the host places of its published founding conference, and the host places of its
-    published meetings (conferences of the alliance, and editions of its series), and the
-    places of the published organizations hosting its bodies (a secretariat, a council)."""
+    published meetings (conferences of the alliance, and editions of its series), the
+    places of the published organizations hosting its bodies (a secretariat, a council), and
+    where its governance events happened ("signed in Moscow")."""
     countries = Exists(
         Alliance.countries.through.objects.filter(alliance=OuterRef("pk")).filter(
             region_q(["region"], regions)
@@ -255,6 +257,9 @@ def alliance_place_q(regions) -> Q:
             region_q(["host__region"], regions)
         )
     )
+    events = Exists(
+        AllianceEvent.objects.filter(alliance=OuterRef("pk")).filter(region_q(["place"], regions))
+    )
     return (
         Q(countries)
         | Q(members)
@@ -262,6 +267,7 @@ def alliance_place_q(regions) -> Q:
         | founding
         | Q(meetings)
         | Q(bodies)
+        | Q(events)
     )
 
 
@@ -330,6 +336,9 @@ def alliance_places(queryset) -> list[tuple[int, str]]:
         AllianceBody.objects.filter(
             alliance__in=keys, host__publication=PUBLISHED, host__region__isnull=False
         ).values_list("alliance_id", "host__region__path"),
+        AllianceEvent.objects.filter(alliance__in=keys, place__isnull=False).values_list(
+            "alliance_id", "place__path"
+        ),
     )
 
 

@@ -1862,8 +1862,9 @@ class Alliance(Record):
 
     def place_paths(self) -> list[str]:
         """The paths of the places recorded on the alliance itself that its region filter
-        counts (alliance_place_q): where it was founded, then its member countries and its
-        members' sides, by path. (Its members' and meetings' places are not its own text.)"""
+        counts (alliance_place_q): where it was founded, then its member countries, its
+        members' sides and where its governance events happened, by path. (Its members' and
+        meetings' places are not its own text.)"""
         founded = [self.founded_in.path] if self.founded_in_id else []
         if not self.pk:
             return founded
@@ -1874,8 +1875,11 @@ class Alliance(Record):
             AllianceMembership.objects.filter(alliance=self.pk, country__isnull=False)
             .values_list("country__path")
             .order_by(),
+            AllianceEvent.objects.filter(alliance=self.pk, place__isnull=False)
+            .values_list("place__path")
+            .order_by(),
         ]
-        others = {path for (path,) in selects[0].union(selects[1])}
+        others = {path for (path,) in selects[0].union(*selects[1:])}
         return founded + sorted(others)
 
     @property

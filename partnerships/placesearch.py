@@ -59,6 +59,7 @@ def alliances_under(path: str):
         Q(founded_in__path__startswith=path)
         | Q(countries__path__startswith=path)
         | Q(memberships__country__path__startswith=path)
+        | Q(events__place__path__startswith=path)
     ).values("pk")
     return Alliance.objects.filter(pk__in=keys).select_related("founded_in")
 

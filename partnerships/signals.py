@@ -43,6 +43,7 @@ from . import pagecache, placesearch
 from .models import (
     Alliance,
     AllianceDocument,
+    AllianceEvent,
     AllianceMembership,
     Conference,
     ConferenceDocument,
@@ -255,8 +256,11 @@ for through in PLACE_M2M:
 
 @receiver(post_save, sender=AllianceMembership)
 @receiver(post_delete, sender=AllianceMembership)
+@receiver(post_save, sender=AllianceEvent)
+@receiver(post_delete, sender=AllianceEvent)
 def membership_changed(sender, instance, **kwargs):
-    """A member's side (its country) is one of the alliance's places in its search text."""
+    """A member's side (its country) and where a governance event happened are among the
+    alliance's places in its search text."""
     alliance = Alliance.objects.filter(pk=instance.alliance_id).first()
     if alliance is not None:
         alliance.refresh_search_text()

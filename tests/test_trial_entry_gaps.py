@@ -19,6 +19,7 @@ from partnerships.models import (
 from tests.test_detail_sources import plain
 from tests.test_views import (
     csv_rows,
+    facet,
     json_rows,
     listed,
     make_alliance,
@@ -341,3 +342,23 @@ def test_a_visit_length_out_of_range_is_refused_in_words(db, places, days):
     with pytest.raises(ValidationError) as caught:
         visit.full_clean()
     assert "days" in caught.value.message_dict
+
+
+def test_an_alliance_is_found_where_one_of_its_events_happened_by_filter_facet_and_search(
+    client, places
+):
+    from partnerships.models import AllianceEvent
+
+    alliance = make_alliance("Volga Rivers Alliance")
+    make_alliance("Alliance Elsewhere", founded_in=places["elsewhere"])
+    AllianceEvent.objects.create(
+        alliance=alliance, kind=AllianceEvent.Kind.MEETING, place=places["city"]
+    )
+    response = client.get("/alliances/", {"country": places["country"].slug})
+    assert listed(response) == ["Volga Rivers Alliance"]
+    assert facet(client.get("/alliances/"), "country")["Ruritania"].count == 1
+    assert (
+        alliance.get_absolute_url()
+        in client.get(places["city"].get_absolute_url()).content.decode()
+    )
+    assert listed(client.get("/alliances/", {"q": "Strelsau"})) == ["Volga Rivers Alliance"]
