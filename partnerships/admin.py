@@ -1093,7 +1093,18 @@ class SpeechInline(CitedRowInline, admin.StackedInline):
     autocomplete_fields = ["person", "organization"]
     formfield_overrides = SMALL_TEXT
     fieldsets = [
-        (None, {"fields": [("person", "organization"), ("role", "mode"), "title", "summary"]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("person", "organization"),
+                    ("role", "mode"),
+                    "session",
+                    "title",
+                    "summary",
+                ]
+            },
+        ),
         (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
     ]
 

@@ -1629,6 +1629,15 @@ class Speech(Versioned):
     )
     role = models.CharField(_("role"), max_length=12, choices=EventRole, default=EventRole.SPEAKER)
     mode = models.CharField(_("how"), max_length=10, choices=Mode, default=Mode.UNKNOWN)
+    session = models.CharField(
+        _("session"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The part of the event, as the source names it: 'opening ceremony', 'main forum', "
+            "'round table on digital education'."
+        ),
+    )
     title = models.CharField(
         _("title at the event"),
         max_length=300,
@@ -1646,12 +1655,12 @@ class Speech(Versioned):
         ordering = ["conference", "role", "person__name", "organization__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["conference", "person", "role"],
+                fields=["conference", "person", "role", "session"],
                 name="speech_unique",
                 violation_error_message=_("This person already has this role at this event."),
             ),
             models.UniqueConstraint(
-                fields=["conference", "organization", "role"],
+                fields=["conference", "organization", "role", "session"],
                 condition=models.Q(person__isnull=True),
                 name="speech_by_organization_unique",
                 violation_error_message=_("This organization already has this role at this event."),
@@ -2416,12 +2425,15 @@ class SisterSchoolPartnership(Record):
     )
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("pairing under agreement"),
+        verbose_name=_("came from the wider partnership"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="pairings",
-        help_text=_("The wider agreement (e.g. between two authorities) this pairing came from."),
+        help_text=_(
+            "The wider agreement or relationship this pairing came from (between two "
+            "authorities, two sister cities), as the source says."
+        ),
     )
     pairings_reported = models.PositiveIntegerField(
         _("pairings reported"),

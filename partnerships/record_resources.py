@@ -1234,8 +1234,9 @@ class AllianceResource(RecordResource):
 class SpeechResource(RecordResource):
     """A person's part at a conference (``role``: spoke, chaired, signed, attended…; spoke
     when the cell is empty); a row matches the stored part of the same person at the same
-    conference in the same role. When the source names an office or organization but no
-    person, ``person`` is left empty and ``organization`` names it (with a person,
+    conference in the same role and session (``session``, empty for none). When the source
+    names an office or organization but no person, ``person`` is left empty and
+    ``organization`` names it (with a person,
     ``organization`` is the organization they spoke for); the row then matches the stored
     part of that organization, with no person, at the conference in that role."""
 
@@ -1265,6 +1266,7 @@ class SpeechResource(RecordResource):
     mode = fields.Field(
         attribute="mode", column_name="mode", widget=ChoiceWidget(Speech.Mode.choices, "Mode")
     )
+    session = fields.Field(attribute="session", column_name="session")
     title = fields.Field(attribute="title", column_name="title")
     summary = fields.Field(attribute="summary", column_name="summary")
 
@@ -1276,6 +1278,7 @@ class SpeechResource(RecordResource):
             "organization",
             "role",
             "mode",
+            "session",
             "title",
             "summary",
             "source",
@@ -1297,12 +1300,11 @@ class SpeechResource(RecordResource):
             return None  # reported when the row is read
         if conference is None:
             return None
+        same = {"conference": conference, "role": role, "session": _text(row.get("session"))}
         if person is not None:
-            return Speech.objects.filter(conference=conference, person=person, role=role).first()
+            return Speech.objects.filter(person=person, **same).first()
         if organization is not None:
-            return Speech.objects.filter(
-                conference=conference, person=None, organization=organization, role=role
-            ).first()
+            return Speech.objects.filter(person=None, organization=organization, **same).first()
         return None
 
     def import_extras(self, instance, row):
@@ -1315,9 +1317,15 @@ class SpeechResource(RecordResource):
 
     def identity(self, instance, row):
         if instance.conference_id and instance.person_id:
-            return (instance.conference_id, instance.person_id, instance.role)
+            return (instance.conference_id, instance.person_id, instance.role, instance.session)
         if instance.conference_id and instance.organization_id:
-            return (instance.conference_id, "organization", instance.organization_id, instance.role)
+            return (
+                instance.conference_id,
+                "organization",
+                instance.organization_id,
+                instance.role,
+                instance.session,
+            )
         return None
 
     def after_save_instance(self, instance, row, **kwargs):

@@ -422,7 +422,7 @@ def test_parent_agreement_shows_pairings_reported_and_links_the_named_ones(clien
     assertContains(response, f'href="{c1["current"].get_absolute_url()}"')
     assertNotContains(response, draft_pairing.get_absolute_url())
     child = client.get(c1["current"].get_absolute_url())
-    assertContains(child, "Pairing under the agreement")
+    assertContains(child, "Came from the wider partnership")
     assertContains(child, f'href="{parent.get_absolute_url()}"')
 
 

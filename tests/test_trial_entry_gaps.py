@@ -26,6 +26,7 @@ from tests.test_views import (
     make_conference,
     make_org,
     make_partnership,
+    make_person,
 )
 
 # ------------------------------------------------------------ founding and joining years
@@ -362,3 +363,21 @@ def test_an_alliance_is_found_where_one_of_its_events_happened_by_filter_facet_a
         in client.get(places["city"].get_absolute_url()).content.decode()
     )
     assert listed(client.get("/alliances/", {"q": "Strelsau"})) == ["Volga Rivers Alliance"]
+
+
+def test_a_person_who_spoke_at_two_sessions_keeps_both_and_the_page_names_them(client, db):
+    from partnerships.models import Speech
+
+    forum = make_conference("Rectors Forum")
+    rector = make_person("Sergey Rector")
+    Speech.objects.create(conference=forum, person=rector, session="opening ceremony")
+    second = Speech(conference=forum, person=rector, session="main forum")
+    second.full_clean()
+    second.save()
+    page = plain(client.get(forum.get_absolute_url()).content.decode())
+    assert "(session: opening ceremony)" in page
+    assert "(session: main forum)" in page
+    twice = Speech(conference=forum, person=rector, session="main forum")
+    with pytest.raises(ValidationError) as caught:
+        twice.full_clean()
+    assert "already has this role at this event" in str(caught.value)
