@@ -2601,6 +2601,13 @@ class SisterSchoolPartnership(Record):
                 parts.extend(alias.name for alias in party.other_names.all())
                 if path:
                     paths.append(path)
+        # A further party of an agreement of three (its names, not its place, which the
+        # region filter does not count either). Prefetched in batches: further_parties_prefetch.
+        for row in self.other_parties.all() if self.pk else ():
+            party = row.organization
+            if row.role == PartyRole.PARTY and party.is_published:
+                parts.append(party.name)
+                parts.extend(alias.name for alias in party.other_names.all())
         return [
             *parts,
             self.source_label,

@@ -13,7 +13,7 @@ whose text changed, per batch.
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from . import pagecache
 from .filters import conference_place_q
@@ -21,6 +21,7 @@ from .models import (
     Alliance,
     Conference,
     Organization,
+    PartnershipParty,
     Region,
     SisterSchoolPartnership,
     path_ids,
@@ -30,13 +31,26 @@ from .models import (
 BATCH = 1000
 
 
+def with_search_names(partnerships):
+    """``partnerships`` with what their search text names read in a few queries a batch:
+    the parties, further parties and their other names."""
+    return partnerships.select_related("party_a", "party_b").prefetch_related(
+        "party_a__other_names",
+        "party_b__other_names",
+        Prefetch(
+            "other_parties",
+            queryset=PartnershipParty.objects.select_related("organization").prefetch_related(
+                "organization__other_names"
+            ),
+        ),
+    )
+
+
 def partnerships_under(path: str):
-    return (
+    return with_search_names(
         SisterSchoolPartnership.objects.filter(
             Q(a_path__startswith=path) | Q(b_path__startswith=path)
         )
-        .select_related("party_a", "party_b")
-        .prefetch_related("party_a__other_names", "party_b__other_names")
     )
 
 

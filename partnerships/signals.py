@@ -50,6 +50,7 @@ from .models import (
     ConferenceSeries,
     Organization,
     OrganizationName,
+    PartnershipParty,
     Person,
     PersonName,
     Publication,
@@ -106,9 +107,11 @@ def refresh_organization(org: Organization) -> None:
     # In batches, with the names of their places read once per batch (a region's change
     # moves a_path and b_path first: sync_party_columns).
     placesearch.refresh_batches(
-        SisterSchoolPartnership.objects.involving(org)
-        .select_related("party_a", "party_b")
-        .prefetch_related("party_a__other_names", "party_b__other_names"),
+        placesearch.with_search_names(
+            SisterSchoolPartnership.objects.filter(
+                Q(party_a=org) | Q(party_b=org) | Q(other_parties__organization=org)
+            ).distinct()
+        ),
         lambda p: [p.a_path, p.b_path],
     )
     for person in Person.objects.filter(organization=org).select_related("organization"):
@@ -252,6 +255,15 @@ def places_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 for through in PLACE_M2M:
     m2m_changed.connect(places_changed, sender=through, dispatch_uid=f"places-{through}")
+
+
+@receiver(post_save, sender=PartnershipParty)
+@receiver(post_delete, sender=PartnershipParty)
+def further_party_changed(sender, instance, **kwargs):
+    """A further party's names are in the partnership's search text."""
+    partnership = SisterSchoolPartnership._base_manager.filter(pk=instance.partnership_id).first()
+    if partnership is not None:
+        partnership.refresh_search_text()
 
 
 @receiver(post_save, sender=AllianceMembership)

@@ -136,8 +136,9 @@ FILTERED_LIST_QUERIES = {
 }
 
 # Queries per JSON export: the rows and one per prefetched relation (citations, alliance
-# member countries and members, conference organizers, who ran it, places also hosting and
-# regions taking part, organization and people's other names, a partnership's agreements,
+# member countries and members, conference organizers, who ran it, co-organizers, places
+# also hosting and regions taking part, organization and people's other names, a
+# partnership's agreements,
 # changes of status and visits, the agreements' signatories and the visits' people: the test
 # gives every partnership an agreement and a visit, so that the last two are read in every
 # export; Django skips them when no partnership exported has any). The CSV has no citations:
@@ -148,7 +149,7 @@ FILTERED_LIST_QUERIES = {
 EXPORT_QUERIES = {
     "partnerships": 9,
     "alliances": 4,
-    "conferences": 6,
+    "conferences": 7,
     "organizations": 3,
     "regions": 8,
     "sources": 2,
@@ -502,9 +503,9 @@ DETAIL_QUERIES = {
     # + bodies (their citations, whom they work under), parts, meeting series, meetings,
     # who carried out its events, documents it issued.
     "alliance": 18 + PG_DETAIL,
-    # + other host places, special partner countries, who carried it out, documents issued,
-    # agreements signed there.
-    "conference": 16 + PG_DETAIL,
+    # + other host places, special partner countries, who carried it out, co-organizers,
+    # documents issued, agreements signed there.
+    "conference": 17 + PG_DETAIL,
     # + the series' organizers (its permanent venue is joined).
     "series": 8 + PG_DETAIL,
     # + bodies of alliances hosted, further roles in partnerships; bodies it guides, series

@@ -22,6 +22,7 @@ from tests.test_views import (
     facet,
     json_rows,
     listed,
+    listed_partnerships,
     make_alliance,
     make_conference,
     make_org,
@@ -381,3 +382,41 @@ def test_a_person_who_spoke_at_two_sessions_keeps_both_and_the_page_names_them(c
     with pytest.raises(ValidationError) as caught:
         twice.full_clean()
     assert "already has this role at this event" in str(caught.value)
+
+
+def _three_party_agreement(places, third_publication="published"):
+    from partnerships.models import PartnershipParty, PartyRole
+
+    a = make_org("Strelsau University", places["city"], kind="university")
+    b = make_org("Elsewhere University", places["elsewhere"], kind="university")
+    third = make_org("Harbour Science University", publication=third_publication)
+    partnership = make_partnership(a, b, level=PartnershipLevel.UNIVERSITY)
+    row = PartnershipParty.objects.create(
+        partnership=partnership, organization=third, role=PartyRole.PARTY
+    )
+    return partnership, third, row
+
+
+def test_a_search_for_the_third_party_of_an_agreement_finds_it(client, places):
+    _three_party_agreement(places)
+    response = client.get("/partnerships/", {"q": "Harbour Science"})
+    assert listed_partnerships(response) == {"Strelsau University – Elsewhere University"}
+
+
+def test_a_renamed_third_party_is_found_by_its_new_name_and_not_its_old(client, places):
+    _partnership, third, _row = _three_party_agreement(places)
+    third.name = "Harbour University of Technology"
+    third.save()
+    assert listed_partnerships(client.get("/partnerships/", {"q": "Technology"}))
+    assert not listed_partnerships(client.get("/partnerships/", {"q": "Harbour Science"}))
+
+
+def test_a_removed_third_party_no_longer_finds_the_agreement(client, places):
+    _partnership, _third, row = _three_party_agreement(places)
+    row.delete()
+    assert not listed_partnerships(client.get("/partnerships/", {"q": "Harbour Science"}))
+
+
+def test_a_draft_third_party_is_not_named_in_the_search_text(client, places):
+    _three_party_agreement(places, third_publication="draft")
+    assert not listed_partnerships(client.get("/partnerships/", {"q": "Harbour Science"}))
