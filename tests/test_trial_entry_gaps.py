@@ -420,3 +420,13 @@ def test_a_removed_third_party_no_longer_finds_the_agreement(client, places):
 def test_a_draft_third_party_is_not_named_in_the_search_text(client, places):
     _three_party_agreement(places, third_publication="draft")
     assert not listed_partnerships(client.get("/partnerships/", {"q": "Harbour Science"}))
+
+
+def test_a_region_page_says_the_language_of_each_of_its_other_names(client, places):
+    from partnerships.models import RegionName
+
+    RegionName.objects.create(region=places["city"], name="Штрельзау", language="ru")
+    RegionName.objects.create(region=places["city"], name="Strelsow", note="a misspelling")
+    page = client.get(places["city"].get_absolute_url()).content.decode()
+    assert '<span lang="ru">Штрельзау</span> <span class="muted">(Russian)</span>' in page
+    assert '<span lang="und">Strelsow</span> <span class="muted">(a misspelling)</span>' in page
