@@ -1885,6 +1885,7 @@ class ConferenceAdmin(RecordAdmin):
         "organizers",
         "run_by",
         "co_organizers",
+        "guided_by",
         "participating_regions",
         "partner_regions",
     ]

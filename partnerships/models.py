@@ -1017,6 +1017,8 @@ class OrganizationKind(models.TextChoices):
     SCHOOL = "school", _("School")
     SPECIAL_SCHOOL = "special_school", _("Special-education school")
     UNIVERSITY = "university", _("University or college")
+    VOCATIONAL = "vocational", _("Vocational college or training centre")
+    JOINT_INSTITUTE = "joint_institute", _("Joint institute or joint college")
     AUTHORITY = "authority", _("Education authority")
     SCHOOL_BOARD = "school_board", _("School board")
     GOVERNMENT = "government", _("Government")
@@ -1051,6 +1053,8 @@ KIND_PLURALS = {
     "media": _("news media"),
     "foundation": _("foundations and charities"),
     "cultural": _("cultural and language institutes"),
+    "vocational": _("vocational colleges and training centres"),
+    "joint_institute": _("joint institutes and joint colleges"),
     "other": _("other organizations"),
 }
 
@@ -1466,6 +1470,13 @@ class Conference(Record):
         related_name="conferences_co_organized",
         help_text=_("Who co-organized it (协办) or supported it, when the source says so."),
     )
+    guided_by = models.ManyToManyField(
+        Organization,
+        verbose_name=_("under the guidance of"),
+        blank=True,
+        related_name="conferences_guided",
+        help_text=_("A ministry or government the source says guided it (指导)."),
+    )
     participating_regions = models.ManyToManyField(
         Region,
         verbose_name=_("countries and regions named as taking part"),
@@ -1761,6 +1772,7 @@ class AllianceFocus(models.TextChoices):
     MEDICINE = "medicine", _("Medicine")
     GENERAL = "general", _("Education in general")
     OTHER = "other", _("Other")
+    NOT_REPORTED = "not_reported", _("Not reported")
 
 
 class AllianceKind(models.TextChoices):
@@ -3171,6 +3183,7 @@ class PersonRoleInPartnership(models.TextChoices):
     ORGANIZED = "organized", _("Organized or coordinated the exchanges")
     HELPED = "helped", _("Helped bring it about")
     WITNESSED = "witnessed", _("Witnessed the signing")
+    SPOKE = "spoke", _("Spoke")
     CONTACT = "contact", _("Contact person")
 
 
@@ -3285,6 +3298,7 @@ class Metric(models.TextChoices):
     DAYS = "days", _("days")
     GROUPS = "groups", _("groups or delegations")
     WORKING_GROUPS = "working_groups", _("working groups, communities or sub-networks")
+    UNITS = "units", _("units named in the description")
     JOBS = "jobs", _("jobs")
     VISITS = "visits", _("visits")
     AREA = "area_m2", _("square metres of floor space")
@@ -3549,6 +3563,10 @@ class ReportedFigure(Record):
                 "For “%(qualifier)s” the source gives no number: enter %(unit)s as the value "
                 "(the page shows “%(qualifier)s”, not a number)."
             ) % {"qualifier": self.get_qualifier_display(), "unit": unit}
+        if self.metric == Metric.UNITS and not self.description.strip():
+            errors["description"] = gettext(
+                "Say what is counted, as the source counts it ('pieces of equipment')."
+            )
         if self.origin == FigureOrigin.FROM_COUNTRY and self.country_id is None:
             errors["country"] = gettext(
                 "Give the country or region they came from, or choose another origin."
@@ -3572,6 +3590,8 @@ class ReportedFigure(Record):
                     for name in self.IDENTITY
                 }
             )
+            # Units named in the description: 16 pieces of equipment, 16 training areas.
+            .filter(**({"description": self.description} if self.metric == Metric.UNITS else {}))
             .exclude(pk=self.pk)
             .exists()
         ):
@@ -3618,6 +3638,8 @@ class ReportedFigure(Record):
             return kinds
         if self.metric == Metric.MONEY:
             return ""
+        if self.metric == Metric.UNITS:
+            return self.description  # "pieces of equipment", as the source counts them
         return self.get_metric_display()
 
     @property

@@ -844,7 +844,7 @@ class ConferenceResource(RecordResource):
     """A conference, with its other names (``other_names``, separated by ``;``), the places
     also hosting it (``other_host_regions``), the alliance it is a meeting of (``alliance``),
     who carried it out for the organizers (``run_by``), who co-organized it
-    (``co_organizers``) and the regions named as taking part."""
+    (``co_organizers``), who guided it (``guided_by``) and the regions named as taking part."""
 
     label = "conference"
     required_columns = ("name",)
@@ -897,12 +897,14 @@ class ConferenceResource(RecordResource):
 
     run_by = fields.Field(column_name="run_by", attribute=None)
     co_organizers = fields.Field(column_name="co_organizers", attribute=None)
+    guided_by = fields.Field(column_name="guided_by", attribute=None)
 
     LISTS = {
         "other_host_regions": _ListOfRecords(Region, "Host region", also="other_names__name"),
         "organizers": _ListOfRecords(Organization, "Organizer", also="other_names__name"),
         "run_by": _ListOfRecords(Organization, "Carried out by", also="other_names__name"),
         "co_organizers": _ListOfRecords(Organization, "Co-organizer", also="other_names__name"),
+        "guided_by": _ListOfRecords(Organization, "Guided by", also="other_names__name"),
         "participating_regions": _ListOfRecords(
             Region, "Participating region", also="other_names__name"
         ),
@@ -929,6 +931,7 @@ class ConferenceResource(RecordResource):
             "organizers",
             "run_by",
             "co_organizers",
+            "guided_by",
             "participating_regions",
             "summary",
             "source",
@@ -952,6 +955,9 @@ class ConferenceResource(RecordResource):
     def dehydrate_co_organizers(self, obj):
         return _ListOfRecords.render(obj.co_organizers.all())
 
+    def dehydrate_guided_by(self, obj):
+        return _ListOfRecords.render(obj.guided_by.all())
+
     def extras_change(self, instance):
         return _lists_change(instance)
 
@@ -974,6 +980,7 @@ class ConferenceResource(RecordResource):
             "organizers",
             "run_by",
             "co_organizers",
+            "guided_by",
             "other_host_regions",
             "participating_regions",
             "citations",

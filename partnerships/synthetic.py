@@ -595,6 +595,8 @@ KIND_ACTIVITY = {
     "media": 0.02,
     "foundation": 0.1,
     "cultural": 0.3,
+    "vocational": 0.4,
+    "joint_institute": 0.3,
     "other": 0.2,
 }
 AUTHORITIES = {"authority", "school_board", "government"}
@@ -665,6 +667,8 @@ CN_TEMPLATES = {
     "broadcaster": ["{city} {town} Education Television"],
     "foundation": ["{city} {town} Education Foundation"],
     "cultural": ["{city} {town} Language and Culture Centre"],
+    "vocational": ["{city} {town} Vocational and Technical College"],
+    "joint_institute": ["{city} {town} Joint Institute"],
     "other": [
         "{city} {town} Youth Exchange Centre",
         "{city} {town} Teacher Training Centre",
@@ -721,6 +725,8 @@ OVERSEAS_TEMPLATES = {
     "broadcaster": ["{town} Public Broadcasting"],
     "foundation": ["{town} Cultural Exchange Foundation", "{town} Education Foundation"],
     "cultural": ["{town} Chinese Language Centre"],
+    "vocational": ["{town} Technical Training Centre"],
+    "joint_institute": ["{town} Joint College"],
     "other": ["{town} Youth Exchange Council", "{town} Centre for Global Learning"],
 }
 KIND_WORDS = {
@@ -740,6 +746,8 @@ KIND_WORDS = {
     "broadcaster": "broadcaster",
     "foundation": "foundation",
     "cultural": "language and culture centre",
+    "vocational": "vocational college",
+    "joint_institute": "joint institute",
     "other": "education organization",
 }
 SMALL_WORDS = {"of", "the", "and", "for", "to", "No", "No."}

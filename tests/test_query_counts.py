@@ -136,7 +136,7 @@ FILTERED_LIST_QUERIES = {
 }
 
 # Queries per JSON export: the rows and one per prefetched relation (citations, alliance
-# member countries and members, conference organizers, who ran it, co-organizers, places
+# member countries and members, conference organizers, who ran it, co-organizers, guides, places
 # also hosting and regions taking part, organization and people's other names, a
 # partnership's agreements,
 # changes of status and visits, the agreements' signatories and the visits' people: the test
@@ -149,7 +149,7 @@ FILTERED_LIST_QUERIES = {
 EXPORT_QUERIES = {
     "partnerships": 9,
     "alliances": 4,
-    "conferences": 7,
+    "conferences": 8,
     "organizations": 3,
     "regions": 8,
     "sources": 2,
@@ -504,8 +504,8 @@ DETAIL_QUERIES = {
     # who carried out its events, documents it issued.
     "alliance": 18 + PG_DETAIL,
     # + other host places, special partner countries, who carried it out, co-organizers,
-    # documents issued, agreements signed there.
-    "conference": 17 + PG_DETAIL,
+    # who guided it, documents issued, agreements signed there.
+    "conference": 18 + PG_DETAIL,
     # + the series' organizers (its permanent venue is joined).
     "series": 8 + PG_DETAIL,
     # + bodies of alliances hosted, further roles in partnerships; bodies it guides, series

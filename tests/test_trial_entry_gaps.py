@@ -430,3 +430,77 @@ def test_a_region_page_says_the_language_of_each_of_its_other_names(client, plac
     page = client.get(places["city"].get_absolute_url()).content.decode()
     assert '<span lang="ru">Штрельзау</span> <span class="muted">(Russian)</span>' in page
     assert '<span lang="und">Strelsow</span> <span class="muted">(a misspelling)</span>' in page
+
+
+# ------------------------------------------------------------ trials 9 and 10 (2026-12-07)
+
+
+def test_figures_of_units_the_source_names_read_as_it_counts_them_and_are_not_duplicates(
+    client, places
+):
+    from partnerships.models import ReportedFigure
+
+    workshop = make_org("Strelsau Workshop", places["city"], kind="vocational")
+    equipment = ReportedFigure(
+        subject=workshop,
+        metric="units",
+        value=16,
+        description="pieces of equipment",
+        publication="published",
+    )
+    equipment.full_clean()
+    equipment.save()
+    areas = ReportedFigure(
+        subject=workshop,
+        metric="units",
+        value=16,
+        description="training areas",
+        publication="published",
+    )
+    areas.full_clean()  # not "this record already has this figure"
+    areas.save()
+    assert (equipment.text, areas.text) == ("16 pieces of equipment", "16 training areas")
+    page = plain(client.get(workshop.get_absolute_url()).content.decode())
+    assert "16 pieces of equipment" in page and "16 training areas" in page
+    assert "the sources differ" not in page
+
+
+def test_a_figure_of_units_without_saying_what_is_counted_is_refused_in_words(db, places):
+    from partnerships.models import ReportedFigure
+
+    workshop = make_org("Strelsau Workshop", places["city"], kind="vocational")
+    figure = ReportedFigure(subject=workshop, metric="units", value=16)
+    with pytest.raises(ValidationError) as caught:
+        figure.full_clean()
+    assert "Say what is counted" in caught.value.message_dict["description"][0]
+
+
+def test_a_conference_says_under_whose_guidance_it_was_held(client, places):
+    ministry = make_org("Ruritanian Ministry of Education", places["country"], kind="ministry")
+    forum = make_conference("Guided Forum", places["city"])
+    forum.guided_by.set([ministry])
+    page = plain(client.get(forum.get_absolute_url()).content.decode())
+    assert "Under the guidance of Ruritanian Ministry of Education" in page
+    (row,) = csv_rows(client.get("/conferences/?format=csv"))
+    assert row["guided_by"] == "Ruritanian Ministry of Education"
+
+
+def test_an_alliance_whose_focus_no_source_gives_says_so(client, db):
+    alliance = make_alliance("Unfocused Alliance", focus="not_reported")
+    page = plain(client.get(alliance.get_absolute_url()).content.decode())
+    assert "focus: not reported" in page
+    assert "focus: other" not in page
+
+
+def test_a_group_named_only_by_where_it_came_from_is_not_shown_as_the_party(client, places):
+    from partnerships.models import Visit, VisitDirection
+
+    a = make_org("Strelsau Vocational College", places["city"], kind="vocational")
+    b = make_org("Elsewhere Polytechnic", places["elsewhere"], kind="university")
+    partnership = make_partnership(a, b, level=PartnershipLevel.UNIVERSITY)
+    Visit.objects.create(
+        partnership=partnership, direction=VisitDirection.B_TO_A, sent_from=places["elsewhere"]
+    )
+    page = plain(client.get(partnership.get_absolute_url()).content.decode())
+    assert "A group from Elsewhere visited Strelsau Vocational College" in page
+    assert "Elsewhere Polytechnic visited" not in page

@@ -249,6 +249,7 @@ class ConferenceDetailView(RecordDetailView):
                 Prefetch("organizers", queryset=Organization.objects.published()),
                 Prefetch("run_by", queryset=Organization.objects.published()),
                 Prefetch("co_organizers", queryset=Organization.objects.published()),
+                Prefetch("guided_by", queryset=Organization.objects.published()),
                 Prefetch("participating_regions", queryset=Region.objects.published()),
                 Prefetch("partner_regions", queryset=Region.objects.published()),
                 Prefetch("other_host_regions", queryset=Region.objects.published()),
@@ -350,7 +351,13 @@ class OrganizationDetailView(RecordDetailView):
                 guided_by=org, alliance__publication=PUBLISHED
             ).select_related("alliance"),
             conferences=Conference.objects.published()
-            .filter(Q(venue=org) | Q(organizers=org) | Q(run_by=org) | Q(co_organizers=org))
+            .filter(
+                Q(venue=org)
+                | Q(organizers=org)
+                | Q(run_by=org)
+                | Q(co_organizers=org)
+                | Q(guided_by=org)
+            )
             .distinct(),
             series=ConferenceSeries.objects.published()
             .filter(Q(venue=org) | Q(organizers=org))
