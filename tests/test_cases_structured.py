@@ -351,11 +351,13 @@ def test_each_lanzhou_minsk_pair_held_an_online_exchange_after_signing(client, c
         (visit,) = pair.visits.all()
         assert (visit.visited_on, visit.direction, visit.status) == (
             datetime.date(2022, 6, 21),
-            "both",
+            "joint",
             "done",
         )
         assert cites(visit, C3_A)
-        assert "online" in visit_item(page(client, pair), visit.pk)
+        item = visit_item(page(client, pair), visit.pk)
+        assert "online" in item
+        assert "Joint event of" in item and "Visits both ways" not in item
 
 
 def test_the_january_agreement_of_the_english_page_is_an_event_without_a_year(client, cases):

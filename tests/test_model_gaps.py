@@ -147,7 +147,7 @@ def test_the_region_page_gives_its_other_names_with_their_notes(client, places):
     RegionName.objects.create(
         region=places["province"], name="Vestmarka", language="xx", note="test spelling"
     )
-    assert "Also called Vestmarka (test spelling)" in text_of(client, places["province"])
+    assert "Also called Vestmarka (xx; test spelling)" in text_of(client, places["province"])
 
 
 def region_form(client, region) -> dict:

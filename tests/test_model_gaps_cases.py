@@ -91,7 +91,7 @@ def test_an_other_name_of_a_place_finds_every_record_its_filter_gives(
 
 def test_the_misspelling_is_said_to_be_one(client, cases):
     text = plain(page(client, Region.objects.get(slug="tianjin")))
-    assert "Also called Tainjin (Misspelling on the Delano agreement page.)" in text
+    assert "Also called Tainjin (English; Misspelling on the Delano agreement page.)" in text
 
 
 # --------------------------------------------------------------------------- who did it

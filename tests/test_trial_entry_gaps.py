@@ -490,17 +490,3 @@ def test_an_alliance_whose_focus_no_source_gives_says_so(client, db):
     page = plain(client.get(alliance.get_absolute_url()).content.decode())
     assert "focus: not reported" in page
     assert "focus: other" not in page
-
-
-def test_a_group_named_only_by_where_it_came_from_is_not_shown_as_the_party(client, places):
-    from partnerships.models import Visit, VisitDirection
-
-    a = make_org("Strelsau Vocational College", places["city"], kind="vocational")
-    b = make_org("Elsewhere Polytechnic", places["elsewhere"], kind="university")
-    partnership = make_partnership(a, b, level=PartnershipLevel.UNIVERSITY)
-    Visit.objects.create(
-        partnership=partnership, direction=VisitDirection.B_TO_A, sent_from=places["elsewhere"]
-    )
-    page = plain(client.get(partnership.get_absolute_url()).content.decode())
-    assert "A group from Elsewhere visited Strelsau Vocational College" in page
-    assert "Elsewhere Polytechnic visited" not in page

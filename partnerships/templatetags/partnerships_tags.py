@@ -269,17 +269,10 @@ def visit_direction(visit, partnership) -> str:
         if visit.status == VisitStatus.PLANNED
         else gettext("%(from)s visited %(to)s")
     )
-    # A group the source names only by where it came from ("Portuguese representatives"),
-    # not as the party itself: "A group from Portugal visited A".
-    if visit.sender_id is None and visit.sent_from_id is not None and visit.sent_from.is_published:
-        group = gettext("A group from %(place)s") % {"place": visit.sent_from.name}
-        a_side, b_side = group, group
-    else:
-        a_side, b_side = a, b
     if visit.direction == VisitDirection.A_TO_B:
-        return went % {"from": a_side, "to": b}
+        return went % {"from": a, "to": b}
     if visit.direction == VisitDirection.B_TO_A:
-        return went % {"from": b_side, "to": a}
+        return went % {"from": b, "to": a}
     if visit.direction == VisitDirection.BOTH:
         return gettext("Visits both ways between %(a)s and %(b)s") % {"a": a, "b": b}
     if visit.direction == VisitDirection.JOINT:
