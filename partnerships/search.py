@@ -38,14 +38,17 @@ UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaf
 # Dashes and hyphens sources and readers use for one another: "China–ASEAN" (an en dash, as
 # our names write it) and "China-ASEAN" (as a reader types it) are one word to a search.
 DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-AS_HYPHENS = str.maketrans(dict.fromkeys(DASHES, "-"))
+# And the apostrophes: "Xi’an" (as a school's own page writes it) and "Xi'an" are one word.
+APOSTROPHES = "\u2018\u2019\u02bc\uff07"
+AS_TYPED = str.maketrans({**dict.fromkeys(DASHES, "-"), **dict.fromkeys(APOSTROPHES, "'")})
 
 
 def searchable_text(parts) -> str:
     """The search text of a record whose search_parts() are ``parts``: the parts with their
-    white space made single and every dash a hyphen, then the pairs of neighbouring
-    characters of every unspaced run (中俄中学 adds 中俄 俄中 中学), each once."""
-    text = " ".join(" ".join(part.split()) for part in parts if part).translate(AS_HYPHENS)
+    white space made single, every dash a hyphen and every apostrophe a straight one, then
+    the pairs of neighbouring characters of every unspaced run (中俄中学 adds 中俄 俄中 中学),
+    each once."""
+    text = " ".join(" ".join(part.split()) for part in parts if part).translate(AS_TYPED)
     pairs = dict.fromkeys(
         run[i : i + 2] for run in UNSPACED_RUN.findall(text) for i in range(len(run) - 1)
     )
@@ -60,10 +63,11 @@ AROUND_WORDS = "()[]{}<>'“”‘’«»「」『』.,;:!?"
 
 
 def query_words(text: str) -> list[str]:
-    """The words of a search as the search text can hold them: every dash a hyphen, words
-    joined by a hyphen or slash apart, the brackets and quotes around them and words of
-    punctuation alone ("–", "&") left out. A "-" before a word (not this word) is kept."""
-    text = JOINED.sub(" ", (text or "")[:MAX_QUERY_LENGTH].translate(AS_HYPHENS))
+    """The words of a search as the search text can hold them: every dash a hyphen, every
+    apostrophe a straight one, words joined by a hyphen or slash apart, the brackets and
+    quotes around them and words of punctuation alone ("–", "&") left out. A "-" before a
+    word (not this word) is kept."""
+    text = JOINED.sub(" ", (text or "")[:MAX_QUERY_LENGTH].translate(AS_TYPED))
     words = []
     for word in text.split():
         negated = word.startswith("-")

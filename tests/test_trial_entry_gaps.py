@@ -490,3 +490,19 @@ def test_an_alliance_whose_focus_no_source_gives_says_so(client, db):
     page = plain(client.get(alliance.get_absolute_url()).content.decode())
     assert "focus: not reported" in page
     assert "focus: other" not in page
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("Xi'an Gaoxin No. 1 High School", "Xi’an Gaoxin"),
+        ("Xi’an Jiaotong University", "Xi'an Jiaotong"),
+        ("Xiʼan Normal School", "xi'an normal"),
+    ],
+    ids=["straight-name-curly-query", "curly-name-straight-query", "modifier-letter-name"],
+)
+def test_a_search_treats_curly_and_straight_apostrophes_alike(client, places, name, query):
+    make_org(name, places["city"])
+    make_org("Another School", places["city"])
+    assert listed(client.get("/organizations/", {"q": query})) == [name]
+    assert name in plain(client.get("/search/", {"q": query}).content.decode())
