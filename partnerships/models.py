@@ -1342,7 +1342,7 @@ class ConferenceSeries(Record):
 
     @property
     def other_names_list(self) -> list[str]:
-        return [line.strip() for line in self.other_names.splitlines() if line.strip()]
+        return lines_of(self.other_names)
 
 
 (_held_on, _held_precision, _held_not_after, _held_inferred, _held_basis, _held_given) = (
@@ -1565,7 +1565,7 @@ class Conference(Record):
 
     @property
     def other_names_list(self) -> list[str]:
-        return [line.strip() for line in self.other_names.splitlines() if line.strip()]
+        return lines_of(self.other_names)
 
     @property
     def topics_list(self) -> list[str]:
@@ -1742,7 +1742,7 @@ class IssuedDocument(Versioned):
 
     @property
     def other_titles_list(self) -> list[str]:
-        return [line.strip() for line in self.other_titles.splitlines() if line.strip()]
+        return lines_of(self.other_titles)
 
 
 class ConferenceDocument(IssuedDocument):
@@ -1917,7 +1917,7 @@ class Alliance(Record):
 
     @property
     def other_names_list(self) -> list[str]:
-        return [line.strip() for line in self.other_names.splitlines() if line.strip()]
+        return lines_of(self.other_names)
 
     def clean(self):
         errors = partial_date_errors_of(self, "founded", gettext("Founded"))
@@ -2630,7 +2630,7 @@ class SisterSchoolPartnership(Record):
 
     @property
     def other_names_list(self) -> list[str]:
-        return [line.strip() for line in self.other_names.splitlines() if line.strip()]
+        return lines_of(self.other_names)
 
     @property
     def established(self) -> PartialDate:
@@ -2870,7 +2870,7 @@ class Agreement(Versioned):
 
     @property
     def terms_list(self) -> list[str]:
-        return [line.strip() for line in self.terms.splitlines() if line.strip()]
+        return lines_of(self.terms)
 
     def clean(self):
         errors = partial_date_errors_of(self, "signed", gettext("Signed"))
