@@ -1677,7 +1677,7 @@ class BulkImport:
                         content_type=ContentType.objects.get_for_model(model),
                         object_id=original.pk,
                         base_version=original.version,
-                        changes={"fields": {}, "rows": []},
+                        changes={"fields": {}, "was": {}, "rows": []},
                         origin="import",
                         author=self.user,
                     )

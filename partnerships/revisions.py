@@ -7,9 +7,10 @@ changes, visits, figures, other sources' accounts, and the citations of those ro
 ``snapshot()`` before the editor's save and after it (the admin makes the save in a
 transaction that it then rolls back, so the public record never changes), ``diff()`` between
 them; a row added with a citation of its own is linked to it by a reference, so that approving
-creates both and ties them together. ``approve()`` applies the difference to the record as it
-is now, refusing when the record changed since the revision was made (its version), and writes
-one history entry naming the author and the approver."""
+creates both and ties them together. A revision keeps the values it started from ("was"), so
+``approve()`` applies the difference to the record as it is now, changes others made since to
+other fields and rows included, refuses when a field or row it changes was changed since, and
+writes one history entry naming the author and the approver."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -231,16 +232,26 @@ def diff(before: dict, after: dict) -> dict:
             changed = {k: v for k, v in values.items() if old.get(k) != v}
             if not changed:
                 continue
-            row = {"model": label, "pk": int(pk), "action": "change", "fields": changed}
+            row = {
+                "model": label,
+                "pk": int(pk),
+                "action": "change",
+                "fields": changed,
+                "was": {k: old.get(k) for k in changed},
+            }
         links = links_to_added(label, values, row["fields"], added)
         if links:
             row["links"] = links
         rows.append(row)
-    for key in before["rows"]:
+    for key, old in before["rows"].items():
         if key not in after["rows"]:
             label, pk = key.split(":")
-            rows.append({"model": label, "pk": int(pk), "action": "delete", "fields": {}})
-    return {"fields": fields, "rows": rows} if fields or rows else {}
+            rows.append(
+                {"model": label, "pk": int(pk), "action": "delete", "fields": {}, "was": old}
+            )
+    if not fields and not rows:
+        return {}
+    return {"fields": fields, "was": {k: before["fields"].get(k) for k in fields}, "rows": rows}
 
 
 def describe(model, changes: dict) -> str:
@@ -303,7 +314,8 @@ def proposal_for(record, values: dict, author, origin: str = "import") -> Revisi
     fields = {k: _json(v) for k, v in values.items() if stored.get(k) != _json(v)}
     if not fields:
         return None
-    return new_revision(record, {"fields": fields, "rows": []}, author, record.version, origin)
+    changes = {"fields": fields, "was": {k: stored.get(k) for k in fields}, "rows": []}
+    return new_revision(record, changes, author, record.version, origin)
 
 
 def pending_for(record):
@@ -334,15 +346,8 @@ def apply_changes(revision: Revision, author, reason: str, check_versions: bool 
     record = model._base_manager.select_for_update().filter(pk=revision.object_id).first()
     if record is None:
         raise RevisionConflict(gettext("The record has been deleted since."))
-    if check_versions and record.version != revision.base_version:
-        raise RevisionConflict(
-            gettext(
-                "The record has been changed since this revision was made (version %(then)s, "
-                "now %(now)s): approving it would undo that change. Reject it and make the "
-                "change again on the current version."
-            )
-            % {"then": revision.base_version, "now": record.version}
-        )
+    if check_versions:
+        check_unchanged_since(revision, record)
     record._history_user = author
     record._change_reason = reason
     if revision.kind == Revision.Kind.DELETE:
@@ -393,6 +398,52 @@ def apply_changes(revision: Revision, author, reason: str, check_versions: bool 
     return record
 
 
+def check_unchanged_since(revision: Revision, record) -> None:
+    """Raise RevisionConflict when approving would undo a change made since the revision was:
+    a field it changes, or a row it changes or deletes, no longer holds the value the
+    revision started from (and not the one it sets either). What others changed elsewhere on
+    the record, and rows they added, do not stand in the way: both changes are kept.
+    A revision made before the starting values were kept ("was") needs the record's version
+    to be the one it was made on."""
+    changes = revision.changes
+    if "was" not in changes:
+        if record.version != revision.base_version:
+            raise RevisionConflict(
+                gettext(
+                    "The record has been changed since this revision was made (version "
+                    "%(then)s, now %(now)s): approving it would undo that change. Reject it "
+                    "and make the change again on the current version."
+                )
+                % {"then": revision.base_version, "now": record.version}
+            )
+        return
+    model = type(record)
+    now = snapshot(record)
+    stale = [
+        str(model._meta.get_field(name_of(model, attname)).verbose_name)
+        for attname, value in changes["fields"].items()
+        if now["fields"].get(attname) not in (changes["was"].get(attname), value)
+    ]
+    for row in changes.get("rows", []):
+        if row["action"] == "add":
+            continue
+        current = now["rows"].get(f"{row['model']}:{row['pk']}")
+        if current is None:
+            continue  # gone: apply_changes says so for a change, and a deletion is done
+        was = row.get("was", {})
+        if any(current.get(k) not in (old, row["fields"].get(k, old)) for k, old in was.items()):
+            stale.append(str(_model(row["model"])._meta.verbose_name))
+    if stale:
+        raise RevisionConflict(
+            gettext(
+                "Since this revision was made, someone else changed what it changes "
+                "(%(what)s): approving it would undo that change. Reject it and make the "
+                "change again on the current version."
+            )
+            % {"what": ", ".join(dict.fromkeys(stale))}
+        )
+
+
 def in_link_order(rows: list[dict]) -> list[dict]:
     """The rows with each one after the added rows it links to (a body before its members,
     an agreement before its citations); otherwise in their order."""
@@ -413,19 +464,28 @@ def in_link_order(rows: list[dict]) -> list[dict]:
 def approve(revision: Revision, approver, comment: str = "") -> None:
     """Apply a pending revision: one history entry on the record with the author as its user
     and the approver in its reason. Raises RevisionConflict (nothing written) when it cannot."""
-    with transaction.atomic():
-        revision = Revision.objects.select_for_update().get(pk=revision.pk)
-        if revision.status != RevisionStatus.PENDING:
-            raise RevisionConflict(gettext("This revision has been reviewed already."))
-        reason = gettext("Approved by %(approver)s") % {"approver": approver.get_username()}
-        if comment:
-            reason += f": {comment}"
-        apply_changes(revision, revision.author, reason[:100])
-        revision.status = RevisionStatus.APPROVED
-        revision.reviewer = approver
-        revision.reviewed_at = timezone.now()
-        revision.comment = comment
-        revision.save()
+    try:
+        with transaction.atomic():
+            revision = Revision.objects.select_for_update().get(pk=revision.pk)
+            if revision.status != RevisionStatus.PENDING:
+                raise RevisionConflict(gettext("This revision has been reviewed already."))
+            reason = gettext("Approved by %(approver)s") % {"approver": approver.get_username()}
+            if comment:
+                reason += f": {comment}"
+            apply_changes(revision, revision.author, reason[:100])
+            revision.status = RevisionStatus.APPROVED
+            revision.reviewer = approver
+            revision.reviewed_at = timezone.now()
+            revision.comment = comment
+            revision.save()
+    except IntegrityError as exc:
+        # A row it adds is there already (added since, by another change): nothing written.
+        raise RevisionConflict(
+            gettext(
+                "This change adds a row the record has already (added since this revision "
+                "was made). Reject it, or make the change again on the current version."
+            )
+        ) from exc
 
 
 def reject(revision: Revision, reviewer, comment: str = "") -> None:

@@ -36,11 +36,15 @@ def public_text(client, path) -> str:
 
 def edit_as_editor(client_as, **changes):
     editor = client_as("editor")
+    return editor, edit(editor, **changes)
+
+
+def edit(editor, **changes):
     data = form_of(editor.get(change_url(bycirklen())))
     data.update(changes)
     response = editor.post(change_url(bycirklen()), data, follow=True)
     assert response.status_code == 200
-    return editor, response
+    return response
 
 
 def approve_as(client, revision, comment=""):
@@ -148,18 +152,81 @@ def test_a_rejected_revision_changes_nothing_public(records, client_as):
 
 def test_two_pending_revisions_of_one_record_cannot_overwrite_each_other(records, client_as):
     edit_as_editor(client_as, description="First editor's text.")
-    second = client_as("editor", "second-editor")
-    data = form_of(second.get(change_url(bycirklen())))
-    data["description"] = "Second editor's text."
-    second.post(change_url(bycirklen()), data)
+    edit(client_as("editor", "second-editor"), description="Second editor's text.")
     first, other = Revision.objects.filter(status="pending").order_by("pk")
     publisher = client_as("publisher")
     approve_as(publisher, first)
     response = approve_as(publisher, other)
-    assert "changed since this revision was made" in messages_of(response)
+    assert "someone else changed what it changes (description)" in messages_of(response)
     assert bycirklen().description == "First editor's text."
     other.refresh_from_db()
     assert other.status == "pending"
+
+
+def test_an_editors_second_change_before_review_is_kept_with_the_first(records, client_as):
+    editor, _ = edit_as_editor(client_as, description="The editor's first change.")
+    edit(editor, name="Bycirklen (Denmark)")
+    first, second = Revision.objects.filter(status="pending").order_by("pk")
+    publisher = client_as("publisher")
+    approve_as(publisher, first)
+    response = approve_as(publisher, second)
+    assert "now public" in messages_of(response), messages_of(response)
+    assert (bycirklen().name, bycirklen().description) == (
+        "Bycirklen (Denmark)",
+        "The editor's first change.",
+    )
+
+
+def test_a_row_added_by_one_editor_and_a_field_changed_by_another_are_both_kept(records, client_as):
+    edit_as_editor(client_as, **other_name_row("Bycirklen Danmark"))
+    edit(client_as("editor", "second-editor"), description="Second editor's text.")
+    first, other = Revision.objects.filter(status="pending").order_by("pk")
+    publisher = client_as("publisher")
+    approve_as(publisher, other)
+    response = approve_as(publisher, first)
+    assert "now public" in messages_of(response), messages_of(response)
+    assert bycirklen().description == "Second editor's text."
+    assert bycirklen().other_names.filter(name="Bycirklen Danmark").exists()
+
+
+def test_a_row_changed_since_the_revision_was_made_refuses_it(records, client_as):
+    OrganizationName.objects.create(organization=bycirklen(), name="Bycirklen DK", language="da")
+    editor = client_as("editor")
+    data = form_of(editor.get(change_url(bycirklen())))
+    data["other_names-0-name"] = "Bycirklen, Denmark"
+    editor.post(change_url(bycirklen()), data)
+    revision = Revision.objects.get(status="pending")
+    row = OrganizationName.objects.get(name="Bycirklen DK")
+    row.name = "Bycirklen (DK)"
+    row.save()
+    response = approve_as(client_as("publisher"), revision)
+    assert "someone else changed what it changes" in messages_of(response)
+    assert OrganizationName.objects.filter(name="Bycirklen (DK)").exists()
+    revision.refresh_from_db()
+    assert revision.status == "pending"
+
+
+def test_the_same_row_added_twice_is_refused_in_words_not_a_500(records, client_as):
+    editor, _ = edit_as_editor(client_as, **other_name_row("Bycirklen Danmark"))
+    edit(editor, **other_name_row("Bycirklen Danmark"))
+    first, second = Revision.objects.filter(status="pending").order_by("pk")
+    publisher = client_as("publisher")
+    approve_as(publisher, first)
+    response = approve_as(publisher, second)
+    assert response.status_code == 200
+    assert "adds a row the record has already" in messages_of(response)
+    assert bycirklen().other_names.filter(name="Bycirklen Danmark").count() == 1
+
+
+def other_name_row(name: str) -> dict:
+    return {
+        "other_names-TOTAL_FORMS": "1",
+        "other_names-0-name": name,
+        "other_names-0-language": "da",
+        "other_names-0-note": "",
+        "other_names-0-id": "",
+        "other_names-0-organization": str(bycirklen().pk),
+    }
 
 
 @pytest.mark.parametrize("role", ["editor", "viewer"])
