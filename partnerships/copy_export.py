@@ -412,9 +412,10 @@ def signatories_of(agreement: Sql) -> Sql:
     agreement_column = through.get_field("agreement").column
     person_column = through.get_field("person").column
     return sql(
-        f'(SELECT string_agg(p."name", {{}} ORDER BY p."name", p."id") '  # noqa: S608
+        f'(SELECT string_agg({{}}, {{}} ORDER BY p."name", p."id") '  # noqa: S608
         f'FROM "{table}" AS s JOIN "{person}" AS p ON p."id" = s."{person_column}" '
         f'WHERE s."{agreement_column}" = {{}} AND p."publication" = {{}})',
+        person_label(),
         ", ",
         agreement,
         Publication.PUBLISHED,
@@ -432,8 +433,8 @@ def visit_people_of(visit: Sql) -> Sql:
     name = sql(
         "CASE WHEN {} <> '' THEN {} ELSE {} END",
         title,
-        Sql('p."name"') + literal(", ") + title,
-        Sql('p."name"'),
+        person_label() + literal(", ") + title,
+        person_label(),
     )
     entry = fill(
         _("%(name)s (%(role)s)"),
@@ -471,6 +472,16 @@ def visit_organizations(visit: Sql, field: str, as_json: bool = False) -> Sql:
         Publication.PUBLISHED,
     )
     return sql("COALESCE({}, '[]'::json)", found) if as_json else found
+
+
+def person_label(p: str = "p") -> Sql:
+    """str(Person) of the person row ``p``: the name, or for a person the source does not name
+    "<position>, <organization> (name not given)", the organization only when published."""
+    name = column_of(p, Person, "name")
+    org = published_name_of(Organization, column_of(p, Person, "organization"))
+    who = sql("concat_ws({}, NULLIF({}, ''), {})", ", ", column_of(p, Person, "position"), org)
+    unnamed = fill(_("%(who)s (name not given)"), {"who": who})
+    return sql("CASE WHEN {} <> '' THEN {} ELSE {} END", name, name, unnamed)
 
 
 def published_name_of(model, key: Sql) -> Sql:
@@ -617,10 +628,11 @@ def agreement_json() -> Sql:
     through = Agreement.signatories.through._meta
     table, person = through.db_table, Person._meta.db_table
     signatories = sql(
-        f'(SELECT COALESCE(json_agg(p."name" ORDER BY p."name", p."id"), {{}}) '  # noqa: S608
+        f'(SELECT COALESCE(json_agg({{}} ORDER BY p."name", p."id"), {{}}) '  # noqa: S608
         f'FROM "{table}" AS s JOIN "{person}" AS p '
         f'ON p."id" = s."{through.get_field("person").column}" '
         f'WHERE s."{through.get_field("agreement").column}" = {a}."id" AND p."publication" = {{}})',
+        person_label(),
         Sql("'[]'::json"),
         Publication.PUBLISHED,
     )
@@ -658,7 +670,7 @@ def visit_json() -> Sql:
     meta = PartnershipPerson._meta
     person_json = json_object(
         {
-            "name": Sql('p."name"'),
+            "name": person_label(),
             "title": Sql('pp."title"'),
             "role": labelled(Sql('pp."role"'), PersonRoleInPartnership.choices),
         }

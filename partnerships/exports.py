@@ -110,7 +110,7 @@ def agreement_text(agreement) -> str:
     text = f"{text}, {term}" if term else text
     place = published_name(agreement.place)
     text = f"{text}, {_('signed in %(place)s') % {'place': place}}" if place else text
-    names = ", ".join(person.name for person in signatories_shown(agreement))
+    names = ", ".join(str(person) for person in signatories_shown(agreement))
     return f"{text}, {_('signed by %(people)s') % {'people': names}}" if names else text
 
 
@@ -124,7 +124,7 @@ def signatories_shown(agreement) -> list:
 
 
 def signatories_queryset():
-    return Person.objects.published().order_by("name", "pk")
+    return Person.objects.published().select_related("organization").order_by("name", "pk")
 
 
 def visit_people_queryset():
@@ -132,7 +132,7 @@ def visit_people_queryset():
     then as entered)."""
     return (
         PartnershipPerson.objects.filter(person__publication=Publication.PUBLISHED)
-        .select_related("person")
+        .select_related("person__organization")
         .order_by("role", "pk")
     )
 
@@ -147,7 +147,7 @@ def visit_people_shown(visit) -> list:
 def visit_person_text(part) -> str:
     """A person on a visit as "<name> (Led the group)", with the title the source gives:
     "<name>, English teacher (Went on the visit)"."""
-    name = f"{part.person.name}, {part.title}" if part.title else part.person.name
+    name = f"{part.person}, {part.title}" if part.title else str(part.person)
     return _("%(name)s (%(role)s)") % {"name": name, "role": part.get_role_display()}
 
 
@@ -337,7 +337,7 @@ def agreement_json(agreement) -> dict:
         "term_start_year": agreement.term_start_year,
         "term_end_year": agreement.term_end_year,
         "signed_in": published_name(agreement.place) or None,
-        "signatories": [person.name for person in signatories_shown(agreement)],
+        "signatories": [str(person) for person in signatories_shown(agreement)],
     }
 
 
@@ -373,7 +373,7 @@ def visit_json(visit) -> dict:
         "recurrence": visit.recurrence,
         "description": visit.description,
         "people": [
-            {"name": part.person.name, "title": part.title, "role": part.get_role_display()}
+            {"name": str(part.person), "title": part.title, "role": part.get_role_display()}
             for part in visit_people_shown(visit)
         ],
     }

@@ -1200,9 +1200,18 @@ class OrganizationName(Versioned):
 
 
 class Person(Record):
-    """Someone named in a source."""
+    """Someone a source names, or describes by position and organization without a name ("the
+    principal of Uiwang High School"): then the name stays empty and the position says who."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(
+        _("name"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Leave empty when the source does not name the person; give their position and "
+            "organization instead."
+        ),
+    )
     slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
     position = models.CharField(
         _("position"), max_length=300, blank=True, help_text=_("As the source gives it.")
@@ -1224,10 +1233,31 @@ class Person(Record):
         indexes = search_indexes("person")
         constraints = [
             models.CheckConstraint(condition=~models.Q(slug=""), name="person_slug_not_empty"),
+            models.CheckConstraint(
+                condition=~models.Q(name="") | ~models.Q(position=""),
+                name="person_named_or_described",
+                violation_error_message=_(
+                    "Give the person's name or, when the source does not name them, their position."
+                ),
+            ),
         ]
 
+    # An unnamed person's slug is made from the position and organization.
+    slug_sources = ("name", "position")
+
     def __str__(self) -> str:
-        return self.name
+        if self.name:
+            return self.name
+        org = self.organization if self.organization_id else None
+        who = ", ".join(filter(None, [self.position, org.name if org and org.is_published else ""]))
+        return gettext("%(who)s (name not given)") % {"who": who}
+
+    def slug_text(self) -> str:
+        # As __str__: a draft organization's name shows nowhere public, its address included.
+        if self.name:
+            return self.name
+        org = self.organization if self.organization_id else None
+        return " ".join(filter(None, [self.position, org.name if org and org.is_published else ""]))
 
     def get_absolute_url(self) -> str:
         return slug_url("person-detail", self.slug)

@@ -90,7 +90,7 @@ class AllianceDetailView(RecordDetailView):
                 Prefetch(
                     "memberships",
                     queryset=shown_memberships()
-                    .select_related("organization", "person", "country")
+                    .select_related("organization", "person__organization", "country")
                     .prefetch_related(published_citations()),
                 ),
                 Prefetch(
@@ -102,7 +102,7 @@ class AllianceDetailView(RecordDetailView):
                         Prefetch(
                             "actors",
                             queryset=AllianceEventActor.objects.shown()
-                            .select_related("organization", "person")
+                            .select_related("organization", "person__organization")
                             .prefetch_related(published_citations()),
                         ),
                     ),
@@ -173,7 +173,7 @@ def alliance_event_parts_shown():
     return (
         AllianceEventActor.objects.shown()
         .filter(alliance__publication=PUBLISHED)
-        .select_related("alliance", "event", "organization", "person")
+        .select_related("alliance", "event", "organization", "person__organization")
         .prefetch_related(published_citations())
         .order_by("event__occurred_on", "event_id", "pk")
     )
@@ -336,7 +336,7 @@ class OrganizationDetailView(RecordDetailView):
                 by_role(
                     shown_memberships()
                     .filter(organization=org, alliance__publication=PUBLISHED)
-                    .select_related("alliance", "person", "body", "country")
+                    .select_related("alliance", "person__organization", "body", "country")
                 ),
                 ["country"],
             ),

@@ -153,7 +153,10 @@ class PartnershipDetailView(RecordDetailView):
                         "conference", "place", "visit"
                     ).prefetch_related(
                         published_citations(),
-                        Prefetch("signatories", queryset=Person.objects.published()),
+                        Prefetch(
+                            "signatories",
+                            queryset=Person.objects.published().select_related("organization"),
+                        ),
                     ),
                 ),
                 Prefetch(
@@ -176,7 +179,7 @@ class PartnershipDetailView(RecordDetailView):
                 Prefetch(
                     "people",
                     queryset=PartnershipPerson.objects.filter(person__publication=PUBLISHED)
-                    .select_related("person")
+                    .select_related("person__organization")
                     .prefetch_related(published_citations()),
                 ),
                 Prefetch("successors", queryset=partnerships_named()),
