@@ -40,17 +40,22 @@ run: setup  ## setup, then serve on http://$(HOST):$(PORT)/ with the job worker 
 # The PostgreSQL run keeps its caches in Redis (database 15 of TEST_REDIS_URL; the page cache,
 # partnerships/pagecache.py), the SQLite run in local memory, the default.
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# pytest-xdist workers (each its own test database and Redis database, tests/conftest.py); a
+# test file stays in one worker, so its module-wide fixtures load once. TEST_WORKERS=0: one
+# process.
+TEST_WORKERS ?= 2
+TEST_ARGS    ?= $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 test: install  ## The whole suite on SQLite, then on PostgreSQL with Redis
-	@env -u REDIS_URL $(BIN)/python bin/test-all --only sqlite; sqlite=$$?; \
-	REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python bin/test-all --only postgres; postgres=$$?; \
+	@env -u REDIS_URL $(BIN)/python bin/test-all --only sqlite $(TEST_ARGS); sqlite=$$?; \
+	REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python bin/test-all --only postgres $(TEST_ARGS); postgres=$$?; \
 	exit $$(( sqlite || postgres ))
 
 test-sqlite: install  ## The suite on SQLite only (caches in local memory)
-	env -u REDIS_URL $(BIN)/python bin/test-all --only sqlite
+	env -u REDIS_URL $(BIN)/python bin/test-all --only sqlite $(TEST_ARGS)
 
 test-postgres: install  ## The suite on PostgreSQL only (caches in Redis)
-	REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python bin/test-all --only postgres
+	REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python bin/test-all --only postgres $(TEST_ARGS)
 
 # The job worker runs without the web server's statement time limit: an import of 50,000 rows
 # writes in statements longer than a page view's.

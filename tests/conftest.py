@@ -1,5 +1,7 @@
 import io
+import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.core.management import call_command
@@ -28,6 +30,32 @@ def own_data_version_folder(tmp_path_factory):
         version["LOCATION"] = str(tmp_path_factory.mktemp("data-version"))
         caches["data-version"].close()
         del caches["data-version"]  # made again, in the new folder, when next used
+
+
+def this_workers_redis(url: str) -> str:
+    """``url`` with a Redis database of this test process's own. `make test` runs the suite
+    in two pytest-xdist workers against one Redis server, and a test that clears its caches
+    (a flush of the database) would clear the other worker's pages and data version: worker
+    gwN takes database 15 - N of the server (the Makefile gives 15). Without xdist, ``url``."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base - int(worker[2:])) % 16}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_redis_database_per_worker():
+    from django.conf import settings
+    from django.core.cache import caches
+
+    for alias, config in settings.CACHES.items():
+        if config["BACKEND"].endswith("RedisCache"):
+            config["LOCATION"] = this_workers_redis(config["LOCATION"])
+            if hasattr(caches._connections, alias):
+                caches[alias].close()
+                del caches[alias]
 
 
 @pytest.fixture(autouse=True)

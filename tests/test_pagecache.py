@@ -2,8 +2,9 @@
 cache, and every write (an admin action or form, a delete, an import) shows on the next one.
 
 Every test runs twice: with the caches in local memory (the default) and in Redis (database
-15 of REDIS_URL). Without REDIS_URL the Redis runs are skipped, except with CI=true, where
-they use redis://127.0.0.1:6379/15 and an unreachable server fails them, as an unreachable
+15 of REDIS_URL, or 15 - N in pytest-xdist's worker gwN: conftest.this_workers_redis).
+Without REDIS_URL the Redis runs are skipped, except with CI=true, where they use
+redis://127.0.0.1:6379/15 and an unreachable server fails them, as an unreachable
 PostgreSQL fails the suite (bin/test-all).
 
 The test's transaction never commits, and a page read while its own connection holds writes
@@ -27,7 +28,7 @@ from django.urls import reverse
 from partnerships import facets, pagecache
 from partnerships.models import Organization, Publication, Region, SisterSchoolPartnership
 from tests.adminforms import change_url, form_of, messages_of
-from tests.conftest import SEED
+from tests.conftest import SEED, this_workers_redis
 from tests.jobhelpers import Jobs, run_worker
 from tests.test_views import make_org, make_partnership, make_region, result_count
 
@@ -57,7 +58,7 @@ def redis_caches() -> dict:
         if not ci:
             pytest.skip("REDIS_URL is not set")
         url = "redis://127.0.0.1:6379/15"
-    url = urlunsplit(urlsplit(url)._replace(path="/15"))
+    url = this_workers_redis(urlunsplit(urlsplit(url)._replace(path="/15")))
     import redis
 
     try:
