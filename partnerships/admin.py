@@ -1851,7 +1851,7 @@ class OrganizationAdmin(RecordAdmin):
 
 @admin.register(Person)
 class PersonAdmin(RecordAdmin):
-    list_display = ["name", "position", "organization", "publication"]
+    list_display = ["label", "position", "organization", "publication"]
     list_filter = ["publication"]
     search_fields = ["name", "other_names__name", "position", "organization__name"]
     autocomplete_fields = ["organization"]
@@ -1859,6 +1859,12 @@ class PersonAdmin(RecordAdmin):
     list_select_related = ["organization"]
     inlines = [PersonNameInline, *RECORD_INLINES]
     resource_classes = [RESOURCES_BY_MODEL[Person]]
+
+    @admin.display(description=_("name"), ordering="name")
+    def label(self, obj):
+        # "Principal, Uiwang High School (name not given)" for a person the source does
+        # not name, rather than an empty first column.
+        return str(obj)
 
 
 @admin.register(ConferenceSeries)

@@ -102,3 +102,9 @@ def test_a_person_with_neither_name_nor_position_is_a_form_error(client_as, db):
     assert response.status_code == 200
     assert "when the source does not name them, their position" in response.content.decode()
     assert not Person.objects.exists()
+
+
+def test_the_admin_list_shows_an_unnamed_person_by_position(client_as, signed):
+    _, principal = signed
+    page = client_as("editor").get(reverse("admin:partnerships_person_changelist"))
+    assert f">{UNNAMED}</a>" in page.content.decode()
