@@ -4,9 +4,13 @@ field, so junk becomes a form error shown on the page, never a server error."""
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
+    BooleanField,
+    Case,
     Exists,
     OuterRef,
     Q,
+    Value,
+    When,
 )
 from django.utils.translation import gettext_lazy as _
 from django_filters import (
@@ -214,6 +218,17 @@ def conference_place_q(regions) -> Q:
         _hosted_in(regions)
         | Q(named_in(Conference.participating_regions.through))
         | Q(named_in(Conference.partner_regions.through))
+    )
+
+
+def held_in_region(region) -> Case:
+    """True for a conference held in or under ``region`` (its host city or a place also
+    hosting it), False for one that only names it as taking part: the region page lists both,
+    as the region filter does, and says which."""
+    return Case(
+        When(_hosted_in(_regions(region)), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
     )
 
 

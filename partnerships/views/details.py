@@ -412,9 +412,9 @@ class RegionDetailView(RecordDetailView):
             # The same rules as the lists' region filters, so that the page and a click on
             # "all" agree.
             conferences=first_rows(
-                filters.conferences_in_region(
-                    Conference.objects.published(), region
-                ).select_related("host_region"),
+                filters.conferences_in_region(Conference.objects.published(), region)
+                .annotate(held_here=filters.held_in_region(region))
+                .select_related("host_region"),
                 list_url("conference-list", region=region.slug),
                 ["host_region"],
             ),
