@@ -2386,6 +2386,10 @@ class PartnershipQuerySet(RecordQuerySet):
 )
 
 
+# What SisterSchoolPartnership.named_people() reads, for its search text in batches.
+NAMED_PEOPLE_PREFETCH = ("people__person__other_names", "agreements__signatories__other_names")
+
+
 class SisterSchoolPartnership(Record):
     """Two organizations, usually one Chinese and one overseas, agree to work together."""
 
@@ -2650,6 +2654,11 @@ class SisterSchoolPartnership(Record):
             if row.role == PartyRole.PARTY and party.is_published:
                 parts.append(party.name)
                 parts.extend(alias.name for alias in party.other_names.all())
+        # The published people it names, by their names in every script: its signatories and
+        # the people on it and its visits ("Sludnaya" finds the partnership she signed).
+        for person in self.named_people() if self.pk else ():
+            parts.append(person.name)
+            parts.extend(alias.name for alias in person.other_names.all())
         return [
             *parts,
             self.source_label,
@@ -2661,6 +2670,15 @@ class SisterSchoolPartnership(Record):
     @property
     def other_names_list(self) -> list[str]:
         return lines_of(self.other_names)
+
+    def named_people(self) -> list:
+        """The published people the partnership names (signatories of its agreements, people
+        on it and its visits), each once. Read in batches with NAMED_PEOPLE_PREFETCH."""
+        people = [row.person for row in self.people.all()]
+        people += [
+            person for agreement in self.agreements.all() for person in agreement.signatories.all()
+        ]
+        return [p for p in {p.pk: p for p in people}.values() if p.is_published]
 
     @property
     def established(self) -> PartialDate:

@@ -18,6 +18,7 @@ from django.db.models import Prefetch, Q
 from . import pagecache
 from .filters import conference_place_q
 from .models import (
+    NAMED_PEOPLE_PREFETCH,
     Alliance,
     Conference,
     Organization,
@@ -33,10 +34,11 @@ BATCH = 1000
 
 def with_search_names(partnerships):
     """``partnerships`` with what their search text names read in a few queries a batch:
-    the parties, further parties and their other names."""
+    the parties, further parties, the people it names and their other names."""
     return partnerships.select_related("party_a", "party_b").prefetch_related(
         "party_a__other_names",
         "party_b__other_names",
+        *NAMED_PEOPLE_PREFETCH,
         Prefetch(
             "other_parties",
             queryset=PartnershipParty.objects.select_related("organization").prefetch_related(

@@ -69,6 +69,7 @@ from .exports import (
 )
 from .jobmodels import ImportJob, JobKind, JobState
 from .models import (
+    NAMED_PEOPLE_PREFETCH,
     Citation,
     Conference,
     ConferenceSeries,
@@ -84,7 +85,7 @@ from .models import (
     SisterSchoolPartnership,
     Source,
 )
-from .placesearch import paths_of, read_place_names, stale_search_texts
+from .placesearch import paths_of, read_place_names, stale_search_texts, with_search_names
 from .signals import sync_party_columns
 
 logger = logging.getLogger(__name__)
@@ -1524,6 +1525,8 @@ class BulkImport:
             for p in records:
                 for name, value in p.derived_fields().items():
                     setattr(p, name, value)
+            if model is SisterSchoolPartnership:  # the people they name, for the search text
+                prefetch_related_objects([e[2] for e in updates], *NAMED_PEOPLE_PREFETCH)
         for chunk in _chunks(records):  # the names of their places: one query a chunk
             read_place_names(chunk, paths_of)
         for record in records:
@@ -1702,10 +1705,8 @@ class BulkImport:
         """signals.refresh_organization for many organizations: the search text of the
         partnerships and people that name them."""
         for chunk in _chunks(org_ids):
-            partnerships = (
+            partnerships = with_search_names(
                 SisterSchoolPartnership.objects.filter(Q(party_a__in=chunk) | Q(party_b__in=chunk))
-                .select_related("party_a", "party_b")
-                .prefetch_related("party_a__other_names", "party_b__other_names")
             )
             people = Person.objects.filter(organization__in=chunk).select_related("organization")
             for queryset in (partnerships, people):

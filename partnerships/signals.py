@@ -41,6 +41,7 @@ from simple_history.models import HistoricalChanges
 
 from . import pagecache, placesearch
 from .models import (
+    Agreement,
     Alliance,
     AllianceDocument,
     AllianceEvent,
@@ -51,6 +52,7 @@ from .models import (
     Organization,
     OrganizationName,
     PartnershipParty,
+    PartnershipPerson,
     Person,
     PersonName,
     Publication,
@@ -145,6 +147,7 @@ def person_name_changed(sender, instance, **kwargs):
     person = Person.objects.filter(pk=instance.person_id).select_related("organization").first()
     if person is not None:
         person.refresh_search_text()
+        refresh_partnerships_naming([person.pk])
 
 
 @receiver(post_save, sender=RegionName)
@@ -257,10 +260,70 @@ for through in PLACE_M2M:
     m2m_changed.connect(places_changed, sender=through, dispatch_uid=f"places-{through}")
 
 
+def refresh_partnerships_naming(person_ids) -> None:
+    """The search text of the partnerships that name any of these people (as a signatory or
+    on it or its visits), after their names or publication changed."""
+    placesearch.refresh_batches(
+        placesearch.with_search_names(
+            SisterSchoolPartnership._base_manager.filter(
+                Q(people__person__in=person_ids) | Q(agreements__signatories__in=person_ids)
+            ).distinct()
+        ),
+        lambda p: [p.a_path, p.b_path],
+    )
+
+
+@receiver(post_save, sender=Person)
+def person_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        refresh_partnerships_naming([instance.pk])
+
+
+@receiver(pre_delete, sender=Person)
+def person_deleting(sender, instance, **kwargs):
+    """Its signatures go with it without a many-to-many signal: the partnerships it signed
+    for are noted now and refreshed once it is gone."""
+    instance._signed_for = list(
+        SisterSchoolPartnership._base_manager.filter(agreements__signatories=instance)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+@receiver(post_delete, sender=Person)
+def person_deleted(sender, instance, **kwargs):
+    if getattr(instance, "_signed_for", None):
+        refresh_partnerships(instance._signed_for)
+
+
+def refresh_partnerships(ids) -> None:
+    placesearch.refresh_batches(
+        placesearch.with_search_names(SisterSchoolPartnership._base_manager.filter(pk__in=ids)),
+        lambda p: [p.a_path, p.b_path],
+    )
+
+
+@receiver(m2m_changed, sender=Agreement.signatories.through)
+def signatories_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """An agreement's signatories are in its partnership's search text."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        refresh_partnerships([instance.partnership_id])
+    elif pk_set:
+        refresh_partnerships(
+            Agreement.objects.filter(pk__in=pk_set).values_list("partnership_id", flat=True)
+        )
+
+
+@receiver(post_save, sender=PartnershipPerson)
+@receiver(post_delete, sender=PartnershipPerson)
+@receiver(post_delete, sender=Agreement)
 @receiver(post_save, sender=PartnershipParty)
 @receiver(post_delete, sender=PartnershipParty)
 def further_party_changed(sender, instance, **kwargs):
-    """A further party's names are in the partnership's search text."""
+    """A further party's names, the people named on the partnership or its visits and the
+    signatories of its agreements are in the partnership's search text."""
     partnership = SisterSchoolPartnership._base_manager.filter(pk=instance.partnership_id).first()
     if partnership is not None:
         partnership.refresh_search_text()
