@@ -152,8 +152,8 @@ class SlugChoiceFilter(ModelMultipleChoiceFilter):
 
 class CountryFilter(SlugChoiceFilter):
     """A country by slug; a place that is not a country (a province, a territory such as French
-    Polynesia, which the directory keeps inside its country) is a form error saying where to
-    choose it."""
+    Polynesia, which the directory keeps inside its country) or a group of countries is a
+    form error saying where to choose it."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label", _("Country"))
@@ -163,8 +163,8 @@ class CountryFilter(SlugChoiceFilter):
             {
                 "invalid_choice": _(
                     "%(value)s is not one of the available choices of country: a place "
-                    "within a country (a province, a city, a territory) is chosen with the "
-                    "region filter."
+                    "within a country (a province, a city, a territory) or a group of "
+                    "countries (ASEAN, BRICS) is chosen with the region filter."
                 )
             },
         )

@@ -526,3 +526,11 @@ def test_a_province_given_as_a_country_is_told_to_use_the_region_filter(client, 
     assert response.status_code == 200
     assertContains(response, "jiangsu is not one of the available choices of country")
     assertContains(response, "is chosen with the region filter")
+
+
+def test_a_group_of_countries_given_as_a_country_is_told_to_use_the_region_filter(client, cases):
+    response = client.get("/partnerships/", {"country": "asean"})
+    assert response.status_code == 200
+    assertContains(response, "a group of countries (ASEAN, BRICS) is chosen with the region filter")
+    by_region = client.get("/partnerships/", {"region": "asean"})
+    assertNotContains(by_region, "is not one of the available choices")
