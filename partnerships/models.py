@@ -1248,16 +1248,16 @@ class Person(Record):
     def __str__(self) -> str:
         if self.name:
             return self.name
-        org = self.organization if self.organization_id else None
-        who = ", ".join(filter(None, [self.position, org.name if org and org.is_published else ""]))
-        return gettext("%(who)s (name not given)") % {"who": who}
+        return gettext("%(who)s (name not given)") % {"who": ", ".join(self.described_as())}
 
     def slug_text(self) -> str:
-        # As __str__: a draft organization's name shows nowhere public, its address included.
-        if self.name:
-            return self.name
+        return self.name or " ".join(self.described_as())
+
+    def described_as(self) -> list[str]:
+        """Who an unnamed person is: their position and, when published, their organization
+        (a draft's name shows nowhere public, a person's address included)."""
         org = self.organization if self.organization_id else None
-        return " ".join(filter(None, [self.position, org.name if org and org.is_published else ""]))
+        return [part for part in (self.position, org and org.is_published and org.name) if part]
 
     def get_absolute_url(self) -> str:
         return slug_url("person-detail", self.slug)

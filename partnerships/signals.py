@@ -106,15 +106,10 @@ def refresh_organization(org: Organization) -> None:
     """The search text of the organization and of the records that name it (partnerships and
     people), after its names or its publication changed."""
     org.refresh_search_text()
-    # In batches, with the names of their places read once per batch (a region's change
-    # moves a_path and b_path first: sync_party_columns).
-    placesearch.refresh_batches(
-        placesearch.with_search_names(
-            SisterSchoolPartnership.objects.filter(
-                Q(party_a=org) | Q(party_b=org) | Q(other_parties__organization=org)
-            ).distinct()
-        ),
-        lambda p: [p.a_path, p.b_path],
+    refresh_partnerships(
+        SisterSchoolPartnership.objects.filter(
+            Q(party_a=org) | Q(party_b=org) | Q(other_parties__organization=org)
+        ).distinct()
     )
     for person in Person.objects.filter(organization=org).select_related("organization"):
         person.refresh_search_text()
@@ -260,16 +255,22 @@ for through in PLACE_M2M:
     m2m_changed.connect(places_changed, sender=through, dispatch_uid=f"places-{through}")
 
 
+def refresh_partnerships(partnerships) -> None:
+    """The search text of these partnerships, in batches, with the names of their places
+    read once per batch (a region's change moves a_path and b_path first:
+    sync_party_columns)."""
+    placesearch.refresh_batches(
+        placesearch.with_search_names(partnerships), lambda p: [p.a_path, p.b_path]
+    )
+
+
 def refresh_partnerships_naming(person_ids) -> None:
     """The search text of the partnerships that name any of these people (as a signatory or
     on it or its visits), after their names or publication changed."""
-    placesearch.refresh_batches(
-        placesearch.with_search_names(
-            SisterSchoolPartnership._base_manager.filter(
-                Q(people__person__in=person_ids) | Q(agreements__signatories__in=person_ids)
-            ).distinct()
-        ),
-        lambda p: [p.a_path, p.b_path],
+    refresh_partnerships(
+        SisterSchoolPartnership._base_manager.filter(
+            Q(people__person__in=person_ids) | Q(agreements__signatories__in=person_ids)
+        ).distinct()
     )
 
 
@@ -293,14 +294,9 @@ def person_deleting(sender, instance, **kwargs):
 @receiver(post_delete, sender=Person)
 def person_deleted(sender, instance, **kwargs):
     if getattr(instance, "_signed_for", None):
-        refresh_partnerships(instance._signed_for)
-
-
-def refresh_partnerships(ids) -> None:
-    placesearch.refresh_batches(
-        placesearch.with_search_names(SisterSchoolPartnership._base_manager.filter(pk__in=ids)),
-        lambda p: [p.a_path, p.b_path],
-    )
+        refresh_partnerships(
+            SisterSchoolPartnership._base_manager.filter(pk__in=instance._signed_for)
+        )
 
 
 @receiver(m2m_changed, sender=Agreement.signatories.through)
@@ -308,11 +304,10 @@ def signatories_changed(sender, instance, action, reverse, pk_set, **kwargs):
     """An agreement's signatories are in its partnership's search text."""
     if action not in ("post_add", "post_remove", "post_clear"):
         return
-    if not reverse:
-        refresh_partnerships([instance.partnership_id])
-    elif pk_set:
+    agreements = [instance.pk] if not reverse else pk_set
+    if agreements:
         refresh_partnerships(
-            Agreement.objects.filter(pk__in=pk_set).values_list("partnership_id", flat=True)
+            SisterSchoolPartnership._base_manager.filter(agreements__in=agreements).distinct()
         )
 
 
