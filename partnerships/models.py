@@ -3353,6 +3353,45 @@ class Metric(models.TextChoices):
     MONEY = "money", _("money")
 
 
+# What one of a metric is called: "1 member", "more than one participant" (the labels
+# above are plural). Units named in the description and money have none.
+METRIC_SINGULAR = {
+    Metric.MEMBERS: _("member"),
+    Metric.PARTICIPANTS: _("participant"),
+    Metric.SPEAKERS: _("speaker"),
+    Metric.DELEGATES: _("delegate"),
+    Metric.STUDENTS: _("student"),
+    Metric.TEACHERS: _("teacher"),
+    Metric.EXCHANGE_VISITORS: _("student or teacher on a two-way visit"),
+    Metric.ORGANIZATIONS: _("organization"),
+    Metric.COUNTRIES: _("country or region represented"),
+    Metric.PROVINCES: _("province"),
+    Metric.CITIES: _("city"),
+    Metric.POPULATION: _("inhabitant"),
+    Metric.SISTER_SCHOOL_PARTNERSHIPS: _("sister-school partnership"),
+    Metric.COMPREHENSIVE_PARTNERSHIPS: _(
+        "regional education administration in a comprehensive partnership"
+    ),
+    Metric.PARTNERSHIPS: _("partnership or pairing"),
+    Metric.AGREEMENTS: _("agreement or memorandum"),
+    Metric.ALLIANCES: _("alliance"),
+    Metric.INSTITUTIONS: _("centre, institute or college set up"),
+    Metric.CLASSROOMS: _("classroom or teaching programme"),
+    Metric.PROJECTS: _("project or result"),
+    Metric.ACTIVITIES: _("activity or event"),
+    Metric.DOCUMENTS: _("document issued"),
+    Metric.PUBLICATIONS: _("publication"),
+    Metric.EDITIONS: _("edition held"),
+    Metric.YEARS: _("year running"),
+    Metric.DAYS: _("day"),
+    Metric.GROUPS: _("group or delegation"),
+    Metric.WORKING_GROUPS: _("working group, community or sub-network"),
+    Metric.JOBS: _("job"),
+    Metric.VISITS: _("visit"),
+    Metric.AREA: _("square metre of floor space"),
+}
+
+
 class FigurePeriod(models.TextChoices):
     TOTAL = "total", _("in all")
     PER_YEAR = "per_year", _("a year")
@@ -3678,8 +3717,21 @@ class ReportedFigure(Record):
 
     @property
     def counted(self) -> str:
-        """What is counted, in words: "members", "universities and colleges", "participants"."""
+        """What is counted, in words: "members", "universities and colleges", "participants";
+        one of it for a value of 1 ("1 member", "more than one participant")."""
+        one = self.value is not None and self.value == 1 and self.qualifier not in MAGNITUDE_UNITS
         if self.metric in (Metric.ORGANIZATIONS, Metric.MEMBERS) and self.organization_kind:
+            if one:
+                if self.organization_kind == OrganizationKind.OTHER:
+                    if self.metric == Metric.MEMBERS:
+                        return gettext("member of another kind")
+                    return gettext("organization of another kind")
+                kind = OrganizationKind(self.organization_kind).label.lower()
+                if self.metric == Metric.MEMBERS:
+                    # "an education authority", "a university" (its "u" sounds as "you").
+                    a_kind = ("an " if kind[0] in "aeio" else "a ") + kind
+                    return gettext("member that is %(a_kind)s") % {"a_kind": a_kind}
+                return kind
             kinds = str(KIND_PLURALS.get(self.organization_kind, self.organization_kind))
             if self.metric == Metric.MEMBERS:
                 return gettext("members that are %(kinds)s") % {"kinds": kinds}
@@ -3688,6 +3740,8 @@ class ReportedFigure(Record):
             return ""
         if self.metric == Metric.UNITS:
             return self.description  # "pieces of equipment", as the source counts them
+        if one and self.metric in METRIC_SINGULAR:
+            return str(METRIC_SINGULAR[self.metric])
         return self.get_metric_display()
 
     @property

@@ -1,0 +1,66 @@
+"""A figure reads as English does: one of a thing is singular ("1 member"), more is plural."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+
+from partnerships.models import (
+    METRIC_SINGULAR,
+    FigureQualifier,
+    Metric,
+    OrganizationKind,
+    ReportedFigure,
+)
+from tests.test_views import PUBLISHED, make_alliance, make_region
+
+from .test_model_gaps import text_of
+
+
+@pytest.fixture
+def alliance(db):
+    return make_alliance("Test Wording Alliance", countries=[make_region("Wordland")])
+
+
+def figure(alliance, value, **fields):
+    return ReportedFigure.objects.create(
+        subject_type=ContentType.objects.get_for_model(alliance),
+        subject_id=alliance.pk,
+        value=value,
+        publication=PUBLISHED,
+        **{"metric": Metric.MEMBERS, **fields},
+    )
+
+
+def test_one_member_is_singular_on_the_public_page(client, alliance):
+    figure(alliance, 1)
+    page = text_of(client, alliance)
+    assert "1 member" in page
+    assert "1 members" not in page
+
+
+def test_more_than_one_participant_is_singular_as_english_says_it(alliance):
+    one = figure(alliance, 1, metric=Metric.PARTICIPANTS, qualifier=FigureQualifier.OVER)
+    assert one.text == f"{one.get_qualifier_display()} 1 participant"
+
+
+def test_two_members_stay_plural(alliance):
+    assert figure(alliance, 2).text == "2 members"
+
+
+def test_one_member_of_a_kind_takes_the_right_article(alliance):
+    one = figure(alliance, 1, organization_kind=OrganizationKind.AUTHORITY)
+    assert one.text == "1 member that is an education authority"
+    one.organization_kind = OrganizationKind.UNIVERSITY
+    assert one.text == "1 member that is a university or college"
+
+
+def test_one_organization_of_a_kind_is_singular(alliance):
+    one = figure(
+        alliance, 1, metric=Metric.ORGANIZATIONS, organization_kind=OrganizationKind.ENTERPRISE
+    )
+    assert one.text == "1 enterprise"
+
+
+def test_every_counted_metric_has_a_singular():
+    assert set(METRIC_SINGULAR) == set(Metric) - {Metric.MONEY, Metric.UNITS}
