@@ -1249,10 +1249,12 @@ class AgreementInline(OwnVisits, CitedRowInline, admin.StackedInline):
             (None, {"fields": [("kind", "status"), "title"]}),
             date_fieldset(Agreement, "signed", present, help_text=False),
             (
-                _("Term, place, signatories"),
+                _("Term, terms, place, signatories"),
                 {
                     "fields": [
                         ("term_start_year", "term_end_year"),
+                        ("term_length_years", "renewal"),
+                        "terms",
                         ("conference", "place"),
                         "visit",
                         "signatories",

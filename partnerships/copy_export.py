@@ -59,6 +59,7 @@ from .models import (
     Publication,
     Qualifier,
     Region,
+    Renewal,
     SisterSchoolPartnership,
     Source,
     StatusChange,
@@ -644,6 +645,11 @@ def agreement_json() -> Sql:
             "status": labelled(column_of(a, Agreement, "status"), AgreementStatus.choices),
             "term_start_year": column_of(a, Agreement, "term_start_year"),
             "term_end_year": column_of(a, Agreement, "term_end_year"),
+            "term_length_years": column_of(a, Agreement, "term_length_years"),
+            "renewal": sql(
+                "NULLIF({}, '')",
+                labelled(column_of(a, Agreement, "renewal"), Renewal.choices[1:]),
+            ),
             "signed_in": published_name_of(Region, column_of(a, Agreement, "place")),
             "signatories": signatories,
         }

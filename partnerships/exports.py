@@ -336,6 +336,8 @@ def agreement_json(agreement) -> dict:
         "status": agreement.get_status_display(),
         "term_start_year": agreement.term_start_year,
         "term_end_year": agreement.term_end_year,
+        "term_length_years": agreement.term_length_years,
+        "renewal": agreement.get_renewal_display() if agreement.renewal else None,
         "signed_in": published_name(agreement.place) or None,
         "signatories": [str(person) for person in signatories_shown(agreement)],
     }

@@ -1821,6 +1821,12 @@ class AllianceKind(models.TextChoices):
 ) = partial_date_fields(_("founded"))
 
 
+class MembershipFee(models.TextChoices):
+    NOT_REPORTED = "", _("Not reported")
+    FREE = "free", _("No fee")
+    FEE = "fee", _("Members pay a fee")
+
+
 class Alliance(Record):
     name = models.CharField(_("name"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
@@ -1878,6 +1884,18 @@ class Alliance(Record):
         _("has members the sources do not name"),
         default=False,
         help_text=_("Tick when a source lists some members 'and others' without naming them."),
+    )
+    membership_fee = models.CharField(
+        _("membership fee"), max_length=4, choices=MembershipFee, blank=True, default=""
+    )
+    membership_terms = models.TextField(
+        _("terms of membership"),
+        blank=True,
+        help_text=_(
+            "Who may join and how, and what members may and must do, as the sources say: one "
+            "per line, in our own words ('open to universities of member countries', 'all "
+            "members have equal rights')."
+        ),
     )
     summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words."))
 
@@ -1937,6 +1955,10 @@ class Alliance(Record):
     def aims_list(self) -> list[str]:
         return lines_of(self.aims)
 
+    @property
+    def membership_terms_list(self) -> list[str]:
+        return lines_of(self.membership_terms)
+
     def clean_part_of(self, errors):
         if self.pk and self.part_of_id == self.pk:
             errors["part_of"] = gettext("An alliance cannot be part of itself.")
@@ -1968,6 +1990,8 @@ class MemberRole(models.TextChoices):
     PERMANENT = "permanent", _("Permanent member")
     HOST = "host", _("Host")
     MEMBER = "member", _("Member")
+    SPOKESPERSON = "spokesperson", _("Spokesperson")
+    CONTACT = "contact", _("Contact or liaison")
     GUIDE = "guide", _("Guides or supervises it (not a member)")
     AUTHORIZER = "authorizer", _("Authorised it (not a member)")
 
@@ -2813,6 +2837,13 @@ class AgreementKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Renewal(models.TextChoices):
+    NOT_REPORTED = "", _("Not reported")
+    AUTOMATIC = "automatic", _("Renews itself unless a party ends it")
+    BY_AGREEMENT = "by_agreement", _("May be renewed if the parties agree")
+    NOT_RENEWABLE = "no", _("Not to be renewed")
+
+
 class AgreementStatus(models.TextChoices):
     ANNOUNCED = "announced", _("Announced, not yet signed")
     INITIALLED = "initialled", _("Initialled")
@@ -2854,6 +2885,14 @@ class Agreement(Versioned):
     )
     term_start_year = models.PositiveSmallIntegerField(_("term from (year)"), null=True, blank=True)
     term_end_year = models.PositiveSmallIntegerField(_("term to (year)"), null=True, blank=True)
+    term_length_years = models.PositiveSmallIntegerField(
+        _("term length (years)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("'A five-year agreement': 5, also when the years it runs are not given."),
+    )
+    renewal = models.CharField(_("renewal"), max_length=12, choices=Renewal, blank=True, default="")
     conference = models.ForeignKey(
         Conference,
         verbose_name=_("signed at"),
@@ -2902,6 +2941,12 @@ class Agreement(Versioned):
                 | models.Q(term_end_year__gte=models.F("term_start_year")),
                 name="agreement_term_in_order",
                 violation_error_message=_("The term ends before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(term_length_years__isnull=True)
+                | models.Q(term_length_years__range=(1, 99)),
+                name="agreement_term_length_in_range",
+                violation_error_message=_("A term runs from 1 to 99 years."),
             ),
             *partial_date_constraints("signed", "agreement"),
         ]

@@ -137,3 +137,27 @@ def places(db):
     city = make_region("Strelsau", kind=RegionKind.CITY, parent=province)
     elsewhere = make_region("Elsewhere")
     return {"country": ruritania, "province": province, "city": city, "elsewhere": elsewhere}
+
+
+@pytest.fixture
+def visit_world(db):
+    """A school-to-authority partnership, a unit of the authority, a source, and a draft
+    organization and place beside them (they must not show)."""
+    from partnerships.models import RegionKind
+    from tests.test_views import DRAFT, make_org, make_partnership, make_region, make_source
+
+    land = make_region("Testunion")
+    province = make_region("Test Province", RegionKind.PROVINCE, parent=make_region("Testchina"))
+    district = make_org("Maple Test District", land, kind="authority")
+    a = make_org("Lotus Test School", province)
+    partnership = make_partnership(a, district)
+    return {
+        "partnership": partnership,
+        "a": a,
+        "district": district,
+        "unit": make_org("Maple Test High School", land, parent=district),
+        "hidden_org": make_org("Hidden Draft School", land, publication=DRAFT),
+        "province": province,
+        "hidden_place": make_region("Draftburg", publication=DRAFT),
+        "source": make_source("A test page about the visits"),
+    }

@@ -234,6 +234,7 @@ def lives(seed):
         EventFormat,
         Qualifier,
         Region,
+        Renewal,
         StatusChange,
         Visit,
         VisitDirection,
@@ -295,7 +296,8 @@ def lives(seed):
     Agreement.objects.create(partnership=made[4], kind=AgreementKind.AGREEMENT,
                              title="Current", term_start_year=2016, term_end_year=2021,
                              signed_on=D(2016, 3, 5), signed_year_inferred=True,
-                             signed_year_basis="from the URL")  # fmt: skip
+                             signed_year_basis="from the URL", term_length_years=5,
+                             renewal=Renewal.BY_AGREEMENT)  # fmt: skip
     StatusChange.objects.create(partnership=first, status="ending", changed_on=D(2005, 3, 1),
                                 changed_precision=MONTH, changed_not_after=D(2005, 6, 30),
                                 note="=Announced; effective in June")  # fmt: skip
@@ -352,6 +354,15 @@ def test_postgresql_writes_the_new_model_json_python_writes(client, lives, monke
     assert sections == {"History", "Visits"}
     history = [row["history"] for row in copied]
     assert sum(len(h["agreements"]) for h in history) == 4
+    current = next(a for h in history for a in h["agreements"] if a["title"] == "Current")
+    assert (current["term_length_years"], current["renewal"]) == (
+        5,
+        "May be renewed if the parties agree",
+    )
+    assert {a["renewal"] for h in history for a in h["agreements"]} == {
+        None,
+        "May be renewed if the parties agree",
+    }
     assert sum(len(h["visits"]) for h in history) == 9
     assert {c["published_on"] for row in copied for c in row["citations"]} == {"2019"}
 

@@ -170,6 +170,8 @@ def test_the_json_export_nests_the_history_as_records(client, db):
             "status": "Signed",
             "term_start_year": 2008,
             "term_end_year": None,
+            "term_length_years": None,
+            "renewal": None,
             "signed_in": None,
             "signatories": ["Nest Signer"],
         }

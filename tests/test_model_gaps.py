@@ -380,25 +380,6 @@ def test_an_actor_rows_own_page_is_held_for_review_like_the_alliances_rows(
 # =========================================================================== c. visit senders
 
 
-@pytest.fixture
-def visit_world(db):
-    land = make_region("Testunion")
-    province = make_region("Test Province", RegionKind.PROVINCE, parent=make_region("Testchina"))
-    district = make_org("Maple Test District", land, kind="authority")
-    a = make_org("Lotus Test School", province)
-    partnership = make_partnership(a, district)
-    return {
-        "partnership": partnership,
-        "a": a,
-        "district": district,
-        "unit": make_org("Maple Test High School", land, parent=district),
-        "hidden_org": make_org("Hidden Draft School", land, publication=DRAFT),
-        "province": province,
-        "hidden_place": make_region("Draftburg", publication=DRAFT),
-        "source": make_source("A test page about the visits"),
-    }
-
-
 def visit(w, direction=VisitDirection.A_TO_B, **fields):
     return Visit.objects.create(
         partnership=w["partnership"],

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy, ngettext
 
 register = template.Library()
 
@@ -282,15 +282,22 @@ def visit_direction(visit, partnership) -> str:
 
 @register.filter
 def term_display(agreement) -> str:
-    """An agreement's term in years: "2012–2022", "from 2012", "until 2022"."""
+    """An agreement's term in years: "2012–2022", "from 2012", "until 2022", with its length
+    when the source gives one ("from 2019, 5 years"; "5 years" alone)."""
     start, end = agreement.term_start_year, agreement.term_end_year
     if start and end:
-        return f"{start}–{end}"
-    if start:
-        return gettext("from %(year)s") % {"year": start}
-    if end:
-        return gettext("until %(year)s") % {"year": end}
-    return ""
+        years = f"{start}–{end}"
+    elif start:
+        years = gettext("from %(year)s") % {"year": start}
+    elif end:
+        years = gettext("until %(year)s") % {"year": end}
+    else:
+        years = ""
+    length = agreement.term_length_years
+    if not length:
+        return years
+    length_text = ngettext("%(n)s year", "%(n)s years", length) % {"n": length}
+    return f"{years}, {length_text}" if years else length_text
 
 
 @register.filter

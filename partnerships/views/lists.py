@@ -80,6 +80,10 @@ class AllianceListView(RecordListView):
         Column("founded_at", lambda a: a.founding_conference.name if a.founding_conference else ""),
         Column("members", lambda a: len(a.memberships.all())),
         Column("more_members_unnamed", lambda a: a.more_members_unnamed),
+        Column(
+            "membership_fee", lambda a: a.get_membership_fee_display() if a.membership_fee else ""
+        ),
+        Column("membership_terms", lambda a: "; ".join(a.membership_terms_list)),
         Column("summary", lambda a: a.summary),
         Column("url", lambda a: a.get_absolute_url()),
     ]
