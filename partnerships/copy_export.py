@@ -42,6 +42,7 @@ from .exports import (
     FORMULA_START,
     HISTORY_SEPARATOR,
     filename,
+    renewal_text,
     streaming_response,
 )
 from .models import (
@@ -397,7 +398,24 @@ def agreement_entry() -> Sql:
         has_end,
         fill(_("term to %(end)s"), {"end": end_text}),
     )
+    length = column_of(a, Agreement, "term_length_years")
+    years = counted(length, "%(n)s year", "%(n)s years")
+    term = sql(
+        "CASE WHEN {} IS NULL THEN {} WHEN {} IS NULL THEN {} ELSE {} || {} || {} END",
+        length,
+        term,
+        term,
+        fill(_("term %(length)s"), {"length": years}),
+        term,
+        literal(", "),
+        years,
+    )
     text = sql("{} || COALESCE({} || {}, '')", text, literal(", "), term)
+    renewal = labelled(
+        column_of(a, Agreement, "renewal"),
+        [(value, renewal_text(label)) for value, label in Renewal.choices if value],
+    )
+    text = sql("{} || COALESCE({} || NULLIF({}, ''), '')", text, literal(", "), renewal)
     place = published_name_of(Region, column_of(a, Agreement, "place"))
     signed_in = fill(_("signed in %(place)s"), {"place": place})
     text = sql("{} || COALESCE({} || {}, '')", text, literal(", "), signed_in)

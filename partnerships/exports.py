@@ -21,6 +21,7 @@ from django.db.models import (
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .dates import NO_YEAR, DatePrecision, PartialDate
 from .models import (
@@ -99,7 +100,8 @@ HISTORY_SEPARATOR = "; "
 
 def agreement_text(agreement) -> str:
     """An agreement as "2008: Original MOU — Signed", with its term when known: ", term
-    2016–2021", where it was signed (a published place): ", signed in <place>", and its
+    2016–2021" (and its length: ", 5 years"), how it is renewed (", may be renewed if the
+    parties agree"), where it was signed (a published place): ", signed in <place>", and its
     published signatories by name: ", signed by <person>, <person>"."""
     text = _("%(date)s: %(name)s — %(status)s") % {
         "date": agreement.signed,
@@ -107,11 +109,23 @@ def agreement_text(agreement) -> str:
         "status": agreement.get_status_display(),
     }
     term = term_text(agreement.term_start_year, agreement.term_end_year)
+    length = agreement.term_length_years
+    if length:
+        years = ngettext("%(n)s year", "%(n)s years", length) % {"n": length}
+        term = f"{term}, {years}" if term else _("term %(length)s") % {"length": years}
     text = f"{text}, {term}" if term else text
+    if agreement.renewal:
+        text = f"{text}, {renewal_text(agreement.get_renewal_display())}"
     place = published_name(agreement.place)
     text = f"{text}, {_('signed in %(place)s') % {'place': place}}" if place else text
     names = ", ".join(str(person) for person in signatories_shown(agreement))
     return f"{text}, {_('signed by %(people)s') % {'people': names}}" if names else text
+
+
+def renewal_text(label) -> str:
+    """How an agreement is renewed, inside a sentence: "may be renewed if the parties agree"."""
+    label = str(label)
+    return label[:1].lower() + label[1:]
 
 
 def signatories_shown(agreement) -> list:

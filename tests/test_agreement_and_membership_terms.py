@@ -95,6 +95,22 @@ def test_a_length_alone_reads_as_the_term(client, visit_world):
     assert "term 1 year" in text_of(client, w["partnership"])
 
 
+def test_the_csv_history_carries_the_length_and_the_renewal(client, visit_world):
+    w = visit_world
+    Agreement.objects.create(
+        partnership=w["partnership"],
+        kind=AgreementKind.MOU,
+        title="Exchange MOU",
+        term_length_years=3,
+        renewal=Renewal.AUTOMATIC,
+    )
+    [row] = csv_rows(client.get("/partnerships/?format=csv&q=Lotus"))
+    assert row["agreements"] == (
+        "date not reported: Exchange MOU — Signed, term 3 years, "
+        "renews itself unless a party ends it"
+    )
+
+
 @pytest.fixture
 def alliance(db):
     land = make_region("Joinland")

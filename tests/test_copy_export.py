@@ -342,6 +342,11 @@ def test_postgresql_writes_the_new_dates_history_and_links_python_writes(client,
     assert "over 2 teachers, over 12 students" in first["visits"]
     third = dict(zip(header, next(r for r in copied if r[0] == str(lives[2])), strict=True))
     assert third["other_names"] == "Purple Cloud exchange; Ziyun pairing"
+    fifth = dict(zip(header, next(r for r in copied if r[0] == str(lives[4])), strict=True))
+    assert (
+        "Current — Signed, term 2016–2021, 5 years, may be renewed if the parties agree"
+        in (fifth["agreements"])
+    )
 
 
 @pytest.mark.parametrize("size", [2000, 3], ids=["read-in-the-view", "copied"])
