@@ -1573,6 +1573,8 @@ class Conference(Record):
             self.summary,
             *_place_names_of(self, self.place_paths()),
             *document_titles_of(self),
+            # The people at it (speakers, chairs, signatories...): signals.refresh_naming.
+            *person_names(people_in(self, "speeches")),
         ]
 
     def place_paths(self) -> list[str]:
@@ -1927,6 +1929,8 @@ class Alliance(Record):
             self.summary,
             *_place_names_of(self, self.place_paths()),
             *document_titles_of(self),
+            # The people holding a role in it (chair, spokesperson...): signals.refresh_naming.
+            *person_names(people_in(self, "memberships")),
         ]
 
     def place_paths(self) -> list[str]:
@@ -2414,6 +2418,33 @@ class PartnershipQuerySet(RecordQuerySet):
 NAMED_PEOPLE_PREFETCH = ("people__person__other_names", "agreements__signatories__other_names")
 
 
+def people_in(record, rows: str) -> list:
+    """The people of ``record``'s rows (a conference's speeches, an alliance's memberships),
+    None for a row held by an organization; as prefetched (placesearch reads a batch with
+    ``<rows>__person__other_names``) or in three queries."""
+    if not record.pk:
+        return []
+    prefetched = getattr(record, "_prefetched_objects_cache", {}).get(rows)
+    if prefetched is None:
+        prefetched = getattr(record, rows).select_related("person")
+        prefetched = prefetched.prefetch_related("person__other_names")
+    return [row.person for row in prefetched]
+
+
+def person_names(people) -> list[str]:
+    """The names in every script of the published people among ``people`` (None skipped),
+    each person once: what a record's search text holds of the people it names, so that a
+    search for "Sludnaya" finds what she signed, spoke at or chairs. A draft person is never
+    searchable through another record."""
+    unique = {person.pk: person for person in people if person is not None}
+    names = []
+    for person in unique.values():
+        if person.is_published:
+            names.append(person.name)
+            names.extend(alias.name for alias in person.other_names.all())
+    return names
+
+
 class SisterSchoolPartnership(Record):
     """Two organizations, usually one Chinese and one overseas, agree to work together."""
 
@@ -2680,9 +2711,10 @@ class SisterSchoolPartnership(Record):
                 parts.extend(alias.name for alias in party.other_names.all())
         # The published people it names, by their names in every script: its signatories and
         # the people on it and its visits ("Sludnaya" finds the partnership she signed).
-        for person in self.named_people() if self.pk else ():
-            parts.append(person.name)
-            parts.extend(alias.name for alias in person.other_names.all())
+        parts.extend(person_names(self.named_people() if self.pk else ()))
+        # Its agreements' titles as the sources give them ("Agreement on Cooperation in the
+        # Field of Education"); read with the signatories (NAMED_PEOPLE_PREFETCH).
+        parts.extend(agreement.title for agreement in (self.agreements.all() if self.pk else ()))
         return [
             *parts,
             self.source_label,

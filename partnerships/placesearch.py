@@ -65,8 +65,10 @@ def organizations_under(path: str):
 
 
 def conferences_under(region: Region):
-    return Conference.objects.filter(conference_place_q([region])).select_related(
-        "series", "host_region"
+    return (
+        Conference.objects.filter(conference_place_q([region]))
+        .select_related("series", "host_region")
+        .prefetch_related("speeches__person__other_names")
     )
 
 
@@ -77,7 +79,11 @@ def alliances_under(path: str):
         | Q(memberships__country__path__startswith=path)
         | Q(events__place__path__startswith=path)
     ).values("pk")
-    return Alliance.objects.filter(pk__in=keys).select_related("founded_in")
+    return (
+        Alliance.objects.filter(pk__in=keys)
+        .select_related("founded_in")
+        .prefetch_related("memberships__person__other_names")
+    )
 
 
 def read_place_names(records, paths_of) -> None:
@@ -140,11 +146,11 @@ def refresh_under(region: Region) -> int:
     changed = refresh_batches(partnerships_under(path), lambda p: [p.a_path, p.b_path])
     changed += refresh_batches(organizations_under(path), Organization.place_paths)
     # Conferences and alliances are few (thousands): their own place_paths() query each.
-    for conference in conferences_under(region).iterator():
+    for conference in conferences_under(region).iterator(chunk_size=BATCH):
         before = conference.search_text
         conference.refresh_search_text()
         changed += conference.search_text != before
-    for alliance in alliances_under(path).iterator():
+    for alliance in alliances_under(path).iterator(chunk_size=BATCH):
         before = alliance.search_text
         alliance.refresh_search_text()
         changed += alliance.search_text != before

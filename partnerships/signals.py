@@ -61,6 +61,7 @@ from .models import (
     ReportedFigure,
     SisterSchoolPartnership,
     Source,
+    Speech,
 )
 from .tasks import enqueue_place_refresh
 
@@ -142,7 +143,7 @@ def person_name_changed(sender, instance, **kwargs):
     person = Person.objects.filter(pk=instance.person_id).select_related("organization").first()
     if person is not None:
         person.refresh_search_text()
-        refresh_partnerships_naming([person.pk])
+        refresh_naming([person.pk])
 
 
 @receiver(post_save, sender=RegionName)
@@ -274,10 +275,21 @@ def refresh_partnerships_naming(person_ids) -> None:
     )
 
 
+def refresh_naming(person_ids) -> None:
+    """The search text of every record that names any of these people (models.person_names):
+    partnerships, the conferences they were at and the alliances they hold a role in, after
+    their names or publication changed."""
+    refresh_partnerships_naming(person_ids)
+    for record in Conference.objects.filter(speeches__person__in=person_ids).distinct():
+        record.refresh_search_text()
+    for record in Alliance.objects.filter(memberships__person__in=person_ids).distinct():
+        record.refresh_search_text()
+
+
 @receiver(post_save, sender=Person)
 def person_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        refresh_partnerships_naming([instance.pk])
+        refresh_naming([instance.pk])
 
 
 @receiver(pre_delete, sender=Person)
@@ -313,12 +325,13 @@ def signatories_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 @receiver(post_save, sender=PartnershipPerson)
 @receiver(post_delete, sender=PartnershipPerson)
+@receiver(post_save, sender=Agreement)
 @receiver(post_delete, sender=Agreement)
 @receiver(post_save, sender=PartnershipParty)
 @receiver(post_delete, sender=PartnershipParty)
 def further_party_changed(sender, instance, **kwargs):
-    """A further party's names, the people named on the partnership or its visits and the
-    signatories of its agreements are in the partnership's search text."""
+    """A further party's names, the people named on the partnership or its visits, its
+    agreements' titles and their signatories are in the partnership's search text."""
     partnership = SisterSchoolPartnership._base_manager.filter(pk=instance.partnership_id).first()
     if partnership is not None:
         partnership.refresh_search_text()
@@ -334,6 +347,16 @@ def membership_changed(sender, instance, **kwargs):
     alliance = Alliance.objects.filter(pk=instance.alliance_id).first()
     if alliance is not None:
         alliance.refresh_search_text()
+
+
+@receiver(post_save, sender=Speech)
+@receiver(post_delete, sender=Speech)
+def speech_changed(sender, instance, **kwargs):
+    """The people at a conference are in its search text (a person deleted takes their rows
+    with them, and this refreshes the conference then too; fixtures load people first)."""
+    conference = Conference._base_manager.filter(pk=instance.conference_id).first()
+    if conference is not None:
+        conference.refresh_search_text()
 
 
 @receiver(post_save, sender=ConferenceDocument)

@@ -34,11 +34,8 @@ from tests.test_views import (
     make_source,
 )
 
-from . import test_model_gaps
 from .adminforms import add_row, change_url, form_of, messages_of
 from .test_model_gaps import found, text_of, visit
-
-visit_world = test_model_gaps.visit_world  # the fixture, used here by name
 
 PUBLISHED = "published"
 
@@ -91,29 +88,30 @@ def test_exact_head_counts_have_no_qualifier_word(client, visit_world):
     assert "exactly" not in page
 
 
-def test_an_editor_enters_a_visit_with_more_than_its_head_count(client_as, visit_world):
-    w = visit_world
+def post_visit_row(client_as, w, **values):
+    """An editor adds one visit row, cited, to the draft partnership's form and saves it."""
     partnership = w["partnership"]
     SisterSchoolPartnership.objects.filter(pk=partnership.pk).update(publication=DRAFT)
     editor = client_as("editor")
     data = form_of(editor.get(change_url(partnership)))
-    add_row(
-        data,
-        "visits",
-        {
-            "direction": "a_to_b",
-            "visited_on": "2011-09-18",
-            "visited_precision": "day",
-            "headcount_qualifier": "over",
-            "students": "20",
-            "places": [str(w["province"].pk)],
-            "source": str(w["source"].pk),
-            "paragraph": "1",
-        },
+    row = {"visited_precision": "day", "source": str(w["source"].pk), "paragraph": "1"}
+    add_row(data, "visits", {**row, **values})
+    return editor.post(change_url(partnership), data)
+
+
+def test_an_editor_enters_a_visit_with_more_than_its_head_count(client_as, visit_world):
+    w = visit_world
+    response = post_visit_row(
+        client_as,
+        w,
+        direction="a_to_b",
+        visited_on="2011-09-18",
+        headcount_qualifier="over",
+        students="20",
+        places=[str(w["province"].pk)],
     )
-    response = editor.post(change_url(partnership), data)
     assert response.status_code == 302, messages_of(response)
-    saved = partnership.visits.get()
+    saved = w["partnership"].visits.get()
     assert (saved.headcount_qualifier, saved.students) == ("over", 20)
     assert list(saved.places.all()) == [w["province"]]
 
@@ -319,6 +317,40 @@ def test_an_agreement_signed_during_a_visit_links_to_it(client, visit_world):
     html = response.content.decode()
     assert f'during the visit of <a href="#visit-{trip.pk}">18 September 2011</a>' in html
     assert f'id="visit-{trip.pk}"' in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"format": "online", "direction": "joint"}, "during the online meeting of"),
+        ({"direction": "joint"}, "during the joint event of"),
+        ({"occasion": "video conference", "format": "online"}, "during the video conference of"),
+    ],
+    ids=["online", "joint", "its-own-words"],
+)
+def test_an_agreement_signed_at_an_event_no_one_travelled_to_is_not_a_visit(
+    client, visit_world, fields, words
+):
+    w = visit_world
+    event = visit(w, **fields)
+    Agreement.objects.create(partnership=w["partnership"], kind=AgreementKind.MOU, visit=event)
+    html = client.get(w["partnership"].get_absolute_url()).content.decode()
+    assert f'{words} <a href="#visit-{event.pk}">18 September 2011</a>' in html
+    assert "during the visit of" not in html
+
+
+def test_an_activity_reported_only_as_recent_is_entered_without_a_date(client_as, visit_world):
+    response = post_visit_row(
+        client_as,
+        visit_world,
+        direction="b_to_a",
+        visited_not_after="2025-10-20",
+        visited_as_given="recently",
+        headcount_qualifier="exact",
+    )
+    assert response.status_code == 302, messages_of(response)
+    saved = visit_world["partnership"].visits.get()
+    assert (saved.visited_on, saved.visited_not_after.isoformat()) == (None, "2025-10-20")
 
 
 def test_an_agreement_cannot_name_another_partnerships_visit(visit_world):

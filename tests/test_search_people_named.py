@@ -100,3 +100,16 @@ def test_a_person_renamed_by_an_import_is_found_by_the_new_name(
     result = PersonResource().import_data(resources.read_csv(text.encode()), user=user)
     assert not result.has_errors() and not result.has_validation_errors()
     assert found(client, URL, "New Surname") == {partnership.pk}
+
+
+def test_an_agreements_title_finds_the_partnership(client, partnership):
+    Agreement.objects.create(
+        partnership=partnership, kind="agreement", title="Accord on Lyceum Exchanges"
+    )
+    assert found(client, URL, "Lyceum Exchanges") == {partnership.pk}
+
+
+def test_an_agreement_retitled_is_found_by_its_new_title(client, partnership, agreement):
+    agreement.title = "Accord on Lyceum Exchanges"
+    agreement.save()
+    assert found(client, URL, "Lyceum Exchanges") == {partnership.pk}
