@@ -626,3 +626,41 @@ def test_a_speaker_s_organization_is_not_repeated_when_the_title_names_it(world,
     assert "Tester Faul, head of the Test Ministry of Education Tester Zhu" in page
     assert "Test Ministry of Education, Test Ministry of Education" not in page
     assert "Tester Zhu, English teacher, Test Ministry of Education" in page
+
+
+# --------------------------------------------------------------------------- titles at events
+
+
+@pytest.fixture
+def speaker(db):
+    land = make_region("Titleland")
+    person = make_person("Du Testbo", organization=make_org("Association of Higher Study", land))
+    person.position = "Former deputy minister"
+    person.save()
+    return person
+
+
+def speech_row_text(client, conference) -> str:
+    page = plain(client.get(conference.get_absolute_url()).content.decode())
+    return page[page.index("People at the event") :]
+
+
+def test_a_title_as_the_source_gives_it_stands_without_the_persons_other_organization(
+    client, speaker
+):
+    """Trial 13: the row showed an organization from the person's record that this source
+    never gave them."""
+    conference = make_conference("Title Test Meeting")
+    Speech.objects.create(
+        conference=conference, person=speaker, title="deputy minister of education, retired"
+    )
+    row = speech_row_text(client, conference)
+    assert "Du Testbo, deputy minister of education, retired" in row
+    assert "Association of Higher Study" not in row
+
+
+def test_without_a_title_of_its_own_the_row_shows_the_persons_position(client, speaker):
+    conference = make_conference("Title Test Meeting")
+    Speech.objects.create(conference=conference, person=speaker)
+    row = speech_row_text(client, conference)
+    assert "Du Testbo, Former deputy minister, Association of Higher Study" in row
