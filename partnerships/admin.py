@@ -62,6 +62,7 @@ from .models import (
     PartnershipPerson,
     Person,
     PersonName,
+    PersonPosition,
     Publication,
     Record,
     Region,
@@ -1088,6 +1089,18 @@ class PersonNameInline(RowInline, admin.TabularInline):
     verbose_name_plural = _("other names (other scripts, other transliterations)")
 
 
+class PersonPositionInline(CitedRowInline, admin.StackedInline):
+    model = PersonPosition
+    autocomplete_fields = ["organization"]
+    fieldsets = [
+        (
+            None,
+            {"fields": [("position", "organization"), ("since_year", "until_year", "former")]},
+        ),
+        (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
+    ]
+
+
 class SpeechInline(CitedRowInline, admin.StackedInline):
     model = Speech
     autocomplete_fields = ["person", "organization"]
@@ -1859,7 +1872,7 @@ class PersonAdmin(RecordAdmin):
     autocomplete_fields = ["organization"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["organization"]
-    inlines = [PersonNameInline, *RECORD_INLINES]
+    inlines = [PersonNameInline, PersonPositionInline, *RECORD_INLINES]
     resource_classes = [RESOURCES_BY_MODEL[Person]]
 
     @admin.display(description=_("name"), ordering="name")

@@ -69,6 +69,17 @@ def year_field(verbose_name, help_text) -> models.PositiveSmallIntegerField:
     )
 
 
+def years_text(since, until) -> str:
+    """'2023–2025', 'since 2011', 'until 2025' or '' for a role's or a post's years."""
+    if since and until:
+        return f"{since}–{until}"
+    if since:
+        return gettext("since %(year)s") % {"year": since}
+    if until:
+        return gettext("until %(year)s") % {"year": until}
+    return ""
+
+
 def number_text(value) -> str:
     """A figure's value as people write it: thousands separated, no trailing decimal zeros
     ("1,010", "9,290.3", "2.5")."""
@@ -1213,6 +1224,12 @@ class Person(Record):
         ),
     )
     slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
+    honorific = models.CharField(
+        _("academic title or rank"),
+        max_length=100,
+        blank=True,
+        help_text=_("As the source puts it before the name: 'Prof. Dr', 'Admiral'."),
+    )
     position = models.CharField(
         _("position"), max_length=300, blank=True, help_text=_("As the source gives it.")
     )
@@ -1267,7 +1284,10 @@ class Person(Record):
         # this person by the name of a draft organization (signals.py refreshes it).
         org = self.organization if self.organization_id else None
         names = [alias.name for alias in self.other_names.all()] if self.pk else []
-        return [self.name, *names, self.position, org.name if org and org.is_published else ""]
+        # Other posts as the sources word them ("vice-president of the association").
+        posts = [row.position for row in self.other_positions.all()] if self.pk else []
+        org_name = org.name if org and org.is_published else ""
+        return [self.name, *names, self.position, org_name, *posts]
 
 
 class PersonName(Versioned):
@@ -1294,6 +1314,56 @@ class PersonName(Versioned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PersonPosition(Versioned):
+    """Another position a person holds or held, beside the one on their record: a university
+    president who is also vice-president of an association; a former post."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="other_positions")
+    position = models.CharField(
+        _("position"), max_length=300, help_text=_("As the source gives it.")
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    since_year = year_field(_("since (year)"), _("When a source gives it."))
+    until_year = year_field(_("until (year)"), _("For a former post, when a source gives it."))
+    former = models.BooleanField(
+        _("former"), default=False, help_text=_("The source says the person no longer holds it.")
+    )
+    citations = GenericRelation("partnerships.Citation")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("other position")
+        verbose_name_plural = _("other positions")
+        ordering = ["person", "former", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(since_year__isnull=True)
+                | models.Q(until_year__isnull=True)
+                | models.Q(until_year__gte=models.F("since_year")),
+                name="person_position_years_in_order",
+                violation_error_message=_("The last year is before the first."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.position
+
+    @property
+    def years_display(self) -> str:
+        return years_text(self.since_year, self.until_year)
+
+    def get_absolute_url(self) -> str:
+        return self.person.get_absolute_url()
 
 
 # --------------------------------------------------------------------------- conferences
@@ -1991,6 +2061,7 @@ class MemberRole(models.TextChoices):
     SECRETARY_GENERAL = "secretary", _("Secretary-general")
     DIRECTOR = "director", _("Director")
     DEPUTY_DIRECTOR = "deputy_dir", _("Deputy director")
+    EXECUTIVE_DIRECTOR = "exec_dir", _("Executive director")
     PERMANENT = "permanent", _("Permanent member")
     HOST = "host", _("Host")
     MEMBER = "member", _("Member")
@@ -2142,14 +2213,7 @@ class AllianceMembership(Versioned):
 
     @property
     def years_display(self) -> str:
-        """'2023–2025', 'since 2011', 'until 2025' or ''."""
-        if self.since_year and self.until_year:
-            return f"{self.since_year}–{self.until_year}"
-        if self.since_year:
-            return gettext("since %(year)s") % {"year": self.since_year}
-        if self.until_year:
-            return gettext("until %(year)s") % {"year": self.until_year}
-        return ""
+        return years_text(self.since_year, self.until_year)
 
     @property
     def holder(self):
@@ -3310,6 +3374,7 @@ class PersonRoleInPartnership(models.TextChoices):
     WITNESSED = "witnessed", _("Witnessed the signing")
     SPOKE = "spoke", _("Spoke")
     CONTACT = "contact", _("Contact person")
+    QUOTED = "quoted", _("Quoted (a statement the source reports)")
 
 
 class PartnershipPerson(Versioned):

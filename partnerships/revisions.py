@@ -90,6 +90,7 @@ def has_citations(model) -> bool:
 PARENT_FIELD = {
     "organizationname": "organization",
     "personname": "person",
+    "personposition": "person",
     "speech": "conference",
     "conferencedocument": "conference",
     "alliancedocument": "alliance",

@@ -35,6 +35,7 @@ SUBORDINATE_MODELS = [
     "regionname",
     "allianceeventactor",
     "alliancedocument",
+    "personposition",
 ]
 HISTORY_MODELS = [f"historical{name}" for name in RECORD_MODELS + SUBORDINATE_MODELS]
 

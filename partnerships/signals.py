@@ -55,6 +55,7 @@ from .models import (
     PartnershipPerson,
     Person,
     PersonName,
+    PersonPosition,
     Publication,
     Region,
     RegionName,
@@ -137,9 +138,12 @@ def organization_name_changed(sender, instance, **kwargs):
 
 @receiver(post_save, sender=PersonName)
 @receiver(post_delete, sender=PersonName)
+@receiver(post_save, sender=PersonPosition)
+@receiver(post_delete, sender=PersonPosition)
 def person_name_changed(sender, instance, **kwargs):
     """A person's other names are in their search text (a search for a second spelling or
-    another script finds them), as an organization's are in its own."""
+    another script finds them), as an organization's are in its own; so are their other
+    positions."""
     person = Person.objects.filter(pk=instance.person_id).select_related("organization").first()
     if person is not None:
         person.refresh_search_text()

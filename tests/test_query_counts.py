@@ -25,6 +25,7 @@ from partnerships.models import (
     OrganizationKind,
     PartnershipPerson,
     PartnershipStatus,
+    PersonPosition,
     RegionKind,
     SisterSchoolPartnership,
     Speech,
@@ -435,7 +436,11 @@ class Hub:
             office_part = Speech.objects.create(
                 conference=conference, organization=self.org, role=EventRole.CHAIR
             )
-            for record in (event_part, visit, change, office_part):
+            # Another position the hub's person holds, at each school.
+            position = PersonPosition.objects.create(
+                person=self.person, position=f"Adviser {i:03}", organization=school
+            )
+            for record in (event_part, visit, change, office_part, position):
                 cite(record, source)
             figures = [
                 make_figure(
@@ -516,9 +521,10 @@ DETAIL_QUERIES = {
     # that went to or came from it and their citations (two more, issue 21).
     "province": 14 + PG_DETAIL,
     "country": 14 + PG_DETAIL,
-    # + other names, roles in alliances, agreements signed, parts in partnerships and their
-    # citations; parts in alliances' governance events and their citations.
-    "person": 13 + PG_DETAIL,
+    # + other names, other positions and their citations, roles in alliances, agreements
+    # signed, parts in partnerships and their citations; parts in alliances' governance
+    # events and their citations.
+    "person": 15 + PG_DETAIL,
     # One per kind of record citing it (a generic relation) and one per relation that
     # names those records (parties, members, speakers and the offices speaking, people in
     # partnerships, figure subjects); + its mirrors and the other accounts it gives of

@@ -26,6 +26,7 @@ from ..models import (
     PartnershipParty,
     PartnershipPerson,
     Person,
+    PersonPosition,
     Region,
     SisterSchoolPartnership,
     Source,
@@ -438,6 +439,12 @@ class PersonDetailView(RecordDetailView):
             .select_related("organization")
             .prefetch_related(
                 "other_names",
+                Prefetch(
+                    "other_positions",
+                    queryset=PersonPosition.objects.select_related("organization").prefetch_related(
+                        published_citations()
+                    ),
+                ),
                 Prefetch(
                     "speeches",
                     queryset=Speech.objects.filter(conference__publication="published")
