@@ -618,3 +618,15 @@ def test_a_region_page_lists_a_conference_the_region_took_part_in(client, db):
     conference.participating_regions.add(land)
     page = client.get(land.get_absolute_url()).content.decode()
     assert "Online signing" in page
+
+
+def test_an_organization_hosting_a_secretariat_does_not_say_none_recorded(client, places):
+    alliance = make_alliance("Hosted Alliance")
+    host = make_org("Strelsau Host University", places["city"])
+    AllianceBody.objects.create(
+        alliance=alliance, kind=AllianceBodyKind.SECRETARIAT, name="Secretariat", host=host
+    )
+    page = client.get(host.get_absolute_url()).content.decode()
+    section = page[page.index('id="memberships-heading"') :]
+    assert "None recorded." not in section[: section.index("Bodies of alliances hosted here")]
+    assert "the bodies it hosts or guides are below" in section
