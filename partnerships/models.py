@@ -836,6 +836,18 @@ class Source(Record):
         default=SourceDateKind.PUBLISHED,
         help_text=_("As the page labels it: published, updated, posted, or only in its address."),
     )
+    original_on = models.DateField(
+        _("date of the original"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the page gives the date the original outlet published the text ('Source: "
+            "Foreign Office, published 2017-11-06'), beside its own date."
+        ),
+    )
+    original_precision = models.CharField(
+        _("precision"), max_length=10, choices=DatePrecision, default=DatePrecision.DAY
+    )
     dateline = models.CharField(_("dateline"), max_length=200, blank=True)
     language = models.CharField(
         _("language"), max_length=35, default="en", help_text=_("BCP 47 code, e.g. en, zh, ru.")
@@ -912,20 +924,20 @@ class Source(Record):
     def date(self) -> PartialDate:
         return PartialDate(self.published_on, self.published_precision)
 
+    @property
+    def original_date(self) -> PartialDate:
+        return PartialDate(self.original_on, self.original_precision)
+
     def clean(self):
         errors = {}
         if self.pk and self.mirror_of_id == self.pk:
             errors["mirror_of"] = gettext("A source cannot be a copy of itself.")
-        if self.published_on and self.published_precision != DatePrecision.DAY:
-            errors.update(
-                {
-                    f"published_{k}": v
-                    for k, v in partial_date_errors(
-                        self.published_on, self.published_precision, None, gettext("Date")
-                    ).items()
-                    if k == "on"
-                }
-            )
+        for prefix, label in (("published", gettext("Date")), ("original", gettext("Original"))):
+            on, precision = getattr(self, f"{prefix}_on"), getattr(self, f"{prefix}_precision")
+            if on and precision != DatePrecision.DAY:
+                problems = partial_date_errors(on, precision, None, label)
+                if "on" in problems:
+                    errors[f"{prefix}_on"] = problems["on"]
         if errors:
             raise ValidationError(errors)
 

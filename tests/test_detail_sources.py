@@ -50,6 +50,7 @@ from partnerships.models import (
     PersonName,
     Qualifier,
     RegionKind,
+    Source,
     SourceDateKind,
     SourceReliability,
     Speech,
@@ -1068,3 +1069,27 @@ def test_a_person_who_witnessed_the_signing_is_shown_as_a_witness(client, c1):
     PartnershipPerson.objects.create(partnership=c1["current"], person=witness, role="witnessed")
     page = text(client.get(c1["current"].get_absolute_url()))
     assert "Test Witness Governor — witnessed the signing" in page
+
+
+def test_source_page_gives_the_date_of_the_original_beside_its_own(client, sources):
+    """Trial 13: a page reposted a text "published 2017-11-06" by its original outlet and
+    dated itself a month later; only one date had a place."""
+    Source.objects.filter(pk=sources["xinhua"].pk).update(
+        original_on=datetime.date(2017, 11, 1), original_precision=DatePrecision.MONTH
+    )
+    page = text(client.get(sources["xinhua"].get_absolute_url()))
+    assert "English edition The original is dated November 2017." in page
+
+
+def test_an_original_date_to_the_month_on_another_day_is_a_form_error(client_as, sources):
+    from .adminforms import change_url, form_of
+
+    publisher = client_as("publisher")
+    source = sources["xinhua"]
+    data = form_of(publisher.get(change_url(source)))
+    data.update(original_on="2017-11-06", original_precision="month")
+    response = publisher.post(change_url(source), data)
+    assert response.status_code == 200
+    assert "Original: only the month is known" in response.content.decode()
+    source.refresh_from_db()
+    assert source.original_on is None
