@@ -287,7 +287,7 @@ def partial_date(
     by = sql(
         "CASE WHEN {} <> '' THEN {} || {} || {} ELSE {} END", given, given, literal(", "), by, by
     )
-    before = fill(_("%(period)s, before %(date)s"), {"period": period, "date": bound})
+    before = fill(_("%(period)s, by %(date)s"), {"period": period, "date": bound})
     return sql(
         "CASE WHEN {} IS NULL AND {} IS NULL THEN COALESCE(NULLIF({}, ''), {}) "
         "WHEN {} IS NULL THEN {} WHEN {} IS NOT NULL AND {} <> {} THEN {} ELSE {} END",

@@ -86,7 +86,7 @@ class PartialDate:
                 bound = formats.date_format(self.not_after, "j F")
             else:
                 bound = formats.date_format(self.not_after, "j F Y")
-            text = _("%(period)s, before %(date)s") % {"period": text, "date": bound}
+            text = _("%(period)s, by %(date)s") % {"period": text, "date": bound}
         return text
 
     def inferred_year_note(self) -> str:

@@ -1237,10 +1237,13 @@ class Person(Record):
     )
     slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
     honorific = models.CharField(
-        _("academic title or rank"),
+        _("title, rank or honours"),
         max_length=100,
         blank=True,
-        help_text=_("As the source puts it before the name: 'Prof. Dr', 'Admiral'."),
+        help_text=_(
+            "As the source gives them with the name: 'Prof. Dr', 'Admiral', 'AO'; not 'Mr' or "
+            "'Ms' alone."
+        ),
     )
     position = models.CharField(
         _("position"), max_length=300, blank=True, help_text=_("As the source gives it.")
@@ -2237,7 +2240,8 @@ class AllianceMembership(Versioned):
         )
         return gettext("%(org)s, %(role)s of %(alliance)s") % {
             "org": holder,
-            "role": (self.title or self.get_role_display()).lower(),
+            # The source's own title keeps its capitals ("Guangzhou University president").
+            "role": self.title or self.get_role_display().lower(),
             "alliance": related_str(self, "alliance"),
         }
 

@@ -64,3 +64,24 @@ def test_one_organization_of_a_kind_is_singular(alliance):
 
 def test_every_counted_metric_has_a_singular():
     assert set(METRIC_SINGULAR) == set(Metric) - {Metric.MONEY, Metric.UNITS}
+
+
+def test_a_figures_time_in_the_sources_words_shows_without_a_date(client, alliance):
+    """Trial 14: "13 associations at present" lost its "at present" on the page."""
+    figure(alliance, 13, as_of_as_given="at present")
+    assert "13 members, at present" in text_of(client, alliance)
+
+
+def test_a_role_titled_as_the_source_gives_it_keeps_its_capitals(alliance):
+    from partnerships.models import AllianceMembership, MemberRole
+    from tests.test_views import make_person
+
+    role = AllianceMembership.objects.create(
+        alliance=alliance,
+        person=make_person("Wei Testhai"),
+        role=MemberRole.CHAIR,
+        title="Guangzhou University president and alliance chair",
+    )
+    assert str(role) == (
+        "Wei Testhai, Guangzhou University president and alliance chair of Test Wording Alliance"
+    )

@@ -176,7 +176,7 @@ def test_alliance_founded_at_suihua_with_council_and_charter(seed):
     # The report prints "December 3" and "recently": the year is the republication's.
     assert str(alliance.founded) == (
         "2025 (year inferred: from the date of the translated republication, 3 December 2025), "
-        "before 3 December"
+        "by 3 December"
     )
     kinds = set(AllianceEvent.objects.filter(alliance=alliance).values_list("kind", flat=True))
     assert {"council_formed", "charter_adopted"} <= kinds

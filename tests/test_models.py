@@ -207,7 +207,7 @@ def test_partial_date_with_invented_day_is_explained(db):
         (PartialDate(datetime.date(2023, 11, 1), DatePrecision.MONTH), "November 2023"),
         (
             PartialDate(datetime.date(2025, 1, 1), DatePrecision.YEAR, datetime.date(2025, 12, 3)),
-            "2025, before 3 December",
+            "2025, by 3 December",
         ),
         (PartialDate(None, DatePrecision.DAY, datetime.date(2023, 11, 24)), "by 24 November 2023"),
         (PartialDate(None), "date not reported"),

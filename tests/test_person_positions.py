@@ -101,7 +101,7 @@ def test_the_person_page_shows_the_rank_and_the_other_positions(client, world):
     PersonPosition.objects.create(person=person, position="Consultant", former=True)
     PersonPosition.objects.create(person=person, position="Fellow", organization=w["hidden"])
     page = text_of(client, person)
-    assert "Academic title or rank Admiral" in page
+    assert "Title, rank or honours Admiral" in page
     assert "Vice-president, Postland Association of Higher Education, since 2015" in page
     assert "Consultant (former)" in page
     assert "Fellow" in page
