@@ -445,6 +445,18 @@ def test_other_account_of_a_partnership_fact_says_the_sources_differ(client, c1)
     assertNotContains(response, "Hidden draft report")
 
 
+def test_a_source_that_contradicts_itself_is_not_called_another_source(client, c1):
+    """Trial 14: a page gave "13 October" in its introduction and "13 November" below."""
+    page = make_source("Self-contradicting announcement")
+    cite(c1["current"], page, paragraph=2)
+    other_account(c1["current"], page, "established", "2006", paragraph=1)
+    response = client.get(c1["current"].get_absolute_url())
+    differ = section_of(response, "differ-heading")
+    assert "Established</strong>: the same source also says 2006" in differ
+    assert "another source" not in differ
+    assert "on “established”, the same source also says 2006" in text(response)
+
+
 def test_other_account_of_an_agreement_is_shown_in_its_timeline_entry(client, c1):
     other = make_source("NC State News item")
     other_account(c1["agreement"], other, "date", "May 2005", section="Announcement")

@@ -61,6 +61,16 @@ def other_accounts_of(objects) -> dict[tuple[int, int], list[OtherAccount]]:
         .order_by("fact", "pk")
     ):
         accounts.setdefault((account.content_type_id, account.object_id), []).append(account)
+    for obj in objects:
+        # A page that contradicts itself ("13 October" in its introduction, "13 November"
+        # below): the account's source is one the record itself cites. Read from the
+        # citations the page has prefetched; without them, no query is made for this.
+        cited = getattr(obj, "_prefetched_objects_cache", {}).get("citations")
+        if obj is None or cited is None:
+            continue
+        sources = {citation.source_id for citation in cited}
+        for account in accounts.get(accounts_key(obj), ()):
+            account.same_source = account.source_id in sources
     return accounts
 
 
