@@ -64,6 +64,7 @@ from .models import (
     SisterSchoolPartnership,
     Source,
     StatusChange,
+    StatusChangeKind,
     Visit,
     VisitDirection,
     VisitStatus,
@@ -523,7 +524,7 @@ def status_change_entry() -> Sql:
         _("%(date)s: %(status)s"),
         {
             "date": partial_date_of(a, "changed"),
-            "status": labelled(column_of(a, StatusChange, "status"), PartnershipStatus.choices),
+            "status": labelled(column_of(a, StatusChange, "status"), StatusChangeKind.choices),
         },
     )
     by = fill(
@@ -680,7 +681,7 @@ def status_change_json() -> Sql:
     return json_object(
         {
             **dated(a, "changed"),
-            "status": labelled(column_of(a, StatusChange, "status"), PartnershipStatus.choices),
+            "status": labelled(column_of(a, StatusChange, "status"), StatusChangeKind.choices),
             "by": published_name_of(Organization, column_of(a, StatusChange, "by")),
             "note": column_of(a, StatusChange, "note"),
         }

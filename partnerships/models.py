@@ -2474,6 +2474,19 @@ class PartnershipStatus(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
+class StatusChangeKind(models.TextChoices):
+    """A change of a partnership's state, dated: as PartnershipStatus, but "Established" is an
+    event here, not a current state that is not reported."""
+
+    PLANNED = "planned", _("Announced, not yet signed")
+    ESTABLISHED = "established", _("Established")
+    ACTIVE = "active", _("Active")
+    RENEWED = "renewed", _("Renewed")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATION_ANNOUNCED = "ending", _("Termination announced")
+    ENDED = "ended", _("Ended")
+
+
 class PartnershipQuerySet(RecordQuerySet):
     def published(self):
         """Published partnerships whose both parties are published too (``is_public``, kept
@@ -3106,7 +3119,7 @@ class StatusChange(Versioned):
     partnership = models.ForeignKey(
         SisterSchoolPartnership, on_delete=models.CASCADE, related_name="status_changes"
     )
-    status = models.CharField(_("status"), max_length=12, choices=PartnershipStatus)
+    status = models.CharField(_("status"), max_length=12, choices=StatusChangeKind)
     changed_on = _st_on
     changed_precision = _st_precision
     changed_not_after = _st_not_after

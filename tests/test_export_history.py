@@ -260,3 +260,20 @@ def test_a_visit_s_last_date_is_in_both_exports(client, db):
     )
     (row,) = csv_rows(client.get("/partnerships/?format=csv&country=stayland"))
     assert "July 1990 to June 2012: " in row["visits"]
+
+
+def test_an_established_status_change_reads_as_an_event(client, db):
+    """Trial 14: a dated change "established 2000" read "Established (current state not
+    reported)" in the history, though the current state (renewed) was reported."""
+    from partnerships.models import StatusChange
+    from tests.test_views import make_org, make_partnership, make_region
+
+    land = make_region("Eventland")
+    p = make_partnership(make_org("Event School A", land), make_org("Event School B", land))
+    StatusChange.objects.create(partnership=p, status="established")
+    [row] = csv_rows(client.get("/partnerships/?format=csv&country=eventland"))
+    assert row["status_changes"] == "date not reported: Established"
+    page = client.get(p.get_absolute_url()).content.decode()
+    history = page[page.index('id="history-heading"') :]
+    assert "Status: Established" in history
+    assert "current state not reported" not in history

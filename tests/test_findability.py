@@ -620,9 +620,11 @@ def test_a_region_page_lists_a_conference_the_region_took_part_in(client, db):
     assert "Online signing" in page
 
 
-def test_an_organization_hosting_a_secretariat_does_not_say_none_recorded(client, places):
+def test_an_organization_hosting_a_secretariat_does_not_say_none_recorded(client, db):
+    from tests.test_views import make_region
+
     alliance = make_alliance("Hosted Alliance")
-    host = make_org("Strelsau Host University", places["city"])
+    host = make_org("Strelsau Host University", make_region("Hostland"))
     AllianceBody.objects.create(
         alliance=alliance, kind=AllianceBodyKind.SECRETARIAT, name="Secretariat", host=host
     )
@@ -630,3 +632,21 @@ def test_an_organization_hosting_a_secretariat_does_not_say_none_recorded(client
     section = page[page.index('id="memberships-heading"') :]
     assert "None recorded." not in section[: section.index("Bodies of alliances hosted here")]
     assert "the bodies it hosts or guides are below" in section
+
+
+def test_a_further_party_s_page_does_not_say_it_has_no_partnerships(client, db):
+    """Trial 14: the holding group that is a third party read "No partnerships recorded"."""
+    from partnerships.models import PartnershipParty
+    from tests.test_views import make_partnership, make_region
+
+    land = make_region("Thirdpartyland")
+    group = make_org("Strel Education Holding Group", land)
+    partnership = make_partnership(
+        make_org("Strelsau South College", land), make_org("Elsewhere U", land)
+    )
+    PartnershipParty.objects.create(partnership=partnership, organization=group, role="party")
+    page = client.get(group.get_absolute_url()).content.decode()
+    section = page[page.index('id="partnerships-heading"') :]
+    assert "No partnerships recorded." not in section[: section.index("Further roles")]
+    assert "None as one of its two parties" in section
+    assert partnership.get_absolute_url() in section
