@@ -45,6 +45,7 @@ from .models import (
     Alliance,
     AttendanceMode,
     Conference,
+    ConferenceSeries,
     FigurePeriod,
     FigureQualifier,
     FigureStatus,
@@ -163,6 +164,11 @@ COUNTED = [
     ),
     (Alliance, "alliance-list", lambda n: ngettext("alliance", "alliances", n)),
     (Conference, "conference-list", lambda n: ngettext("conference", "conferences", n)),
+    (
+        ConferenceSeries,
+        "series-list",
+        lambda n: ngettext("conference series", "conference series", n),
+    ),
     (Organization, "organization-list", lambda n: ngettext("organization", "organizations", n)),
     (
         Region,

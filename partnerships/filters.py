@@ -709,6 +709,17 @@ class SourceFilterSet(RecordFilterSet):
         fields = []
 
 
+class SeriesFilterSet(RecordFilterSet):
+    sort = ordering(
+        (("name", "name"), ("first_held_year", "first_held")),
+        {"name": _("Name"), "first_held_year": _("First held")},
+    )
+
+    class Meta:
+        model = ConferenceSeries
+        fields = []
+
+
 class PersonFilterSet(RecordFilterSet):
     region = SlugChoiceFilter(label=_("Region"), queryset=published_regions, method="filter_region")
     organization = SlugChoiceFilter(

@@ -28,6 +28,7 @@ from .views.lists import (
     OrganizationListView,
     PersonListView,
     RegionListView,
+    SeriesListView,
     SourceListView,
 )
 from .views.partnership_list import PartnershipListView
@@ -41,6 +42,7 @@ KINDS = [
     (OrganizationListView, "organization-list"),
     (AllianceListView, "alliance-list"),
     (ConferenceListView, "conference-list"),
+    (SeriesListView, "series-list"),
     (PersonListView, "person-list"),
     (RegionListView, "region-list"),
     (SourceListView, "source-list"),

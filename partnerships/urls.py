@@ -21,6 +21,7 @@ from .views.lists import (
     OrganizationListView,
     PersonListView,
     RegionListView,
+    SeriesListView,
     SourceListView,
 )
 from .views.overview import DashboardView
@@ -49,6 +50,7 @@ urlpatterns = [
         public_page(ConferenceDetailView.as_view()),
         name="conference-detail",
     ),
+    path("series/", public_page(SeriesListView.as_view()), name="series-list"),
     path("series/<slug:slug>/", public_page(SeriesDetailView.as_view()), name="series-detail"),
     path(
         "organizations/",

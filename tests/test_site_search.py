@@ -50,7 +50,7 @@ def test_nothing_found_says_so_and_offers_every_list(client, cases):
     assertContains(response, "Nothing matches “zzqxj”.")
     for group in response.context["not_found"]:
         assertContains(response, f'<a href="{group.list_url}">{group.title}</a>', html=True)
-    assert len(response.context["not_found"]) == 7
+    assert len(response.context["not_found"]) == 8  # seven kinds of record and the series
 
 
 @pytest.mark.parametrize(

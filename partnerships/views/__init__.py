@@ -5,7 +5,8 @@ Read in this order (each module imports only from those above it):
 - common.py: what every page shares: leaving drafts out, what the public may see.
 - health.py: /healthz.
 - record_list.py: RecordListView, what every list page does (pages, facets, exports).
-- lists.py: the lists of alliances, conferences, organizations, regions, sources, people.
+- lists.py: the lists of alliances, conferences, organizations, regions, sources, people,
+  conference series.
 - partnership_list.py: the partnership list, its table read from values, its exports.
 - record_detail.py: RecordDetailView, what every detail page does; first_rows.
 - details.py: the detail pages of the other kinds of records.

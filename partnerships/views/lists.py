@@ -351,3 +351,45 @@ class PersonListView(RecordListView):
             .prefetch_related("other_names", published_citations())
             .order_by("name")
         )
+
+
+class SeriesListView(RecordListView):
+    """Conference series: until trial 14, a series could be reached only from its editions."""
+
+    model = ConferenceSeries
+    filterset_class = filters.SeriesFilterSet
+    row_template = "includes/tables/series.html"
+    title = gettext_lazy("Conference series")
+    intro = gettext_lazy(
+        "Conferences held again and again (every year, every two years), with their editions."
+    )
+    export_stem = "series"
+    draft_relations = ("alliance",)
+    columns = [
+        Column("name", lambda s: s.name),
+        Column("other_names", lambda s: "; ".join(s.other_names_list)),
+        Column("frequency", lambda s: s.frequency),
+        Column("first_held_year", lambda s: s.first_held_year or ""),
+        Column("editions_recorded", lambda s: s.editions_recorded),
+        Column("alliance", lambda s: s.alliance.name if s.alliance else ""),
+        Column("url", lambda s: s.get_absolute_url()),
+    ]
+
+    def get_queryset(self):
+        editions = (
+            Conference.objects.published()
+            .filter(series=OuterRef("pk"))
+            .order_by()
+            .values("series")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            ConferenceSeries.objects.published()
+            .select_related("alliance")
+            .prefetch_related(published_citations())
+            .annotate(
+                editions_recorded=Coalesce(Subquery(editions, output_field=IntegerField()), 0)
+            )
+            .order_by("name")
+        )
