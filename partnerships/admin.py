@@ -1253,7 +1253,7 @@ class OwnVisits:
 
 class AgreementInline(OwnVisits, CitedRowInline, admin.StackedInline):
     model = Agreement
-    autocomplete_fields = ["conference", "place", "signatories"]
+    autocomplete_fields = ["conference", "place", "signed_at", "signatories"]
     formfield_overrides = SMALL_TEXT
 
     def row_fieldsets(self, request, obj=None):
@@ -1262,13 +1262,13 @@ class AgreementInline(OwnVisits, CitedRowInline, admin.StackedInline):
             (None, {"fields": [("kind", "status"), "title"]}),
             date_fieldset(Agreement, "signed", present, help_text=False),
             (
-                _("Term, terms, place, signatories"),
+                _("Term, terms, where, signatories"),
                 {
                     "fields": [
                         ("term_start_year", "term_end_year"),
                         ("term_length_years", "renewal"),
                         "terms",
-                        ("conference", "place"),
+                        ("conference", "place", "signed_at"),
                         "visit",
                         "signatories",
                         "summary",

@@ -417,6 +417,9 @@ def agreement_entry() -> Sql:
         [(value, renewal_text(label)) for value, label in Renewal.choices if value],
     )
     text = sql("{} || COALESCE({} || NULLIF({}, ''), '')", text, literal(", "), renewal)
+    venue = published_name_of(Organization, column_of(a, Agreement, "signed_at"))
+    signed_at = fill(_("signed at %(venue)s"), {"venue": venue})
+    text = sql("{} || COALESCE({} || {}, '')", text, literal(", "), signed_at)
     place = published_name_of(Region, column_of(a, Agreement, "place"))
     signed_in = fill(_("signed in %(place)s"), {"place": place})
     text = sql("{} || COALESCE({} || {}, '')", text, literal(", "), signed_in)
@@ -669,6 +672,7 @@ def agreement_json() -> Sql:
                 "NULLIF({}, '')",
                 labelled(column_of(a, Agreement, "renewal"), Renewal.choices[1:]),
             ),
+            "signed_at": published_name_of(Organization, column_of(a, Agreement, "signed_at")),
             "signed_in": published_name_of(Region, column_of(a, Agreement, "place")),
             "signatories": signatories,
         }

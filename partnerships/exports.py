@@ -102,7 +102,8 @@ def agreement_text(agreement) -> str:
     """An agreement as "2008: Original MOU — Signed", with its term when known: ", term
     2016–2021" (and its length: ", 5 years"), how it is renewed (", may be renewed if the
     parties agree"), where it was signed (a published place): ", signed in <place>", and its
-    published signatories by name: ", signed by <person>, <person>"."""
+    published signatories by name: ", signed by <person>, <person>" (", signed at <body>"
+    first when the source names the body where it was signed)."""
     text = _("%(date)s: %(name)s — %(status)s") % {
         "date": agreement.signed,
         "name": agreement.title or agreement.get_kind_display(),
@@ -116,6 +117,8 @@ def agreement_text(agreement) -> str:
     text = f"{text}, {term}" if term else text
     if agreement.renewal:
         text = f"{text}, {renewal_text(agreement.get_renewal_display())}"
+    venue = published_name(agreement.signed_at)
+    text = f"{text}, {_('signed at %(venue)s') % {'venue': venue}}" if venue else text
     place = published_name(agreement.place)
     text = f"{text}, {_('signed in %(place)s') % {'place': place}}" if place else text
     names = ", ".join(str(person) for person in signatories_shown(agreement))
@@ -277,7 +280,9 @@ def history_prefetches() -> list:
     return [
         Prefetch(
             "agreements",
-            queryset=Agreement.objects.select_related("place").order_by(*history_order("signed")),
+            queryset=Agreement.objects.select_related("place", "signed_at").order_by(
+                *history_order("signed")
+            ),
         ),
         Prefetch(
             "agreements__signatories",
@@ -352,6 +357,7 @@ def agreement_json(agreement) -> dict:
         "term_end_year": agreement.term_end_year,
         "term_length_years": agreement.term_length_years,
         "renewal": agreement.get_renewal_display() if agreement.renewal else None,
+        "signed_at": published_name(agreement.signed_at) or None,
         "signed_in": published_name(agreement.place) or None,
         "signatories": [str(person) for person in signatories_shown(agreement)],
     }

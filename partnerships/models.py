@@ -3035,6 +3035,15 @@ class Agreement(Versioned):
         related_name="agreements_signed",
         help_text=_("The city or region the source says it was signed in."),
     )
+    signed_at = models.ForeignKey(
+        "Organization",
+        verbose_name=_("signed at"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The university or other body where it was signed ('signed at UNE')."),
+    )
     visit = models.ForeignKey(
         "Visit",
         verbose_name=_("signed during the visit"),
@@ -3492,6 +3501,7 @@ class Metric(models.TextChoices):
     DELEGATES = "delegates", _("delegates")
     STUDENTS = "students", _("students")
     TEACHERS = "teachers", _("teachers")
+    STAFF = "staff", _("staff (faculty and other staff)")
     EXCHANGE_VISITORS = "exchange_visitors", _("students and teachers on two-way visits")
     ORGANIZATIONS = "organizations", _("organizations")
     COUNTRIES = "countries", _("countries and regions represented")
@@ -3515,6 +3525,7 @@ class Metric(models.TextChoices):
     EDITIONS = "editions", _("editions held")
     YEARS = "years", _("years running")
     DAYS = "days", _("days")
+    YEARS_OF_STUDY = "study_years", _("years of study")
     GROUPS = "groups", _("groups or delegations")
     WORKING_GROUPS = "working_groups", _("working groups, communities or sub-networks")
     UNITS = "units", _("units named in the description")
@@ -3533,6 +3544,7 @@ METRIC_SINGULAR = {
     Metric.DELEGATES: _("delegate"),
     Metric.STUDENTS: _("student"),
     Metric.TEACHERS: _("teacher"),
+    Metric.STAFF: _("member of staff"),
     Metric.EXCHANGE_VISITORS: _("student or teacher on a two-way visit"),
     Metric.ORGANIZATIONS: _("organization"),
     Metric.COUNTRIES: _("country or region represented"),
@@ -3555,6 +3567,7 @@ METRIC_SINGULAR = {
     Metric.EDITIONS: _("edition held"),
     Metric.YEARS: _("year running"),
     Metric.DAYS: _("day"),
+    Metric.YEARS_OF_STUDY: _("year of study"),
     Metric.GROUPS: _("group or delegation"),
     Metric.WORKING_GROUPS: _("working group, community or sub-network"),
     Metric.JOBS: _("job"),

@@ -167,3 +167,22 @@ def test_a_spokesperson_is_named_with_that_role(client, alliance):
     )
     page = text_of(client, alliance)
     assert "Test Speaker Person (Joinland Test University) Spokesperson" in page
+
+
+def test_the_timeline_and_the_export_say_at_which_body_it_was_signed(client, visit_world):
+    """Trial 14: "signed at UNE" had no place: "signed in" takes a city or region."""
+    w = visit_world
+    Agreement.objects.create(
+        partnership=w["partnership"], kind=AgreementKind.MOU, signed_at=w["district"]
+    )
+    Agreement.objects.create(
+        partnership=w["partnership"], kind=AgreementKind.LETTER, signed_at=w["hidden_org"]
+    )
+    page = text_of(client, w["partnership"])
+    assert "signed; signed at Maple Test District" in page
+    assert "Hidden Draft School" not in page
+    [row] = csv_rows(client.get("/partnerships/?format=csv&q=Lotus"))
+    assert (
+        "Memorandum of understanding — Signed, signed at Maple Test District" in row["agreements"]
+    )
+    assert "Hidden Draft School" not in row["agreements"]

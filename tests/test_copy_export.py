@@ -297,7 +297,10 @@ def lives(seed):
                              title="Current", term_start_year=2016, term_end_year=2021,
                              signed_on=D(2016, 3, 5), signed_year_inferred=True,
                              signed_year_basis="from the URL", term_length_years=5,
-                             renewal=Renewal.BY_AGREEMENT)  # fmt: skip
+                             renewal=Renewal.BY_AGREEMENT, signed_at=orgs[1])  # fmt: skip
+    hidden_venue = make_org("Hidden Life Venue", land, publication="draft")
+    Agreement.objects.create(partnership=made[4], kind=AgreementKind.LETTER,
+                             signed_at=hidden_venue)  # fmt: skip
     StatusChange.objects.create(partnership=first, status="ending", changed_on=D(2005, 3, 1),
                                 changed_precision=MONTH, changed_not_after=D(2005, 6, 30),
                                 note="=Announced; effective in June")  # fmt: skip
@@ -344,9 +347,10 @@ def test_postgresql_writes_the_new_dates_history_and_links_python_writes(client,
     assert third["other_names"] == "Purple Cloud exchange; Ziyun pairing"
     fifth = dict(zip(header, next(r for r in copied if r[0] == str(lives[4])), strict=True))
     assert (
-        "Current — Signed, term 2016–2021, 5 years, may be renewed if the parties agree"
-        in (fifth["agreements"])
+        "Current — Signed, term 2016–2021, 5 years, may be renewed if the parties agree, "
+        "signed at Life School 01" in (fifth["agreements"])
     )
+    assert "Hidden Life Venue" not in fifth["agreements"]
 
 
 @pytest.mark.parametrize("size", [2000, 3], ids=["read-in-the-view", "copied"])
@@ -358,12 +362,14 @@ def test_postgresql_writes_the_new_model_json_python_writes(client, lives, monke
     sections = {c["section"] for row in copied for c in row["citations"]}
     assert sections == {"History", "Visits"}
     history = [row["history"] for row in copied]
-    assert sum(len(h["agreements"]) for h in history) == 4
+    assert sum(len(h["agreements"]) for h in history) == 5
     current = next(a for h in history for a in h["agreements"] if a["title"] == "Current")
     assert (current["term_length_years"], current["renewal"]) == (
         5,
         "May be renewed if the parties agree",
     )
+    assert current["signed_at"] == "Life School 01"
+    assert {a["signed_at"] for h in history for a in h["agreements"]} == {None, "Life School 01"}
     assert {a["renewal"] for h in history for a in h["agreements"]} == {
         None,
         "May be renewed if the parties agree",

@@ -172,6 +172,7 @@ def test_the_json_export_nests_the_history_as_records(client, db):
             "term_end_year": None,
             "term_length_years": None,
             "renewal": None,
+            "signed_at": None,
             "signed_in": None,
             "signatories": ["Nest Signer"],
         }

@@ -85,3 +85,13 @@ def test_a_role_titled_as_the_source_gives_it_keeps_its_capitals(alliance):
     assert str(role) == (
         "Wei Testhai, Guangzhou University president and alliance chair of Test Wording Alliance"
     )
+
+
+def test_staff_and_years_of_study_have_metrics_of_their_own(client, alliance):
+    """Trial 14: "47,000 faculty and staff" and "a 2.5-year diploma" went in as units named
+    in the description."""
+    figure(alliance, 47000, metric=Metric.STAFF)
+    figure(alliance, "2.5", metric=Metric.YEARS_OF_STUDY)
+    page = text_of(client, alliance)
+    assert "47,000 staff (faculty and other staff)" in page
+    assert "2.5 years of study" in page

@@ -150,7 +150,7 @@ class PartnershipDetailView(RecordDetailView):
                 Prefetch(
                     "agreements",
                     queryset=Agreement.objects.select_related(
-                        "conference", "place", "visit"
+                        "conference", "place", "signed_at", "visit"
                     ).prefetch_related(
                         published_citations(),
                         Prefetch(
