@@ -2211,7 +2211,7 @@ class AgreementAdmin(DateFieldsets, SubordinateAdmin):
     list_display = ["__str__", "kind", "status", "signed", "partnership"]
     list_filter = ["kind", "status", "signed_precision"]
     search_fields = ["title", "summary"]
-    autocomplete_fields = ["partnership", "conference", "signatories"]
+    autocomplete_fields = ["partnership", "conference", "place", "signed_at", "signatories"]
     inlines = [CitationInline]
     signed = date_column("signed", _("signed"))
 

@@ -2015,7 +2015,7 @@ class Alliance(Record):
             *_place_names_of(self, self.place_paths()),
             *document_titles_of(self),
             # The people holding a role in it (chair, spokesperson...): signals.refresh_naming.
-            *person_names(people_in(self, "memberships")),
+            *person_names(people_in(self, "memberships", with_public_organization=True)),
         ]
 
     def place_paths(self) -> list[str]:
@@ -2511,17 +2511,24 @@ class PartnershipQuerySet(RecordQuerySet):
 NAMED_PEOPLE_PREFETCH = ("people__person__other_names", "agreements__signatories__other_names")
 
 
-def people_in(record, rows: str) -> list:
+def people_in(record, rows: str, with_public_organization: bool = False) -> list:
     """The people of ``record``'s rows (a conference's speeches, an alliance's memberships),
-    None for a row held by an organization; as prefetched (placesearch reads a batch with
-    ``<rows>__person__other_names``) or in three queries."""
+    None for a row held by an organization; with ``with_public_organization``, None too for
+    a row held for a draft organization, which the page does not show either
+    (views.common.shown_memberships). As prefetched (placesearch reads a batch with
+    ``<rows>__person__other_names`` and ``<rows>__organization``) or in three queries."""
     if not record.pk:
         return []
     prefetched = getattr(record, "_prefetched_objects_cache", {}).get(rows)
     if prefetched is None:
-        prefetched = getattr(record, rows).select_related("person")
+        prefetched = getattr(record, rows).select_related("person", "organization")
         prefetched = prefetched.prefetch_related("person__other_names")
-    return [row.person for row in prefetched]
+    return [
+        row.person
+        for row in prefetched
+        if not with_public_organization
+        or not (row.organization_id and not row.organization.is_published)
+    ]
 
 
 def person_names(people) -> list[str]:
@@ -3020,7 +3027,7 @@ class Agreement(Versioned):
     renewal = models.CharField(_("renewal"), max_length=12, choices=Renewal, blank=True, default="")
     conference = models.ForeignKey(
         Conference,
-        verbose_name=_("signed at"),
+        verbose_name=_("signed at the conference"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -3037,7 +3044,7 @@ class Agreement(Versioned):
     )
     signed_at = models.ForeignKey(
         "Organization",
-        verbose_name=_("signed at"),
+        verbose_name=_("signed at (organization)"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -113,8 +113,14 @@ def refresh_organization(org: Organization) -> None:
             Q(party_a=org) | Q(party_b=org) | Q(other_parties__organization=org)
         ).distinct()
     )
-    for person in Person.objects.filter(organization=org).select_related("organization"):
+    people = Person.objects.filter(organization=org).select_related("organization")
+    for person in people.prefetch_related("other_names", "other_positions"):
         person.refresh_search_text()
+    # A role held for it names its holder in the alliance's text only while it is published.
+    for alliance in Alliance.objects.filter(
+        memberships__organization=org, memberships__person__isnull=False
+    ).distinct():
+        alliance.refresh_search_text()
 
 
 @receiver(post_save, sender=Organization)
@@ -136,14 +142,20 @@ def organization_name_changed(sender, instance, **kwargs):
         refresh_organization(org)
 
 
-@receiver(post_save, sender=PersonName)
-@receiver(post_delete, sender=PersonName)
 @receiver(post_save, sender=PersonPosition)
 @receiver(post_delete, sender=PersonPosition)
+def person_position_changed(sender, instance, **kwargs):
+    """A person's other positions are in their own search text (only there)."""
+    person = Person.objects.filter(pk=instance.person_id).select_related("organization").first()
+    if person is not None:
+        person.refresh_search_text()
+
+
+@receiver(post_save, sender=PersonName)
+@receiver(post_delete, sender=PersonName)
 def person_name_changed(sender, instance, **kwargs):
     """A person's other names are in their search text (a search for a second spelling or
-    another script finds them), as an organization's are in its own; so are their other
-    positions."""
+    another script finds them), as an organization's are in its own."""
     person = Person.objects.filter(pk=instance.person_id).select_related("organization").first()
     if person is not None:
         person.refresh_search_text()
@@ -325,6 +337,42 @@ def signatories_changed(sender, instance, action, reverse, pk_set, **kwargs):
         refresh_partnerships(
             SisterSchoolPartnership._base_manager.filter(agreements__in=agreements).distinct()
         )
+
+
+# Rows whose text is in their record's search text, by the field naming that record. A row
+# moved to another record on its own admin page leaves the first one's text stale: the first
+# is noted before the save and refreshed after it, as the new one is by the handlers below.
+MOVABLE_ROWS = {
+    PartnershipPerson: "partnership",
+    Agreement: "partnership",
+    PartnershipParty: "partnership",
+    Speech: "conference",
+    AllianceMembership: "alliance",
+}
+
+
+def note_record_before_save(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        return
+    column = f"{MOVABLE_ROWS[sender]}_id"
+    instance._record_before = (
+        sender._base_manager.filter(pk=instance.pk).values_list(column, flat=True).first()
+    )
+
+
+def refresh_record_left(sender, instance, raw=False, **kwargs):
+    field = MOVABLE_ROWS[sender]
+    before = getattr(instance, "_record_before", None)
+    if raw or before is None or before == getattr(instance, f"{field}_id"):
+        return
+    record = sender._meta.get_field(field).related_model._base_manager.filter(pk=before).first()
+    if record is not None:
+        record.refresh_search_text()
+
+
+for model in MOVABLE_ROWS:
+    pre_save.connect(note_record_before_save, sender=model, dispatch_uid=f"before-{model}")
+    post_save.connect(refresh_record_left, sender=model, dispatch_uid=f"left-{model}")
 
 
 @receiver(post_save, sender=PartnershipPerson)

@@ -20,6 +20,7 @@ from partnerships.feedback import MistakeReport, ReportStatus
 from partnerships.models import (
     Alliance,
     Conference,
+    ConferenceSeries,
     Organization,
     Person,
     Region,
@@ -36,6 +37,7 @@ PUBLISHED_MODELS = {
     "sisterschoolpartnership": SisterSchoolPartnership,
     "alliance": Alliance,
     "conference": Conference,
+    "conferenceseries": ConferenceSeries,
     "organization": Organization,
     "region": Region,
     "person": Person,

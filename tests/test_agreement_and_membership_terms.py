@@ -186,3 +186,13 @@ def test_the_timeline_and_the_export_say_at_which_body_it_was_signed(client, vis
         "Memorandum of understanding — Signed, signed at Maple Test District" in row["agreements"]
     )
     assert "Hidden Draft School" not in row["agreements"]
+
+
+def test_the_agreement_page_picks_its_places_by_search_not_a_list_of_every_one(
+    client_as, visit_world
+):
+    agreement = Agreement.objects.create(partnership=visit_world["partnership"], kind="mou")
+    page = client_as("publisher").get(change_url(agreement)).content.decode()
+    for field in ("place", "signed_at"):
+        select = page[page.index(f'name="{field}"') - 300 : page.index(f'name="{field}"') + 200]
+        assert "admin-autocomplete" in select, field

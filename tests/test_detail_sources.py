@@ -445,16 +445,35 @@ def test_other_account_of_a_partnership_fact_says_the_sources_differ(client, c1)
     assertNotContains(response, "Hidden draft report")
 
 
-def test_a_source_that_contradicts_itself_is_not_called_another_source(client, c1):
+def lone_partnership(name):
+    land = make_region(f"{name}land")
+    return make_partnership(make_org(f"{name} School A", land), make_org(f"{name} School B", land))
+
+
+def test_a_source_that_contradicts_itself_is_not_called_another_source(client, db):
     """Trial 14: a page gave "13 October" in its introduction and "13 November" below."""
+    partnership = lone_partnership("Selfcontra")
     page = make_source("Self-contradicting announcement")
-    cite(c1["current"], page, paragraph=2)
-    other_account(c1["current"], page, "established", "2006", paragraph=1)
-    response = client.get(c1["current"].get_absolute_url())
+    cite(partnership, page, paragraph=2)
+    other_account(partnership, page, "established", "2006", paragraph=1)
+    response = client.get(partnership.get_absolute_url())
     differ = section_of(response, "differ-heading")
     assert "Established</strong>: the same source also says 2006" in differ
     assert "another source" not in differ
     assert "on “established”, the same source also says 2006" in text(response)
+
+
+def test_with_two_sources_cited_a_differing_one_is_another_source(client, db):
+    """The record cites A and B and B gives another date: which source the page's date
+    comes from cannot be told, so the page does not say A contradicts itself."""
+    partnership = lone_partnership("Twosource")
+    first, second = make_source("First twosource page"), make_source("Second twosource page")
+    cite(partnership, first, paragraph=1)
+    cite(partnership, second, paragraph=3)
+    other_account(partnership, second, "established", "2006", paragraph=3)
+    differ = section_of(client.get(partnership.get_absolute_url()), "differ-heading")
+    assert "Established</strong>: another source says 2006" in differ
+    assert "same source" not in differ
 
 
 def test_other_account_of_an_agreement_is_shown_in_its_timeline_entry(client, c1):

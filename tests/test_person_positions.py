@@ -157,3 +157,14 @@ def test_an_editors_new_position_for_a_published_person_waits_for_review(client_
     [row] = PersonPosition.objects.all()
     assert (row.person, row.position) == (person, "Treasurer of the rowing league")
     assert [c.paragraph for c in row.citations.all()] == [5]
+
+
+def test_the_source_page_lists_the_person_whose_position_it_supports(client, world):
+    from tests.test_views import cite
+
+    person = make_person("Cited Testperson", position="President")
+    position = PersonPosition.objects.create(person=person, position="Treasurer")
+    cite(position, world["source"], paragraph=5)
+    page = client.get(world["source"].get_absolute_url()).content.decode()
+    section = page[page.index('id="cited-heading"') :]
+    assert person.get_absolute_url() in section

@@ -104,3 +104,33 @@ def test_a_renamed_chair_finds_the_alliance_by_the_new_name(client, alliance):
 def test_a_role_removed_no_longer_finds_the_alliance(client, alliance):
     chair(alliance, make_person("Former Chair")).delete()
     assert found(client, ALLIANCES, "Former Chair") == set()
+
+
+def test_a_speech_moved_to_another_conference_leaves_the_first(client, conference):
+    """A speech moved on its own admin page: the conference it left no longer names the
+    speaker in its search text."""
+    other = make_conference("Second Forum by the River")
+    speech = make_speech(make_person("Moved Speaker"), conference)
+    speech.conference = other
+    speech.save()
+    assert found(client, CONFERENCES, "Moved Speaker") == {other.pk}
+
+
+def test_a_role_held_for_a_draft_organization_does_not_find_the_alliance(client, alliance):
+    """The page does not show such a role (views.common.shown_memberships), so a search for
+    its holder must not find the alliance either, until the organization is published."""
+    from partnerships.models import Organization
+    from tests.test_views import DRAFT, make_org, make_region
+
+    office = make_org("Draft Riverside Office", make_region("Riverland"), publication=DRAFT)
+    AllianceMembership.objects.create(
+        alliance=alliance,
+        person=make_person("Officeholder Testova"),
+        organization=office,
+        role=MemberRole.CHAIR,
+    )
+    assert found(client, ALLIANCES, "Testova") == set()
+    office = Organization.objects.get(pk=office.pk)
+    office.publication = "published"
+    office.save()
+    assert found(client, ALLIANCES, "Testova") == {alliance.pk}

@@ -5,81 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("partnerships", "0010_visit_days_jobs_takes_part"),
+        ('partnerships', '0010_visit_days_jobs_takes_part'),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name="speech",
-            name="speech_unique",
+            model_name='speech',
+            name='speech_unique',
         ),
         migrations.RemoveConstraint(
-            model_name="speech",
-            name="speech_by_organization_unique",
+            model_name='speech',
+            name='speech_by_organization_unique',
         ),
         migrations.AddField(
-            model_name="historicalspeech",
-            name="session",
-            field=models.CharField(
-                blank=True,
-                help_text="The part of the event, as the source names it: 'opening ceremony', 'main forum', 'round table on digital education'.",
-                max_length=200,
-                verbose_name="session",
-            ),
+            model_name='historicalspeech',
+            name='session',
+            field=models.CharField(blank=True, help_text="The part of the event, as the source names it: 'opening ceremony', 'main forum', 'round table on digital education'.", max_length=200, verbose_name='session'),
         ),
         migrations.AddField(
-            model_name="speech",
-            name="session",
-            field=models.CharField(
-                blank=True,
-                help_text="The part of the event, as the source names it: 'opening ceremony', 'main forum', 'round table on digital education'.",
-                max_length=200,
-                verbose_name="session",
-            ),
+            model_name='speech',
+            name='session',
+            field=models.CharField(blank=True, help_text="The part of the event, as the source names it: 'opening ceremony', 'main forum', 'round table on digital education'.", max_length=200, verbose_name='session'),
         ),
         migrations.AlterField(
-            model_name="historicalsisterschoolpartnership",
-            name="parent",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                help_text="The wider agreement or relationship this pairing came from (between two authorities, two sister cities), as the source says.",
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="partnerships.sisterschoolpartnership",
-                verbose_name="came from the wider partnership",
-            ),
+            model_name='historicalsisterschoolpartnership',
+            name='parent',
+            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The wider agreement or relationship this pairing came from (between two authorities, two sister cities), as the source says.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='partnerships.sisterschoolpartnership', verbose_name='came from the wider partnership'),
         ),
         migrations.AlterField(
-            model_name="sisterschoolpartnership",
-            name="parent",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="The wider agreement or relationship this pairing came from (between two authorities, two sister cities), as the source says.",
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="pairings",
-                to="partnerships.sisterschoolpartnership",
-                verbose_name="came from the wider partnership",
-            ),
+            model_name='sisterschoolpartnership',
+            name='parent',
+            field=models.ForeignKey(blank=True, help_text='The wider agreement or relationship this pairing came from (between two authorities, two sister cities), as the source says.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='pairings', to='partnerships.sisterschoolpartnership', verbose_name='came from the wider partnership'),
         ),
         migrations.AddConstraint(
-            model_name="speech",
-            constraint=models.UniqueConstraint(
-                fields=("conference", "person", "role", "session"),
-                name="speech_unique",
-                violation_error_message="This person already has this role at this event.",
-            ),
+            model_name='speech',
+            constraint=models.UniqueConstraint(fields=('conference', 'person', 'role', 'session'), name='speech_unique', violation_error_message='This person already has this role at this event.'),
         ),
         migrations.AddConstraint(
-            model_name="speech",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("person__isnull", True)),
-                fields=("conference", "organization", "role", "session"),
-                name="speech_by_organization_unique",
-                violation_error_message="This organization already has this role at this event.",
-            ),
+            model_name='speech',
+            constraint=models.UniqueConstraint(condition=models.Q(('person__isnull', True)), fields=('conference', 'organization', 'role', 'session'), name='speech_by_organization_unique', violation_error_message='This organization already has this role at this event.'),
         ),
     ]

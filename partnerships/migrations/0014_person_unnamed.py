@@ -4,41 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("partnerships", "0013_search_text_straight_apostrophes"),
+        ('partnerships', '0013_search_text_straight_apostrophes'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="historicalperson",
-            name="name",
-            field=models.CharField(
-                blank=True,
-                help_text="Leave empty when the source does not name the person; give their position and organization instead.",
-                max_length=200,
-                verbose_name="name",
-            ),
+            model_name='historicalperson',
+            name='name',
+            field=models.CharField(blank=True, help_text='Leave empty when the source does not name the person; give their position and organization instead.', max_length=200, verbose_name='name'),
         ),
         migrations.AlterField(
-            model_name="person",
-            name="name",
-            field=models.CharField(
-                blank=True,
-                help_text="Leave empty when the source does not name the person; give their position and organization instead.",
-                max_length=200,
-                verbose_name="name",
-            ),
+            model_name='person',
+            name='name',
+            field=models.CharField(blank=True, help_text='Leave empty when the source does not name the person; give their position and organization instead.', max_length=200, verbose_name='name'),
         ),
         migrations.AddConstraint(
-            model_name="person",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("name", ""), _negated=True),
-                    models.Q(("position", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="person_named_or_described",
-                violation_error_message="Give the person's name or, when the source does not name them, their position.",
-            ),
+            model_name='person',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('name', ''), _negated=True), models.Q(('position', ''), _negated=True), _connector='OR'), name='person_named_or_described', violation_error_message="Give the person's name or, when the source does not name them, their position."),
         ),
     ]

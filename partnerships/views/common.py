@@ -30,6 +30,7 @@ from ..models import (
     PartnershipParty,
     PartnershipPerson,
     Person,
+    PersonPosition,
     Publication,
     Region,
     ReportedFigure,
@@ -118,6 +119,7 @@ PART_OF = {
     AllianceEventActor: "alliance",
     ConferenceDocument: "conference",
     AllianceDocument: "alliance",
+    PersonPosition: "person",
 }
 CITED_MODELS = (
     *SUBJECT_MODELS,

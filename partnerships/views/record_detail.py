@@ -63,14 +63,15 @@ def other_accounts_of(objects) -> dict[tuple[int, int], list[OtherAccount]]:
         accounts.setdefault((account.content_type_id, account.object_id), []).append(account)
     for obj in objects:
         # A page that contradicts itself ("13 October" in its introduction, "13 November"
-        # below): the account's source is one the record itself cites. Read from the
-        # citations the page has prefetched; without them, no query is made for this.
-        cited = getattr(obj, "_prefetched_objects_cache", {}).get("citations")
-        if obj is None or cited is None:
+        # below): the record cites that source and no other, so what the page shows comes
+        # from it too. (With other sources cited we cannot tell which one a fact comes
+        # from, and say "another source".) Read from the citations the page prefetched.
+        cited = getattr(obj, "_prefetched_objects_cache", {}).get("citations") if obj else None
+        if cited is None:
             continue
         sources = {citation.source_id for citation in cited}
         for account in accounts.get(accounts_key(obj), ()):
-            account.same_source = account.source_id in sources
+            account.same_source = sources == {account.source_id}
     return accounts
 
 
