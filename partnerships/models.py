@@ -1660,7 +1660,21 @@ class Conference(Record):
             *document_titles_of(self),
             # The people at it (speakers, chairs, signatories...): signals.refresh_naming.
             *person_names(people_in(self, "speeches")),
+            # Where it was held and who organized it, while published ("Intellectual Center",
+            # "Ministry of Education and Training"): signals.refresh_organization.
+            *self.organization_names(),
         ]
+
+    def organization_names(self) -> list[str]:
+        if not self.pk:
+            return []
+        names = Organization.objects.published().filter(
+            models.Q(pk=self.venue_id)
+            | models.Q(conferences_organized=self)
+            | models.Q(conferences_run=self)
+            | models.Q(conferences_co_organized=self)
+        )
+        return sorted(set(names.values_list("name", flat=True)))
 
     def place_paths(self) -> list[str]:
         """The paths of the places the region filter counts (conference_place_q): the host
@@ -1732,6 +1746,7 @@ class Speech(Versioned):
     class Mode(models.TextChoices):
         IN_PERSON = "in_person", _("In person")
         VIDEO = "video", _("By video link")
+        MESSAGE = "message", _("By a message sent (read out or printed)")
         UNKNOWN = "unknown", _("Not reported")
 
     conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="speeches")
@@ -2819,6 +2834,7 @@ class SisterSchoolPartnership(Record):
             *parts,
             self.source_label,
             self.other_names,
+            self.aims,
             self.summary,
             *_place_names_of(self, paths),
         ]

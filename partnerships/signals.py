@@ -116,6 +116,11 @@ def refresh_organization(org: Organization) -> None:
     people = Person.objects.filter(organization=org).select_related("organization")
     for person in people.prefetch_related("other_names", "other_positions"):
         person.refresh_search_text()
+    # Where a conference was held and who organized it are in its text while published.
+    for conference in Conference.objects.filter(
+        Q(venue=org) | Q(organizers=org) | Q(run_by=org) | Q(co_organizers=org)
+    ).distinct():
+        conference.refresh_search_text()
     # A role held for it names its holder in the alliance's text only while it is published.
     for alliance in Alliance.objects.filter(
         memberships__organization=org, memberships__person__isnull=False
@@ -270,6 +275,29 @@ def places_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 for through in PLACE_M2M:
     m2m_changed.connect(places_changed, sender=through, dispatch_uid=f"places-{through}")
+
+
+ORGANIZER_M2M = (
+    Conference.organizers.through,
+    Conference.run_by.through,
+    Conference.co_organizers.through,
+)
+
+
+def organizers_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A conference's organizers' names are in its search text: the admin (and loaddata)
+    set them after the conference's save."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        instance.refresh_search_text()
+    elif pk_set:
+        for conference in Conference.objects.filter(pk__in=pk_set):
+            conference.refresh_search_text()
+
+
+for through in ORGANIZER_M2M:
+    m2m_changed.connect(organizers_changed, sender=through, dispatch_uid=f"organizers-{through}")
 
 
 def refresh_partnerships(partnerships) -> None:

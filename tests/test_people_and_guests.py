@@ -664,3 +664,38 @@ def test_without_a_title_of_its_own_the_row_shows_the_persons_position(client, s
     Speech.objects.create(conference=conference, person=speaker)
     row = speech_row_text(client, conference)
     assert "Du Testbo, Former deputy minister, Association of Higher Study" in row
+
+
+@pytest.mark.parametrize("titled", [False, True], ids=["position", "title-at-the-event"])
+def test_a_draft_organization_is_not_named_beside_a_person_at_an_event(client, db, titled):
+    land = make_region("Hiddenorgland")
+    person = make_person("Shown Testspeaker", organization=make_org("Draft Test Academy", land))
+    person.organization.publication = DRAFT
+    person.organization.save()
+    conference = make_conference("Draft Org Test Meeting")
+    Speech.objects.create(
+        conference=conference,
+        person=person,
+        title="rector" if titled else "",
+        organization=person.organization if titled else None,
+    )
+    row = speech_row_text(client, conference)
+    assert "Shown Testspeaker" in row
+    assert "Draft Test Academy" not in row
+
+
+def test_a_message_sent_to_an_event_reads_so(client, db):
+    """Trial 15: two welcome speeches were sent to the forum, not given there."""
+    conference = make_conference("Message Test Forum")
+    Speech.objects.create(
+        conference=conference, person=make_person("Sent Testmessage"), mode=Speech.Mode.MESSAGE
+    )
+    assert "Sent Testmessage, Principal (by a message sent)" in speech_row_text(client, conference)
+
+
+def test_the_people_on_a_visit_are_listed_without_a_space_before_the_semicolons(client, world):
+    w = world
+    person_row(w, w["zhu"], "interpreted", w["visit"], title="English teacher")
+    person_row(w, w["faul"], "went", w["visit"])
+    page = client.get(w["partnership"].get_absolute_url()).content.decode()
+    assert " ;" not in plain(page)

@@ -134,3 +134,32 @@ def test_a_role_held_for_a_draft_organization_does_not_find_the_alliance(client,
     office.publication = "published"
     office.save()
     assert found(client, ALLIANCES, "Testova") == {alliance.pk}
+
+
+# --------------------------------------------------------------------------- organizations
+
+
+def test_a_conference_is_found_by_its_venue_and_its_organizers(client, conference):
+    """Trial 15: "Intellectual Center" (the venue) did not find the forum held there."""
+    from tests.test_views import make_org, make_region
+
+    land = make_region("Venueland")
+    conference.venue = make_org("Intellectual Test Center", land)
+    conference.save()
+    conference.organizers.add(make_org("Ministry of Test Training", land))
+    assert found(client, CONFERENCES, "Intellectual Test Center") == {conference.pk}
+    assert found(client, CONFERENCES, "Test Training") == {conference.pk}
+
+
+def test_a_renamed_or_unpublished_organizer_is_found_as_it_is_now(client, conference):
+    from tests.test_views import make_org, make_region
+
+    ministry = make_org("Old Test Ministry", make_region("Ministryland"))
+    conference.run_by.add(ministry)
+    ministry.name = "New Test Ministry"
+    ministry.save()
+    assert found(client, CONFERENCES, "Old Test Ministry") == set()
+    assert found(client, CONFERENCES, "New Test Ministry") == {conference.pk}
+    ministry.publication = "draft"
+    ministry.save()
+    assert found(client, CONFERENCES, "New Test Ministry") == set()

@@ -113,3 +113,10 @@ def test_an_agreement_retitled_is_found_by_its_new_title(client, partnership, ag
     agreement.title = "Accord on Lyceum Exchanges"
     agreement.save()
     assert found(client, URL, "Lyceum Exchanges") == {partnership.pk}
+
+
+def test_a_partnerships_aims_find_it(client, partnership):
+    """Trial 15: "Sino-Russian joint campus", in the aims, did not find the partnership."""
+    partnership.aims = "Build the Sino-Russian joint test campus together"
+    partnership.save()
+    assert found(client, URL, "joint test campus") == {partnership.pk}
