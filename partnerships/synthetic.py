@@ -1538,13 +1538,17 @@ class Generator:
             )
             local = self.by_province.get(plan["province"].id, [])
             venue = None
+            named = set()  # the venue's and organizers' names: Conference.organization_names
             if local and rng.random() < 0.5:
-                venue = info.ids[rng.choice(local)]
+                at = rng.choice(local)
+                venue = info.ids[at]
+                named.add(info.names[at])
             organizers = {
-                info.ids[i] for i in local[:200] if info.kinds[i] in AUTHORITIES
+                info.ids[i]: i for i in local[:200] if info.kinds[i] in AUTHORITIES
             }  # a few local authorities
             for org_id in sorted(organizers)[:2]:
                 organizer_rows.append((pk, org_id))
+                named.add(info.names[organizers[org_id]])
             for region_id in sorted(set(plan["participants"])):
                 region_rows.append((pk, region_id))
             conf_rows.append(
@@ -1558,6 +1562,7 @@ class Generator:
                             plan["host"].path,
                             *sorted({self.region_paths[r] for r in plan["participants"]}),
                         ),
+                        *sorted(named),
                     ),
                     pk,
                     plan["name"],
