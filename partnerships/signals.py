@@ -149,22 +149,17 @@ def organization_name_changed(sender, instance, **kwargs):
 
 @receiver(post_save, sender=PersonPosition)
 @receiver(post_delete, sender=PersonPosition)
-def person_position_changed(sender, instance, **kwargs):
-    """A person's other positions are in their own search text (only there)."""
-    person = Person.objects.filter(pk=instance.person_id).select_related("organization").first()
-    if person is not None:
-        person.refresh_search_text()
-
-
 @receiver(post_save, sender=PersonName)
 @receiver(post_delete, sender=PersonName)
-def person_name_changed(sender, instance, **kwargs):
-    """A person's other names are in their search text (a search for a second spelling or
-    another script finds them), as an organization's are in its own."""
+def person_row_changed(sender, instance, **kwargs):
+    """A person's other names and other positions are in their search text (a search for a
+    second spelling or another script finds them, as an organization's do); other names
+    are in the text of the records naming them too (models.person_names), positions not."""
     person = Person.objects.filter(pk=instance.person_id).select_related("organization").first()
     if person is not None:
         person.refresh_search_text()
-        refresh_naming([person.pk])
+        if sender is PersonName:
+            refresh_naming([person.pk])
 
 
 @receiver(post_save, sender=RegionName)
@@ -367,76 +362,46 @@ def signatories_changed(sender, instance, action, reverse, pk_set, **kwargs):
         )
 
 
-# Rows whose text is in their record's search text, by the field naming that record. A row
-# moved to another record on its own admin page leaves the first one's text stale: the first
-# is noted before the save and refreshed after it, as the new one is by the handlers below.
-MOVABLE_ROWS = {
+# Rows whose words are in their record's search text, by the field naming that record: a
+# further party's names, the people named on a partnership or its visits, its agreements'
+# titles and signatories; the people at a conference; an alliance's role holders, its
+# members' sides and where its governance events happened.
+SEARCHED_ROWS = {
     PartnershipPerson: "partnership",
     Agreement: "partnership",
     PartnershipParty: "partnership",
     Speech: "conference",
     AllianceMembership: "alliance",
+    AllianceEvent: "alliance",
 }
 
 
 def note_record_before_save(sender, instance, raw=False, **kwargs):
+    """A row moved to another record on its own admin page leaves the first record's text
+    stale: note which record it belonged to, for row_changed."""
     if raw or instance.pk is None:
         return
-    column = f"{MOVABLE_ROWS[sender]}_id"
+    column = f"{SEARCHED_ROWS[sender]}_id"
     instance._record_before = (
         sender._base_manager.filter(pk=instance.pk).values_list(column, flat=True).first()
     )
 
 
-def refresh_record_left(sender, instance, raw=False, **kwargs):
-    field = MOVABLE_ROWS[sender]
-    before = getattr(instance, "_record_before", None)
-    if raw or before is None or before == getattr(instance, f"{field}_id"):
-        return
-    record = sender._meta.get_field(field).related_model._base_manager.filter(pk=before).first()
-    if record is not None:
+def row_changed(sender, instance, **kwargs):
+    """Refresh the record a row saved or deleted belongs to, and the one it left. (Fixtures
+    load a row after the records it names, so a raw save refreshes too; a person deleted
+    takes their speeches with them, and this refreshes the conferences then.)"""
+    field = SEARCHED_ROWS[sender]
+    keys = {getattr(instance, f"{field}_id"), getattr(instance, "_record_before", None)}
+    record_model = sender._meta.get_field(field).related_model
+    for record in record_model._base_manager.filter(pk__in=keys - {None}):
         record.refresh_search_text()
 
 
-for model in MOVABLE_ROWS:
+for model in SEARCHED_ROWS:
     pre_save.connect(note_record_before_save, sender=model, dispatch_uid=f"before-{model}")
-    post_save.connect(refresh_record_left, sender=model, dispatch_uid=f"left-{model}")
-
-
-@receiver(post_save, sender=PartnershipPerson)
-@receiver(post_delete, sender=PartnershipPerson)
-@receiver(post_save, sender=Agreement)
-@receiver(post_delete, sender=Agreement)
-@receiver(post_save, sender=PartnershipParty)
-@receiver(post_delete, sender=PartnershipParty)
-def further_party_changed(sender, instance, **kwargs):
-    """A further party's names, the people named on the partnership or its visits, its
-    agreements' titles and their signatories are in the partnership's search text."""
-    partnership = SisterSchoolPartnership._base_manager.filter(pk=instance.partnership_id).first()
-    if partnership is not None:
-        partnership.refresh_search_text()
-
-
-@receiver(post_save, sender=AllianceMembership)
-@receiver(post_delete, sender=AllianceMembership)
-@receiver(post_save, sender=AllianceEvent)
-@receiver(post_delete, sender=AllianceEvent)
-def membership_changed(sender, instance, **kwargs):
-    """A member's side (its country) and where a governance event happened are among the
-    alliance's places in its search text."""
-    alliance = Alliance.objects.filter(pk=instance.alliance_id).first()
-    if alliance is not None:
-        alliance.refresh_search_text()
-
-
-@receiver(post_save, sender=Speech)
-@receiver(post_delete, sender=Speech)
-def speech_changed(sender, instance, **kwargs):
-    """The people at a conference are in its search text (a person deleted takes their rows
-    with them, and this refreshes the conference then too; fixtures load people first)."""
-    conference = Conference._base_manager.filter(pk=instance.conference_id).first()
-    if conference is not None:
-        conference.refresh_search_text()
+    post_save.connect(row_changed, sender=model, dispatch_uid=f"saved-{model}")
+    post_delete.connect(row_changed, sender=model, dispatch_uid=f"deleted-{model}")
 
 
 @receiver(post_save, sender=ConferenceDocument)

@@ -40,6 +40,19 @@ from .common import public_citations_q, published_citations
 from .record_list import RecordListView, region_name
 
 
+def rows_pointing_here(rows, field: str):
+    """How many of ``rows`` point through ``field`` to the list's row (0 for none), as a
+    subquery beside it: a source's citations, a series' editions."""
+    counted = (
+        rows.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 class AllianceListView(RecordListView):
     model = Alliance
     filterset_class = filters.AllianceFilterSet
@@ -309,17 +322,10 @@ class SourceListView(RecordListView):
 
     def get_queryset(self):
         # Citations of public records only: a draft citing a source must not show in its count.
-        cited = (
-            Citation.objects.filter(source=OuterRef("pk"))
-            .filter(public_citations_q())
-            .order_by()
-            .values("source")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
+        cited = Citation.objects.filter(public_citations_q())
         return (
             Source.objects.published()
-            .annotate(record_count=Coalesce(Subquery(cited, output_field=IntegerField()), 0))
+            .annotate(record_count=rows_pointing_here(cited, "source"))
             .prefetch_related(published_citations())
             .order_by(newest_first("published_on"), "title")
         )
@@ -376,20 +382,11 @@ class SeriesListView(RecordListView):
     ]
 
     def get_queryset(self):
-        editions = (
-            Conference.objects.published()
-            .filter(series=OuterRef("pk"))
-            .order_by()
-            .values("series")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
+        editions = Conference.objects.published()
         return (
             ConferenceSeries.objects.published()
             .select_related("alliance")
             .prefetch_related(published_citations())
-            .annotate(
-                editions_recorded=Coalesce(Subquery(editions, output_field=IntegerField()), 0)
-            )
+            .annotate(editions_recorded=rows_pointing_here(editions, "series"))
             .order_by("name")
         )
