@@ -44,6 +44,7 @@ from .models import (
     FigureQualifier,
     FigureStatus,
     MemberRole,
+    MembershipFee,
     Metric,
     Organization,
     OrganizationKind,
@@ -544,12 +545,13 @@ class SourceResource(RecordResource):
         "summary": "The summary is empty: say in your own words what the source reports.",
     }
     identity_column = "title"
-    partial_dates = {"published_on": "published"}
+    partial_dates = {"published_on": "published", "original_on": "original"}
 
     id = fields.Field(attribute="id", column_name="id", readonly=True)
     title = fields.Field(attribute="title", column_name="title")
     outlet = fields.Field(attribute="outlet", column_name="outlet")
     original_outlet = fields.Field(attribute="original_outlet", column_name="original_outlet")
+    original_on = fields.Field(column_name="original_on", attribute=None)
     via = fields.Field(attribute="via", column_name="via")
     url = fields.Field(attribute="url", column_name="url")
     site = fields.Field(attribute="site", column_name="site")
@@ -594,6 +596,7 @@ class SourceResource(RecordResource):
             "title",
             "outlet",
             "original_outlet",
+            "original_on",
             "via",
             "url",
             "site",
@@ -634,6 +637,9 @@ class SourceResource(RecordResource):
 
     def dehydrate_published_on(self, obj):
         return self.dehydrate_partial(obj, "published")
+
+    def dehydrate_original_on(self, obj):
+        return self.dehydrate_partial(obj, "original")
 
     def dehydrate_source(self, obj):  # no citation columns
         return ""
@@ -781,6 +787,7 @@ class PersonResource(RecordResource):
     name = fields.Field(attribute="name", column_name="name")
     slug = fields.Field(attribute="slug", column_name="slug")
     other_names = fields.Field(column_name="other_names", attribute=None)
+    honorific = fields.Field(attribute="honorific", column_name="honorific")
     position = fields.Field(attribute="position", column_name="position")
     organization = fields.Field(
         attribute="organization",
@@ -794,6 +801,7 @@ class PersonResource(RecordResource):
             "name",
             "slug",
             "other_names",
+            "honorific",
             "position",
             "organization",
             "source",
@@ -856,6 +864,9 @@ class ConferenceResource(RecordResource):
     slug = fields.Field(attribute="slug", column_name="slug")
     other_names = fields.Field(column_name="other_names", attribute=None)
     theme = fields.Field(attribute="theme", column_name="theme")
+    topics = fields.Field(attribute="topics", column_name="topics")
+    aims = fields.Field(attribute="aims", column_name="aims")
+    part_of_occasion = fields.Field(attribute="part_of_occasion", column_name="part_of_occasion")
     alliance = fields.Field(
         attribute="alliance", column_name="alliance", widget=LookupWidget(Alliance, "Alliance")
     )
@@ -918,6 +929,9 @@ class ConferenceResource(RecordResource):
             "slug",
             "other_names",
             "theme",
+            "topics",
+            "aims",
+            "part_of_occasion",
             "alliance",
             "series",
             "edition",
@@ -1090,6 +1104,16 @@ class AllianceResource(RecordResource):
         widget=LookupWidget(Conference, "Founding conference"),
     )
     members = fields.Field(column_name="members", attribute=None)
+    more_members_unnamed = fields.Field(
+        attribute="more_members_unnamed", column_name="more_members_unnamed", widget=YesNoWidget()
+    )
+    aims = fields.Field(attribute="aims", column_name="aims")
+    membership_terms = fields.Field(attribute="membership_terms", column_name="membership_terms")
+    membership_fee = fields.Field(
+        attribute="membership_fee",
+        column_name="membership_fee",
+        widget=ChoiceWidget(MembershipFee.choices, "Membership fee"),
+    )
     summary = fields.Field(attribute="summary", column_name="summary")
 
     LISTS = {"countries": _ListOfRecords(Region, "Country", also="other_names__name")}
@@ -1110,6 +1134,10 @@ class AllianceResource(RecordResource):
             "founded_in",
             "founding_conference",
             "members",
+            "more_members_unnamed",
+            "aims",
+            "membership_terms",
+            "membership_fee",
             "summary",
             "source",
             "paragraph",
@@ -1415,6 +1443,11 @@ class ReportedFigureResource(RecordResource):
     since_year = fields.Field(
         attribute="since_year", column_name="since_year", widget=WholeNumberWidget("Year", 1900)
     )
+    given_by = fields.Field(
+        attribute="given_by",
+        column_name="given_by",
+        widget=LookupWidget(Organization, "Given by", also="other_names__name"),
+    )
     as_of = fields.Field(column_name="as_of", attribute=None)
     as_of_not_after, as_of_year_inferred, as_of_year_basis, as_of_as_given = partial_date_extras(
         "as_of", "As of"
@@ -1437,6 +1470,7 @@ class ReportedFigureResource(RecordResource):
             "mode",
             "origin",
             "since_year",
+            "given_by",
             *partial_date_columns("as_of"),
             "description",
             "source",
@@ -1529,7 +1563,7 @@ class ReportedFigureResource(RecordResource):
 
     def get_export_queryset(self, request=None, **kwargs):
         return (
-            ReportedFigure.objects.select_related("subject_type", "country")
+            ReportedFigure.objects.select_related("subject_type", "country", "given_by")
             .prefetch_related("subject", "citations")
             .order_by("pk")
         )

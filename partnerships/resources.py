@@ -934,6 +934,11 @@ class OrganizationResource(CitedResource):
     )
     other_names = fields.Field(column_name="other_names", attribute=None)
     website = fields.Field(attribute="website", column_name="website")
+    founded_year = fields.Field(
+        attribute="founded_year",
+        column_name="founded_year",
+        widget=WholeNumberWidget("Year founded", 1),
+    )
     description = fields.Field(attribute="description", column_name="description")
 
     class Meta:
@@ -945,6 +950,7 @@ class OrganizationResource(CitedResource):
             "region",
             "other_names",
             "website",
+            "founded_year",
             "description",
             "source",
             "paragraph",
@@ -1081,6 +1087,7 @@ class PartnershipResource(CitedResource):
         widget=ChoiceWidget(PartnershipLevel.choices, "Level"),
     )
     source_label = fields.Field(attribute="source_label", column_name="source_label")
+    other_names = fields.Field(attribute="other_names", column_name="other_names")
     status = fields.Field(
         attribute="status",
         column_name="status",
@@ -1118,6 +1125,7 @@ class PartnershipResource(CitedResource):
         column_name="pairings_reported",
         widget=WholeNumberWidget("Pairings reported"),
     )
+    aims = fields.Field(attribute="aims", column_name="aims")
     summary = fields.Field(attribute="summary", column_name="summary")
     agreements = fields.Field(
         column_name="agreements", attribute=None, readonly=True, dehydrate_method=agreements_cell
@@ -1142,6 +1150,7 @@ class PartnershipResource(CitedResource):
             "party_b",
             "level",
             "source_label",
+            "other_names",
             "status",
             *partial_date_columns("established"),
             "conference",
@@ -1149,6 +1158,7 @@ class PartnershipResource(CitedResource):
             "predecessor",
             "parent",
             "pairings_reported",
+            "aims",
             "summary",
             "agreements",
             "status_changes",
