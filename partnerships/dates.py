@@ -65,7 +65,11 @@ class PartialDate:
             if self.not_after is None:
                 return self.as_given or _("date not reported")
             text = _("by %(date)s") % {"date": formats.date_format(self.not_after, "j F Y")}
-            return f"{self.as_given}, {text}" if self.as_given else text
+            text = f"{self.as_given}, {text}" if self.as_given else text
+            # A bound whose year is inferred ("by 16 December 2016", the page printing no
+            # year) says so, as a known date does.
+            note = self.inferred_year_note()
+            return _("%(date)s (%(words)s)") % {"date": text, "words": note} if note else text
         if self.precision == DatePrecision.DAY:
             text = formats.date_format(self.on, "j F Y")
         elif self.precision == DatePrecision.MONTH:

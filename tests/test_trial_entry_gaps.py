@@ -506,3 +506,60 @@ def test_a_search_treats_curly_and_straight_apostrophes_alike(client, places, na
     make_org("Another School", places["city"])
     assert listed(client.get("/organizations/", {"q": query})) == [name]
     assert name in plain(client.get("/search/", {"q": query}).content.decode())
+
+
+# ------------------------------------------------------------ trial 16
+
+
+def _initiated_at(conference, publication="published"):
+    from partnerships.models import AllianceEvent
+
+    alliance = make_alliance("Initiated Alliance", publication=publication)
+    AllianceEvent.objects.create(
+        alliance=alliance,
+        kind=AllianceEvent.Kind.OTHER,
+        occurred_on=datetime.date(2016, 3, 1),
+        occurred_precision="month",
+        conference=conference,
+        description="Initiated by a member university",
+    )
+    return alliance
+
+
+def test_an_alliance_event_at_a_conference_links_the_conference(client, db):
+    forum = make_conference("Boao Style Forum")
+    alliance = _initiated_at(forum)
+    page = client.get(alliance.get_absolute_url()).content.decode()
+    assert f'at <a href="{forum.get_absolute_url()}">Boao Style Forum</a>' in page
+
+
+def test_a_conference_page_names_the_alliance_that_records_an_event_there(client, db):
+    forum = make_conference("Boao Style Forum")
+    alliance = _initiated_at(forum)
+    page = plain(client.get(forum.get_absolute_url()).content.decode())
+    assert "Alliance: Initiated Alliance other: Initiated by a member university" in page
+    assert "No alliance or partnership founded here is recorded." not in page
+    assert alliance.get_absolute_url() in client.get(forum.get_absolute_url()).content.decode()
+
+
+def test_a_conference_page_does_not_name_a_draft_alliance_s_event(client, db):
+    forum = make_conference("Boao Style Forum")
+    _initiated_at(forum, publication="draft")
+    page = plain(client.get(forum.get_absolute_url()).content.decode())
+    assert "Initiated Alliance" not in page
+    assert "No alliance or partnership founded here is recorded." in page
+
+
+def test_a_bound_whose_year_is_inferred_says_so_on_the_page(client, places):
+    a = make_org("Changzhou Host School", places["city"])
+    b = make_org("Lyceum Five", places["elsewhere"])
+    partnership = make_partnership(
+        a,
+        b,
+        established_on=None,
+        established_not_after=datetime.date(2016, 12, 16),
+        established_year_inferred=True,
+        established_year_basis="the page was released in January 2017",
+    )
+    page = plain(client.get(partnership.get_absolute_url()).content.decode())
+    assert "by 16 December 2016 (year inferred: the page was released in January 2017)" in page

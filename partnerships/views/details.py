@@ -278,6 +278,18 @@ class ConferenceDetailView(RecordDetailView):
             list_url("partnership-list", conference=self.object.slug),
         )
         context["people_by_role"] = by_event_role(self.object.speeches.all())
+        # What published alliances record as having happened here (initiated, a charter, a
+        # meeting...); a founding already named as the alliance's founding conference once.
+        founded = {alliance.pk for alliance in self.object.alliances_founded.all()}
+        context["alliance_events"] = [
+            event
+            for event in AllianceEvent.objects.filter(
+                conference=self.object, alliance__publication=PUBLISHED
+            )
+            .select_related("alliance")
+            .prefetch_related(published_citations())
+            if not (event.kind == AllianceEvent.Kind.FOUNDED and event.alliance_id in founded)
+        ]
         context["agreements"] = list(
             agreements_shown()
             .filter(conference=self.object)
