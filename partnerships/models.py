@@ -2031,6 +2031,24 @@ class Alliance(Record):
             *document_titles_of(self),
             # The people holding a role in it (chair, spokesperson...): signals.refresh_naming.
             *person_names(people_in(self, "memberships", with_public_organization=True)),
+            # Its published members' names in every form ("Chulalongkorn", "JSNU" find the
+            # alliances it belongs to): signals.refresh_organization.
+            *self.member_names(),
+        ]
+
+    def member_names(self) -> list[str]:
+        if not self.pk:
+            return []
+        members = (
+            Organization.objects.published()
+            .filter(alliance_memberships__alliance=self.pk)
+            .distinct()
+            .prefetch_related("other_names")
+        )
+        # Sorted here, not by the database's collation: the same order on every backend.
+        members = sorted(members, key=lambda org: (org.name, org.pk))
+        return [
+            text for org in members for text in (org.name, *(n.name for n in org.other_names.all()))
         ]
 
     def place_paths(self) -> list[str]:

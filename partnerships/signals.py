@@ -121,10 +121,9 @@ def refresh_organization(org: Organization) -> None:
         Q(venue=org) | Q(organizers=org) | Q(run_by=org) | Q(co_organizers=org)
     ).distinct():
         conference.refresh_search_text()
-    # A role held for it names its holder in the alliance's text only while it is published.
-    for alliance in Alliance.objects.filter(
-        memberships__organization=org, memberships__person__isnull=False
-    ).distinct():
+    # An alliance's text holds its published members' names, and the holder of a role held
+    # for it only while it is published.
+    for alliance in Alliance.objects.filter(memberships__organization=org).distinct():
         alliance.refresh_search_text()
 
 

@@ -892,6 +892,7 @@ class OrgInfo:
     slugs: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)  # name and other names, normalized
     names: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)  # the other name (an acronym) or ""
     kinds: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)  # mainland, sar, overseas
     country_ids: list[int | None] = field(default_factory=list)
@@ -1235,6 +1236,7 @@ class Generator:
                 info.slugs.append(org_slug)
                 info.texts.append(search_text(name, other))
                 info.names.append(name)
+                info.others.append(other)
                 info.kinds.append(kind)
                 info.groups.append(group)
                 info.country_ids.append(region.country_id)
@@ -1626,6 +1628,14 @@ class Generator:
                         other,
                         summary,
                         self.place_text(*sorted(self.region_paths[c] for c in member_countries)),
+                        # Its members' names, as Alliance.member_names() orders them.
+                        *(
+                            text
+                            for i in sorted(
+                                set(a["members"]), key=lambda i: (info.names[i], info.ids[i])
+                            )
+                            for text in (info.names[i], info.others[i])
+                        ),
                     ),
                     a["id"],
                     a["name"],

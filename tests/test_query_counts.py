@@ -509,8 +509,8 @@ DETAIL_QUERIES = {
     # who carried out its events, documents it issued.
     "alliance": 18 + PG_DETAIL,
     # + other host places, special partner countries, who carried it out, co-organizers,
-    # who guided it, documents issued, agreements signed there.
-    "conference": 18 + PG_DETAIL,
+    # who guided it, documents issued, agreements signed there, alliances' events held there.
+    "conference": 19 + PG_DETAIL,
     # + the series' organizers (its permanent venue is joined).
     "series": 8 + PG_DETAIL,
     # + bodies of alliances hosted, further roles in partnerships; bodies it guides, series

@@ -563,3 +563,43 @@ def test_a_bound_whose_year_is_inferred_says_so_on_the_page(client, places):
     )
     page = plain(client.get(partnership.get_absolute_url()).content.decode())
     assert "by 16 December 2016 (year inferred: the page was released in January 2017)" in page
+
+
+def _alliance_of(members):
+    return make_alliance("Far Asian Alliance", members=members)
+
+
+def found(client, query) -> list[str]:
+    return listed(client.get("/alliances/", {"q": query}))
+
+
+def test_an_alliance_is_found_by_a_member_s_name_and_other_name(client, places):
+    from partnerships.models import OrganizationName
+
+    member = make_org("Chulalongkorn University", places["elsewhere"], kind="university")
+    OrganizationName.objects.create(organization=member, name="CU Bangkok")
+    _alliance_of([member])
+    assert found(client, "Chulalongkorn") == ["Far Asian Alliance"]
+    assert found(client, "CU Bangkok") == ["Far Asian Alliance"]
+
+
+def test_a_draft_member_s_name_does_not_find_the_alliance(client, places):
+    member = make_org("Chulalongkorn University", places["elsewhere"], publication="draft")
+    _alliance_of([member])
+    assert found(client, "Chulalongkorn") == []
+
+
+def test_a_renamed_member_finds_the_alliance_by_its_new_name_only(client, places):
+    member = make_org("Chulalongkorn University", places["elsewhere"])
+    _alliance_of([member])
+    member.name = "Mahidol University"
+    member.save()
+    assert found(client, "Mahidol") == ["Far Asian Alliance"]
+    assert found(client, "Chulalongkorn") == []
+
+
+def test_a_member_that_left_no_longer_finds_the_alliance(client, places):
+    member = make_org("Chulalongkorn University", places["elsewhere"])
+    _alliance_of([member])
+    AllianceMembership.objects.filter(organization=member).delete()
+    assert found(client, "Chulalongkorn") == []
