@@ -1241,8 +1241,8 @@ class Person(Record):
         max_length=100,
         blank=True,
         help_text=_(
-            "As the source gives them with the name: 'Prof. Dr', 'Admiral', 'AO'; not 'Mr' or "
-            "'Ms' alone."
+            "As the source gives them with the name: 'Prof. Dr', 'Admiral', 'AO', or 'Ms' and "
+            "'Mr' when the source writes them ('Ms. Tao': all it gives of her)."
         ),
     )
     position = models.CharField(
