@@ -21,6 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, router, transaction
 from django.db.models.functions import Greatest, Least, Upper
 from django.urls import get_script_prefix, reverse
+from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.text import slugify
 from django.utils.translation import get_language, gettext, ngettext
@@ -1085,7 +1086,16 @@ KIND_PLURALS = {
 class Organization(Record):
     """A school, university, education authority, school board, government or network."""
 
-    name = models.CharField(_("name"), max_length=300)
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    name_not_given = models.BooleanField(
+        _("the source gives no name"),
+        default=False,
+        help_text=_(
+            "Tick when the source describes it without naming it ('our school'); leave the "
+            "name empty: it reads as its kind and place, e.g. 'School in Changzhou (name not "
+            "given)', and follows them when they change."
+        ),
+    )
     slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind)
     region = models.ForeignKey(
@@ -1149,6 +1159,10 @@ class Organization(Record):
             models.CheckConstraint(
                 condition=~models.Q(slug=""), name="organization_slug_not_empty"
             ),
+            # A source that names no organization: save() writes its kind and place instead.
+            models.CheckConstraint(
+                condition=~models.Q(name=""), name="organization_name_not_empty"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1157,8 +1171,33 @@ class Organization(Record):
     def get_absolute_url(self) -> str:
         return slug_url("organization-detail", self.slug)
 
+    UNNAMED = " (name not given)"
+
+    def described_name(self) -> str:
+        """What an organization the source does not name is called: its kind and place."""
+        with translation.override("en"):
+            kind = str(OrganizationKind(self.kind).label) if self.kind else "Organization"
+            place = self.region.name if self.region_id else ""
+        return f"{kind} in {place}{self.UNNAMED}" if place else f"{kind}{self.UNNAMED}"
+
+    def name_from_description(self) -> None:
+        if self.name_not_given and (not self.name or self.name.endswith(self.UNNAMED)):
+            self.name = self.described_name()
+
+    def full_clean(self, *args, **kwargs):
+        self.name_from_description()  # before the slug is made from it
+        super().full_clean(*args, **kwargs)
+
     def clean(self):
         errors = {}
+        if not self.name.strip():
+            errors["name"] = gettext(
+                "Give the name as the source gives it, or tick 'the source gives no name'."
+            )
+        elif self.name_not_given and not self.name.endswith(self.UNNAMED):
+            errors["name_not_given"] = gettext(
+                "A name is given: untick 'the source gives no name', or leave the name empty."
+            )
         if self.pk and self.parent_id == self.pk:
             errors["parent"] = gettext("An organization cannot be part of itself.")
         if self.region_id and self.region.kind == RegionKind.GROUP:
@@ -1185,11 +1224,12 @@ class Organization(Record):
         }
 
     def save(self, *args, **kwargs):
+        self.name_from_description()
         for field, value in self.place_fields().items():
             setattr(self, field, value)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "region" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "country", "province"}
+            kwargs["update_fields"] = {*update_fields, "country", "province", "name"}
         super().save(*args, **kwargs)
 
 

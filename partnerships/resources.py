@@ -921,6 +921,9 @@ class OrganizationResource(CitedResource):
     required_columns = ("name", "kind")
 
     name = fields.Field(attribute="name", column_name="name")
+    name_not_given = fields.Field(
+        attribute="name_not_given", column_name="name_not_given", widget=YesNoWidget()
+    )
     slug = fields.Field(attribute="slug", column_name="slug")
     kind = fields.Field(
         attribute="kind",
@@ -945,6 +948,7 @@ class OrganizationResource(CitedResource):
         model = Organization
         fields = (
             "name",
+            "name_not_given",
             "slug",
             "kind",
             "region",
@@ -1039,9 +1043,19 @@ class OrganizationResource(CitedResource):
 
     def import_instance(self, instance, row, **kwargs):
         name = str(row.get("name") or "").strip()
-        if not name:
-            raise ValidationError({"name": "The name is empty."})
-        self.check_duplicate(name.lower(), "organization")
+        try:
+            unnamed = YesNoWidget().clean(row.get("name_not_given"))
+        except ValueError:
+            unnamed = False  # reported as that column's error by the import of the field
+        if not name and not unnamed:
+            raise ValidationError(
+                {
+                    "name": "The name is empty: give it, or write yes in name_not_given when "
+                    "the source names no organization."
+                }
+            )
+        if name:  # two schools a source leaves unnamed in one city are two schools
+            self.check_duplicate(name.lower(), "organization")
         super().import_instance(instance, row, **kwargs)
 
     def after_save_instance(self, instance, row, **kwargs):
