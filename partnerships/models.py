@@ -3403,7 +3403,9 @@ class Visit(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_direction_display()} ({self.visited})"
+        # "Welcome ceremony: ..." beside the visit it was part of, in the admin's lists.
+        text = f"{self.get_direction_display()} ({self.visited})"
+        return f"{self.occasion}: {text}" if self.occasion else text
 
     def get_absolute_url(self) -> str:
         return self.partnership.get_absolute_url()

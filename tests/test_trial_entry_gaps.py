@@ -603,3 +603,18 @@ def test_a_member_that_left_no_longer_finds_the_alliance(client, places):
     _alliance_of([member])
     AllianceMembership.objects.filter(organization=member).delete()
     assert found(client, "Chulalongkorn") == []
+
+
+def test_an_activity_is_told_apart_from_the_visit_it_was_part_of_in_the_admin(places):
+    from partnerships.models import Visit
+
+    partnership = make_partnership(
+        make_org("Changzhou Host School", places["city"]),
+        make_org("Lyceum Five", places["elsewhere"]),
+    )
+    day = datetime.date(2016, 12, 16)
+    visit = Visit.objects.create(partnership=partnership, direction="b_to_a", visited_on=day)
+    ceremony = Visit.objects.create(
+        partnership=partnership, direction="b_to_a", visited_on=day, occasion="Welcome ceremony"
+    )
+    assert str(ceremony) == f"Welcome ceremony: {visit}"
