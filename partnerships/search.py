@@ -18,6 +18,7 @@ words of their own: a search for 中俄 finds it through the word index like any
 """
 
 import re
+import unicodedata
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import OperationalError, connections
@@ -43,12 +44,19 @@ APOSTROPHES = "\u2018\u2019\u02bc\uff07"
 AS_TYPED = str.maketrans({**dict.fromkeys(DASHES, "-"), **dict.fromkeys(APOSTROPHES, "'")})
 
 
+def as_typed(text: str) -> str:
+    """``text`` as a keyboard types it: Unicode's compatibility forms folded (NFKC: "Level Ⅱ"
+    is "Level II", a full-width "ＪＳＮＵ ２０１８" is "JSNU 2018", as Chinese pages write
+    them), dashes as hyphens and apostrophes straight."""
+    return unicodedata.normalize("NFKC", text).translate(AS_TYPED)
+
+
 def searchable_text(parts) -> str:
     """The search text of a record whose search_parts() are ``parts``: the parts with their
-    white space made single, every dash a hyphen and every apostrophe a straight one, then
+    white space made single, folded as typed (as_typed), then
     the pairs of neighbouring characters of every unspaced run (中俄中学 adds 中俄 俄中 中学),
     each once."""
-    text = " ".join(" ".join(part.split()) for part in parts if part).translate(AS_TYPED)
+    text = as_typed(" ".join(" ".join(part.split()) for part in parts if part))
     pairs = dict.fromkeys(
         run[i : i + 2] for run in UNSPACED_RUN.findall(text) for i in range(len(run) - 1)
     )
@@ -67,7 +75,7 @@ def query_words(text: str) -> list[str]:
     apostrophe a straight one, words joined by a hyphen or slash apart, the brackets and
     quotes around them and words of punctuation alone ("–", "&") left out. A "-" before a
     word (not this word) is kept."""
-    text = JOINED.sub(" ", (text or "")[:MAX_QUERY_LENGTH].translate(AS_TYPED))
+    text = JOINED.sub(" ", as_typed((text or "")[:MAX_QUERY_LENGTH]))
     words = []
     for word in text.split():
         negated = word.startswith("-")
