@@ -125,7 +125,7 @@ def test_a_conference_s_topics_are_on_its_page_in_its_export_and_searched(client
     forum = make_conference("Rector Dialogue", topics="Joint laboratories\nStudent <exchange>")
     make_conference("Another Forum")
     page = client.get(forum.get_absolute_url()).content.decode()
-    assert "<dt>Topics discussed</dt><dd>Joint laboratories; Student &lt;exchange&gt;</dd>" in page
+    assert "<dt>Topics</dt><dd>Joint laboratories; Student &lt;exchange&gt;</dd>" in page
     assert listed(client.get("/conferences/", {"q": "laboratories"})) == ["Rector Dialogue"]
     rows = {row["name"]: row for row in csv_rows(client.get("/conferences/?format=csv"))}
     assert rows["Rector Dialogue"]["topics"] == "Joint laboratories; Student <exchange>"
@@ -537,9 +537,22 @@ def test_a_conference_page_names_the_alliance_that_records_an_event_there(client
     forum = make_conference("Boao Style Forum")
     alliance = _initiated_at(forum)
     page = plain(client.get(forum.get_absolute_url()).content.decode())
-    assert "Alliance: Initiated Alliance other: Initiated by a member university" in page
-    assert "No alliance or partnership founded here is recorded." not in page
+    assert (
+        "In the history of an alliance Other: Initiated Alliance Initiated by a member university"
+        in page
+    )
     assert alliance.get_absolute_url() in client.get(forum.get_absolute_url()).content.decode()
+
+
+def test_a_meeting_an_alliance_records_at_a_conference_is_not_read_as_founded_there(client, db):
+    """Trial 17: a forum recorded as a "Meeting held" event of an association was listed
+    under "Founded or signed here"."""
+    forum = make_conference("Boao Style Forum")
+    _initiated_at(forum)
+    page = plain(client.get(forum.get_absolute_url()).content.decode())
+    founded = page.split("Founded or signed here", 1)[1].split("In the history of", 1)[0]
+    assert "Initiated Alliance" not in founded
+    assert "No alliance or partnership founded here is recorded." in founded
 
 
 def test_a_conference_page_does_not_name_a_draft_alliance_s_event(client, db):
