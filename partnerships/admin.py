@@ -1111,6 +1111,7 @@ class SpeechInline(CitedRowInline, admin.StackedInline):
             {
                 "fields": [
                     ("person", "organization"),
+                    "group",
                     ("role", "mode"),
                     "session",
                     "title",
@@ -1281,11 +1282,12 @@ class AgreementInline(OwnVisits, CitedRowInline, admin.StackedInline):
 
 class StatusChangeInline(CitedRowInline, admin.StackedInline):
     model = StatusChange
+    autocomplete_fields = ["by"]
 
     def row_fieldsets(self, request, obj=None):
         present = {f.name for f in StatusChange._meta.concrete_fields}
         return [
-            (None, {"fields": ["status", "note"]}),
+            (None, {"fields": [("status", "by"), "note"]}),
             date_fieldset(StatusChange, "changed", present, help_text=False),
             (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
         ]

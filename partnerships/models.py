@@ -1810,6 +1810,16 @@ class Speech(Versioned):
             "'a representative of the ministry spoke'); with a person, their organization."
         ),
     )
+    group = models.CharField(
+        _("or a group"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "When the source names neither a person nor an organization but a group, as it "
+            "words it: 'heads of Russian universities' (joined by video). With an "
+            "organization: the group from it ('teachers of BSUIR')."
+        ),
+    )
     role = models.CharField(_("role"), max_length=12, choices=EventRole, default=EventRole.SPEAKER)
     mode = models.CharField(_("how"), max_length=10, choices=Mode, default=Mode.UNKNOWN)
     session = models.CharField(
@@ -1844,22 +1854,34 @@ class Speech(Versioned):
             ),
             models.UniqueConstraint(
                 fields=["conference", "organization", "role", "session"],
-                condition=models.Q(person__isnull=True),
+                condition=models.Q(person__isnull=True, group=""),
                 name="speech_by_organization_unique",
                 violation_error_message=_("This organization already has this role at this event."),
             ),
+            models.UniqueConstraint(
+                fields=["conference", "group", "role", "session"],
+                condition=models.Q(person__isnull=True) & ~models.Q(group=""),
+                name="speech_by_group_unique",
+                violation_error_message=_("This group already has this role at this event."),
+            ),
             models.CheckConstraint(
-                condition=models.Q(person__isnull=False) | models.Q(organization__isnull=False),
-                name="speech_has_person_or_organization",
-                violation_error_message=_("Give the person, or the organization."),
+                condition=models.Q(person__isnull=False)
+                | models.Q(organization__isnull=False)
+                | ~models.Q(group=""),
+                name="speech_has_person_organization_or_group",
+                violation_error_message=_("Give the person, the organization or the group."),
             ),
         ]
 
     def __str__(self) -> str:
+        if self.person_id:
+            who = related_str(self, "person")
+        elif self.group:
+            who = self.group
+        else:
+            who = related_str(self, "organization")
         return gettext("%(person)s at %(conference)s") % {
-            "person": related_str(self, "person")
-            if self.person_id
-            else related_str(self, "organization"),
+            "person": who,
             "conference": related_str(self, "conference"),
         }
 
@@ -1869,9 +1891,17 @@ class Speech(Versioned):
         return self.person if self.person_id else self.organization
 
     def clean(self):
-        if not self.person_id and not self.organization_id:
+        if not self.person_id and not self.organization_id and not self.group.strip():
             raise ValidationError(
-                {"person": gettext("Give the person, or the organization when no one is named.")}
+                {
+                    "person": gettext(
+                        "Give the person, or the organization or the group when no one is named."
+                    )
+                }
+            )
+        if self.person_id and self.group.strip():
+            raise ValidationError(
+                {"group": gettext("A group is for when no person is named: give one or the other.")}
             )
 
     def get_absolute_url(self) -> str:

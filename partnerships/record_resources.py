@@ -1301,6 +1301,7 @@ class SpeechResource(RecordResource):
     mode = fields.Field(
         attribute="mode", column_name="mode", widget=ChoiceWidget(Speech.Mode.choices, "Mode")
     )
+    group = fields.Field(attribute="group", column_name="group")
     session = fields.Field(attribute="session", column_name="session")
     title = fields.Field(attribute="title", column_name="title")
     summary = fields.Field(attribute="summary", column_name="summary")
@@ -1311,6 +1312,7 @@ class SpeechResource(RecordResource):
             "conference",
             "person",
             "organization",
+            "group",
             "role",
             "mode",
             "session",
@@ -1338,21 +1340,37 @@ class SpeechResource(RecordResource):
         same = {"conference": conference, "role": role, "session": _text(row.get("session"))}
         if person is not None:
             return Speech.objects.filter(person=person, **same).first()
+        group = _text(row.get("group"))
+        if group:
+            return Speech.objects.filter(person=None, group=group, **same).first()
         if organization is not None:
-            return Speech.objects.filter(person=None, organization=organization, **same).first()
+            return Speech.objects.filter(
+                person=None, group="", organization=organization, **same
+            ).first()
         return None
 
     def import_extras(self, instance, row):
         super().import_extras(instance, row)
         person, organization = _text(row.get("person")), _text(row.get("organization"))
-        if not person and not organization:
+        if not person and not organization and not _text(row.get("group")):
             raise ValidationError(
-                {"person": "The person is empty (or give the organization, when no one is named)."}
+                {
+                    "person": "The person is empty (or give the organization or the group, when "
+                    "no one is named)."
+                }
             )
 
     def identity(self, instance, row):
         if instance.conference_id and instance.person_id:
             return (instance.conference_id, instance.person_id, instance.role, instance.session)
+        if instance.conference_id and instance.group:
+            return (
+                instance.conference_id,
+                "group",
+                instance.group,
+                instance.role,
+                instance.session,
+            )
         if instance.conference_id and instance.organization_id:
             return (
                 instance.conference_id,

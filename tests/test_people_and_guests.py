@@ -699,3 +699,45 @@ def test_the_people_on_a_visit_are_listed_without_a_space_before_the_semicolons(
     person_row(w, w["faul"], "went", w["visit"])
     page = client.get(w["partnership"].get_absolute_url()).content.decode()
     assert " ;" not in plain(page)
+
+
+# ------------------------------------------------------------ a group at an event (trial 17)
+
+
+def test_a_group_the_source_names_without_anyone_is_entered_in_the_conference_form(
+    staff_world, conference_form, client
+):
+    conference, editor, data = conference_form
+    add_row(
+        data,
+        "speeches",
+        {"group": "heads of Russian universities", "role": "attendee", "mode": "video"},
+    )
+    response = editor.post(change_url(conference), data)
+    assert response.status_code == 302, messages_of(response)
+    speech = conference.speeches.get()
+    assert (speech.person, speech.organization, speech.group) == (
+        None,
+        None,
+        "heads of Russian universities",
+    )
+    Conference.objects.filter(pk=conference.pk).update(publication=Publication.PUBLISHED)
+    page = client.get(conference.get_absolute_url()).content.decode()
+    assert (
+        'heads of Russian universities <span class="muted">(no one named)</span> '
+        '<span class="muted">(by video link)</span>'
+    ) in page
+
+
+def test_a_group_beside_a_person_is_refused_in_words(staff_world, conference_form):
+    w = staff_world
+    conference, editor, data = conference_form
+    add_row(
+        data,
+        "speeches",
+        {"person": str(w["zhu"].pk), "group": "rectors", "role": "attendee", "mode": "video"},
+    )
+    response = editor.post(change_url(conference), data)
+    assert response.status_code == 200
+    assert "A group is for when no person is named" in messages_of(response)
+    assert not Speech.objects.filter(conference=conference).exists()

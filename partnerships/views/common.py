@@ -200,9 +200,12 @@ def shown_memberships():
 
 def speeches_shown_q() -> Q:
     """Speeches whose person is published, or, by an office with no person named, whose
-    organization is."""
-    return Q(person__publication=PUBLISHED) | Q(
-        person__isnull=True, organization__publication=PUBLISHED
+    organization is; a group the source names without a person (its organization, if any,
+    shown only while published)."""
+    return (
+        Q(person__publication=PUBLISHED)
+        | Q(person__isnull=True, organization__publication=PUBLISHED)
+        | (Q(person__isnull=True) & ~Q(group=""))
     )
 
 
