@@ -741,3 +741,15 @@ def test_a_group_beside_a_person_is_refused_in_words(staff_world, conference_for
     assert response.status_code == 200
     assert "A group is for when no person is named" in messages_of(response)
     assert not Speech.objects.filter(conference=conference).exists()
+
+
+def test_an_organization_page_names_its_group_at_an_event(client, db):
+    from tests.test_views import make_org
+
+    university = make_org("Minsk Radio University", make_region("Minsk"), kind="university")
+    forum = make_conference("Union Forum")
+    Speech.objects.create(
+        conference=forum, organization=university, group="teachers", role="attendee"
+    )
+    page = client.get(university.get_absolute_url()).content.decode()
+    assert 'Union Forum</a> <span class="muted">1 May 2024</span> — teachers' in page
