@@ -830,6 +830,18 @@ class Source(Record):
     published_precision = models.CharField(
         _("date precision"), max_length=10, choices=DatePrecision, default=DatePrecision.DAY
     )
+    # A page that prints a day and month and gives its year only elsewhere (its address).
+    published_year_inferred = models.BooleanField(
+        _("year inferred"),
+        default=False,
+        help_text=_("Tick when the page prints no year and the year comes from elsewhere."),
+    )
+    published_year_basis = models.CharField(
+        _("how the year was inferred"),
+        max_length=300,
+        blank=True,
+        help_text=_("e.g. 'the page's address holds 2020'."),
+    )
     date_kind = models.CharField(
         _("what the date is"),
         max_length=10,
@@ -923,7 +935,13 @@ class Source(Record):
 
     @property
     def date(self) -> PartialDate:
-        return PartialDate(self.published_on, self.published_precision)
+        return PartialDate(
+            self.published_on,
+            self.published_precision,
+            None,
+            self.published_year_inferred,
+            self.published_year_basis,
+        )
 
     @property
     def original_date(self) -> PartialDate:
@@ -935,10 +953,13 @@ class Source(Record):
             errors["mirror_of"] = gettext("A source cannot be a copy of itself.")
         for prefix, label in (("published", gettext("Date")), ("original", gettext("Original"))):
             on, precision = getattr(self, f"{prefix}_on"), getattr(self, f"{prefix}_precision")
-            if on and precision != DatePrecision.DAY:
-                problems = partial_date_errors(on, precision, None, label)
-                if "on" in problems:
-                    errors[f"{prefix}_on"] = problems["on"]
+            inferred = getattr(self, f"{prefix}_year_inferred", False)
+            basis = getattr(self, f"{prefix}_year_basis", "")
+            if (on and precision != DatePrecision.DAY) or inferred or basis:
+                problems = partial_date_errors(on, precision, None, label, inferred, basis)
+                for key in ("on", "year_inferred", "year_basis"):
+                    if key in problems:
+                        errors[f"{prefix}_{key}"] = problems[key]
         if errors:
             raise ValidationError(errors)
 
@@ -2983,6 +3004,7 @@ class PartyRole(models.TextChoices):
     WITNESS = "witness", _("Witnessed (not a party)")
     CONTACT = "contact", _("Contact for it (not a party)")
     SET_UP = "set_up", _("Set up under it (a joint institute or centre; not a party)")
+    TO_SET_UP = "to_set_up", _("To be set up under it (agreed, not yet done; not a party)")
     TAKES_PART = "takes_part", _("Takes part or works under it (not a party)")
 
 

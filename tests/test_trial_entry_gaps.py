@@ -664,3 +664,53 @@ def test_search_text_stored_before_folding_is_folded_by_its_migration(db):
     migration.fold(apps, SimpleNamespace(connection=connection))
     person.refresh_from_db()
     assert person.search_text == "Zhou Jiuhua Level II JSNU"
+
+
+# ------------------------------------------------------------ trial 17
+
+
+def test_a_source_dated_by_day_and_month_with_its_year_from_its_address_says_so(client, db):
+    from partnerships.models import Source
+
+    source = Source.objects.create(
+        title="Forum of universities underway",
+        outlet="News agency",
+        summary="A forum of universities.",
+        published_on=datetime.date(2020, 12, 14),
+        published_year_inferred=True,
+        published_year_basis="the page's address holds 2020",
+        publication="published",
+    )
+    page = plain(client.get(source.get_absolute_url()).content.decode())
+    assert "Published 14 December 2020 (year inferred: the page's address holds 2020)" in page
+
+
+def test_a_source_year_inferred_with_no_year_in_its_precision_is_refused_in_words(db):
+    from partnerships.models import Source
+
+    source = Source(
+        title="Forum",
+        outlet="News agency",
+        summary="A forum.",
+        published_on=datetime.date(1, 12, 14),
+        published_precision="day_month",
+        published_year_inferred=True,
+    )
+    with pytest.raises(ValidationError) as caught:
+        source.full_clean()
+    assert "published_year_inferred" in caught.value.message_dict
+
+
+def test_a_centre_agreed_but_not_yet_set_up_reads_as_to_be_set_up(client, places):
+    from partnerships.models import PartnershipParty, PartyRole
+
+    a = make_org("Moscow University", places["city"], kind="university")
+    b = make_org("Tehran University", places["elsewhere"], kind="university")
+    partnership = make_partnership(a, b, level=PartnershipLevel.UNIVERSITY)
+    centre = make_org("Razi Centre", places["city"])
+    PartnershipParty.objects.create(
+        partnership=partnership, organization=centre, role=PartyRole.TO_SET_UP
+    )
+    page = plain(client.get(partnership.get_absolute_url()).content.decode())
+    assert "To be set up under it (agreed, not yet done; not a party)" in page
+    assert "Set up under it (a joint institute" not in page
