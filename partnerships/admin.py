@@ -1909,6 +1909,7 @@ class ConferenceAdmin(RecordAdmin):
         "run_by",
         "co_organizers",
         "guided_by",
+        "initiated_by",
         "participating_regions",
         "partner_regions",
     ]

@@ -1653,6 +1653,16 @@ class Conference(Record):
         related_name="conferences_guided",
         help_text=_("A ministry or government the source says guided it (指导)."),
     )
+    initiated_by = models.ManyToManyField(
+        Organization,
+        verbose_name=_("on the initiative of"),
+        blank=True,
+        related_name="conferences_initiated",
+        help_text=_(
+            "Who the source says proposed or initiated it ('held on the initiative of MSU and "
+            "the University of Tehran'), when it does not say they organized it."
+        ),
+    )
     participating_regions = models.ManyToManyField(
         Region,
         verbose_name=_("countries and regions named as taking part"),
@@ -1734,6 +1744,7 @@ class Conference(Record):
             | models.Q(conferences_organized=self)
             | models.Q(conferences_run=self)
             | models.Q(conferences_co_organized=self)
+            | models.Q(conferences_initiated=self)
         )
         return sorted(set(names.values_list("name", flat=True)))
 

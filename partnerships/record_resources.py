@@ -909,6 +909,7 @@ class ConferenceResource(RecordResource):
     run_by = fields.Field(column_name="run_by", attribute=None)
     co_organizers = fields.Field(column_name="co_organizers", attribute=None)
     guided_by = fields.Field(column_name="guided_by", attribute=None)
+    initiated_by = fields.Field(column_name="initiated_by", attribute=None)
 
     LISTS = {
         "other_host_regions": _ListOfRecords(Region, "Host region", also="other_names__name"),
@@ -916,6 +917,7 @@ class ConferenceResource(RecordResource):
         "run_by": _ListOfRecords(Organization, "Carried out by", also="other_names__name"),
         "co_organizers": _ListOfRecords(Organization, "Co-organizer", also="other_names__name"),
         "guided_by": _ListOfRecords(Organization, "Guided by", also="other_names__name"),
+        "initiated_by": _ListOfRecords(Organization, "Initiated by", also="other_names__name"),
         "participating_regions": _ListOfRecords(
             Region, "Participating region", also="other_names__name"
         ),
@@ -946,6 +948,7 @@ class ConferenceResource(RecordResource):
             "run_by",
             "co_organizers",
             "guided_by",
+            "initiated_by",
             "participating_regions",
             "summary",
             "source",
@@ -972,6 +975,9 @@ class ConferenceResource(RecordResource):
     def dehydrate_guided_by(self, obj):
         return _ListOfRecords.render(obj.guided_by.all())
 
+    def dehydrate_initiated_by(self, obj):
+        return _ListOfRecords.render(obj.initiated_by.all())
+
     def extras_change(self, instance):
         return _lists_change(instance)
 
@@ -995,6 +1001,7 @@ class ConferenceResource(RecordResource):
             "run_by",
             "co_organizers",
             "guided_by",
+            "initiated_by",
             "other_host_regions",
             "participating_regions",
             "citations",

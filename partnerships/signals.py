@@ -118,7 +118,11 @@ def refresh_organization(org: Organization) -> None:
         person.refresh_search_text()
     # Where a conference was held and who organized it are in its text while published.
     for conference in Conference.objects.filter(
-        Q(venue=org) | Q(organizers=org) | Q(run_by=org) | Q(co_organizers=org)
+        Q(venue=org)
+        | Q(organizers=org)
+        | Q(run_by=org)
+        | Q(co_organizers=org)
+        | Q(initiated_by=org)
     ).distinct():
         conference.refresh_search_text()
     # An alliance's text holds its published members' names, and the holder of a role held
@@ -275,6 +279,7 @@ ORGANIZER_M2M = (
     Conference.organizers.through,
     Conference.run_by.through,
     Conference.co_organizers.through,
+    Conference.initiated_by.through,
 )
 
 

@@ -137,7 +137,8 @@ FILTERED_LIST_QUERIES = {
 }
 
 # Queries per JSON export: the rows and one per prefetched relation (citations, alliance
-# member countries and members, conference organizers, who ran it, co-organizers, guides, places
+# member countries and members, conference organizers, who ran it, co-organizers, guides,
+# initiators, places
 # also hosting and regions taking part, organization and people's other names, a
 # partnership's agreements,
 # changes of status and visits, the agreements' signatories and the visits' people: the test
@@ -150,7 +151,7 @@ FILTERED_LIST_QUERIES = {
 EXPORT_QUERIES = {
     "partnerships": 9,
     "alliances": 4,
-    "conferences": 8,
+    "conferences": 9,
     "organizations": 3,
     "regions": 8,
     "sources": 2,
@@ -509,8 +510,9 @@ DETAIL_QUERIES = {
     # who carried out its events, documents it issued.
     "alliance": 18 + PG_DETAIL,
     # + other host places, special partner countries, who carried it out, co-organizers,
-    # who guided it, documents issued, agreements signed there, alliances' events held there.
-    "conference": 19 + PG_DETAIL,
+    # who guided it, who initiated it, documents issued, agreements signed there, alliances'
+    # events held there.
+    "conference": 20 + PG_DETAIL,
     # + the series' organizers (its permanent venue is joined).
     "series": 8 + PG_DETAIL,
     # + bodies of alliances hosted, further roles in partnerships; bodies it guides, series

@@ -714,3 +714,18 @@ def test_a_centre_agreed_but_not_yet_set_up_reads_as_to_be_set_up(client, places
     page = plain(client.get(partnership.get_absolute_url()).content.decode())
     assert "To be set up under it (agreed, not yet done; not a party)" in page
     assert "Set up under it (a joint institute" not in page
+
+
+def test_a_conference_held_on_the_initiative_of_universities_names_them_apart(client, places):
+    msu = make_org("Lomonosov University", places["city"], kind="university")
+    tehran = make_org("Tehran University", places["elsewhere"], kind="university")
+    forum = make_conference("First Rectors Forum", organizers=[msu])
+    forum.initiated_by.set([msu, tehran])
+    page = plain(client.get(forum.get_absolute_url()).content.decode())
+    assert "On the initiative of Lomonosov University; Tehran University" in page
+    organizers = page.split("Organizers", 1)[1].split("On the initiative of", 1)[0]
+    assert "Lomonosov University" in organizers and "Tehran" not in organizers
+    assert listed(client.get("/conferences/", {"q": "Tehran University"})) == [
+        "First Rectors Forum"
+    ]
+    assert forum.get_absolute_url() in client.get(tehran.get_absolute_url()).content.decode()

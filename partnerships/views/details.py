@@ -251,6 +251,7 @@ class ConferenceDetailView(RecordDetailView):
                 Prefetch("run_by", queryset=Organization.objects.published()),
                 Prefetch("co_organizers", queryset=Organization.objects.published()),
                 Prefetch("guided_by", queryset=Organization.objects.published()),
+                Prefetch("initiated_by", queryset=Organization.objects.published()),
                 Prefetch("participating_regions", queryset=Region.objects.published()),
                 Prefetch("partner_regions", queryset=Region.objects.published()),
                 Prefetch("other_host_regions", queryset=Region.objects.published()),
@@ -370,6 +371,7 @@ class OrganizationDetailView(RecordDetailView):
                 | Q(run_by=org)
                 | Q(co_organizers=org)
                 | Q(guided_by=org)
+                | Q(initiated_by=org)
             )
             .distinct(),
             series=ConferenceSeries.objects.published()

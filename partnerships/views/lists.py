@@ -156,6 +156,7 @@ class ConferenceListView(RecordListView):
         Column("run_by", lambda c: "; ".join(o.name for o in c.run_by.all())),
         Column("co_organizers", lambda c: "; ".join(o.name for o in c.co_organizers.all())),
         Column("guided_by", lambda c: "; ".join(o.name for o in c.guided_by.all())),
+        Column("initiated_by", lambda c: "; ".join(o.name for o in c.initiated_by.all())),
         Column(
             "participating_regions",
             lambda c: "; ".join(r.name for r in c.participating_regions.all()),
@@ -169,6 +170,7 @@ class ConferenceListView(RecordListView):
             Prefetch("run_by", queryset=Organization.objects.published()),
             Prefetch("co_organizers", queryset=Organization.objects.published()),
             Prefetch("guided_by", queryset=Organization.objects.published()),
+            Prefetch("initiated_by", queryset=Organization.objects.published()),
             Prefetch("participating_regions", queryset=Region.objects.published()),
         )
 
