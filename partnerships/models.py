@@ -499,6 +499,9 @@ class RegionKind(models.TextChoices):
     PROVINCE = "province", _("Province or state")
     CITY = "city", _("Prefecture or city")
     DISTRICT = "district", _("District or county")
+    # Northeast China, Siberia, the Russian Far East: named by sources, spanning provinces,
+    # part of one country (the provinces stay under the country).
+    AREA = "area", _("Area of a country spanning provinces")
     GROUP = "group", _("Group of countries")
 
 
@@ -668,6 +671,18 @@ class Region(Record):
                 ) % {"parent": self.parent, "region": self}
         if self.kind == RegionKind.COUNTRY and self.parent_id:
             errors.setdefault("parent", gettext("A country is not part of another region."))
+        if (
+            self.kind == RegionKind.AREA
+            and self.parent_id
+            and self.parent.kind not in (RegionKind.COUNTRY, RegionKind.SAR)
+        ):
+            errors.setdefault(
+                "parent",
+                gettext(
+                    "An area spanning provinces (Northeast China, Siberia) is part of a "
+                    "country: give the country."
+                ),
+            )
         if errors:
             raise ValidationError(errors)
 

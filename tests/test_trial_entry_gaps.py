@@ -28,6 +28,7 @@ from tests.test_views import (
     make_org,
     make_partnership,
     make_person,
+    make_region,
 )
 
 # ------------------------------------------------------------ founding and joining years
@@ -729,3 +730,22 @@ def test_a_conference_held_on_the_initiative_of_universities_names_them_apart(cl
         "First Rectors Forum"
     ]
     assert forum.get_absolute_url() in client.get(tehran.get_absolute_url()).content.decode()
+
+
+def test_an_alliance_of_an_area_spanning_provinces_is_found_by_it_and_its_country(client, places):
+    from partnerships.models import RegionKind
+
+    area = make_region("Northern Ruritania", kind=RegionKind.AREA, parent=places["country"])
+    make_alliance("Northern Universities Alliance", founded_in=area)
+    by_area = listed(client.get("/alliances/", {"region": area.slug}))
+    by_country = listed(client.get("/alliances/", {"country": places["country"].slug}))
+    assert by_area == by_country == ["Northern Universities Alliance"]
+
+
+def test_an_area_spanning_provinces_inside_a_province_is_refused_in_words(places):
+    from partnerships.models import Region, RegionKind
+
+    area = Region(name="Odd Area", kind=RegionKind.AREA, parent=places["province"])
+    with pytest.raises(ValidationError) as caught:
+        area.full_clean()
+    assert "is part of a country" in caught.value.message_dict["parent"][0]
