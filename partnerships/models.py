@@ -1562,6 +1562,14 @@ class Conference(Record):
         blank=True,
         help_text=_("One per line, in our words: the themes of its sessions or its agenda."),
     )
+    programme = models.TextField(
+        _("programme"),
+        blank=True,
+        help_text=_(
+            "The parts of the event as the source names them, one per line: 'opening ceremony', "
+            "'signing ceremony', 'keynote speeches', 'parallel forums', 'project negotiations'."
+        ),
+    )
     aims = models.TextField(
         _("aims"),
         blank=True,
@@ -1788,6 +1796,10 @@ class Conference(Record):
     @property
     def topics_list(self) -> list[str]:
         return lines_of(self.topics)
+
+    @property
+    def programme_list(self) -> list[str]:
+        return lines_of(self.programme)
 
     @property
     def aims_list(self) -> list[str]:

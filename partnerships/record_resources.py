@@ -865,6 +865,7 @@ class ConferenceResource(RecordResource):
     other_names = fields.Field(column_name="other_names", attribute=None)
     theme = fields.Field(attribute="theme", column_name="theme")
     topics = fields.Field(attribute="topics", column_name="topics")
+    programme = fields.Field(attribute="programme", column_name="programme")
     aims = fields.Field(attribute="aims", column_name="aims")
     part_of_occasion = fields.Field(attribute="part_of_occasion", column_name="part_of_occasion")
     alliance = fields.Field(
@@ -932,6 +933,7 @@ class ConferenceResource(RecordResource):
             "other_names",
             "theme",
             "topics",
+            "programme",
             "aims",
             "part_of_occasion",
             "alliance",

@@ -749,3 +749,17 @@ def test_an_area_spanning_provinces_inside_a_province_is_refused_in_words(places
     with pytest.raises(ValidationError) as caught:
         area.full_clean()
     assert "is part of a country" in caught.value.message_dict["parent"][0]
+
+
+def test_a_conference_s_programme_is_on_its_page_and_in_its_export(client, db):
+    """Trial 17: an opening ceremony, a signing ceremony, keynote speeches, parallel forums
+    and project negotiations had no place but the summary."""
+    forum = make_conference(
+        "Presidents Forum", programme="Opening ceremony\nSigning ceremony\nParallel forums"
+    )
+    page = client.get(forum.get_absolute_url()).content.decode()
+    assert "<dt>Programme</dt><dd>Opening ceremony; Signing ceremony; Parallel forums</dd>" in page
+    rows = csv_rows(client.get("/conferences/", {"format": "csv"}))
+    assert [r["programme"] for r in rows if r["name"] == "Presidents Forum"] == [
+        "Opening ceremony; Signing ceremony; Parallel forums"
+    ]

@@ -141,6 +141,7 @@ class ConferenceListView(RecordListView):
         Column("other_names", lambda c: "; ".join(c.other_names_list)),
         Column("theme", lambda c: c.theme),
         Column("topics", lambda c: "; ".join(c.topics_list)),
+        Column("programme", lambda c: "; ".join(c.programme_list)),
         Column("aims", lambda c: "; ".join(c.aims_list)),
         Column("held_as_part_of", lambda c: c.part_of_occasion),
         Column("series", lambda c: c.series.name if c.series else ""),
