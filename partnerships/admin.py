@@ -1103,7 +1103,7 @@ class PersonPositionInline(CitedRowInline, admin.StackedInline):
 
 class SpeechInline(CitedRowInline, admin.StackedInline):
     model = Speech
-    autocomplete_fields = ["person", "organization"]
+    autocomplete_fields = ["person", "organization", "side"]
     formfield_overrides = SMALL_TEXT
     fieldsets = [
         (
@@ -1112,7 +1112,7 @@ class SpeechInline(CitedRowInline, admin.StackedInline):
                 "fields": [
                     ("person", "organization"),
                     "group",
-                    ("role", "mode"),
+                    ("role", "mode", "side"),
                     "session",
                     "title",
                     "summary",
@@ -1214,8 +1214,8 @@ class AllianceEventActorInline(CitedRowInline, admin.TabularInline):
     events, as people on a visit are entered in a partnership's form."""
 
     model = AllianceEventActor
-    autocomplete_fields = ["organization", "person"]
-    fields = ["event", "organization", "person", "role", "title", *CITATION_LINE, *SEEN]
+    autocomplete_fields = ["organization", "person", "side"]
+    fields = ["event", "organization", "person", "role", "side", "title", *CITATION_LINE, *SEEN]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -2106,7 +2106,7 @@ class SpeechAdmin(SpreadsheetAdminMixin, SubordinateAdmin):
     list_display = ["person", "organization", "conference", "role", "mode"]
     list_filter = ["role", "mode", "conference"]
     search_fields = ["person__name", "organization__name", "conference__name", "title", "summary"]
-    autocomplete_fields = ["person", "organization", "conference"]
+    autocomplete_fields = ["person", "organization", "conference", "side"]
     inlines = [CitationInline]
     resource_classes = [RESOURCES_BY_MODEL[Speech]]
 

@@ -1880,6 +1880,18 @@ class Speech(Versioned):
         ),
     )
     role = models.CharField(_("role"), max_length=12, choices=EventRole, default=EventRole.SPEAKER)
+    side = models.ForeignKey(
+        "Region",
+        verbose_name=_("for the side of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=COUNTRIES,
+        help_text=_(
+            "When the source says for which country they acted: 'signed for the Russian side'."
+        ),
+    )
     mode = models.CharField(_("how"), max_length=10, choices=Mode, default=Mode.UNKNOWN)
     session = models.CharField(
         _("session"),
@@ -2555,6 +2567,18 @@ class AllianceEventActor(Versioned):
         max_length=12,
         choices=EventActorRole,
         default=EventActorRole.CARRIED_OUT,
+    )
+    side = models.ForeignKey(
+        "Region",
+        verbose_name=_("for the side of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=COUNTRIES,
+        help_text=_(
+            "When the source says for which country they acted: 'signed for the Russian side'."
+        ),
     )
     title = models.CharField(
         _("title as the source gives it"),

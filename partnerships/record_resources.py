@@ -1311,6 +1311,11 @@ class SpeechResource(RecordResource):
         attribute="mode", column_name="mode", widget=ChoiceWidget(Speech.Mode.choices, "Mode")
     )
     group = fields.Field(attribute="group", column_name="group")
+    side = fields.Field(
+        attribute="side",
+        column_name="side",
+        widget=LookupWidget(Region, "Side", also="other_names__name"),
+    )
     session = fields.Field(attribute="session", column_name="session")
     title = fields.Field(attribute="title", column_name="title")
     summary = fields.Field(attribute="summary", column_name="summary")
@@ -1323,6 +1328,7 @@ class SpeechResource(RecordResource):
             "organization",
             "group",
             "role",
+            "side",
             "mode",
             "session",
             "title",
@@ -1396,7 +1402,7 @@ class SpeechResource(RecordResource):
 
     def get_export_queryset(self, request=None, **kwargs):
         return Speech.objects.select_related(
-            "conference", "person", "organization"
+            "conference", "person", "organization", "side"
         ).prefetch_related("citations")
 
 

@@ -763,3 +763,33 @@ def test_a_conference_s_programme_is_on_its_page_and_in_its_export(client, db):
     assert [r["programme"] for r in rows if r["name"] == "Presidents Forum"] == [
         "Opening ceremony; Signing ceremony; Parallel forums"
     ]
+
+
+def test_who_signed_for_which_side_is_on_the_conference_and_alliance_pages(client, places):
+    """Trial 17: "he signed for the Russian side and Nili Ahmadabadi for the Iranian side"
+    had no place but a title's text."""
+    from partnerships.models import AllianceEvent, AllianceEventActor, Speech
+
+    forum = make_conference("First Rectors Forum")
+    rector = make_person("Viktor Sadovnichy")
+    Speech.objects.create(conference=forum, person=rector, role="signatory", side=places["country"])
+    alliance = make_alliance("Rectors Association")
+    event = AllianceEvent.objects.create(alliance=alliance, kind=AllianceEvent.Kind.FOUNDED)
+    AllianceEventActor.objects.create(
+        alliance=alliance, event=event, person=rector, role="signed", side=places["country"]
+    )
+    conference_page = plain(client.get(forum.get_absolute_url()).content.decode())
+    alliance_page = plain(client.get(alliance.get_absolute_url()).content.decode())
+    assert "(for Ruritania)" in conference_page
+    assert "signed for Ruritania" in alliance_page
+
+
+def test_a_draft_side_is_not_named(client, places):
+    from partnerships.models import Speech
+
+    forum = make_conference("First Rectors Forum")
+    hidden = make_region("Hiddenland", publication="draft")
+    Speech.objects.create(
+        conference=forum, person=make_person("Viktor Sadovnichy"), role="signatory", side=hidden
+    )
+    assert "Hiddenland" not in client.get(forum.get_absolute_url()).content.decode()

@@ -103,7 +103,7 @@ class AllianceDetailView(RecordDetailView):
                         Prefetch(
                             "actors",
                             queryset=AllianceEventActor.objects.shown()
-                            .select_related("organization", "person__organization")
+                            .select_related("organization", "person__organization", "side")
                             .prefetch_related(published_citations()),
                         ),
                     ),
@@ -258,7 +258,7 @@ class ConferenceDetailView(RecordDetailView):
                 Prefetch(
                     "speeches",
                     queryset=Speech.objects.filter(speeches_shown_q())
-                    .select_related("person__organization", "organization")
+                    .select_related("person__organization", "organization", "side")
                     .prefetch_related(published_citations()),
                 ),
                 Prefetch("alliances_founded", queryset=Alliance.objects.published()),
