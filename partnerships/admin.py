@@ -1126,8 +1126,9 @@ class SpeechInline(CitedRowInline, admin.StackedInline):
 class ConferenceDocumentInline(CitedRowInline, admin.StackedInline):
     model = ConferenceDocument
     formfield_overrides = SMALL_TEXT
+    autocomplete_fields = ["issuers"]
     fieldsets = [
-        (None, {"fields": [("kind", "title"), "other_titles", "summary"]}),
+        (None, {"fields": [("kind", "title"), "other_titles", "issuers", "points", "summary"]}),
         (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
     ]
 
@@ -2163,7 +2164,7 @@ class ConferenceDocumentAdmin(SubordinateAdmin):
     list_display = ["title", "kind", "conference"]
     list_filter = ["kind"]
     search_fields = ["title", "other_titles", "conference__name"]
-    autocomplete_fields = ["conference"]
+    autocomplete_fields = ["conference", "issuers"]
     inlines = [CitationInline]
 
 
@@ -2172,7 +2173,7 @@ class AllianceDocumentAdmin(SubordinateAdmin):
     list_display = ["title", "kind", "alliance"]
     list_filter = ["kind"]
     search_fields = ["title", "other_titles", "alliance__name"]
-    autocomplete_fields = ["alliance"]
+    autocomplete_fields = ["alliance", "issuers"]
     inlines = [CitationInline]
 
 

@@ -1999,6 +1999,21 @@ class IssuedDocument(Versioned):
         _("other titles"), blank=True, help_text=_("One per line, as other sources give it.")
     )
     summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words."))
+    points = models.TextField(
+        _("what it says"),
+        blank=True,
+        help_text=_(
+            "Its points or areas, one per line, in our own words ('student and staff mobility', "
+            "'joint research')."
+        ),
+    )
+    issuers = models.ManyToManyField(
+        "Organization",
+        verbose_name=_("issued or signed by"),
+        blank=True,
+        related_name="%(class)s_issued",
+        help_text=_("The organizations the source says issued or signed it."),
+    )
     citations = GenericRelation("partnerships.Citation")
 
     # The record whose page shows the document (a field of each concrete model).
@@ -2016,6 +2031,10 @@ class IssuedDocument(Versioned):
     @property
     def other_titles_list(self) -> list[str]:
         return lines_of(self.other_titles)
+
+    @property
+    def points_list(self) -> list[str]:
+        return lines_of(self.points)
 
 
 class ConferenceDocument(IssuedDocument):

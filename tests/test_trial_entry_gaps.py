@@ -793,3 +793,26 @@ def test_a_draft_side_is_not_named(client, places):
         conference=forum, person=make_person("Viktor Sadovnichy"), role="signatory", side=hidden
     )
     assert "Hiddenland" not in client.get(forum.get_absolute_url()).content.decode()
+
+
+def test_a_document_says_who_issued_it_and_what_it_says(client, places):
+    """Trial 16: a joint statement of all 15 founding members, and its four areas, had no
+    place but its summary."""
+    from partnerships.models import AllianceDocument
+
+    alliance = make_alliance("Asian Universities")
+    statement = AllianceDocument.objects.create(
+        alliance=alliance,
+        kind="declaration",
+        title="Joint Statement",
+        points="Student and staff mobility\nJoint research",
+    )
+    tsinghua = make_org("Tsinghua", places["city"], kind="university")
+    hidden = make_org("Hidden University", places["city"], publication="draft")
+    statement.issuers.set([tsinghua, hidden])
+    page = plain(client.get(alliance.get_absolute_url()).content.decode())
+    assert (
+        "Issued or signed by Tsinghua What it says: Student and staff mobility; Joint research"
+        in page
+    )
+    assert "Hidden University" not in page

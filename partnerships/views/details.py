@@ -125,7 +125,10 @@ class AllianceDetailView(RecordDetailView):
                 ),
                 Prefetch(
                     "documents",
-                    queryset=AllianceDocument.objects.prefetch_related(published_citations()),
+                    queryset=AllianceDocument.objects.prefetch_related(
+                        published_citations(),
+                        Prefetch("issuers", queryset=Organization.objects.published()),
+                    ),
                 ),
             )
         )
@@ -264,7 +267,10 @@ class ConferenceDetailView(RecordDetailView):
                 Prefetch("alliances_founded", queryset=Alliance.objects.published()),
                 Prefetch(
                     "documents",
-                    queryset=ConferenceDocument.objects.prefetch_related(published_citations()),
+                    queryset=ConferenceDocument.objects.prefetch_related(
+                        published_citations(),
+                        Prefetch("issuers", queryset=Organization.objects.published()),
+                    ),
                 ),
             )
         )
