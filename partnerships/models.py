@@ -512,6 +512,23 @@ NOT_A_GROUP = ~models.Q(kind="group")
 COUNTRIES = models.Q(kind__in=["country", "sar"])
 
 
+def side_field() -> models.ForeignKey:
+    """The country a person or body acted for at an event, when the source says ("signed for
+    the Russian side")."""
+    return models.ForeignKey(
+        "Region",
+        verbose_name=_("for the side of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=COUNTRIES,
+        help_text=_(
+            "When the source says for which country they acted: 'signed for the Russian side'."
+        ),
+    )
+
+
 class RegionQuerySet(RecordQuerySet):
     def descendants_of(self, region, include_self=True):
         qs = self.filter(path__startswith=region.path)
@@ -845,18 +862,9 @@ class Source(Record):
     published_precision = models.CharField(
         _("date precision"), max_length=10, choices=DatePrecision, default=DatePrecision.DAY
     )
-    # A page that prints a day and month and gives its year only elsewhere (its address).
-    published_year_inferred = models.BooleanField(
-        _("year inferred"),
-        default=False,
-        help_text=_("Tick when the page prints no year and the year comes from elsewhere."),
-    )
-    published_year_basis = models.CharField(
-        _("how the year was inferred"),
-        max_length=300,
-        blank=True,
-        help_text=_("e.g. 'the page's address holds 2020'."),
-    )
+    # A page that prints a day and month and gives its year only elsewhere (its address):
+    # the year columns every partial date has.
+    published_year_inferred, published_year_basis = partial_date_fields(_("date"))[3:5]
     date_kind = models.CharField(
         _("what the date is"),
         max_length=10,
@@ -1880,18 +1888,7 @@ class Speech(Versioned):
         ),
     )
     role = models.CharField(_("role"), max_length=12, choices=EventRole, default=EventRole.SPEAKER)
-    side = models.ForeignKey(
-        "Region",
-        verbose_name=_("for the side of"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to=COUNTRIES,
-        help_text=_(
-            "When the source says for which country they acted: 'signed for the Russian side'."
-        ),
-    )
+    side = side_field()
     mode = models.CharField(_("how"), max_length=10, choices=Mode, default=Mode.UNKNOWN)
     session = models.CharField(
         _("session"),
@@ -2587,18 +2584,7 @@ class AllianceEventActor(Versioned):
         choices=EventActorRole,
         default=EventActorRole.CARRIED_OUT,
     )
-    side = models.ForeignKey(
-        "Region",
-        verbose_name=_("for the side of"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to=COUNTRIES,
-        help_text=_(
-            "When the source says for which country they acted: 'signed for the Russian side'."
-        ),
-    )
+    side = side_field()
     title = models.CharField(
         _("title as the source gives it"),
         max_length=300,
