@@ -1047,15 +1047,18 @@ class OrganizationResource(CitedResource):
             unnamed = YesNoWidget().clean(row.get("name_not_given"))
         except ValueError:
             unnamed = False  # reported as that column's error by the import of the field
-        if not name and not unnamed:
+        if name:  # two schools a source leaves unnamed in one city are two schools
+            self.check_duplicate(name.lower(), "organization")
+        elif not unnamed:
+            # The row's other cells are still read, so that their own errors are the ones
+            # shown (not "kind cannot be blank" for a kind that is there).
+            super().import_instance(instance, row, **kwargs)
             raise ValidationError(
                 {
                     "name": "The name is empty: give it, or write yes in name_not_given when "
                     "the source names no organization."
                 }
             )
-        if name:  # two schools a source leaves unnamed in one city are two schools
-            self.check_duplicate(name.lower(), "organization")
         super().import_instance(instance, row, **kwargs)
 
     def after_save_instance(self, instance, row, **kwargs):

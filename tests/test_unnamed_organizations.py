@@ -88,3 +88,18 @@ def test_an_organizations_file_adds_a_school_the_source_does_not_name(changzhou)
     assert list(Organization.objects.values_list("name", flat=True)) == [
         "School in Changzhou (name not given)"
     ]
+
+
+def test_an_organizations_row_without_a_name_is_an_error_of_the_name_alone(changzhou):
+    import tablib
+
+    from partnerships.resources import OrganizationResource
+
+    rows = "name,name_not_given,kind,region\n,,school,changzhou\n"
+    result = OrganizationResource().import_data(
+        tablib.Dataset().load(rows, format="csv"), dry_run=True, raise_errors=False
+    )
+    errors = result.rows[0].validation_error.message_dict
+    assert list(errors) == ["name"]
+    assert "write yes in name_not_given" in " ".join(errors["name"])
+    assert not Organization.objects.exists()
