@@ -77,8 +77,8 @@ def known_models(permission_model) -> set[str]:
 
 def sync_groups(group_model, permission_model) -> None:
     """Give each group exactly its role's permissions (the data migration 0003, on a fresh
-    database), those of the models that exist at that point of the migrations: a model added
-    later (0004's) gets its permissions from the migration that adds it (grant_models)."""
+    database), those of the models that exist at that point of the migrations: a model a later
+    migration adds gets its permissions from that migration (granting)."""
     known = known_models(permission_model)
     for group_name, codenames in role_permissions().items():
         codenames = [c for c in codenames if model_of(c) in known]

@@ -648,25 +648,6 @@ def test_a_search_folds_compatibility_forms_as_a_keyboard_types_them(client, db,
     assert listed(client.get("/people/", {"q": query})) == ["Zhou Jiuhua"]
 
 
-def test_search_text_stored_before_folding_is_folded_by_its_migration(db):
-    import importlib
-    from types import SimpleNamespace
-
-    from django.apps import apps
-    from django.db import connection
-
-    from partnerships.models import Person
-
-    person = make_person("Zhou Jiuhua", position="Level II")
-    Person.objects.filter(pk=person.pk).update(search_text="Zhou Jiuhua Level Ⅱ ＪＳＮＵ")
-    migration = importlib.import_module(
-        "partnerships.migrations.0019_search_text_compatibility_forms"
-    )
-    migration.fold(apps, SimpleNamespace(connection=connection))
-    person.refresh_from_db()
-    assert person.search_text == "Zhou Jiuhua Level II JSNU"
-
-
 # ------------------------------------------------------------ trial 17
 
 

@@ -49,8 +49,7 @@ def forwards(apps, schema_editor):
         return
     schema_editor.execute(FUNCTION)
     for short, table in tables(apps, schema_editor):
-        # A database built by the migrations before the squash (0006 made these triggers;
-        # a benchmark database reused with --skip-build) may apply this one too.
+        # Idempotent: a database built before a squash may have these triggers already.
         drop_triggers(schema_editor, short, table)
         schema_editor.execute(
             f"CREATE TRIGGER {short}_search_vector_insert BEFORE INSERT ON {table} "
