@@ -27,7 +27,7 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT, ManagementForm
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
@@ -570,7 +570,39 @@ class VersionedInlineFormSetMixin(ManagementFormOptional):
 
 
 class VersionedInlineFormSet(VersionedInlineFormSetMixin, BaseInlineFormSet):
-    pass
+    """Rows of a record's form. Two new rows that a conditional unique rule forbids together
+    (two "delegates" rows with the same role in one session) are refused in words: Django's
+    formsets check unconditional rules only, and on an add form the record does not exist
+    yet when the rows are checked, so the database would refuse them with an error page."""
+
+    def clean(self):
+        super().clean()
+        model, fk = self.model, self.fk.name
+        rules = [
+            c
+            for c in model._meta.constraints
+            if isinstance(c, models.UniqueConstraint) and c.fields and c.condition is not None
+        ]
+        kept = [
+            form
+            for form in self.forms
+            if hasattr(form, "cleaned_data")
+            and not form.errors
+            and (form.instance.pk is not None or form.has_changed())
+            and not (self.can_delete and self._should_delete_form(form))
+        ]
+        for rule in rules:
+            seen = set()
+            names = [model._meta.get_field(n).attname for n in rule.fields if n != fk]
+            for form in kept:
+                row = form.instance
+                against = row._get_field_expression_map(meta=model._meta, exclude={fk})
+                if not rule.condition.check(against, using=router.db_for_write(model)):
+                    continue
+                key = tuple(getattr(row, name) for name in names)
+                if key in seen:
+                    form.add_error(None, rule.violation_error_message)
+                seen.add(key)
 
 
 def unique_field_sets(model) -> list[tuple[str, ...]]:
@@ -1128,7 +1160,18 @@ class ConferenceDocumentInline(CitedRowInline, admin.StackedInline):
     formfield_overrides = SMALL_TEXT
     autocomplete_fields = ["issuers"]
     fieldsets = [
-        (None, {"fields": [("kind", "title"), "other_titles", "issuers", "points", "summary"]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("kind", "title"),
+                    "other_titles",
+                    ("issuers", "more_issuers_unnamed"),
+                    "points",
+                    "summary",
+                ]
+            },
+        ),
         (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
     ]
 
@@ -1321,6 +1364,7 @@ class VisitInline(CitedRowInline, admin.StackedInline):
                     "fields": [
                         ("headcount_qualifier", "teachers", "students", "others", "people_in_all"),
                         "places",
+                        "topics",
                         "description",
                     ]
                 },
@@ -1902,6 +1946,7 @@ class ConferenceAdmin(RecordAdmin):
     search_fields = ["name", "other_names", "theme", "summary", "series__name"]
     autocomplete_fields = [
         "series",
+        "held_within",
         "host_region",
         "other_host_regions",
         "venue",

@@ -946,7 +946,23 @@ class Source(Record):
         ordering = [newest_first("published_on"), "title"]
         indexes = search_indexes("source")
         constraints = [
-            models.UniqueConstraint(fields=["title", "outlet"], name="source_title_outlet_unique"),
+            # One source per page read: a page (an address) is recorded once; the same
+            # article at a second address is a second source (a republication). Without an
+            # address, the title and outlet tell one from another.
+            models.UniqueConstraint(
+                fields=["url"],
+                condition=~models.Q(url=""),
+                name="source_url_unique",
+                violation_error_message=_("A source with this address is recorded already."),
+            ),
+            models.UniqueConstraint(
+                fields=["title", "outlet"],
+                condition=models.Q(url=""),
+                name="source_title_outlet_unique",
+                violation_error_message=_(
+                    "A source with this title and outlet and no address is recorded already."
+                ),
+            ),
             models.CheckConstraint(
                 condition=~models.Q(mirror_of=models.F("pk")), name="source_not_its_own_mirror"
             ),
@@ -1215,6 +1231,20 @@ class Organization(Record):
     def get_absolute_url(self) -> str:
         return slug_url("organization-detail", self.slug)
 
+    PARENT_LEVELS = 4
+
+    def published_line(self) -> list[Organization]:
+        """This organization and those it is part of, nearest first, while each is published
+        (a draft's name shows nowhere public, nor anything above it): "Department of Russian
+        Language", "Institute of European Languages", "Zhejiang Yuexiu University"."""
+        line, org = [], self
+        while org is not None and org.is_published and len(line) <= self.PARENT_LEVELS:
+            if org in line:
+                break
+            line.append(org)
+            org = org.parent if org.parent_id else None
+        return line
+
     UNNAMED = " (name not given)"
 
     def described_name(self) -> str:
@@ -1381,12 +1411,12 @@ class Person(Record):
     def search_parts(self) -> list[str]:
         # A related record's name only while it is published: a search must not find
         # this person by the name of a draft organization (signals.py refreshes it).
-        org = self.organization if self.organization_id else None
+        # A unit's person is found by the names of the bodies the unit is part of too.
+        line = self.organization.published_line() if self.organization_id else []
         names = [alias.name for alias in self.other_names.all()] if self.pk else []
         # Other posts as the sources word them ("vice-president of the association").
         posts = [row.position for row in self.other_positions.all()] if self.pk else []
-        org_name = org.name if org and org.is_published else ""
-        return [self.name, *names, self.position, org_name, *posts]
+        return [self.name, *names, self.position, *(org.name for org in line), *posts]
 
 
 class PersonName(Versioned):
@@ -1589,7 +1619,21 @@ class Conference(Record):
         blank=True,
         help_text=_(
             "A wider occasion the source names, e.g. 'the China-Russia Years of Science and "
-            "Technology Innovation'."
+            "Technology Innovation'. When the wider event is a conference we record, choose it "
+            "in 'held within' instead."
+        ),
+    )
+    held_within = models.ForeignKey(
+        "self",
+        verbose_name=_("held within (a wider event we record)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="held_within_it",
+        help_text=_(
+            "The conference this one took place inside: a rectors' forum held within a "
+            "public forum, a presidents' forum on the afternoon of a fair. Both pages link "
+            "to each other."
         ),
     )
     series = models.ForeignKey(
@@ -1737,6 +1781,11 @@ class Conference(Record):
                 fields=["series", "edition"], name="conference_series_edition_unique"
             ),
             models.CheckConstraint(condition=~models.Q(slug=""), name="conference_slug_not_empty"),
+            models.CheckConstraint(
+                condition=~models.Q(held_within=models.F("pk")),
+                name="conference_not_held_within_itself",
+                violation_error_message=_("A conference cannot be held within itself."),
+            ),
             *partial_date_constraints("held", "conference"),
         ]
 
@@ -1768,16 +1817,29 @@ class Conference(Record):
         ]
 
     def organization_names(self) -> list[str]:
+        """The names, other names included ("XJTU"), of the published organizations that
+        held, ran or hosted it, that its people came from (a keynote by a university's
+        president), that a row of its people stands for ("delegates" of a university), or
+        that issued or signed its documents."""
         if not self.pk:
             return []
-        names = Organization.objects.published().filter(
+        published = Publication.PUBLISHED
+        orgs = Organization.objects.published().filter(
             models.Q(pk=self.venue_id)
             | models.Q(conferences_organized=self)
             | models.Q(conferences_run=self)
             | models.Q(conferences_co_organized=self)
             | models.Q(conferences_initiated=self)
+            | models.Q(speeches__conference=self)
+            | models.Q(people__speeches__conference=self, people__publication=published)
+            | models.Q(conferencedocument_issued__conference=self)
         )
-        return sorted(set(names.values_list("name", flat=True)))
+        pks = set(orgs.values_list("pk", flat=True))
+        names = set(Organization.objects.filter(pk__in=pks).values_list("name", flat=True))
+        names |= set(
+            OrganizationName.objects.filter(organization__in=pks).values_list("name", flat=True)
+        )
+        return sorted(names)
 
     def place_paths(self) -> list[str]:
         """The paths of the places the region filter counts (conference_place_q): the host
@@ -1829,8 +1891,26 @@ class Conference(Record):
             errors["ends_on"] = last_error
         if self.edition and not self.series_id:
             errors["series"] = gettext("An edition number needs the series it belongs to.")
+        if self.held_within_id and self.held_within_id == self.pk:
+            errors["held_within"] = gettext("A conference cannot be held within itself.")
+        elif self.held_within_id and self.pk and self.held_within_id in self.events_within():
+            errors["held_within"] = gettext(
+                "That event is held within this one: it cannot also hold this one."
+            )
         if errors:
             raise ValidationError(errors)
+
+    def events_within(self) -> set[int]:
+        """The keys of the conferences held within this one, at any depth, itself included."""
+        found, level = {self.pk}, {self.pk}
+        while level:
+            level = set(
+                Conference.objects.filter(held_within__in=level)
+                .exclude(pk__in=found)
+                .values_list("pk", flat=True)
+            )
+            found |= level
+        return found
 
 
 class EventRole(models.TextChoices):
@@ -1845,6 +1925,9 @@ class EventRole(models.TextChoices):
     INTERPRETER = "interpreter", _("Interpreted")
     OFFICIATED = "officiated", _("Unveiled or launched")
     ATTENDEE = "attendee", _("Attended")
+    # Told the press or was interviewed there: the source reports a statement, not that the
+    # person spoke at the event or attended it.
+    QUOTED = "quoted", _("Quoted (a statement the source reports)")
 
 
 class Speech(Versioned):
@@ -1926,11 +2009,22 @@ class Speech(Versioned):
                 name="speech_by_organization_unique",
                 violation_error_message=_("This organization already has this role at this event."),
             ),
+            # "Delegates" of ten universities are ten rows: a group is one per organization.
             models.UniqueConstraint(
                 fields=["conference", "group", "role", "session"],
-                condition=models.Q(person__isnull=True) & ~models.Q(group=""),
+                condition=models.Q(person__isnull=True, organization__isnull=True)
+                & ~models.Q(group=""),
                 name="speech_by_group_unique",
                 violation_error_message=_("This group already has this role at this event."),
+            ),
+            models.UniqueConstraint(
+                fields=["conference", "group", "organization", "role", "session"],
+                condition=models.Q(person__isnull=True, organization__isnull=False)
+                & ~models.Q(group=""),
+                name="speech_by_group_of_organization_unique",
+                violation_error_message=_(
+                    "This group of this organization already has this role at this event."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(person__isnull=False)
@@ -2010,6 +2104,14 @@ class IssuedDocument(Versioned):
         blank=True,
         related_name="%(class)s_issued",
         help_text=_("The organizations the source says issued or signed it."),
+    )
+    more_issuers_unnamed = models.BooleanField(
+        _("others issued or signed it too"),
+        default=False,
+        help_text=_(
+            "The source names only some of them ('among others', 'and nearly 100 other "
+            "universities'); a number it gives goes in the figures."
+        ),
     )
     citations = GenericRelation("partnerships.Citation")
 
@@ -3502,6 +3604,14 @@ class Visit(Versioned):
         related_name="visits",
         help_text=_("Cities or regions the source names beyond the parties' own."),
     )
+    topics = models.TextField(
+        _("topics discussed"),
+        blank=True,
+        help_text=_(
+            "What the two sides talked about or agreed to work on, one per line, in our own "
+            "words: 'double degrees', 'exchange of students and teachers'."
+        ),
+    )
     description = models.TextField(_("what happened"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")
 
@@ -3520,6 +3630,10 @@ class Visit(Versioned):
                 name="visit_ends_after_start",
             ),
         ]
+
+    @property
+    def topics_list(self) -> list[str]:
+        return lines_of(self.topics)
 
     def __str__(self) -> str:
         # "Welcome ceremony: ..." beside the visit it was part of, in the admin's lists.
@@ -3611,6 +3725,7 @@ class PersonRoleInPartnership(models.TextChoices):
     INTERPRETED = "interpreted", _("Interpreted")
     ORGANIZED = "organized", _("Organized or coordinated the exchanges")
     HELPED = "helped", _("Helped bring it about")
+    INVITED = "invited", _("Invited the visitors")
     WITNESSED = "witnessed", _("Witnessed the signing")
     SPOKE = "spoke", _("Spoke")
     CONTACT = "contact", _("Contact person")

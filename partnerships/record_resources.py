@@ -533,7 +533,8 @@ class RegionResource(RecordResource):
 
 class SourceResource(RecordResource):
     """A source cites nothing: it has no source and paragraph columns. A row matches the
-    source with its id, else the one with the same exact title and outlet. Its date is a
+    source with its id, else the one with the same address (url), else, for a row without an
+    address, the one with the same exact title and outlet and no address. Its date is a
     partial date (2018, 2018-05, 2018-05-24; --05-24 when no year is printed) with what the
     page says it is (``date_kind``: published, updated, posted, address, copyright)."""
 
@@ -624,14 +625,20 @@ class SourceResource(RecordResource):
                     {"id": f"Unknown source id '{_short(text)}': leave it empty for a new source."}
                 )
             return found
+        url = _text(row.get("url"))
+        if url:
+            return Source.objects.filter(url=url[:500]).first()
         title, outlet = _text(row.get("title")), _text(row.get("outlet"))
         if title and outlet:
-            return Source.objects.filter(title=title[:500], outlet=outlet[:200]).first()
+            return Source.objects.filter(title=title[:500], outlet=outlet[:200], url="").first()
         return None
 
     def identity(self, instance, row):
         if instance.pk is not None:
             return ("pk", instance.pk)
+        url = _text(row.get("url"))
+        if url:
+            return ("url", url)
         title = _text(row.get("title")).lower()
         return ("title", title, _text(row.get("outlet")).lower()) if title else None
 
@@ -868,6 +875,11 @@ class ConferenceResource(RecordResource):
     programme = fields.Field(attribute="programme", column_name="programme")
     aims = fields.Field(attribute="aims", column_name="aims")
     part_of_occasion = fields.Field(attribute="part_of_occasion", column_name="part_of_occasion")
+    held_within = fields.Field(
+        attribute="held_within",
+        column_name="held_within",
+        widget=LookupWidget(Conference, "Conference"),
+    )
     alliance = fields.Field(
         attribute="alliance", column_name="alliance", widget=LookupWidget(Alliance, "Alliance")
     )
@@ -936,6 +948,7 @@ class ConferenceResource(RecordResource):
             "programme",
             "aims",
             "part_of_occasion",
+            "held_within",
             "alliance",
             "series",
             "edition",

@@ -113,7 +113,11 @@ def refresh_organization(org: Organization) -> None:
             Q(party_a=org) | Q(party_b=org) | Q(other_parties__organization=org)
         ).distinct()
     )
-    people = Person.objects.filter(organization=org).select_related("organization")
+    # People of the organization and of its units (their text holds the names above them).
+    below = Q(organization=org)
+    for depth in range(1, Organization.PARENT_LEVELS + 1):
+        below |= Q(**{"organization" + "__parent" * depth: org})
+    people = Person.objects.filter(below).distinct().select_related("organization__parent")
     for person in people.prefetch_related("other_names", "other_positions"):
         person.refresh_search_text()
     # Where a conference was held and who organized it are in its text while published.
@@ -123,6 +127,9 @@ def refresh_organization(org: Organization) -> None:
         | Q(run_by=org)
         | Q(co_organizers=org)
         | Q(initiated_by=org)
+        | Q(speeches__organization=org)
+        | Q(speeches__person__organization=org)
+        | Q(documents__issuers=org)
     ).distinct():
         conference.refresh_search_text()
     # An alliance's text holds its published members' names, and the holder of a role held
@@ -281,6 +288,18 @@ ORGANIZER_M2M = (
     Conference.co_organizers.through,
     Conference.initiated_by.through,
 )
+
+
+@receiver(m2m_changed, sender=ConferenceDocument.issuers.through)
+def document_issuers_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Who issued or signed a meeting's documents is in the meeting's search text."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        instance.conference.refresh_search_text()
+    elif pk_set:  # from the organization's side: pk_set holds documents
+        for conference in Conference.objects.filter(documents__in=pk_set).distinct():
+            conference.refresh_search_text()
 
 
 def organizers_changed(sender, instance, action, reverse, pk_set, **kwargs):

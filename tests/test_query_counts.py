@@ -511,8 +511,8 @@ DETAIL_QUERIES = {
     "alliance": 18 + PG_DETAIL,
     # + other host places, special partner countries, who carried it out, co-organizers,
     # who guided it, who initiated it, documents issued, agreements signed there, alliances'
-    # events held there.
-    "conference": 20 + PG_DETAIL,
+    # events held there, the events held within it.
+    "conference": 21 + PG_DETAIL,
     # + the series' organizers (its permanent venue is joined).
     "series": 8 + PG_DETAIL,
     # + bodies of alliances hosted, further roles in partnerships; bodies it guides, series

@@ -145,8 +145,9 @@ def language_name(code) -> str:
 @dataclass
 class FigureGroup:
     """Reported figures that count the same thing at the same time as far as their dates
-    say (the same metric, breakdown, period, status and start year; as-of dates that can be
-    the same day): one figure, or several whose values differ because their sources do."""
+    say (the same metric, breakdown, period, status, start year and description of what is
+    counted; as-of dates that can be the same day): one figure, or several whose values
+    differ because their sources do."""
 
     figures: list
 
@@ -247,7 +248,12 @@ def figure_groups(figures) -> list[FigureGroup]:
     together, in the order of their first figure."""
     groups: list[tuple[tuple, FigureGroup]] = []
     for figure in figures or ():
-        key = tuple(getattr(figure, name) for name in SAME_COUNT)
+        # A description says what exactly is counted: "19 countries" the guests came from
+        # and "22 countries" of the founding members are two counts, not a disagreement.
+        key = (
+            *(getattr(figure, name) for name in SAME_COUNT),
+            " ".join(figure.description.split()).casefold(),
+        )
         for other_key, group in groups:
             if other_key == key and group.admits(figure):
                 group.figures.append(figure)

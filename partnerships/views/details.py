@@ -237,6 +237,7 @@ class ConferenceDetailView(RecordDetailView):
     model = Conference
     draft_relations = (
         "series",
+        "held_within",
         "host_region",
         "venue",
         "alliance",
@@ -248,8 +249,12 @@ class ConferenceDetailView(RecordDetailView):
         return (
             super()
             .get_queryset()
-            .select_related("series", "host_region", "venue", "alliance")
+            .select_related("series", "held_within", "host_region", "venue", "alliance")
             .prefetch_related(
+                Prefetch(
+                    "held_within_it",
+                    queryset=Conference.objects.published().order_by("held_on", "name"),
+                ),
                 Prefetch("organizers", queryset=Organization.objects.published()),
                 Prefetch("run_by", queryset=Organization.objects.published()),
                 Prefetch("co_organizers", queryset=Organization.objects.published()),
@@ -456,7 +461,8 @@ class PersonDetailView(RecordDetailView):
         return (
             super()
             .get_queryset()
-            .select_related("organization")
+            # The bodies a unit is part of are named with it (Organization.published_line).
+            .select_related("organization__parent__parent")
             .prefetch_related(
                 "other_names",
                 Prefetch(

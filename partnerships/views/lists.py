@@ -126,7 +126,7 @@ class ConferenceListView(RecordListView):
     title = gettext_lazy("Conferences")
     intro = gettext_lazy("Conferences where partnerships were signed or alliances founded.")
     export_stem = "conferences"
-    draft_relations = ("series", "host_region", "venue", "alliance")
+    draft_relations = ("series", "host_region", "venue", "alliance", "held_within")
     # A conference is found under the regions that hosted it and those named as taking part
     # (filters.conference_place_q); the facet counts the same places.
     facets = [
@@ -144,6 +144,7 @@ class ConferenceListView(RecordListView):
         Column("programme", lambda c: "; ".join(c.programme_list)),
         Column("aims", lambda c: "; ".join(c.aims_list)),
         Column("held_as_part_of", lambda c: c.part_of_occasion),
+        Column("held_within", lambda c: c.held_within.name if c.held_within else ""),
         Column("series", lambda c: c.series.name if c.series else ""),
         Column("edition", lambda c: c.edition),
         Column("meeting_of", lambda c: c.alliance.name if c.alliance else ""),
@@ -179,7 +180,7 @@ class ConferenceListView(RecordListView):
         published_regions = Region.objects.published()
         return (
             Conference.objects.published()
-            .select_related("series", "host_region", "venue", "alliance")
+            .select_related("series", "host_region", "venue", "alliance", "held_within")
             .prefetch_related(
                 Prefetch("organizers", queryset=Organization.objects.published()),
                 Prefetch("other_host_regions", queryset=published_regions),
