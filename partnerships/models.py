@@ -510,11 +510,12 @@ class RegionKind(models.TextChoices):
 NOT_A_GROUP = ~models.Q(kind="group")
 # A group's members: countries and special administrative regions.
 COUNTRIES = models.Q(kind__in=["country", "sar"])
+COUNTRIES_AND_GROUPS = models.Q(kind__in=["country", "sar", "group"])
 
 
 def side_field() -> models.ForeignKey:
-    """The country a person or body acted for at an event, when the source says ("signed for
-    the Russian side")."""
+    """The country (or group of countries) a person or body acted for at an event, when the
+    source says ("signed for the Russian side")."""
     return models.ForeignKey(
         "Region",
         verbose_name=_("for the side of"),
@@ -522,9 +523,10 @@ def side_field() -> models.ForeignKey:
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        limit_choices_to=COUNTRIES,
+        limit_choices_to=COUNTRIES_AND_GROUPS,
         help_text=_(
-            "When the source says for which country they acted: 'signed for the Russian side'."
+            "When the source says for which country, or group of countries, they acted: "
+            "'signed for the Russian side', 'spoke for the Arab side'."
         ),
     )
 
@@ -1417,6 +1419,16 @@ class Person(Record):
         # Other posts as the sources word them ("vice-president of the association").
         posts = [row.position for row in self.other_positions.all()] if self.pk else []
         return [self.name, *names, self.position, *(org.name for org in line), *posts]
+
+
+def people_of_organizations(org_ids) -> models.QuerySet:
+    """The people of these organizations and of their units, and units' units: their search
+    text holds the names of the bodies above them (Person.search_parts), so it changes when
+    one of those is renamed or published."""
+    below = models.Q(organization__in=org_ids)
+    for depth in range(1, Organization.PARENT_LEVELS + 1):
+        below |= models.Q(**{"organization" + "__parent" * depth + "__in": org_ids})
+    return Person.objects.filter(below).distinct()
 
 
 class PersonName(Versioned):
@@ -3095,11 +3107,12 @@ class SisterSchoolPartnership(Record):
                 parts.extend(alias.name for alias in party.other_names.all())
                 if path:
                     paths.append(path)
-        # A further party of an agreement of three (its names, not its place, which the
-        # region filter does not count either). Prefetched in batches: further_parties_prefetch.
+        # A further party of an agreement of three, or a body in another role (it guided,
+        # funded or approves it): its names, not its place, which the region filter does not
+        # count either. Prefetched in batches: further_parties_prefetch.
         for row in self.other_parties.all() if self.pk else ():
             party = row.organization
-            if row.role == PartyRole.PARTY and party.is_published:
+            if party.is_published:
                 parts.append(party.name)
                 parts.extend(alias.name for alias in party.other_names.all())
         # The published people it names, by their names in every script: its signatories and
@@ -3174,6 +3187,7 @@ class PartyRole(models.TextChoices):
     CONTACT = "contact", _("Contact for it (not a party)")
     SET_UP = "set_up", _("Set up under it (a joint institute or centre; not a party)")
     TO_SET_UP = "to_set_up", _("To be set up under it (agreed, not yet done; not a party)")
+    PROPOSED = "proposed", _("Proposed under it (awaiting agreement or approval; not a party)")
     TAKES_PART = "takes_part", _("Takes part or works under it (not a party)")
 
 

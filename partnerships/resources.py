@@ -78,12 +78,12 @@ from .models import (
     OrganizationName,
     PartnershipLevel,
     PartnershipStatus,
-    Person,
     Publication,
     Region,
     Revision,
     SisterSchoolPartnership,
     Source,
+    people_of_organizations,
 )
 from .placesearch import paths_of, read_place_names, stale_search_texts, with_search_names
 from .signals import sync_party_columns
@@ -1730,12 +1730,13 @@ class BulkImport:
 
     def refresh_named_by(self, org_ids) -> None:
         """signals.refresh_organization for many organizations: the search text of the
-        partnerships and people that name them."""
+        partnerships, people, conferences and alliances that name them."""
+        from .signals import partnerships_naming, refresh_events_naming
+
         for chunk in _chunks(org_ids):
-            partnerships = with_search_names(
-                SisterSchoolPartnership.objects.filter(Q(party_a__in=chunk) | Q(party_b__in=chunk))
-            )
-            people = Person.objects.filter(organization__in=chunk).select_related("organization")
+            partnerships = with_search_names(partnerships_naming(chunk))
+            refresh_events_naming(chunk)
+            people = people_of_organizations(chunk).select_related("organization__parent")
             for queryset in (partnerships, people):
                 changed = []
                 records = list(queryset)

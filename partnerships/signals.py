@@ -63,6 +63,7 @@ from .models import (
     SisterSchoolPartnership,
     Source,
     Speech,
+    people_of_organizations,
 )
 from .tasks import enqueue_place_refresh
 
@@ -104,38 +105,43 @@ def sync_party_columns(org_ids) -> None:
     )
 
 
-def refresh_organization(org: Organization) -> None:
-    """The search text of the organization and of the records that name it (partnerships and
-    people), after its names or its publication changed."""
-    org.refresh_search_text()
-    refresh_partnerships(
-        SisterSchoolPartnership.objects.filter(
-            Q(party_a=org) | Q(party_b=org) | Q(other_parties__organization=org)
-        ).distinct()
-    )
-    # People of the organization and of its units (their text holds the names above them).
-    below = Q(organization=org)
-    for depth in range(1, Organization.PARENT_LEVELS + 1):
-        below |= Q(**{"organization" + "__parent" * depth: org})
-    people = Person.objects.filter(below).distinct().select_related("organization__parent")
-    for person in people.prefetch_related("other_names", "other_positions"):
-        person.refresh_search_text()
-    # Where a conference was held and who organized it are in its text while published.
+def partnerships_naming(org_ids):
+    """The partnerships whose search text holds these organizations' names: as a party, a
+    further party or a body in another role."""
+    return SisterSchoolPartnership.objects.filter(
+        Q(party_a__in=org_ids) | Q(party_b__in=org_ids) | Q(other_parties__organization__in=org_ids)
+    ).distinct()
+
+
+def refresh_events_naming(org_ids) -> None:
+    """The search text of the conferences and alliances that name these organizations: where
+    a conference was held, who organized it, who was at it or signed its documents (while
+    published); an alliance's published members and the holders of roles held for them."""
     for conference in Conference.objects.filter(
-        Q(venue=org)
-        | Q(organizers=org)
-        | Q(run_by=org)
-        | Q(co_organizers=org)
-        | Q(initiated_by=org)
-        | Q(speeches__organization=org)
-        | Q(speeches__person__organization=org)
-        | Q(documents__issuers=org)
+        Q(venue__in=org_ids)
+        | Q(organizers__in=org_ids)
+        | Q(run_by__in=org_ids)
+        | Q(co_organizers__in=org_ids)
+        | Q(initiated_by__in=org_ids)
+        | Q(speeches__organization__in=org_ids)
+        | Q(speeches__person__organization__in=org_ids)
+        | Q(documents__issuers__in=org_ids)
     ).distinct():
         conference.refresh_search_text()
-    # An alliance's text holds its published members' names, and the holder of a role held
-    # for it only while it is published.
-    for alliance in Alliance.objects.filter(memberships__organization=org).distinct():
+    for alliance in Alliance.objects.filter(memberships__organization__in=org_ids).distinct():
         alliance.refresh_search_text()
+
+
+def refresh_organization(org: Organization) -> None:
+    """The search text of the organization and of the records that name it, after its names,
+    its parent or its publication changed (resources.BulkImport.refresh_named_by does the
+    same for a file's organizations)."""
+    org.refresh_search_text()
+    refresh_partnerships(partnerships_naming([org.pk]))
+    people = people_of_organizations([org.pk]).select_related("organization__parent")
+    for person in people.prefetch_related("other_names", "other_positions"):
+        person.refresh_search_text()
+    refresh_events_naming([org.pk])
 
 
 @receiver(post_save, sender=Organization)

@@ -10,17 +10,21 @@ from partnerships.models import (
     Conference,
     ConferenceDocument,
     Metric,
+    PartnershipParty,
     PartnershipPerson,
+    PersonPosition,
     Source,
     Speech,
     Visit,
 )
+from partnerships.resources import BulkImport, OrganizationResource, read_csv
 from tests.test_detail_sources import plain
 from tests.test_views import (
     DRAFT,
     cite,
     csv_rows,
     listed,
+    listed_partnerships,
     make_conference,
     make_figure,
     make_org,
@@ -377,3 +381,90 @@ def test_a_document_signed_by_others_too_says_so(client, places):
     assert (
         "Issued or signed by Kazan Federal University; and others the source does not name" in page
     )
+
+
+# ================================================================ entry trial 19
+
+
+def test_a_person_may_speak_for_a_group_of_countries(places):
+    arab_states = make_region("Arab States", kind="group")
+    conference = make_conference("Lead universities' meeting", host_region=places["city"])
+    speech = Speech(
+        conference=conference, person=make_person("A. Speaker"), role="speaker", side=arab_states
+    )
+    speech.full_clean()  # raised "Select a valid choice" for a group before
+
+
+def test_a_province_is_still_not_a_side(places):
+    conference = make_conference("Lead universities' meeting", host_region=places["city"])
+    speech = Speech(
+        conference=conference, person=make_person("A. Speaker"), side=places["province"]
+    )
+    with pytest.raises(ValidationError) as caught:
+        speech.full_clean()
+    assert "side" in caught.value.message_dict
+
+
+def test_supporting_bodies_are_not_called_co_organizers_alone(client, places):
+    ministry = make_org("Ministry of Education of Kazakhstan", places["city"], kind="ministry")
+    forum = make_conference("Higher Education Cooperation Forum", host_region=places["city"])
+    forum.co_organizers.add(ministry)
+    page = plain(client.get(forum.get_absolute_url()).content.decode())
+    assert "Co-organized or supported by Ministry of Education of Kazakhstan" in page
+
+
+def test_another_position_in_a_unit_names_the_body_above_it(client, places):
+    university, institute, department, person = unit_world(places)
+    PersonPosition.objects.create(person=person, position="Dean", organization=institute)
+    page = plain(client.get(person.get_absolute_url()).content.decode())
+    assert "Dean, Institute of European Languages, Zhejiang Yuexiu University" in page
+
+
+def test_the_people_list_names_the_body_above_a_unit(client, places):
+    unit_world(places)
+    response = client.get("/people/", {"q": "Wu Yanqiu"})
+    assert (
+        "Department of Russian Language, Institute of European Languages, Zhejiang Yuexiu "
+        "University"
+    ) in plain(response.content.decode())
+
+
+def test_a_partnership_is_found_by_a_body_that_approves_it(client, visit_world):
+    w = visit_world
+    cue = make_org("Commission for University Education", w["province"], other_names=["CUE"])
+    PartnershipParty.objects.create(partnership=w["partnership"], organization=cue, role="guide")
+    assert listed_partnerships(client.get("/partnerships/", {"q": "CUE"})) == {
+        str(w["partnership"])
+    }
+
+
+def test_a_campus_proposed_under_a_partnership_reads_as_proposed(client, visit_world):
+    w = visit_world
+    campus = make_org("NAU Africa Campus", w["province"], kind="university")
+    PartnershipParty.objects.create(
+        partnership=w["partnership"], organization=campus, role="proposed"
+    )
+    page = plain(client.get(w["partnership"].get_absolute_url()).content.decode())
+    assert "Proposed under it (awaiting agreement or approval; not a party)" in page
+
+
+def test_a_source_title_ending_in_a_full_stop_gets_no_second_one(client, visit_world):
+    w = visit_world
+    source = make_source("Egerton University renews ties with Nanjing Agricultural University.")
+    Source.objects.filter(pk=source.pk).update(outlet="Egerton University News.")
+    cite(w["partnership"], source)
+    page = plain(client.get(w["partnership"].get_absolute_url()).content.decode())
+    assert "Nanjing Agricultural University. Egerton University News. " in page
+    assert "University.." not in page and "University. ." not in page
+
+
+def test_an_organizations_file_renaming_an_organizer_finds_its_conference_by_the_new_name(
+    client, places
+):
+    xjtu = make_org("Xian Jiaotong Univ", places["city"], kind="university")
+    make_conference("Silk Road fair", host_region=places["city"], organizers=[xjtu])
+    text = f"name,slug,kind,region\nXi'an Jiaotong University,{xjtu.slug},university,"
+    text += f"{places['city'].slug}\n"
+    report = BulkImport(OrganizationResource).run(read_csv(text.encode()), dry_run=False)
+    assert report["totals"]["update"] == 1, report
+    assert listed(client.get("/conferences/", {"q": "University"})) == ["Silk Road fair"]

@@ -205,7 +205,7 @@ def test_co_organizers_are_named_apart_from_who_carried_it_out(client, places):
     forum = make_conference("Strelsau Network Forum", places["city"], organizers=[host])
     forum.co_organizers.set([helper])
     page = plain(client.get(forum.get_absolute_url()).content.decode())
-    assert "Co-organizers Strel Forestry University" in page
+    assert "Co-organized or supported by Strel Forestry University" in page
     assert "Carried out by" not in page
     (row,) = csv_rows(client.get("/conferences/?format=csv"))
     assert row["co_organizers"] == "Strel Forestry University"

@@ -142,6 +142,13 @@ def language_name(code) -> str:
     return _language_name(str(code), get_language())
 
 
+@register.filter
+def ends_sentence(text) -> bool:
+    """Whether ``text`` ends as a sentence does ("… of Education.", "Why?"), so that a list of
+    references adds no second full stop after it."""
+    return str(text).rstrip().endswith((".", "!", "?", "…", "。", "！", "？"))
+
+
 @dataclass
 class FigureGroup:
     """Reported figures that count the same thing at the same time as far as their dates

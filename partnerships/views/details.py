@@ -467,9 +467,9 @@ class PersonDetailView(RecordDetailView):
                 "other_names",
                 Prefetch(
                     "other_positions",
-                    queryset=PersonPosition.objects.select_related("organization").prefetch_related(
-                        published_citations()
-                    ),
+                    queryset=PersonPosition.objects.select_related(
+                        "organization__parent__parent"
+                    ).prefetch_related(published_citations()),
                 ),
                 Prefetch(
                     "speeches",

@@ -357,7 +357,8 @@ class PersonListView(RecordListView):
     def get_queryset(self):
         return (
             Person.objects.published()
-            .select_related("organization")
+            # A unit is named with the bodies above it (Organization.published_line).
+            .select_related("organization__parent__parent")
             .prefetch_related("other_names", published_citations())
             .order_by("name")
         )
