@@ -51,16 +51,21 @@ def as_typed(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(AS_TYPED)
 
 
+# An apostrophe inside a word: "Xi'an", which a reader may type "Xian".
+INNER_APOSTROPHE = re.compile(r"\w+(?:'\w+)+")
+
+
 def searchable_text(parts) -> str:
     """The search text of a record whose search_parts() are ``parts``: the parts with their
-    white space made single, folded as typed (as_typed), then
-    the pairs of neighbouring characters of every unspaced run (中俄中学 adds 中俄 俄中 中学),
-    each once."""
+    white space made single, folded as typed (as_typed), then the pairs of neighbouring
+    characters of every unspaced run (中俄中学 adds 中俄 俄中 中学) and every word with an
+    apostrophe inside written without it (Xi'an adds Xian), each once."""
     text = as_typed(" ".join(" ".join(part.split()) for part in parts if part))
-    pairs = dict.fromkeys(
+    extra = dict.fromkeys(
         run[i : i + 2] for run in UNSPACED_RUN.findall(text) for i in range(len(run) - 1)
     )
-    return " ".join([text, *pairs]) if pairs else text
+    extra.update(dict.fromkeys(w.replace("'", "") for w in INNER_APOSTROPHE.findall(text)))
+    return " ".join([text, *extra]) if extra else text
 
 
 # A hyphen or slash inside a word joins two words ("Tacoma-Fuzhou", "sister-city", "AI/education").

@@ -1234,7 +1234,8 @@ class Generator:
                 org_slug = slug(name)
                 info.ids.append(pk)
                 info.slugs.append(org_slug)
-                info.texts.append(search_text(name, other))
+                # Its names as parts of a partnership's search_parts(), folded with them.
+                info.texts.append(" ".join(part for part in (name, other) if part))
                 info.names.append(name)
                 info.others.append(other)
                 info.kinds.append(kind)

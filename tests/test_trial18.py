@@ -468,3 +468,15 @@ def test_an_organizations_file_renaming_an_organizer_finds_its_conference_by_the
     report = BulkImport(OrganizationResource).run(read_csv(text.encode()), dry_run=False)
     assert report["totals"]["update"] == 1, report
     assert listed(client.get("/conferences/", {"q": "University"})) == ["Silk Road fair"]
+
+
+def test_xian_typed_without_its_apostrophe_finds_xi_an(client, places):
+    xjtu = make_org("Xi'an Jiaotong University", places["city"], kind="university")
+    make_conference("Silk Road fair", host_region=places["city"], organizers=[xjtu])
+    assert listed(client.get("/organizations/", {"q": "Xian Jiaotong"})) == [
+        "Xi'an Jiaotong University"
+    ]
+    assert listed(client.get("/conferences/", {"q": "Xian Jiaotong"})) == ["Silk Road fair"]
+    assert listed(client.get("/organizations/", {"q": "Xi’an Jiaotong"})) == [
+        "Xi'an Jiaotong University"
+    ]
