@@ -591,13 +591,14 @@ class VersionedInlineFormSet(VersionedInlineFormSetMixin, BaseInlineFormSet):
             and (form.instance.pk is not None or form.has_changed())
             and not (self.can_delete and self._should_delete_form(form))
         ]
+        using = router.db_for_write(model)
         for rule in rules:
             seen = set()
             names = [model._meta.get_field(n).attname for n in rule.fields if n != fk]
             for form in kept:
                 row = form.instance
                 against = row._get_field_expression_map(meta=model._meta, exclude={fk})
-                if not rule.condition.check(against, using=router.db_for_write(model)):
+                if not rule.condition.check(against, using=using):
                     continue
                 key = tuple(getattr(row, name) for name in names)
                 if key in seen:

@@ -1846,10 +1846,11 @@ class Conference(Record):
             | models.Q(people__speeches__conference=self, people__publication=published)
             | models.Q(conferencedocument_issued__conference=self)
         )
-        pks = set(orgs.values_list("pk", flat=True))
-        names = set(Organization.objects.filter(pk__in=pks).values_list("name", flat=True))
+        names = set(orgs.values_list("name", flat=True))
         names |= set(
-            OrganizationName.objects.filter(organization__in=pks).values_list("name", flat=True)
+            OrganizationName.objects.filter(organization__in=orgs.values("pk")).values_list(
+                "name", flat=True
+            )
         )
         return sorted(names)
 

@@ -86,7 +86,7 @@ from .models import (
     people_of_organizations,
 )
 from .placesearch import paths_of, read_place_names, stale_search_texts, with_search_names
-from .signals import sync_party_columns
+from .signals import partnerships_naming, refresh_events_naming, sync_party_columns
 
 logger = logging.getLogger(__name__)
 
@@ -1731,8 +1731,6 @@ class BulkImport:
     def refresh_named_by(self, org_ids) -> None:
         """signals.refresh_organization for many organizations: the search text of the
         partnerships, people, conferences and alliances that name them."""
-        from .signals import partnerships_naming, refresh_events_naming
-
         for chunk in _chunks(org_ids):
             partnerships = with_search_names(partnerships_naming(chunk))
             refresh_events_naming(chunk)
