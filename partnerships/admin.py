@@ -1167,7 +1167,7 @@ class ConferenceDocumentInline(CitedRowInline, admin.StackedInline):
                 "fields": [
                     ("kind", "title"),
                     "other_titles",
-                    ("issuers", "more_issuers_unnamed"),
+                    ("issuers", "more_issuers_unnamed", "issued_by_all"),
                     "points",
                     "summary",
                 ]
@@ -1231,13 +1231,13 @@ class AllianceMembershipInline(CitedRowInline, admin.TabularInline):
 
 class AllianceEventInline(CitedRowInline, admin.StackedInline):
     model = AllianceEvent
-    autocomplete_fields = ["conference", "place"]
+    autocomplete_fields = ["conference", "place", "venue"]
     formfield_overrides = SMALL_TEXT
 
     def row_fieldsets(self, request, obj=None):
         present = {f.name for f in AllianceEvent._meta.concrete_fields}
         return [
-            (None, {"fields": ["kind", ("conference", "place"), "description"]}),
+            (None, {"fields": ["kind", ("conference", "place", "venue"), "description"]}),
             date_fieldset(AllianceEvent, "occurred", present, help_text=False),
             (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
         ]
@@ -1917,7 +1917,7 @@ class PersonAdmin(RecordAdmin):
     list_display = ["label", "position", "organization", "publication"]
     list_filter = ["publication"]
     search_fields = ["name", "other_names__name", "position", "organization__name"]
-    autocomplete_fields = ["organization"]
+    autocomplete_fields = ["organization", "country"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["organization"]
     inlines = [PersonNameInline, PersonPositionInline, *RECORD_INLINES]
@@ -2017,7 +2017,7 @@ class SisterSchoolPartnershipAdmin(RecordAdmin):
 class SourceAdmin(RecordAdmin):
     list_display = ["title", "outlet", "date", "language", "publication"]
     list_filter = ["publication", "language", "reliability", "outlet"]
-    search_fields = ["title", "outlet", "original_outlet", "authors", "summary"]
+    search_fields = ["title", "outlet", "original_outlet", "authors", "editors", "summary"]
     autocomplete_fields = ["mirror_of"]
     # A source is what citations point to; it is not cited itself.
     inlines = [FigureInline, OtherAccountInline]

@@ -735,5 +735,5 @@ class PersonFilterSet(RecordFilterSet):
     def filter_region(self, queryset, name, value):
         # Each place chosen narrows (facets.AND).
         for region in value or ():
-            queryset = queryset.filter(region_q(["organization__region"], [region]))
+            queryset = queryset.filter(region_q(["organization__region", "country"], [region]))
         return queryset

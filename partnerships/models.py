@@ -860,6 +860,15 @@ class Source(Record):
         blank=True,
         help_text=_("As the page names them, separated by commas."),
     )
+    editors = models.CharField(
+        _("editors or reviewers"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "As the page names them (编辑, 审核, 'edited by'), separated by commas, each with "
+            "the role the page gives: 'reviewed by Wang Li'."
+        ),
+    )
     published_on = models.DateField(_("date"), null=True, blank=True)
     published_precision = models.CharField(
         _("date precision"), max_length=10, choices=DatePrecision, default=DatePrecision.DAY
@@ -1008,7 +1017,14 @@ class Source(Record):
         return reverse("source-detail", args=[self.pk])
 
     def search_parts(self) -> list[str]:
-        return [self.title, self.outlet, self.original_outlet, self.authors, self.summary]
+        return [
+            self.title,
+            self.outlet,
+            self.original_outlet,
+            self.authors,
+            self.editors,
+            self.summary,
+        ]
 
 
 class Citation(Versioned):
@@ -1109,6 +1125,7 @@ class OrganizationKind(models.TextChoices):
     SCHOOL_BOARD = "school_board", _("School board")
     GOVERNMENT = "government", _("Government")
     NETWORK = "network", _("Network or association")
+    INTERGOVERNMENTAL = "intergovernmental", _("Intergovernmental organization")
     MINISTRY = "ministry", _("Ministry or national agency")
     DIPLOMATIC = "diplomatic", _("Embassy or consulate")
     RESEARCH = "research", _("Research institute")
@@ -1130,6 +1147,7 @@ KIND_PLURALS = {
     "school_board": _("school boards"),
     "government": _("governments"),
     "network": _("networks and associations"),
+    "intergovernmental": _("intergovernmental organizations"),
     "ministry": _("ministries and national agencies"),
     "diplomatic": _("embassies and consulates"),
     "research": _("research institutes"),
@@ -1371,6 +1389,20 @@ class Person(Record):
         blank=True,
         on_delete=models.PROTECT,
         related_name="people",
+    )
+    country = models.ForeignKey(
+        "Region",
+        verbose_name=_("country"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to=COUNTRIES_AND_GROUPS,
+        help_text=_(
+            "The country the source ties the person to when their organization does not say "
+            "it, or no organization is named: 'Tajikistan's ambassador'. The people list's "
+            "region filter finds them under it."
+        ),
     )
 
     class Meta:
@@ -2126,6 +2158,14 @@ class IssuedDocument(Versioned):
             "universities'); a number it gives goes in the figures."
         ),
     )
+    issued_by_all = models.BooleanField(
+        _("all issued or signed it"),
+        default=False,
+        help_text=_(
+            "The source says every member of the alliance, or everyone taking part in the "
+            "meeting, issued or signed it ('all 30 founding universities signed')."
+        ),
+    )
     citations = GenericRelation("partnerships.Citation")
 
     # The record whose page shows the document (a field of each concrete model).
@@ -2599,6 +2639,18 @@ class AllianceEvent(Versioned):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("The city or region the source says it happened in ('signed in Moscow')."),
+    )
+    venue = models.ForeignKey(
+        Organization,
+        verbose_name=_("at (organization)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alliance_events_held",
+        help_text=_(
+            "The university or other body where it happened, when the source names it "
+            "('founded at the Shenzhen campus of HIT')."
+        ),
     )
     description = models.TextField(_("description"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")

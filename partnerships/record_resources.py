@@ -557,6 +557,7 @@ class SourceResource(RecordResource):
     url = fields.Field(attribute="url", column_name="url")
     site = fields.Field(attribute="site", column_name="site")
     authors = fields.Field(attribute="authors", column_name="authors")
+    editors = fields.Field(attribute="editors", column_name="editors")
     published_on = fields.Field(column_name="published_on", attribute=None)
     date_kind = fields.Field(
         attribute="date_kind",
@@ -602,6 +603,7 @@ class SourceResource(RecordResource):
             "url",
             "site",
             "authors",
+            "editors",
             "published_on",
             "date_kind",
             "dateline",
@@ -801,6 +803,11 @@ class PersonResource(RecordResource):
         column_name="organization",
         widget=LookupWidget(Organization, "Organization", also="other_names__name"),
     )
+    country = fields.Field(
+        attribute="country",
+        column_name="country",
+        widget=LookupWidget(Region, "Country", also="other_names__name"),
+    )
 
     class Meta(RecordResource.Meta):
         model = Person
@@ -811,6 +818,7 @@ class PersonResource(RecordResource):
             "honorific",
             "position",
             "organization",
+            "country",
             "source",
             "paragraph",
             "section",
@@ -847,7 +855,7 @@ class PersonResource(RecordResource):
         return "; ".join(n.name for n in obj.other_names.all())
 
     def get_export_queryset(self, request=None, **kwargs):
-        return Person.objects.select_related("organization").prefetch_related(
+        return Person.objects.select_related("organization", "country").prefetch_related(
             "other_names", "citations"
         )
 

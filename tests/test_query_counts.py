@@ -517,8 +517,9 @@ DETAIL_QUERIES = {
     "series": 8 + PG_DETAIL,
     # + bodies of alliances hosted, further roles in partnerships; bodies it guides, series
     # it seats or organizes, its parts at events, in alliances' governance events, visits
-    # it sent, visits it hosted and changes of status it made (with their citations).
-    "org": 24 + PG_DETAIL,
+    # it sent, visits it hosted and changes of status it made (with their citations),
+    # alliances' governance events held there.
+    "org": 25 + PG_DETAIL,
     # + its other names; a country's also the groups of countries it belongs to; the visits
     # that went to or came from it and their citations (two more, issue 21).
     "province": 14 + PG_DETAIL,

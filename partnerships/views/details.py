@@ -4,7 +4,11 @@ page is in partnership_detail.py."""
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.utils.translation import gettext_lazy as _
 
 from .. import filters
 from ..models import (
@@ -97,7 +101,7 @@ class AllianceDetailView(RecordDetailView):
                 Prefetch(
                     "events",
                     queryset=self.model.events.rel.related_model.objects.select_related(
-                        "conference", "place"
+                        "conference", "place", "venue"
                     ).prefetch_related(
                         published_citations(),
                         Prefetch(
@@ -375,16 +379,7 @@ class OrganizationDetailView(RecordDetailView):
             bodies_guided=AllianceBody.objects.filter(
                 guided_by=org, alliance__publication=PUBLISHED
             ).select_related("alliance"),
-            conferences=Conference.objects.published()
-            .filter(
-                Q(venue=org)
-                | Q(organizers=org)
-                | Q(run_by=org)
-                | Q(co_organizers=org)
-                | Q(guided_by=org)
-                | Q(initiated_by=org)
-            )
-            .distinct(),
+            conferences=conferences_of(org),
             series=ConferenceSeries.objects.published()
             .filter(Q(venue=org) | Q(organizers=org))
             .distinct(),
@@ -398,6 +393,11 @@ class OrganizationDetailView(RecordDetailView):
                 .order_by("conference__held_on", "conference_id", "role", "pk")
             ),
             alliance_event_parts=alliance_event_parts_shown().filter(organization=org),
+            alliance_events_held=AllianceEvent.objects.filter(
+                venue=org, alliance__publication=PUBLISHED
+            )
+            .select_related("alliance")
+            .prefetch_related(published_citations()),
             visits_sent=visits_of(Q(sender=org) | Q(other_senders=org)),
             visits_hosted=visits_of(Q(hosts=org)),
             status_changes_made=list(
@@ -410,6 +410,39 @@ class OrganizationDetailView(RecordDetailView):
             units=Organization.objects.published().filter(parent=org),
         )
         return context
+
+
+# An organization's parts in a conference besides being its venue, as its page names them:
+# a co-organizer or supporter is not listed as an organizer.
+CONFERENCE_PARTS = {
+    "organizers": _("organizer"),
+    "run_by": _("carried it out"),
+    "co_organizers": _("co-organized or supported it"),
+    "guided_by": _("guided it"),
+    "initiated_by": _("initiated it"),
+}
+
+
+def conferences_of(org) -> list:
+    """The published conferences ``org`` had a part in, each with ``parts``: what that part
+    was (venue, CONFERENCE_PARTS), in one query."""
+    as_part = {
+        f"as_{name}": Exists(
+            getattr(Conference, name).through.objects.filter(
+                conference=OuterRef("pk"), organization=org
+            )
+        )
+        for name in CONFERENCE_PARTS
+    }
+    conferences = list(
+        Conference.objects.published()
+        .annotate(**as_part)
+        .filter(reduce(operator.or_, (Q(**{key: True}) for key in as_part), Q(venue=org)))
+    )
+    for c in conferences:
+        c.parts = [_("venue")] if c.venue_id == org.pk else []
+        c.parts += [label for name, label in CONFERENCE_PARTS.items() if getattr(c, f"as_{name}")]
+    return conferences
 
 
 class RegionDetailView(RecordDetailView):
@@ -462,7 +495,7 @@ class PersonDetailView(RecordDetailView):
             super()
             .get_queryset()
             # The bodies a unit is part of are named with it (Organization.published_line).
-            .select_related("organization__parent__parent")
+            .select_related("organization__parent__parent", "country")
             .prefetch_related(
                 "other_names",
                 Prefetch(

@@ -342,7 +342,7 @@ class PersonListView(RecordListView):
     title = gettext_lazy("People")
     intro = gettext_lazy("People named in the sources, with the position the source gives them.")
     export_stem = "people"
-    draft_relations = ("organization",)
+    draft_relations = ("organization", "country")
     facets = [
         RelatedFacet("organization", gettext_lazy("Organization"), ["organization"], Organization),
     ]
@@ -351,6 +351,7 @@ class PersonListView(RecordListView):
         Column("other_names", lambda p: "; ".join(n.name for n in p.other_names.all())),
         Column("position", lambda p: p.position),
         Column("organization", lambda p: p.organization.name if p.organization else ""),
+        Column("country", lambda p: p.country.name if p.country else ""),
         Column("url", lambda p: p.get_absolute_url()),
     ]
 
@@ -358,7 +359,7 @@ class PersonListView(RecordListView):
         return (
             Person.objects.published()
             # A unit is named with the bodies above it (Organization.published_line).
-            .select_related("organization__parent__parent")
+            .select_related("organization__parent__parent", "country")
             .prefetch_related("other_names", published_citations())
             .order_by("name")
         )

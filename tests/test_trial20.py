@@ -1,0 +1,221 @@
+"""Gaps met by entry trial 20 (helpers entering unseen real reports through the admin)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from partnerships.models import AllianceDocument, AllianceEvent, ConferenceDocument, Source
+from tests.test_detail_sources import text
+from tests.test_views import (
+    DRAFT,
+    make_alliance,
+    make_conference,
+    make_org,
+    make_person,
+    make_region,
+    make_source,
+)
+
+from .adminforms import add_row, change_url, form_of, messages_of
+
+# ------------------------------------------------- an organization's part in a conference
+
+
+@pytest.fixture
+def ministers_meeting(db):
+    astana = make_region("Test Astana")
+    meeting = make_conference("Meeting of education ministers", astana)
+    ministry = make_org("Test Ministry of Education", astana)
+    government = make_org("Test Government of Kazakhstan", astana)
+    meeting.organizers.add(ministry)
+    meeting.co_organizers.add(government)
+    return meeting, ministry, government
+
+
+def test_a_co_organizer_page_says_it_co_organized_or_supported_the_conference(
+    client, ministers_meeting
+):
+    meeting, _ministry, government = ministers_meeting
+    page = text(client.get(government.get_absolute_url()))
+    assert f"{meeting.name} {meeting.dates_display} — co-organized or supported it" in page
+    assert "— organizer" not in page
+
+
+def test_an_organizer_page_says_it_organized_the_conference(client, ministers_meeting):
+    meeting, ministry, _government = ministers_meeting
+    page = text(client.get(ministry.get_absolute_url()))
+    assert f"{meeting.name} {meeting.dates_display} — organizer" in page
+    assert "co-organized or supported it" not in page
+
+
+def test_a_venue_that_also_organized_shows_both_parts(client, ministers_meeting):
+    meeting, ministry, _government = ministers_meeting
+    meeting.venue = ministry
+    meeting.save()
+    page = text(client.get(ministry.get_absolute_url()))
+    assert f"{meeting.name} {meeting.dates_display} — venue, organizer" in page
+
+
+# ------------------------------------------------------------ an intergovernmental body
+
+
+def test_an_intergovernmental_organization_is_a_kind_of_its_own(client, db):
+    sco = make_org("Test Shanghai Cooperation Organisation", kind="intergovernmental")
+    sco.full_clean()
+    assert "Kind Intergovernmental organization" in text(client.get(sco.get_absolute_url()))
+
+
+# ----------------------------------------------- where an alliance's event happened (an org)
+
+
+@pytest.fixture
+def founded_at_a_campus(db):
+    shenzhen = make_region("Test Shenzhen")
+    campus = make_org("Test HIT Shenzhen campus", shenzhen, kind="university")
+    alliance = make_alliance("Test Association of Technical Universities")
+    event = AllianceEvent.objects.create(
+        alliance=alliance,
+        kind=AllianceEvent.Kind.FOUNDED,
+        occurred_on=datetime.date(2011, 1, 1),
+        occurred_precision="year",
+        place=shenzhen,
+        venue=campus,
+    )
+    return alliance, event, campus
+
+
+def test_an_editor_enters_the_organization_an_alliance_was_founded_at(client_as, db):
+    campus = make_org("Test HIT Shenzhen campus", kind="university")
+    alliance = make_alliance("Test Association of Technical Universities", publication=DRAFT)
+    source = make_source("Test report on the association")
+    editor = client_as("editor")
+    data = form_of(editor.get(change_url(alliance)))
+    add_row(
+        data,
+        "events",
+        {
+            "kind": "founded",
+            "occurred_on": "2011-01-01",
+            "occurred_precision": "year",
+            "venue": str(campus.pk),
+            "source": str(source.pk),
+            "paragraph": "4",
+        },
+    )
+    response = editor.post(change_url(alliance), data)
+    assert response.status_code == 302, messages_of(response)
+    assert alliance.events.get().venue == campus
+
+
+def test_the_alliance_page_names_the_organization_its_event_was_held_at(
+    client, founded_at_a_campus
+):
+    alliance, _event, campus = founded_at_a_campus
+    page = text(client.get(alliance.get_absolute_url()))
+    assert "Founded 2011, Test Shenzhen at Test HIT Shenzhen campus" in page
+
+
+def test_the_organization_page_lists_the_alliance_events_held_there(client, founded_at_a_campus):
+    alliance, _event, campus = founded_at_a_campus
+    page = text(client.get(campus.get_absolute_url()))
+    assert f"Alliances’ governance events held here Founded 2011: {alliance.name}" in page
+
+
+def test_a_draft_alliance_event_held_at_an_organization_is_not_on_its_page(
+    client, founded_at_a_campus
+):
+    alliance, _event, campus = founded_at_a_campus
+    alliance.publication = DRAFT
+    alliance.save()
+    page = text(client.get(campus.get_absolute_url()))
+    assert "governance events held here" not in page
+    assert alliance.name not in page
+
+
+# ------------------------------------------------------- a document everyone signed
+
+
+def test_a_document_all_members_signed_says_so_on_the_alliance_page(client, db):
+    alliance = make_alliance("Test Association of Technical Universities")
+    AllianceDocument.objects.create(
+        alliance=alliance, kind="declaration", title="Founding declaration", issued_by_all=True
+    )
+    page = text(client.get(alliance.get_absolute_url()))
+    assert "Founding declaration Declaration Issued or signed by all members" in page
+
+
+def test_a_document_all_participants_signed_says_so_on_the_conference_page(client, db):
+    meeting = make_conference("Test meeting of ministers")
+    ConferenceDocument.objects.create(
+        conference=meeting, kind="declaration", title="Joint communiqué", issued_by_all=True
+    )
+    page = text(client.get(meeting.get_absolute_url()))
+    assert "Joint communiqué Declaration Issued or signed by all taking part" in page
+
+
+# ------------------------------------------------------------- a source's editors
+
+
+def test_a_source_page_names_the_editors_and_reviewers(client, db):
+    source = make_source("Test news item", editors="edited by Sun Jia, reviewed by Wang Li")
+    page = text(client.get(source.get_absolute_url()))
+    assert "Editors or reviewers edited by Sun Jia, reviewed by Wang Li" in page
+
+
+def test_an_editor_enters_a_sources_editors_in_its_form(client_as, db):
+    editor = client_as("editor")
+    url = reverse("admin:partnerships_source_add")
+    data = form_of(editor.get(url))
+    data.update(
+        title="Test news item",
+        outlet="Test University news",
+        summary="Our summary.",
+        editors="reviewed by Wang Li",
+    )
+    response = editor.post(url, data)
+    assert response.status_code == 302, messages_of(response)
+    assert Source.objects.get(title="Test news item").editors == "reviewed by Wang Li"
+
+
+# ------------------------------------------------ a person tied to a country, no organization
+
+
+@pytest.fixture
+def ambassador(db):
+    tajikistan = make_region("Test Tajikistan")
+    person = make_person("Test Nazirmad Alizoda", position="Ambassador to Kazakhstan")
+    person.country = tajikistan
+    person.save()
+    return person, tajikistan
+
+
+def test_a_person_without_an_organization_is_found_under_their_country(client, ambassador):
+    person, tajikistan = ambassador
+    page = text(client.get(reverse("person-list"), {"region": tajikistan.slug}))
+    assert person.name in page
+    other = make_region("Test Kyrgyzstan")
+    assert person.name not in text(client.get(reverse("person-list"), {"region": other.slug}))
+
+
+def test_a_person_page_names_their_country(client, ambassador):
+    person, tajikistan = ambassador
+    assert "Country Test Tajikistan" in text(client.get(person.get_absolute_url()))
+
+
+def test_a_draft_country_is_not_named_on_a_person_page(client, ambassador):
+    person, tajikistan = ambassador
+    tajikistan.publication = DRAFT
+    tajikistan.save()
+    assert "Test Tajikistan" not in text(client.get(person.get_absolute_url()))
+
+
+def test_a_province_is_refused_as_a_persons_country(ambassador):
+    person, tajikistan = ambassador
+    person.country = make_region("Test Sughd", kind="province", parent=tajikistan)
+    with pytest.raises(ValidationError) as refused:
+        person.full_clean()
+    assert "country" in refused.value.message_dict
