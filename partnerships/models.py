@@ -1176,6 +1176,16 @@ class Organization(Record):
             "given)', and follows them when they change."
         ),
     )
+    several = models.BooleanField(
+        _("stands for several"),
+        default=False,
+        help_text=_(
+            "With 'the source gives no name': several organizations the source names only "
+            "together ('the main universities of Kazakhstan helped'). It reads 'Universities "
+            "and colleges in Kazakhstan (names not given)'; a number the source gives goes in "
+            "the figures."
+        ),
+    )
     slug = models.SlugField(_("slug"), max_length=120, unique=True, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind)
     region = models.ForeignKey(
@@ -1266,16 +1276,25 @@ class Organization(Record):
         return line
 
     UNNAMED = " (name not given)"
+    UNNAMED_SEVERAL = " (names not given)"
 
     def described_name(self) -> str:
-        """What an organization the source does not name is called: its kind and place."""
+        """What an organization the source does not name is called: its kind and place;
+        several of them, their kind in the plural."""
         with translation.override("en"):
-            kind = str(OrganizationKind(self.kind).label) if self.kind else "Organization"
+            if self.several:
+                kind = str(KIND_PLURALS.get(self.kind, "organizations")).capitalize()
+            else:
+                kind = str(OrganizationKind(self.kind).label) if self.kind else "Organization"
             place = self.region.name if self.region_id else ""
-        return f"{kind} in {place}{self.UNNAMED}" if place else f"{kind}{self.UNNAMED}"
+        unnamed = self.UNNAMED_SEVERAL if self.several else self.UNNAMED
+        return f"{kind} in {place}{unnamed}" if place else f"{kind}{unnamed}"
+
+    def has_described_name(self) -> bool:
+        return self.name.endswith((self.UNNAMED, self.UNNAMED_SEVERAL))
 
     def name_from_description(self) -> None:
-        if self.name_not_given and (not self.name or self.name.endswith(self.UNNAMED)):
+        if self.name_not_given and (not self.name or self.has_described_name()):
             self.name = self.described_name()
 
     def full_clean(self, *args, **kwargs):
@@ -1288,9 +1307,14 @@ class Organization(Record):
             errors["name"] = gettext(
                 "Give the name as the source gives it, or tick 'the source gives no name'."
             )
-        elif self.name_not_given and not self.name.endswith(self.UNNAMED):
+        elif self.name_not_given and not self.has_described_name():
             errors["name_not_given"] = gettext(
                 "A name is given: untick 'the source gives no name', or leave the name empty."
+            )
+        if self.several and not self.name_not_given:
+            errors["several"] = gettext(
+                "'Stands for several' is for organizations the source does not name: tick 'the "
+                "source gives no name' too, or enter each organization it names."
             )
         if self.pk and self.parent_id == self.pk:
             errors["parent"] = gettext("An organization cannot be part of itself.")
@@ -1800,6 +1824,14 @@ class Conference(Record):
         help_text=_(
             "Countries the sources name as special partners or guests of honour of this "
             "edition. They count as taking part too."
+        ),
+    )
+    more_people_unnamed = models.BooleanField(
+        _("others took part whom the sources do not name"),
+        default=False,
+        help_text=_(
+            "Tick when a source names only some of those taking part ('among them', "
+            "'including'): the page then says the list of people is not complete."
         ),
     )
     summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words."))

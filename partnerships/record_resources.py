@@ -943,6 +943,9 @@ class ConferenceResource(RecordResource):
             Region, "Participating region", also="other_names__name"
         ),
     }
+    more_people_unnamed = fields.Field(
+        attribute="more_people_unnamed", column_name="more_people_unnamed", widget=YesNoWidget()
+    )
     defaults = {"format": EventFormat.UNKNOWN}
 
     class Meta(RecordResource.Meta):
@@ -973,6 +976,7 @@ class ConferenceResource(RecordResource):
             "guided_by",
             "initiated_by",
             "participating_regions",
+            "more_people_unnamed",
             "summary",
             "source",
             "paragraph",

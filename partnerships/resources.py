@@ -924,6 +924,7 @@ class OrganizationResource(CitedResource):
     name_not_given = fields.Field(
         attribute="name_not_given", column_name="name_not_given", widget=YesNoWidget()
     )
+    several = fields.Field(attribute="several", column_name="several", widget=YesNoWidget())
     slug = fields.Field(attribute="slug", column_name="slug")
     kind = fields.Field(
         attribute="kind",
@@ -949,6 +950,7 @@ class OrganizationResource(CitedResource):
         fields = (
             "name",
             "name_not_given",
+            "several",
             "slug",
             "kind",
             "region",

@@ -6,9 +6,16 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
-from partnerships.models import AllianceDocument, AllianceEvent, ConferenceDocument, Source
+from partnerships.models import (
+    AllianceDocument,
+    AllianceEvent,
+    ConferenceDocument,
+    Organization,
+    Source,
+)
 from tests.test_detail_sources import text
 from tests.test_views import (
     DRAFT,
@@ -18,6 +25,7 @@ from tests.test_views import (
     make_person,
     make_region,
     make_source,
+    make_speech,
 )
 
 from .adminforms import add_row, change_url, form_of, messages_of
@@ -219,3 +227,67 @@ def test_a_province_is_refused_as_a_persons_country(ambassador):
     with pytest.raises(ValidationError) as refused:
         person.full_clean()
     assert "country" in refused.value.message_dict
+
+
+# ------------------------------------------- organizations the source names only together
+
+
+def test_several_unnamed_organizations_read_as_their_kind_in_the_plural(db):
+    kazakhstan = make_region("Test Kazakhstan")
+    helpers = Organization(name_not_given=True, several=True, kind="university", region=kazakhstan)
+    helpers.full_clean()
+    helpers.save()
+    assert helpers.name == "Universities and colleges in Test Kazakhstan (names not given)"
+
+
+def test_ticking_several_later_renames_an_unnamed_organization(db):
+    kazakhstan = make_region("Test Kazakhstan")
+    helper = Organization(name_not_given=True, kind="university", region=kazakhstan)
+    helper.full_clean()
+    helper.save()
+    assert helper.name == "University or college in Test Kazakhstan (name not given)"
+    helper.several = True
+    helper.full_clean()
+    assert helper.name == "Universities and colleges in Test Kazakhstan (names not given)"
+
+
+def test_several_with_a_name_given_is_a_form_error(db):
+    named = Organization(name="Test Kazakh National University", kind="university", several=True)
+    with pytest.raises(ValidationError) as refused:
+        named.full_clean()
+    assert "several" in refused.value.message_dict
+
+
+def test_an_editor_adds_several_unnamed_universities_as_co_organizers(client_as, db):
+    kazakhstan = make_region("Test Kazakhstan")
+    editor = client_as("editor")
+    url = reverse("admin:partnerships_organization_add")
+    data = form_of(editor.get(url))
+    data.update(name="", name_not_given="on", several="on", kind="university")
+    data["region"] = str(kazakhstan.pk)
+    response = editor.post(url, data)
+    assert response.status_code == 302, messages_of(response)
+    helpers = Organization.objects.get(several=True)
+    meeting = make_conference("Test meeting of ministers")
+    meeting.co_organizers.add(helpers)
+    helpers.publication = "published"
+    helpers.save()
+    page = text(Client().get(meeting.get_absolute_url()))
+    assert "Universities and colleges in Test Kazakhstan (names not given)" in page
+
+
+# ------------------------------------------------- a conference's people named in part
+
+
+def test_a_conference_whose_people_are_named_in_part_says_so(client, db):
+    meeting = make_conference("Test meeting of ministers", more_people_unnamed=True)
+    make_speech(make_person("Test Olga Vasilyeva"), meeting)
+    page = text(client.get(meeting.get_absolute_url()))
+    assert "Others took part whom the sources do not name." in page
+
+
+def test_a_conference_whose_people_are_all_named_does_not_say_so(client, db):
+    meeting = make_conference("Test meeting of ministers")
+    make_speech(make_person("Test Olga Vasilyeva"), meeting)
+    page = text(client.get(meeting.get_absolute_url()))
+    assert "whom the sources do not name" not in page
