@@ -16,6 +16,7 @@ from partnerships.models import (
     Organization,
     Source,
 )
+from partnerships.templatetags.partnerships_tags import language_name
 from tests.test_detail_sources import text
 from tests.test_views import (
     DRAFT,
@@ -291,3 +292,20 @@ def test_a_conference_whose_people_are_all_named_does_not_say_so(client, db):
     make_speech(make_person("Test Olga Vasilyeva"), meeting)
     page = text(client.get(meeting.get_absolute_url()))
     assert "whom the sources do not name" not in page
+
+
+# ------------------------------------------------------ a name written in another script
+
+
+@pytest.mark.parametrize(
+    "code, name",
+    [
+        ("zh-Latn", "Chinese, Latin script"),
+        ("mn-Cyrl", "Mongolian, Cyrillic script"),
+        ("zh", "Chinese"),
+        ("zh-Hans", "Simplified Chinese"),
+        ("ru-RU", "Russian"),
+    ],
+)
+def test_a_language_code_with_a_script_names_the_script(code, name):
+    assert language_name(code) == name

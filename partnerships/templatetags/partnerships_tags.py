@@ -4,7 +4,9 @@ import re
 from dataclasses import dataclass
 from html import escape
 
+import pycountry
 from django import template
+from django.conf.locale import LANG_INFO
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import conditional_escape
@@ -117,18 +119,25 @@ def date_range(date, ends_on=None) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _language_name(code: str, language: str | None) -> str:
-    base = code.split("-")[0].lower()
-    try:
+    base, *subtags = code.split("-")
+    if code.lower() in LANG_INFO:  # "zh-hans": Django names the script itself
         return str(translation.get_language_info(code.lower())["name_translated"])
-    except KeyError:
-        pass
     try:
-        import pycountry
-
-        found = pycountry.languages.get(alpha_2=base) or pycountry.languages.get(alpha_3=base)
-    except (ImportError, LookupError, KeyError):
-        found = None
-    return found.name if found is not None else code
+        name = str(translation.get_language_info(code.lower())["name_translated"])
+    except KeyError:
+        found = pycountry.languages.get(alpha_2=base.lower()) or pycountry.languages.get(
+            alpha_3=base.lower()
+        )
+        if found is None:
+            return code
+        name = found.name
+    # A script subtag says how the name is written: "zh-Latn" is Chinese in Latin letters
+    # (pinyin), not Chinese as Chinese is written.
+    scripts = [part for part in subtags if len(part) == 4 and part.isalpha()]
+    script = pycountry.scripts.get(alpha_4=scripts[0].title()) if scripts else None
+    if script is None:
+        return name
+    return gettext("%(language)s, %(script)s script") % {"language": name, "script": script.name}
 
 
 @register.filter
