@@ -597,6 +597,7 @@ KIND_ACTIVITY = {
     "cultural": 0.3,
     "vocational": 0.4,
     "joint_institute": 0.3,
+    "intergovernmental": 0.02,
     "other": 0.2,
 }
 AUTHORITIES = {"authority", "school_board", "government"}
@@ -669,6 +670,7 @@ CN_TEMPLATES = {
     "cultural": ["{city} {town} Language and Culture Centre"],
     "vocational": ["{city} {town} Vocational and Technical College"],
     "joint_institute": ["{city} {town} Joint Institute"],
+    "intergovernmental": ["{town} Regional Cooperation Secretariat in {city}"],
     "other": [
         "{city} {town} Youth Exchange Centre",
         "{city} {town} Teacher Training Centre",
@@ -727,6 +729,7 @@ OVERSEAS_TEMPLATES = {
     "cultural": ["{town} Chinese Language Centre"],
     "vocational": ["{town} Technical Training Centre"],
     "joint_institute": ["{town} Joint College"],
+    "intergovernmental": ["{town} Intergovernmental Education Council"],
     "other": ["{town} Youth Exchange Council", "{town} Centre for Global Learning"],
 }
 KIND_WORDS = {
@@ -748,6 +751,7 @@ KIND_WORDS = {
     "cultural": "language and culture centre",
     "vocational": "vocational college",
     "joint_institute": "joint institute",
+    "intergovernmental": "intergovernmental organization",
     "other": "education organization",
 }
 SMALL_WORDS = {"of", "the", "and", "for", "to", "No", "No."}
@@ -1541,17 +1545,20 @@ class Generator:
             )
             local = self.by_province.get(plan["province"].id, [])
             venue = None
-            named = set()  # the venue's and organizers' names: Conference.organization_names
+            # The venue's and organizers' names, other names included, as
+            # Conference.organization_names gives them.
+            named = set()
             if local and rng.random() < 0.5:
                 at = rng.choice(local)
                 venue = info.ids[at]
-                named.add(info.names[at])
+                named.update(filter(None, (info.names[at], info.others[at])))
             organizers = {
                 info.ids[i]: i for i in local[:200] if info.kinds[i] in AUTHORITIES
             }  # a few local authorities
             for org_id in sorted(organizers)[:2]:
                 organizer_rows.append((pk, org_id))
-                named.add(info.names[organizers[org_id]])
+                at = organizers[org_id]
+                named.update(filter(None, (info.names[at], info.others[at])))
             for region_id in sorted(set(plan["participants"])):
                 region_rows.append((pk, region_id))
             conf_rows.append(
