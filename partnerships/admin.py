@@ -1136,7 +1136,7 @@ class PersonPositionInline(CitedRowInline, admin.StackedInline):
 
 class SpeechInline(CitedRowInline, admin.StackedInline):
     model = Speech
-    autocomplete_fields = ["person", "organization", "side"]
+    autocomplete_fields = ["person", "organization", "side", "for_alliance"]
     formfield_overrides = SMALL_TEXT
     fieldsets = [
         (
@@ -1145,7 +1145,8 @@ class SpeechInline(CitedRowInline, admin.StackedInline):
                 "fields": [
                     ("person", "organization"),
                     "group",
-                    ("role", "mode", "side"),
+                    ("role", "mode"),
+                    ("side", "for_alliance"),
                     "session",
                     "title",
                     "summary",
@@ -1200,7 +1201,31 @@ class AllianceBodyInline(CitedRowInline, admin.TabularInline):
     ]
 
 
-class AllianceMembershipInline(CitedRowInline, admin.TabularInline):
+class OwnRows:
+    """An inline whose ``own_field`` (a partnership row's visit, an alliance row's body)
+    offers only rows of the record being edited (a new record's, once it is saved): those
+    whose ``own_parent`` is that record."""
+
+    own_field = ""
+    own_parent = ""
+    own_help = ""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields.get(self.own_field)
+        if field is not None:
+            record = obj if obj and obj.pk else None
+            field.queryset = field.queryset.model.objects.filter(**{self.own_parent: record})
+            if self.own_help:
+                field.help_text = self.own_help
+        return formset
+
+
+class OwnBodies(OwnRows):
+    own_field, own_parent = "body", "alliance"
+
+
+class AllianceMembershipInline(OwnBodies, CitedRowInline, admin.TabularInline):
     model = AllianceMembership
     autocomplete_fields = ["organization", "person", "country"]
     fields = [
@@ -1216,20 +1241,13 @@ class AllianceMembershipInline(CitedRowInline, admin.TabularInline):
         *SEEN,
     ]
 
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        body = formset.form.base_fields.get("body")
-        if body is not None:
-            # Only this alliance's bodies (a new alliance's, once it is saved).
-            body.queryset = AllianceBody.objects.filter(alliance=obj if obj and obj.pk else None)
-            body.help_text = _(
-                "One of this alliance's bodies (add the body above and save first); empty for "
-                "the alliance itself."
-            )
-        return formset
+    own_help = _(
+        "One of this alliance's bodies (add the body above and save first); empty for the "
+        "alliance itself."
+    )
 
 
-class AllianceEventInline(CitedRowInline, admin.StackedInline):
+class AllianceEventInline(OwnBodies, CitedRowInline, admin.StackedInline):
     model = AllianceEvent
     autocomplete_fields = ["conference", "place", "venue"]
     formfield_overrides = SMALL_TEXT
@@ -1237,7 +1255,10 @@ class AllianceEventInline(CitedRowInline, admin.StackedInline):
     def row_fieldsets(self, request, obj=None):
         present = {f.name for f in AllianceEvent._meta.concrete_fields}
         return [
-            (None, {"fields": ["kind", ("conference", "place", "venue"), "description"]}),
+            (
+                None,
+                {"fields": [("kind", "body"), ("conference", "place", "venue"), "description"]},
+            ),
             date_fieldset(AllianceEvent, "occurred", present, help_text=False),
             (_("Source"), {"fields": [CITATION_LINE, SEEN]}),
         ]
@@ -1281,20 +1302,8 @@ class PartnershipPartyInline(CitedRowInline, admin.TabularInline):
     fields = ["organization", "role", "since_year", *CITATION_LINE, *SEEN]
 
 
-class OwnVisits:
-    """An inline of a partnership's rows whose "visit" offers only this partnership's visits
-    (a new partnership's, once it is saved)."""
-
-    visit_help = ""
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        visit = formset.form.base_fields.get("visit")
-        if visit is not None:
-            visit.queryset = Visit.objects.filter(partnership=obj if obj and obj.pk else None)
-            if self.visit_help:
-                visit.help_text = self.visit_help
-        return formset
+class OwnVisits(OwnRows):
+    own_field, own_parent = "visit", "partnership"
 
 
 class AgreementInline(OwnVisits, CitedRowInline, admin.StackedInline):
@@ -1341,7 +1350,14 @@ class StatusChangeInline(CitedRowInline, admin.StackedInline):
 class VisitInline(CitedRowInline, admin.StackedInline):
     model = Visit
     formfield_overrides = SMALL_TEXT
-    autocomplete_fields = ["sender", "other_senders", "hosts", "sent_from", "places"]
+    autocomplete_fields = [
+        "sender",
+        "other_senders",
+        "hosts",
+        "sent_from",
+        "places",
+        "organizations_visited",
+    ]
 
     def row_fieldsets(self, request, obj=None):
         present = {f.name for f in Visit._meta.concrete_fields}
@@ -1350,7 +1366,7 @@ class VisitInline(CitedRowInline, admin.StackedInline):
                 None,
                 {
                     "fields": [
-                        "occasion",
+                        ("occasion", "ordinal"),
                         ("direction", "status", "format"),
                         ("sender", "sent_from"),
                         ("other_senders", "hosts"),
@@ -1364,7 +1380,9 @@ class VisitInline(CitedRowInline, admin.StackedInline):
                 {
                     "fields": [
                         ("headcount_qualifier", "teachers", "students", "others", "people_in_all"),
-                        "places",
+                        ("places", "organizations_visited"),
+                        "aims",
+                        "programme",
                         "topics",
                         "description",
                     ]
@@ -1381,7 +1399,7 @@ class PartnershipPersonInline(OwnVisits, CitedRowInline, admin.TabularInline):
     model = PartnershipPerson
     autocomplete_fields = ["person"]
     fields = ["person", "role", "visit", "title", *CITATION_LINE, *SEEN]
-    visit_help = _(
+    own_help = _(
         "One of this partnership's visits (add the visit above and save first); empty for a "
         "part in the partnership as a whole (organized the exchanges, helped bring it about)."
     )

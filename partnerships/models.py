@@ -2049,6 +2049,18 @@ class Speech(Versioned):
     )
     role = models.CharField(_("role"), max_length=12, choices=EventRole, default=EventRole.SPEAKER)
     side = side_field()
+    for_alliance = models.ForeignKey(
+        "Alliance",
+        verbose_name=_("on behalf of the alliance"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="spoken_for",
+        help_text=_(
+            "When the source says they spoke or acted on behalf of an alliance ('on behalf of "
+            "the alliance, the president of its leading university spoke')."
+        ),
+    )
     mode = models.CharField(_("how"), max_length=10, choices=Mode, default=Mode.UNKNOWN)
     session = models.CharField(
         _("session"),
@@ -2649,6 +2661,7 @@ class AllianceEvent(Versioned):
         FOUNDED = "founded", _("Founded")
         COUNCIL_FORMED = "council_formed", _("Council formed")
         CHARTER_ADOPTED = "charter_adopted", _("Charter adopted")
+        BODY_SET_UP = "body_set_up", _("Body set up")
         MEETING = "meeting", _("Meeting held")
         OTHER = "other", _("Other")
 
@@ -2684,6 +2697,18 @@ class AllianceEvent(Versioned):
             "('founded at the Shenzhen campus of HIT')."
         ),
     )
+    body = models.ForeignKey(
+        "AllianceBody",
+        verbose_name=_("which body"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        help_text=_(
+            "For a body set up (or one that met): one of this alliance's bodies (add it above "
+            "and save first)."
+        ),
+    )
     description = models.TextField(_("description"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")
 
@@ -2707,6 +2732,13 @@ class AllianceEvent(Versioned):
 
     def clean(self):
         errors = partial_date_errors_of(self, "occurred", gettext("Date"))
+        if self.body_id and self.alliance_id and self.body.alliance_id != self.alliance_id:
+            errors["body"] = gettext("Choose one of this alliance's own bodies.")
+        elif self.kind == self.Kind.BODY_SET_UP and not self.body_id:
+            errors["body"] = gettext(
+                "Say which body was set up: add it under the alliance's bodies, save, then "
+                "choose it here."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -2898,7 +2930,11 @@ class PartnershipQuerySet(RecordQuerySet):
 
 
 # What SisterSchoolPartnership.named_people() reads, for its search text in batches.
-NAMED_PEOPLE_PREFETCH = ("people__person__other_names", "agreements__signatories__other_names")
+NAMED_PEOPLE_PREFETCH = (
+    "people__person__other_names",
+    "agreements__signatories__other_names",
+    "visits",
+)
 
 
 def people_in(record, rows: str, with_public_organization: bool = False) -> list:
@@ -3206,6 +3242,9 @@ class SisterSchoolPartnership(Record):
         # Its agreements' titles as the sources give them ("Agreement on Cooperation in the
         # Field of Education"); read with the signatories (NAMED_PEOPLE_PREFETCH).
         parts.extend(agreement.title for agreement in (self.agreements.all() if self.pk else ()))
+        # What its visits' groups did and talked about ("Sviyazhsk", "double degrees").
+        for visit in self.visits.all() if self.pk else ():
+            parts.extend([*visit.programme_list, *visit.topics_list])
         return [
             *parts,
             self.source_label,
@@ -3711,6 +3750,43 @@ class Visit(Versioned):
             "words: 'double degrees', 'exchange of students and teachers'."
         ),
     )
+    aims = models.TextField(
+        _("what the visit was for"),
+        blank=True,
+        help_text=_(
+            "Its aims or purpose as the source gives them, one per line, in our own words: "
+            "'a programme of cultural and academic exchange', 'to sign the agreement'."
+        ),
+    )
+    programme = models.TextField(
+        _("programme"),
+        blank=True,
+        help_text=_(
+            "What the visitors did, one item per line, as the source names it: 'lesson: "
+            "Russian language', 'masterclass: Tatar ornament', 'excursion to Sviyazhsk'. A "
+            "search finds the partnership by these words."
+        ),
+    )
+    organizations_visited = models.ManyToManyField(
+        Organization,
+        verbose_name=_("also visited"),
+        blank=True,
+        related_name="visits_as_stop",
+        help_text=_(
+            "Universities, museums or other bodies the group went to besides its hosts (their "
+            "pages list the visit)."
+        ),
+    )
+    ordinal = models.PositiveSmallIntegerField(
+        _("which visit this is"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(999)],
+        help_text=_(
+            "As the source counts them: 2 for 'the school's second visit', 'once again' "
+            "with an earlier visit recorded."
+        ),
+    )
     description = models.TextField(_("what happened"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")
 
@@ -3733,6 +3809,14 @@ class Visit(Versioned):
     @property
     def topics_list(self) -> list[str]:
         return lines_of(self.topics)
+
+    @property
+    def aims_list(self) -> list[str]:
+        return lines_of(self.aims)
+
+    @property
+    def programme_list(self) -> list[str]:
+        return lines_of(self.programme)
 
     def __str__(self) -> str:
         # "Welcome ceremony: ..." beside the visit it was part of, in the admin's lists.

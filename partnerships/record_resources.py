@@ -1341,6 +1341,11 @@ class SpeechResource(RecordResource):
         column_name="side",
         widget=LookupWidget(Region, "Side", also="other_names__name"),
     )
+    for_alliance = fields.Field(
+        attribute="for_alliance",
+        column_name="for_alliance",
+        widget=LookupWidget(Alliance, "Alliance"),
+    )
     session = fields.Field(attribute="session", column_name="session")
     title = fields.Field(attribute="title", column_name="title")
     summary = fields.Field(attribute="summary", column_name="summary")
@@ -1354,6 +1359,7 @@ class SpeechResource(RecordResource):
             "group",
             "role",
             "side",
+            "for_alliance",
             "mode",
             "session",
             "title",

@@ -63,6 +63,7 @@ from .models import (
     SisterSchoolPartnership,
     Source,
     Speech,
+    Visit,
     people_of_organizations,
 )
 from .tasks import enqueue_place_refresh
@@ -393,8 +394,8 @@ def signatories_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 # Rows whose words are in their record's search text, by the field naming that record: a
 # further party's names, the people named on a partnership or its visits, its agreements'
-# titles and signatories; the people at a conference; an alliance's role holders, its
-# members' sides and where its governance events happened.
+# titles and signatories, its visits' programmes and topics; the people at a conference; an
+# alliance's role holders, its members' sides and where its governance events happened.
 SEARCHED_ROWS = {
     PartnershipPerson: "partnership",
     Agreement: "partnership",
@@ -402,6 +403,7 @@ SEARCHED_ROWS = {
     Speech: "conference",
     AllianceMembership: "alliance",
     AllianceEvent: "alliance",
+    Visit: "partnership",
 }
 
 

@@ -10,10 +10,12 @@ from django.test import Client
 from django.urls import reverse
 
 from partnerships.models import (
+    AllianceBody,
     AllianceDocument,
     AllianceEvent,
     ConferenceDocument,
     Organization,
+    SisterSchoolPartnership,
     Source,
 )
 from partnerships.templatetags.partnerships_tags import language_name
@@ -309,3 +311,165 @@ def test_a_conference_whose_people_are_all_named_does_not_say_so(client, db):
 )
 def test_a_language_code_with_a_script_names_the_script(code, name):
     assert language_name(code) == name
+
+
+# ------------------------------------------------ a school visit's programme (entry trial 21)
+
+
+def visit_of_kazan(client_as, w, **values):
+    """An editor adds the Changsha school's visit to Kazan with its programme."""
+    partnership = w["partnership"]
+    SisterSchoolPartnership.objects.filter(pk=partnership.pk).update(publication=DRAFT)
+    university = make_org("Test Kazan Federal University", kind="university")
+    editor = client_as("editor")
+    data = form_of(editor.get(change_url(partnership)))
+    add_row(
+        data,
+        "visits",
+        {
+            "direction": "a_to_b",
+            "status": "done",
+            "visited_on": "0001-10-27",
+            "visited_precision": "day_month",
+            "ends_on": "0001-10-31",
+            "ordinal": "2",
+            "aims": "A joint programme of cultural and academic exchange",
+            "programme": "Lesson: Russian language\nMasterclass: Tatar ornament\n"
+            "Excursion to Sviyazhsk",
+            "organizations_visited": str(university.pk),
+            "source": str(w["source"].pk),
+            "paragraph": "2",
+            **values,
+        },
+    )
+    response = editor.post(change_url(partnership), data)
+    assert response.status_code == 302, messages_of(response)
+    SisterSchoolPartnership.objects.filter(pk=partnership.pk).update(publication="published")
+    return partnership.visits.get(), university
+
+
+def test_an_editor_enters_a_visits_programme_aims_and_the_bodies_it_went_to(client_as, visit_world):
+    visit, university = visit_of_kazan(client_as, visit_world)
+    assert visit.programme_list == [
+        "Lesson: Russian language",
+        "Masterclass: Tatar ornament",
+        "Excursion to Sviyazhsk",
+    ]
+    assert visit.aims_list == ["A joint programme of cultural and academic exchange"]
+    assert (visit.ordinal, list(visit.organizations_visited.all())) == (2, [university])
+
+
+def test_the_partnership_page_shows_the_visits_programme(client, client_as, visit_world):
+    visit_of_kazan(client_as, visit_world)
+    page = text(client.get(visit_world["partnership"].get_absolute_url()))
+    assert "the 2nd such visit, as the source counts them" in page
+    assert "What it was for: A joint programme of cultural and academic exchange" in page
+    assert (
+        "Programme: Lesson: Russian language; Masterclass: Tatar ornament; Excursion to "
+        "Sviyazhsk" in page
+    )
+    assert "Also visited: Test Kazan Federal University" in page
+
+
+def test_a_search_for_a_place_on_the_programme_finds_the_partnership(
+    client, client_as, visit_world
+):
+    visit_of_kazan(client_as, visit_world)
+    page = text(client.get(reverse("partnership-list"), {"q": "Sviyazhsk"}))
+    assert str(visit_world["partnership"]) in page
+
+
+def test_the_organization_visited_lists_the_visit(client, client_as, visit_world):
+    _visit, university = visit_of_kazan(client_as, visit_world)
+    page = text(client.get(university.get_absolute_url()))
+    assert "Visits that went to it (not as their host)" in page
+    assert str(visit_world["a"]) in page
+
+
+def test_a_visit_number_of_zero_is_a_form_error(client_as, visit_world):
+    with pytest.raises(AssertionError, match="Ensure this value is greater than or equal to 1"):
+        visit_of_kazan(client_as, visit_world, ordinal="0")
+
+
+# ------------------------------------- an alliance's meeting (entry trial 21, JSNU's alliance)
+
+
+@pytest.fixture
+def alliance_meeting(db):
+    alliance = make_alliance("Test Alliance of Sino-Russian Cooperation Universities")
+    meeting = make_conference("Test 4th meeting of the alliance", alliance=alliance)
+    return alliance, meeting
+
+
+def test_a_meeting_of_an_alliance_without_organizers_does_not_say_they_are_not_reported(
+    client, alliance_meeting
+):
+    _alliance, meeting = alliance_meeting
+    page = text(client.get(meeting.get_absolute_url()))
+    assert "Meeting of Test Alliance of Sino-Russian Cooperation Universities" in page
+    assert "Organizers Not reported" not in page
+
+
+def test_a_conference_without_organizers_or_alliance_says_they_are_not_reported(client, db):
+    meeting = make_conference("Test forum")
+    assert "Organizers Not reported" in text(client.get(meeting.get_absolute_url()))
+
+
+def test_a_speaker_on_behalf_of_the_alliance_is_shown_so(client, alliance_meeting):
+    alliance, meeting = alliance_meeting
+    speech = make_speech(make_person("Test Zhou Hanmin"), meeting)
+    speech.for_alliance = alliance
+    speech.save()
+    page = text(client.get(meeting.get_absolute_url()))
+    assert f"Test Zhou Hanmin, Principal (on behalf of {alliance.name})" in page
+
+
+def test_a_body_set_up_needs_the_body(alliance_meeting):
+    alliance, _meeting = alliance_meeting
+    event = AllianceEvent(alliance=alliance, kind=AllianceEvent.Kind.BODY_SET_UP)
+    with pytest.raises(ValidationError) as refused:
+        event.full_clean()
+    assert "body" in refused.value.message_dict
+
+
+def test_another_alliances_body_is_refused(alliance_meeting):
+    alliance, _meeting = alliance_meeting
+    other = make_alliance("Test other alliance")
+    body = AllianceBody.objects.create(alliance=other, kind="committee", name="Test committee")
+    event = AllianceEvent(alliance=alliance, kind=AllianceEvent.Kind.BODY_SET_UP, body=body)
+    with pytest.raises(ValidationError) as refused:
+        event.full_clean()
+    assert refused.value.message_dict["body"] == ["Choose one of this alliance's own bodies."]
+
+
+def test_the_alliance_page_names_the_body_set_up(client, alliance_meeting):
+    alliance, _meeting = alliance_meeting
+    body = AllianceBody.objects.create(
+        alliance=alliance, kind="committee", name="Test Committee of Experts"
+    )
+    AllianceEvent.objects.create(
+        alliance=alliance,
+        kind=AllianceEvent.Kind.BODY_SET_UP,
+        body=body,
+        occurred_on=datetime.date(2023, 5, 13),
+        occurred_precision="day",
+    )
+    page = text(client.get(alliance.get_absolute_url()))
+    assert "Body set up: Test Committee of Experts 13 May 2023" in page
+
+
+def test_the_event_form_offers_only_the_alliances_own_bodies(client_as, alliance_meeting):
+    alliance, _meeting = alliance_meeting
+    own = AllianceBody.objects.create(alliance=alliance, kind="committee", name="Own committee")
+    other = make_alliance("Test other alliance")
+    AllianceBody.objects.create(alliance=other, kind="committee", name="Foreign committee")
+    form = client_as("editor").get(change_url(alliance)).content.decode()
+    events_part = form[form.index('id="events-group"') :]
+    assert f'value="{own.pk}">Own committee' in events_part
+    assert "Foreign committee" not in events_part
+
+
+def test_the_history_says_where_entries_without_a_date_go(client, client_as, visit_world):
+    visit_of_kazan(client_as, visit_world)
+    page = text(client.get(visit_world["partnership"].get_absolute_url()))
+    assert "oldest first (those the sources do not date last)" in page

@@ -101,7 +101,7 @@ class AllianceDetailView(RecordDetailView):
                 Prefetch(
                     "events",
                     queryset=self.model.events.rel.related_model.objects.select_related(
-                        "conference", "place", "venue"
+                        "conference", "place", "venue", "body"
                     ).prefetch_related(
                         published_citations(),
                         Prefetch(
@@ -270,7 +270,7 @@ class ConferenceDetailView(RecordDetailView):
                 Prefetch(
                     "speeches",
                     queryset=Speech.objects.filter(speeches_shown_q())
-                    .select_related("person__organization", "organization", "side")
+                    .select_related("person__organization", "organization", "side", "for_alliance")
                     .prefetch_related(published_citations()),
                 ),
                 Prefetch("alliances_founded", queryset=Alliance.objects.published()),
@@ -400,6 +400,7 @@ class OrganizationDetailView(RecordDetailView):
             .prefetch_related(published_citations()),
             visits_sent=visits_of(Q(sender=org) | Q(other_senders=org)),
             visits_hosted=visits_of(Q(hosts=org)),
+            visits_as_stop=visits_of(Q(organizations_visited=org)),
             status_changes_made=list(
                 StatusChange.objects.filter(by=org, partnership__in=public_partnership_pks())
                 .select_related("partnership__party_a", "partnership__party_b")

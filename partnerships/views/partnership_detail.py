@@ -94,7 +94,8 @@ def people_of(partnership) -> dict:
 
 
 def organizations_named():
-    """Published organizations by name: a visit's other senders and its hosts."""
+    """Published organizations by name: a visit's other senders, its hosts and the bodies it
+    also went to."""
     return Organization.objects.published().order_by("name")
 
 
@@ -172,6 +173,7 @@ class PartnershipDetailView(RecordDetailView):
                         Prefetch("places", queryset=Region.objects.published().order_by("name")),
                         Prefetch("other_senders", queryset=organizations_named()),
                         Prefetch("hosts", queryset=organizations_named()),
+                        Prefetch("organizations_visited", queryset=organizations_named()),
                     ),
                 ),
                 # People's parts in the partnership and in its visits, in one query: the
