@@ -1228,6 +1228,14 @@ class Organization(Record):
     )
     founded_year = year_field(_("founded (year)"), _("The year a source gives for its founding."))
     website = models.URLField(_("website"), blank=True)
+    aims = models.TextField(
+        _("aims or tasks"),
+        blank=True,
+        help_text=_(
+            "What it is for, as the sources say, one per line in our own words (a joint "
+            "institute's or centre's tasks: 'teaching Chinese', 'holding HSK examinations')."
+        ),
+    )
     description = models.TextField(_("description"), blank=True)
 
     class Meta:
@@ -1329,7 +1337,17 @@ class Organization(Record):
     def search_parts(self) -> list[str]:
         names = [alias.name for alias in self.other_names.all()] if self.pk else []
         # The names of its place and the places above it (city, province, country).
-        return [self.name, *names, self.description, *_place_names_of(self, self.place_paths())]
+        return [
+            self.name,
+            *names,
+            self.aims,
+            self.description,
+            *_place_names_of(self, self.place_paths()),
+        ]
+
+    @property
+    def aims_list(self) -> list[str]:
+        return lines_of(self.aims)
 
     def place_paths(self) -> list[str]:
         return [self.region.path] if self.region_id else []
@@ -1647,6 +1665,15 @@ class ConferenceSeries(Record):
 )
 
 
+class EventKind(models.TextChoices):
+    CONFERENCE = "conference", _("Conference, forum or meeting")
+    CONTEST = "contest", _("Contest, competition or olympiad")
+    CAMP = "camp", _("Camp or summer school")
+    FESTIVAL = "festival", _("Festival")
+    EXHIBITION = "exhibition", _("Exhibition, expo or fair")
+    CEREMONY = "ceremony", _("Ceremony")
+
+
 class EventFormat(models.TextChoices):
     UNKNOWN = "unknown", _("Not reported")
     IN_PERSON = "in_person", _("In person")
@@ -1661,6 +1688,13 @@ class Conference(Record):
         _("other names"),
         blank=True,
         help_text=_("One per line: other titles and translations the sources give it."),
+    )
+    kind = models.CharField(
+        _("kind of event"),
+        max_length=12,
+        choices=EventKind,
+        blank=True,
+        help_text=_("As the source describes it; leave empty when it does not say."),
     )
     theme = models.CharField(_("theme"), max_length=500, blank=True)
     topics = models.TextField(
@@ -1826,6 +1860,14 @@ class Conference(Record):
             "edition. They count as taking part too."
         ),
     )
+    more_regions_unnamed = models.BooleanField(
+        _("other places took part that the sources do not name"),
+        default=False,
+        help_text=_(
+            "Tick when a source names some of the countries, regions or cities taking part "
+            "and says there were others ('Moscow, Kazan and other cities')."
+        ),
+    )
     more_people_unnamed = models.BooleanField(
         _("others took part whom the sources do not name"),
         default=False,
@@ -1879,6 +1921,7 @@ class Conference(Record):
             self.other_names,
             self.theme,
             self.topics,
+            self.programme,
             self.aims,
             self.part_of_occasion,
             series.name if series and series.is_published else "",
@@ -2000,6 +2043,7 @@ class EventRole(models.TextChoices):
     DELEGATION_LEADER = "leader", _("Led a delegation")
     DELEGATE = "delegate", _("Member of a delegation")
     INTERPRETER = "interpreter", _("Interpreted")
+    JUDGE = "judge", _("Judged (on the jury)")
     OFFICIATED = "officiated", _("Unveiled or launched")
     ATTENDEE = "attendee", _("Attended")
     # Told the press or was interviewed there: the source reports a statement, not that the
@@ -2385,6 +2429,8 @@ class Alliance(Record):
             self.summary,
             *_place_names_of(self, self.place_paths()),
             *document_titles_of(self),
+            # Its bodies' names (councils, committees, clusters: "digital technology").
+            *(body.name for body in (self.bodies.all() if self.pk else ())),
             # The people holding a role in it (chair, spokesperson...): signals.refresh_naming.
             *person_names(people_in(self, "memberships", with_public_organization=True)),
             # Its published members' names in every form ("Chulalongkorn", "JSNU" find the
@@ -2479,6 +2525,7 @@ class AllianceBodyKind(models.TextChoices):
     COUNCIL = "council", _("Council")
     COMMITTEE = "committee", _("Committee")
     SECRETARIAT = "secretariat", _("Secretariat")
+    CLUSTER = "cluster", _("Cluster or working group")
     OTHER = "other", _("Other body")
 
 
@@ -3998,6 +4045,9 @@ class Metric(models.TextChoices):
     MEMBERS = "members", _("members")
     PARTICIPANTS = "participants", _("participants")
     SPEAKERS = "speakers", _("speakers")
+    AUDIENCE = "audience", _("audience or viewers")
+    FINALISTS = "finalists", _("finalists")
+    PRIZES = "prizes", _("prizes or awards given")
     DELEGATES = "delegates", _("delegates")
     STUDENTS = "students", _("students")
     TEACHERS = "teachers", _("teachers")
@@ -4041,6 +4091,9 @@ METRIC_SINGULAR = {
     Metric.MEMBERS: _("member"),
     Metric.PARTICIPANTS: _("participant"),
     Metric.SPEAKERS: _("speaker"),
+    Metric.AUDIENCE: _("member of the audience or viewer"),
+    Metric.FINALISTS: _("finalist"),
+    Metric.PRIZES: _("prize or award given"),
     Metric.DELEGATES: _("delegate"),
     Metric.STUDENTS: _("student"),
     Metric.TEACHERS: _("teacher"),

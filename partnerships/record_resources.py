@@ -38,6 +38,7 @@ from .models import (
     Conference,
     ConferenceSeries,
     EventFormat,
+    EventKind,
     EventRole,
     FigureOrigin,
     FigurePeriod,
@@ -946,6 +947,14 @@ class ConferenceResource(RecordResource):
     more_people_unnamed = fields.Field(
         attribute="more_people_unnamed", column_name="more_people_unnamed", widget=YesNoWidget()
     )
+    more_regions_unnamed = fields.Field(
+        attribute="more_regions_unnamed", column_name="more_regions_unnamed", widget=YesNoWidget()
+    )
+    kind = fields.Field(
+        attribute="kind",
+        column_name="kind",
+        widget=ChoiceWidget(EventKind.choices, "Kind of event"),
+    )
     defaults = {"format": EventFormat.UNKNOWN}
 
     class Meta(RecordResource.Meta):
@@ -954,6 +963,7 @@ class ConferenceResource(RecordResource):
             "name",
             "slug",
             "other_names",
+            "kind",
             "theme",
             "topics",
             "programme",
@@ -976,6 +986,7 @@ class ConferenceResource(RecordResource):
             "guided_by",
             "initiated_by",
             "participating_regions",
+            "more_regions_unnamed",
             "more_people_unnamed",
             "summary",
             "source",

@@ -938,6 +938,7 @@ class OrganizationResource(CitedResource):
     )
     other_names = fields.Field(column_name="other_names", attribute=None)
     website = fields.Field(attribute="website", column_name="website")
+    aims = fields.Field(attribute="aims", column_name="aims")
     founded_year = fields.Field(
         attribute="founded_year",
         column_name="founded_year",
@@ -957,6 +958,7 @@ class OrganizationResource(CitedResource):
             "other_names",
             "website",
             "founded_year",
+            "aims",
             "description",
             "source",
             "paragraph",

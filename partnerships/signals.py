@@ -43,6 +43,7 @@ from . import pagecache, placesearch
 from .models import (
     Agreement,
     Alliance,
+    AllianceBody,
     AllianceDocument,
     AllianceEvent,
     AllianceMembership,
@@ -395,7 +396,8 @@ def signatories_changed(sender, instance, action, reverse, pk_set, **kwargs):
 # Rows whose words are in their record's search text, by the field naming that record: a
 # further party's names, the people named on a partnership or its visits, its agreements'
 # titles and signatories, its visits' programmes and topics; the people at a conference; an
-# alliance's role holders, its members' sides and where its governance events happened.
+# alliance's role holders, its members' sides, where its governance events happened and its
+# bodies' names.
 SEARCHED_ROWS = {
     PartnershipPerson: "partnership",
     Agreement: "partnership",
@@ -403,6 +405,7 @@ SEARCHED_ROWS = {
     Speech: "conference",
     AllianceMembership: "alliance",
     AllianceEvent: "alliance",
+    AllianceBody: "alliance",
     Visit: "partnership",
 }
 

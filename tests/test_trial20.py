@@ -24,6 +24,7 @@ from tests.test_views import (
     DRAFT,
     make_alliance,
     make_conference,
+    make_figure,
     make_org,
     make_person,
     make_region,
@@ -473,3 +474,76 @@ def test_the_history_says_where_entries_without_a_date_go(client, client_as, vis
     visit_of_kazan(client_as, visit_world)
     page = text(client.get(visit_world["partnership"].get_absolute_url()))
     assert "oldest first (those the sources do not date last)" in page
+
+
+# ------------------------------------------- a contest, an alliance's clusters (entry trial 22)
+
+
+@pytest.fixture
+def contest(db):
+    return make_conference(
+        "Test 6th Chinese Bridge contest for Russian students",
+        kind="contest",
+        programme="Speeches on a theme\nTalent show\nCollective conversation",
+    )
+
+
+def test_a_contest_says_what_kind_of_event_it_is(client, contest):
+    page = text(client.get(contest.get_absolute_url()))
+    assert "Kind of event Contest, competition or olympiad" in page
+
+
+def test_an_event_of_no_reported_kind_shows_none(client, db):
+    meeting = make_conference("Test forum")
+    assert "Kind of event" not in text(client.get(meeting.get_absolute_url()))
+
+
+def test_a_search_for_an_item_of_the_programme_finds_the_event(client, contest):
+    found = text(client.get(reverse("conference-list"), {"q": "talent show"}))
+    assert contest.name in found
+    assert contest.name not in text(client.get(reverse("conference-list"), {"q": "karaoke"}))
+
+
+def test_places_named_in_part_are_followed_by_others(client, contest):
+    contest.participating_regions.add(make_region("Test Kazan"), make_region("Test Moscow"))
+    contest.more_regions_unnamed = True
+    contest.save()
+    page = text(client.get(contest.get_absolute_url()))
+    assert "Test Kazan, Test Moscow, and others the sources do not name" in page
+
+
+def test_a_judge_on_the_jury_is_shown_so(client, contest):
+    speech = make_speech(make_person("Test Ramil Khairutdinov"), contest)
+    speech.role = "judge"
+    speech.save()
+    page = text(client.get(contest.get_absolute_url()))
+    assert "Judged (on the jury) Test Ramil Khairutdinov" in page
+
+
+def test_an_audience_is_counted_apart_from_participants(client, contest):
+    make_figure(contest, 600, metric="audience", qualifier="over", description="")
+    page = text(client.get(contest.get_absolute_url()))
+    assert "over 600 audience or viewers" in page
+
+
+def test_an_alliance_is_found_by_the_name_of_one_of_its_bodies(client, db):
+    alliance = make_alliance("Test China-Belarus University Alliance")
+    AllianceBody.objects.create(
+        alliance=alliance, kind="cluster", name="Cluster of digital technology"
+    )
+    found = text(client.get(reverse("alliance-list"), {"q": "digital technology"}))
+    assert alliance.name in found
+    page = text(client.get(alliance.get_absolute_url()))
+    assert "Cluster of digital technology Cluster or working group" in page
+
+
+def test_a_joint_institute_lists_its_tasks(client, db):
+    institute = make_org(
+        "Test Confucius Institute at Gomel State University",
+        kind="joint_institute",
+        aims="Teaching Chinese\nHolding HSK examinations",
+    )
+    page = text(client.get(institute.get_absolute_url()))
+    assert "Aims or tasks Teaching Chinese Holding HSK examinations" in page
+    found = text(client.get(reverse("organization-list"), {"q": "HSK examinations"}))
+    assert institute.name in found
