@@ -2049,6 +2049,7 @@ class EventRole(models.TextChoices):
     # Told the press or was interviewed there: the source reports a statement, not that the
     # person spoke at the event or attended it.
     QUOTED = "quoted", _("Quoted (a statement the source reports)")
+    RECEIVED = "received", _("Received or met the guests")
 
 
 class Speech(Versioned):
@@ -2301,6 +2302,7 @@ class AllianceFocus(models.TextChoices):
     VOCATIONAL = "vocational", _("Vocational education")
     LANGUAGES = "languages", _("Languages")
     SCIENCE = "science", _("Science and technology")
+    ENGINEERING = "engineering", _("Engineering and infrastructure")
     MEDICINE = "medicine", _("Medicine")
     GENERAL = "general", _("Education in general")
     OTHER = "other", _("Other")
@@ -2929,12 +2931,12 @@ class PartnershipLevel(models.TextChoices):
     SCHOOL = "school", _("School to school")
     UNIVERSITY = "university", _("University to university")
     UNIT = "unit", _("Unit within a university")
-    COMPREHENSIVE = "comprehensive", _("Comprehensive (between education authorities)")
+    COMPREHENSIVE = "comprehensive", _("Between education authorities")
     GOVERNMENT = "government", _("Between city or regional governments")
 
 
 class PartnershipStatus(models.TextChoices):
-    PLANNED = "planned", _("Announced, not yet signed")
+    PLANNED = "planned", _("Planned or announced, not yet signed")
     ESTABLISHED = "established", _("Established (current state not reported)")
     ACTIVE = "active", _("Active")
     RENEWED = "renewed", _("Renewed")
@@ -2947,7 +2949,7 @@ class StatusChangeKind(models.TextChoices):
     """A change of a partnership's state, dated: as PartnershipStatus, but "Established" is an
     event here, not a current state that is not reported."""
 
-    PLANNED = "planned", _("Announced, not yet signed")
+    PLANNED = "planned", _("Planned or announced, not yet signed")
     ESTABLISHED = "established", _("Established")
     ACTIVE = "active", _("Active")
     RENEWED = "renewed", _("Renewed")
@@ -3360,6 +3362,7 @@ class PartyRole(models.TextChoices):
     TO_SET_UP = "to_set_up", _("To be set up under it (agreed, not yet done; not a party)")
     PROPOSED = "proposed", _("Proposed under it (awaiting agreement or approval; not a party)")
     TAKES_PART = "takes_part", _("Takes part or works under it (not a party)")
+    APPROVED = "approved", _("Approved or permitted it (not a party)")
 
 
 class PartnershipParty(Versioned):

@@ -553,7 +553,7 @@ def test_overview_does_not_count_comprehensive_partnerships_as_sister_school_par
     levels = overview_levels(client)
     assert (levels["comprehensive"]["count"], levels["comprehensive"]["label"]) == (
         2,
-        "comprehensive partnerships",
+        "partnerships between education authorities",
     )
     assert levels["school"]["count"] == 0  # shown beside the reported "about 2,000"
 

@@ -15,8 +15,10 @@ from partnerships.models import (
     AllianceEvent,
     ConferenceDocument,
     Organization,
+    PartnershipParty,
     SisterSchoolPartnership,
     Source,
+    Visit,
 )
 from partnerships.templatetags.partnerships_tags import language_name
 from tests.test_detail_sources import text
@@ -26,6 +28,7 @@ from tests.test_views import (
     make_conference,
     make_figure,
     make_org,
+    make_partnership,
     make_person,
     make_region,
     make_source,
@@ -547,3 +550,57 @@ def test_a_joint_institute_lists_its_tasks(client, db):
     assert "Aims or tasks Teaching Chinese Holding HSK examinations" in page
     found = text(client.get(reverse("organization-list"), {"q": "HSK examinations"}))
     assert institute.name in found
+
+
+# ------------------------------------------------------------------ entry trial 23
+
+
+def test_a_partnership_between_education_authorities_is_not_called_comprehensive(client, db):
+    gyeonggi = make_org("Test Gyeonggi Office of Education", kind="authority")
+    shandong = make_org("Test Shandong Department of Education", kind="authority")
+    pair = make_partnership(gyeonggi, shandong, level="comprehensive")
+    page = text(client.get(pair.get_absolute_url()))
+    assert "Level Between education authorities" in page
+    assert "omprehensive" not in page
+
+
+def test_an_exchange_online_does_not_read_as_a_visit(client, visit_world):
+    partnership = visit_world["partnership"]
+    Visit.objects.create(
+        partnership=partnership, direction="a_to_b", format="online", occasion="first contact"
+    )
+    page = text(client.get(partnership.get_absolute_url()))
+    assert f"First contact (From {partnership.party_a} to {partnership.party_b})" in page
+    assert f"{partnership.party_a} visited" not in page
+
+
+def test_a_tie_under_discussion_is_not_said_to_be_announced(client, visit_world):
+    partnership = visit_world["partnership"]
+    partnership.status = "planned"
+    partnership.save()
+    page = text(client.get(partnership.get_absolute_url()))
+    assert "Status Planned or announced, not yet signed" in page
+
+
+def test_a_body_that_permitted_it_is_shown_as_not_a_party(client, visit_world):
+    partnership = visit_world["partnership"]
+    board = make_org("Test township board of education", kind="school_board")
+    PartnershipParty.objects.create(partnership=partnership, organization=board, role="approved")
+    page = text(client.get(partnership.get_absolute_url()))
+    assert "Approved or permitted it (not a party) Test township board of education" in page
+
+
+def test_a_president_who_received_the_guests_is_shown_so(client, db):
+    ceremony = make_conference("Test founding ceremony of a transport alliance")
+    speech = make_speech(make_person("Test Sha Aimin"), ceremony)
+    speech.role = "received"
+    speech.save()
+    page = text(client.get(ceremony.get_absolute_url()))
+    assert "Received or met the guests Test Sha Aimin" in page
+
+
+def test_an_alliance_can_be_about_engineering_and_infrastructure(client, db):
+    alliance = make_alliance("Test alliance for transport talent", focus="engineering")
+    alliance.full_clean()
+    page = text(client.get(alliance.get_absolute_url()))
+    assert "Engineering and infrastructure" in page

@@ -486,7 +486,9 @@ def test_dashboard_shows_recorded_counts(client, seed):
         "<strong>2</strong> <span>partnerships recorded (all levels)</span>",
         html=False,
     )
-    assertContains(response, "<strong>2</strong> <span>comprehensive partnerships</span>")
+    assertContains(
+        response, "<strong>2</strong> <span>partnerships between education authorities</span>"
+    )
     assertContains(response, "<strong>1</strong> <span>alliance recorded</span>")
     assertContains(response, "<strong>11</strong> <span>organizations recorded</span>")
 
@@ -1037,7 +1039,7 @@ def test_partnership_export_names_related_records_instead_of_ids(client, seed):
     assert peel["party_a_country"] == "China"
     assert peel["party_b_country"] == "Canada"
     assert peel["conference_series"] == ""  # the report does not credit it to the series
-    assert peel["level"] == "Comprehensive (between education authorities)"
+    assert peel["level"] == "Between education authorities"
     assert peel["url"] == "/partnerships/suzhou-bureau-of-education-peel-district-school-board/"
 
 

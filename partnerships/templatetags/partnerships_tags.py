@@ -282,15 +282,17 @@ def figure_groups(figures) -> list[FigureGroup]:
 @register.simple_tag
 def visit_direction(visit, partnership) -> str:
     """Which way a visit went, or is to go, in words with the parties' names."""
-    from partnerships.models import VisitDirection, VisitStatus
+    from partnerships.models import EventFormat, VisitDirection, VisitStatus
 
     a, b = partnership.party_a.name, partnership.party_b.name
-    # A planned visit has not happened: "A to visit B", not "A visited B".
-    went = (
-        gettext("%(from)s to visit %(to)s")
-        if visit.status == VisitStatus.PLANNED
-        else gettext("%(from)s visited %(to)s")
-    )
+    # A planned visit has not happened: "A to visit B", not "A visited B". An exchange
+    # online (a video call, emails) went from one to the other without anyone travelling.
+    if visit.format == EventFormat.ONLINE:
+        went = gettext("From %(from)s to %(to)s")
+    elif visit.status == VisitStatus.PLANNED:
+        went = gettext("%(from)s to visit %(to)s")
+    else:
+        went = gettext("%(from)s visited %(to)s")
     if visit.direction == VisitDirection.A_TO_B:
         return went % {"from": a, "to": b}
     if visit.direction == VisitDirection.B_TO_A:

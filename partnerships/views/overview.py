@@ -154,7 +154,11 @@ class DashboardView(TemplateView):
                 n,
             )
         if level == PartnershipLevel.COMPREHENSIVE:
-            return ngettext("comprehensive partnership", "comprehensive partnerships", n)
+            return ngettext(
+                "partnership between education authorities",
+                "partnerships between education authorities",
+                n,
+            )
         return ngettext(
             "partnership between city or regional governments",
             "partnerships between city or regional governments",
