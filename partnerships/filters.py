@@ -722,11 +722,14 @@ class SeriesFilterSet(RecordFilterSet):
 
 class PersonFilterSet(RecordFilterSet):
     region = SlugChoiceFilter(label=_("Region"), queryset=published_regions, method="filter_region")
+    # As on the other lists: a person is in a country through their organization's place or
+    # the country the source ties them to.
+    country = CountryFilter(method="filter_region")
     organization = SlugChoiceFilter(
         label=_("Organization"), queryset=lambda request: Organization.objects.published()
     )
     sort = ordering((("name", "name"),), {"name": _("Name")})
-    facet_params = ("region", "organization")
+    facet_params = ("region", "country", "organization")
 
     class Meta:
         model = Person

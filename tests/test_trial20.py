@@ -16,6 +16,7 @@ from partnerships.models import (
     ConferenceDocument,
     Organization,
     PartnershipParty,
+    PartnershipPerson,
     SisterSchoolPartnership,
     Source,
     Visit,
@@ -604,3 +605,22 @@ def test_an_alliance_can_be_about_engineering_and_infrastructure(client, db):
     alliance.full_clean()
     page = text(client.get(alliance.get_absolute_url()))
     assert "Engineering and infrastructure" in page
+
+
+def test_the_leader_of_a_visit_is_named_before_its_members(client, visit_world):
+    partnership = visit_world["partnership"]
+    visit = Visit.objects.create(partnership=partnership, direction="a_to_b")
+    for name, role in (("Test Member One", "went"), ("Test Leader", "led")):
+        PartnershipPerson.objects.create(
+            partnership=partnership, visit=visit, person=make_person(name), role=role
+        )
+    page = text(client.get(partnership.get_absolute_url()))
+    assert page.index("Test Leader") < page.index("Test Member One")
+
+
+def test_the_people_list_filters_by_country_as_the_other_lists_do(client, ambassador):
+    person, tajikistan = ambassador
+    in_china = make_person("Test Xi Person", make_org("Test Ministry", make_region("Test China")))
+    page = text(client.get(reverse("person-list"), {"country": tajikistan.slug}))
+    assert person.name in page
+    assert in_china.name not in page
