@@ -253,6 +253,15 @@ def test_export_with_a_bad_filter_is_a_bad_request_that_shows_the_error(client, 
     assertContains(response, "password", status_code=400)
 
 
+@pytest.mark.parametrize("name", LISTS)
+def test_export_with_a_bad_filter_and_page_zero_is_a_bad_request(client, seed, name):
+    # Found by the fuzz test below: the export's error page read the page number unguarded.
+    response = get(client, name, {"sort": "password", "page": "0", "format": "csv"})
+    assert response.status_code == 400
+    assert "Content-Disposition" not in response
+    assertContains(response, "is not a page number", status_code=400)
+
+
 # --------------------------------------------------------------------------- NUL, repeats, extras
 
 

@@ -116,16 +116,17 @@ class RecordListView(FilterView):
             return HttpResponseBadRequest(_("Unknown format: choose csv or json."))
         if export in ("csv", "json"):
             filterset = self.get_filterset(self.get_filterset_class())
-            if not filterset.is_valid():
-                # The list page, with its (escaped) form errors, instead of a file.
-                response = super().get(request, *args, **kwargs)
-                response.status_code = 400
-                return response
-            if export == "csv":
-                return self.csv_export(filterset.qs)
-            return self.json_export(filterset.qs)
+            if filterset.is_valid():
+                if export == "csv":
+                    return self.csv_export(filterset.qs)
+                return self.json_export(filterset.qs)
         try:
-            return super().get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)
+            if export in ("csv", "json"):
+                # A filter in error: the list page, with its (escaped) form errors, instead
+                # of a file.
+                response.status_code = 400
+            return response
         except BadPage as bad:
             query = request.GET.copy()
             if bad.last_page is not None:
