@@ -4085,6 +4085,7 @@ class Metric(models.TextChoices):
     JOBS = "jobs", _("jobs")
     VISITS = "visits", _("visits")
     AREA = "area_m2", _("square metres of floor space")
+    LAND = "area_ha", _("hectares of land")
     MONEY = "money", _("money")
 
 
@@ -4129,6 +4130,7 @@ METRIC_SINGULAR = {
     Metric.JOBS: _("job"),
     Metric.VISITS: _("visit"),
     Metric.AREA: _("square metre of floor space"),
+    Metric.LAND: _("hectare of land"),
 }
 
 

@@ -624,3 +624,10 @@ def test_the_people_list_filters_by_country_as_the_other_lists_do(client, ambass
     page = text(client.get(reverse("person-list"), {"country": tajikistan.slug}))
     assert person.name in page
     assert in_china.name not in page
+
+
+def test_a_campus_area_in_hectares_reads_as_land(client, db):
+    campus = make_org("Test Shenzhen MSU-BIT University", kind="university")
+    make_figure(campus, 33.4, metric="area_ha", qualifier="exact", description="")
+    page = text(client.get(campus.get_absolute_url()))
+    assert "33.4 hectares of land" in page
