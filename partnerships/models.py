@@ -3832,10 +3832,7 @@ class Visit(Versioned):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(999)],
-        help_text=_(
-            "As the source counts them: 2 for 'the school's second visit', 'once again' "
-            "with an earlier visit recorded."
-        ),
+        help_text=_("As the source counts them: 2 for 'the school's second visit'."),
     )
     description = models.TextField(_("what happened"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")

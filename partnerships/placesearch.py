@@ -82,7 +82,7 @@ def alliances_under(path: str):
     return (
         Alliance.objects.filter(pk__in=keys)
         .select_related("founded_in")
-        .prefetch_related("memberships__person__other_names", "memberships__organization")
+        .prefetch_related("memberships__person__other_names", "memberships__organization", "bodies")
     )
 
 

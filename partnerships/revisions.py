@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -352,7 +353,17 @@ def apply_changes(revision: Revision, author, reason: str, check_versions: bool 
     record._history_user = author
     record._change_reason = reason
     if revision.kind == Revision.Kind.DELETE:
-        record.delete()
+        try:
+            record.delete()
+        except ProtectedError as exc:  # checked before anything is deleted
+            named = sorted({str(obj) for obj in exc.protected_objects})
+            raise RevisionConflict(
+                gettext(
+                    "It cannot be deleted while other records name it: %(records)s. Change "
+                    "those first."
+                )
+                % {"records": "; ".join(named[:5]) + ("…" if len(named) > 5 else "")}
+            ) from None
         return None
     many = _set(record, revision.changes.get("fields", {}))
     record.save()

@@ -807,6 +807,7 @@ ALLIANCE_FOCUS_NAMES = {
     ],
     AllianceFocus.LANGUAGES: ["China–{c} Language Teaching Alliance"],
     AllianceFocus.SCIENCE: ["China–{c} Alliance of Science and Technology Universities"],
+    AllianceFocus.ENGINEERING: ["China–{c} Alliance for Transport and Infrastructure Talent"],
     AllianceFocus.MEDICINE: ["China–{c} Medical Universities Alliance"],
     AllianceFocus.GENERAL: ["{p}–{c} Education Cooperation Alliance"],
     AllianceFocus.OTHER: ["{p}–{c} Youth Exchange Network"],
@@ -818,6 +819,7 @@ FOCUS_KINDS = {
     AllianceFocus.VOCATIONAL: {"university", "school"},
     AllianceFocus.LANGUAGES: {"school", "university"},
     AllianceFocus.SCIENCE: {"university", "research"},
+    AllianceFocus.ENGINEERING: {"university", "vocational"},
     AllianceFocus.MEDICINE: {"university"},
     AllianceFocus.GENERAL: {"school", "university", "authority"},
     AllianceFocus.OTHER: {"network", "other", "school"},
@@ -1449,7 +1451,8 @@ class Generator:
         mainland_idx = [i for i, g in enumerate(info.groups) if g == "mainland"]
         sar_idx = [i for i, g in enumerate(info.groups) if g == "sar"]
         alliances = []
-        focuses = list(AllianceFocus.values)
+        # Each focus a synthetic alliance can have a name for ("not reported" has none).
+        focuses = [focus for focus in AllianceFocus.values if focus in ALLIANCE_FOCUS_NAMES]
         for a in range(n_alliances):
             focus = focuses[a] if a < len(focuses) else rng.choice(focuses)
             country_id = countries.pick() if countries else None

@@ -11,6 +11,7 @@ from partnerships.models import (
     AllianceEvent,
     Organization,
     OrganizationName,
+    Person,
     Publication,
     Revision,
 )
@@ -342,3 +343,19 @@ def test_an_editors_change_of_a_many_to_many_field_waits_for_review_and_is_appli
     assert added.name in review.content.decode()
     approve_as(client_as("publisher", "pub2"), revision)
     assert sorted(alliance.countries.values_list("pk", flat=True)) == sorted([*before, added.pk])
+
+
+def test_a_deletion_of_a_record_others_name_is_refused_in_words_not_a_500(records, client_as):
+    record = Organization.objects.get(slug="peoples-government-of-xuzhou")
+    person = Person.objects.create(name="Test Official", position="Mayor", organization=record)
+    client_as("editor").post(
+        reverse("admin:partnerships_organization_changelist"),
+        {"action": "request_deletion", "_selected_action": [record.pk]},
+    )
+    revision = Revision.objects.get(status="pending", kind="delete")
+    response = approve_as(client_as("publisher"), revision)
+    assert "cannot be deleted while other records name it: Test Official" in messages_of(response)
+    assert Organization.objects.filter(pk=record.pk).exists()
+    assert Person.objects.filter(pk=person.pk).exists()
+    revision.refresh_from_db()
+    assert revision.status == "pending"

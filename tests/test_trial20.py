@@ -58,13 +58,13 @@ def test_a_co_organizer_page_says_it_co_organized_or_supported_the_conference(
     meeting, _ministry, government = ministers_meeting
     page = text(client.get(government.get_absolute_url()))
     assert f"{meeting.name} {meeting.dates_display} — co-organized or supported it" in page
-    assert "— organizer" not in page
+    assert "— organized it" not in page
 
 
 def test_an_organizer_page_says_it_organized_the_conference(client, ministers_meeting):
     meeting, ministry, _government = ministers_meeting
     page = text(client.get(ministry.get_absolute_url()))
-    assert f"{meeting.name} {meeting.dates_display} — organizer" in page
+    assert f"{meeting.name} {meeting.dates_display} — organized it" in page
     assert "co-organized or supported it" not in page
 
 
@@ -73,7 +73,7 @@ def test_a_venue_that_also_organized_shows_both_parts(client, ministers_meeting)
     meeting.venue = ministry
     meeting.save()
     page = text(client.get(ministry.get_absolute_url()))
-    assert f"{meeting.name} {meeting.dates_display} — venue, organizer" in page
+    assert f"{meeting.name} {meeting.dates_display} — hosted it (venue), organized it" in page
 
 
 # ------------------------------------------------------------ an intergovernmental body
@@ -161,7 +161,7 @@ def test_a_document_all_members_signed_says_so_on_the_alliance_page(client, db):
         alliance=alliance, kind="declaration", title="Founding declaration", issued_by_all=True
     )
     page = text(client.get(alliance.get_absolute_url()))
-    assert "Founding declaration Declaration Issued or signed by all members" in page
+    assert "Founding declaration Declaration Issued or signed by all members at the time" in page
 
 
 def test_a_document_all_participants_signed_says_so_on_the_conference_page(client, db):
@@ -631,3 +631,29 @@ def test_a_campus_area_in_hectares_reads_as_land(client, db):
     make_figure(campus, 33.4, metric="area_ha", qualifier="exact", description="")
     page = text(client.get(campus.get_absolute_url()))
     assert "33.4 hectares of land" in page
+
+
+def test_a_visit_the_organization_hosted_is_not_listed_again_as_a_stop(
+    client, client_as, visit_world
+):
+    visit, university = visit_of_kazan(client_as, visit_world)
+    visit.hosts.add(university)
+    page = text(client.get(university.get_absolute_url()))
+    assert "Visits it hosted" in page
+    assert "Visits that went to it (not as their host)" not in page
+
+
+def test_the_organization_page_names_the_body_set_up_there(client, alliance_meeting):
+    alliance, _meeting = alliance_meeting
+    campus = make_org("Test Shenzhen MSU-BIT University", kind="university")
+    body = AllianceBody.objects.create(alliance=alliance, kind="committee", name="Test Committee")
+    AllianceEvent.objects.create(
+        alliance=alliance,
+        kind=AllianceEvent.Kind.BODY_SET_UP,
+        body=body,
+        venue=campus,
+        occurred_on=datetime.date(2023, 5, 13),
+        occurred_precision="day",
+    )
+    page = text(client.get(campus.get_absolute_url()))
+    assert f"Body set up: Test Committee 13 May 2023: {alliance.name}" in page

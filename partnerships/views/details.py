@@ -396,11 +396,13 @@ class OrganizationDetailView(RecordDetailView):
             alliance_events_held=AllianceEvent.objects.filter(
                 venue=org, alliance__publication=PUBLISHED
             )
-            .select_related("alliance")
-            .prefetch_related(published_citations()),
+            .select_related("alliance", "body")
+            .prefetch_related(published_citations())
+            .order_by("occurred_on", "pk"),
             visits_sent=visits_of(Q(sender=org) | Q(other_senders=org)),
             visits_hosted=visits_of(Q(hosts=org)),
-            visits_as_stop=visits_of(Q(organizations_visited=org)),
+            # Not those it hosted too: they are under "Visits it hosted".
+            visits_as_stop=visits_of(Q(organizations_visited=org) & ~Q(hosts=org)),
             status_changes_made=list(
                 StatusChange.objects.filter(by=org, partnership__in=public_partnership_pks())
                 .select_related("partnership__party_a", "partnership__party_b")
@@ -416,7 +418,7 @@ class OrganizationDetailView(RecordDetailView):
 # An organization's parts in a conference besides being its venue, as its page names them:
 # a co-organizer or supporter is not listed as an organizer.
 CONFERENCE_PARTS = {
-    "organizers": _("organizer"),
+    "organizers": _("organized it"),
     "run_by": _("carried it out"),
     "co_organizers": _("co-organized or supported it"),
     "guided_by": _("guided it"),
@@ -441,7 +443,7 @@ def conferences_of(org) -> list:
         .filter(reduce(operator.or_, (Q(**{key: True}) for key in as_part), Q(venue=org)))
     )
     for c in conferences:
-        c.parts = [_("venue")] if c.venue_id == org.pk else []
+        c.parts = [_("hosted it (venue)")] if c.venue_id == org.pk else []
         c.parts += [label for name, label in CONFERENCE_PARTS.items() if getattr(c, f"as_{name}")]
     return conferences
 
