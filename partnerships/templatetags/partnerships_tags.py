@@ -120,10 +120,10 @@ def date_range(date, ends_on=None) -> str:
 @functools.lru_cache(maxsize=256)
 def _language_name(code: str, language: str | None) -> str:
     base, *subtags = code.split("-")
-    if code.lower() in LANG_INFO:  # "zh-hans": Django names the script itself
-        return str(translation.get_language_info(code.lower())["name_translated"])
     try:
         name = str(translation.get_language_info(code.lower())["name_translated"])
+        if code.lower() in LANG_INFO:  # "zh-hans": Django names the script itself
+            return name
     except KeyError:
         found = pycountry.languages.get(alpha_2=base.lower()) or pycountry.languages.get(
             alpha_3=base.lower()

@@ -4,9 +4,6 @@ page is in partnership_detail.py."""
 
 from __future__ import annotations
 
-import operator
-from functools import reduce
-
 from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
@@ -437,11 +434,10 @@ def conferences_of(org) -> list:
         )
         for name in CONFERENCE_PARTS
     }
-    conferences = list(
-        Conference.objects.published()
-        .annotate(**as_part)
-        .filter(reduce(operator.or_, (Q(**{key: True}) for key in as_part), Q(venue=org)))
-    )
+    any_part = Q(venue=org)
+    for key in as_part:
+        any_part |= Q(**{key: True})
+    conferences = list(Conference.objects.published().annotate(**as_part).filter(any_part))
     for c in conferences:
         c.parts = [_("hosted it (venue)")] if c.venue_id == org.pk else []
         c.parts += [label for name, label in CONFERENCE_PARTS.items() if getattr(c, f"as_{name}")]

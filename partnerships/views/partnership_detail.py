@@ -75,23 +75,19 @@ def timeline_of(partnership) -> list[TimelineEntry]:
     return sorted(entries, key=lambda entry: entry.sort_key)
 
 
-# Who led the group first, then the other roles in the order of their choices (the default
-# role, "went on the visit", comes first there).
-ROLE_ORDER = {
-    role: i
-    for i, role in enumerate(
-        [
-            PersonRoleInPartnership.LED,
-            *(r for r in PersonRoleInPartnership.values if r != PersonRoleInPartnership.LED),
-        ]
-    )
-}
-
-
 def by_person_role(rows) -> list:
-    """People's parts (PartnershipPerson) in the order of PersonRoleInPartnership (who led
-    first), then as entered."""
-    return sorted(rows, key=lambda row: (ROLE_ORDER.get(row.role, len(ROLE_ORDER)), row.pk))
+    """People's parts (PartnershipPerson): who led the group first, then the other roles in
+    the order of PersonRoleInPartnership (whose first, the default, is "went on the visit"),
+    then as entered."""
+    order = {role: i for i, role in enumerate(PersonRoleInPartnership.values)}
+    return sorted(
+        rows,
+        key=lambda row: (
+            row.role != PersonRoleInPartnership.LED,
+            order.get(row.role, len(order)),
+            row.pk,
+        ),
+    )
 
 
 def people_of(partnership) -> dict:
