@@ -654,6 +654,36 @@ def list_counts(view, filterset, request) -> tuple[dict, tuple]:
     """The raw counts of a list's facets ({param: {key: n}, or None for a facet that ran out
     of time}) and its number of rows as pagination.count_rows gives it, (rows, exact).
 
+    The whole list's (no filter) are counted ahead, by the job worker after each write
+    (count_ahead), and read from there while the data has not changed since; otherwise, and
+    for a filtered list, counted here (count_list). Those are kept in the cache under the
+    data version (pagecache), the list and its filters (not its page, order or page size;
+    kept_rows): a change of data is counted anew at once. The overview reads the whole
+    partnership list's from here too, so both pages show the same numbers."""
+    from .pagecache import data_version, uncommitted_writes
+
+    # Not while this connection holds writes no other request sees (pagecache).
+    own_writes = uncommitted_writes()
+    filtered = is_filtered(filterset)
+    if not filtered and not own_writes:
+        found = counted_ahead(request.path)
+        if found is not None:
+            return found
+    shared = settings.FACET_CACHE_SECONDS > 0 and not own_writes
+    key = facet_cache_key(request, data_version())
+    cache = caches["facets"]
+    found = cache.get(key) if shared else None
+    if found is not None:
+        return found["counts"], found["rows"]
+    counts, rows = count_list(view, filterset, request, filtered)
+    if shared:
+        cache.set(key, {"counts": counts, "rows": rows}, settings.FACET_CACHE_SECONDS)
+    return counts, rows
+
+
+def count_list(view, filterset, request, filtered: bool) -> tuple[dict, tuple]:
+    """list_counts' numbers, counted now.
+
     A facet whose values narrow, or with no value chosen, is counted on the list as it is;
     on a filtered list, together with the others so counted, in one statement that reads the
     rows once (counted_in_one_pass); on the whole list, one by one (each from the index that
@@ -661,25 +691,10 @@ def list_counts(view, filterset, request) -> tuple[dict, tuple]:
     values widen or replace each other, with a value chosen (Facet.counted_apart), is counted
     on the list filtered by everything else: its numbers are then what each click gives.
     A facet that is not ``kept`` is left to compute_facets, on each request. The whole list
-    (no filter) is counted within the statement time limit of every query rather than the
-    facets' (FACET_TIME_LIMIT_MS): its counts serve every visitor of the list, in any order
-    and page size, and the overview, until the data changes (at 1M partnerships the year
-    facet alone took 0.35-0.5 s, more than the facets' 0.3 s: it was left out of both).
-
-    Both are kept in the cache under the data version (pagecache), the list and its filters
-    (not its page, order or page size; kept_rows): a change of data is counted anew at once.
-    The overview reads the whole partnership list's from here too, so both pages show the
-    same numbers, counted once per change."""
-    from .pagecache import data_version, uncommitted_writes
-
-    # Not while this connection holds writes no other request sees (pagecache).
-    shared = settings.FACET_CACHE_SECONDS > 0 and not uncommitted_writes()
-    key = facet_cache_key(request, data_version())
-    cache = caches["facets"]
-    found = cache.get(key) if shared else None
-    if found is not None:
-        return found["counts"], found["rows"]
-    filtered = any(value for value in filterset.form.cleaned_data.values())
+    (``filtered`` false) is counted within the statement time limit of every query rather
+    than the facets' (FACET_TIME_LIMIT_MS): its counts serve every visitor of the list until
+    the data changes (at 1M partnerships the year facet alone took 0.35-0.5 s, more than the
+    facets' 0.3 s: it was left out of both the list and the overview)."""
     if filtered:
         together = [f for f in view.facets if not f.counted_apart(request)]
         counts, rows = counted_in_one_pass(together, filterset.qs)
@@ -701,9 +716,38 @@ def list_counts(view, filterset, request) -> tuple[dict, tuple]:
     if rows is None:
         # Here rather than by the paginator, for the cache to keep them with the counts.
         rows = count_rows(filterset.qs, settings.LIST_COUNT_CAP)
-    if shared:
-        cache.set(key, {"counts": counts, "rows": rows}, settings.FACET_CACHE_SECONDS)
     return counts, rows
+
+
+def is_filtered(filterset) -> bool:
+    """Whether a valid filterset narrows its list at all (a search or any filter)."""
+    return any(value for value in filterset.form.cleaned_data.values())
+
+
+def counted_ahead(path: str) -> tuple[dict, tuple] | None:
+    """The whole list's numbers at ``path`` as count_ahead kept them, if the data has not
+    changed since (None otherwise)."""
+    from .pagecache import data_version
+
+    found = caches["data-version"].get(f"whole-list:{path}")
+    if found is None or found["version"] != data_version():
+        return None
+    return found["counts"], found["rows"]
+
+
+def count_ahead(view, filterset, request, version: str) -> None:
+    """Count the whole list (``filterset`` unfiltered) and keep its numbers for every visitor
+    of ``request.path`` while the data version is ``version`` (counted_ahead).
+
+    The job worker does this after each write (tasks.count_lists), so that no visitor waits
+    for the whole list's counts (1.2 s at 1M partnerships). They are kept in the cache that
+    holds the data version, which the web server's processes and the worker share in every
+    setting (settings.CACHES), under one key per list: a later count replaces it. Numbers
+    counted while a write commits are kept under the version before it, which then no longer
+    applies."""
+    counts, rows = count_list(view, filterset, request, filtered=False)
+    entry = {"version": version, "counts": counts, "rows": rows}
+    caches["data-version"].set(f"whole-list:{request.path}", entry, timeout=None)
 
 
 def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str], tuple]:
@@ -721,13 +765,19 @@ def list_facets(view, filterset, request) -> tuple[list[FacetResult], list[str],
     return results, left_out, rows
 
 
-def kept_rows(request) -> tuple | None:
-    """The number of rows of the list ``request`` asks for, (rows, exact), as list_facets
-    kept it with the counts of its first page (None when it is not kept): a later page shows
+def kept_rows(request, filterset) -> tuple | None:
+    """The number of rows of the list ``request`` asks for, (rows, exact), as list_counts
+    keeps it with the counts of its first page (None when it is not kept): a later page shows
     the same total without counting again."""
     from .pagecache import data_version, uncommitted_writes
 
-    if settings.FACET_CACHE_SECONDS <= 0 or uncommitted_writes():
+    if uncommitted_writes():
+        return None
+    if not is_filtered(filterset):
+        found = counted_ahead(request.path)
+        if found is not None:
+            return found[1]
+    if settings.FACET_CACHE_SECONDS <= 0:
         return None
     found = caches["facets"].get(facet_cache_key(request, data_version()))
     return found["rows"] if found else None

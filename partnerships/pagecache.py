@@ -65,6 +65,15 @@ def changed(using: str | None = None) -> None:
 
     connection.pagecache_bump = after_commit
     transaction.on_commit(after_commit, using=using)
+    # Then the job worker counts the whole lists anew (tasks.count_lists), so that their
+    # next visitors need not. robust: the write is done, whatever becomes of this.
+    transaction.on_commit(count_lists_later, using=using, robust=True)
+
+
+def count_lists_later() -> None:
+    from .tasks import count_lists
+
+    count_lists.enqueue(data_version())
 
 
 def uncommitted_writes(connection=None) -> bool:

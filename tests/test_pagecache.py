@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from partnerships import facets, pagecache
 from partnerships.models import Organization, Publication, Region, SisterSchoolPartnership
@@ -420,6 +420,112 @@ def test_the_partnership_list_reads_the_counts_that_the_overview_kept(client, da
         get(client, "/partnerships/")
     assert not group_by_queries(queries)
     assert not count_queries(queries)
+
+
+# ------------------------------------------------------------------------ counted ahead
+
+
+def get_total(name) -> int:
+    """The number of rows of the list called ``name``, counted now."""
+    path = reverse(name)
+    _view, filterset, _request = resolve(path).func.view_class.unfiltered(path)
+    return filterset.qs.count()
+
+
+def queued_list_counts() -> list:
+    """The versions that counts of the whole lists (tasks.count_lists) are queued for."""
+    from django_tasks_db.models import DBTaskResult
+
+    return [
+        task.args_kwargs["args"][0]
+        for task in DBTaskResult.objects.ready()
+        if task.task_path == "partnerships.tasks.count_lists"
+    ]
+
+
+def test_a_committed_write_queues_a_count_of_the_whole_lists_under_its_new_version(
+    client_as, data, commit
+):
+    partnership = SisterSchoolPartnership.objects.published().first()
+    with commit():
+        response = admin_action(
+            client_as("publisher"), "sisterschoolpartnership", "unpublish", partnership.pk
+        )
+    assert response.status_code == 302
+    assert queued_list_counts()[-1] == pagecache.data_version()
+
+
+def test_a_rolled_back_write_queues_no_count(data, django_capture_on_commit_callbacks):
+    before = queued_list_counts()
+    with django_capture_on_commit_callbacks(execute=False):
+        make_region("Narnia")
+    assert queued_list_counts() == before
+
+
+def test_the_whole_list_counted_ahead_is_shown_without_counting_and_as_counted_live(
+    client, data, settings
+):
+    settings.FACET_CACHE_SECONDS = 0  # nothing kept from a request: only what was counted ahead
+    live = get(client, "/partnerships/?sort=name")
+    assert run_worker() >= 1  # the count queued by loading the fixtures
+    with CaptureQueriesContext(connection) as queries:
+        ahead = get(client, "/partnerships/")
+    assert not group_by_queries(queries)
+    assert not count_queries(queries)
+    assert facet(ahead, "country") == facet(live, "country")
+    assert facet(ahead, "level") == facet(live, "level")
+    assert result_count(ahead) == result_count(live)
+
+
+def test_every_public_list_is_counted_ahead(data):
+    from partnerships.tasks import COUNTED_LISTS
+
+    run_worker()
+    for name in COUNTED_LISTS:
+        counts, (rows, exact) = facets.counted_ahead(reverse(name))
+        assert exact, name
+        assert rows == get_total(name), name
+
+
+def test_a_filtered_list_is_still_counted_on_its_request(client, data, settings):
+    settings.FACET_CACHE_SECONDS = 0
+    run_worker()
+    with CaptureQueriesContext(connection) as queries:
+        get(client, "/partnerships/?country=china")
+    assert group_by_queries(queries)
+
+
+def test_a_later_page_of_the_whole_list_takes_its_total_from_the_count_ahead(
+    client, two_pages, settings
+):
+    settings.FACET_CACHE_SECONDS = 0
+    run_worker()
+    with CaptureQueriesContext(connection) as queries:
+        second = get(client, "/partnerships/?per_page=10&page=2")
+    assert not count_queries(queries)
+    assert result_count(second) == SisterSchoolPartnership.objects.published().count()
+
+
+def test_after_a_write_the_whole_list_is_counted_anew_before_the_worker_has_run(
+    client, client_as, data, commit
+):
+    run_worker()
+    before = result_count(get(client, "/partnerships/"))
+    partnership = SisterSchoolPartnership.objects.published().first()
+    with commit():
+        admin_action(client_as("publisher"), "sisterschoolpartnership", "unpublish", partnership.pk)
+    after = get(client, "/partnerships/")
+    assert result_count(after) == before - 1
+    assert get(client, "/").context["headlines"][0]["count"] == before - 1
+
+
+def test_a_count_queued_for_a_version_since_replaced_stops_without_keeping_anything(data):
+    from partnerships.tasks import count_lists
+
+    old = pagecache.data_version()
+    pagecache.bump()
+    assert count_lists.call(old) == "data changed"
+    assert facets.counted_ahead("/partnerships/") is None
 
 
 def test_with_facet_cache_seconds_0_every_request_counts_its_facets(client, data, settings):

@@ -988,6 +988,13 @@ def render(results: list[dict], why: str | None = None) -> str:
         '(`partnerships/pagination.py`). "list" and "three facets" are the same URL '
         "for us (measured once, shown twice). Datasette's list has no facets unless asked "
         "(`_facet=`) and counts exactly within `sql_time_limit_ms`.",
+        "- The whole list's numbers (no filter: its six facets and total, and those of the "
+        "other lists) are counted ahead, as the job worker does after each write "
+        "(`partnerships.tasks.count_lists`): `bench/run.py` runs that count once after "
+        "starting each server (its time is in the results' `counted_ahead`), and the "
+        "unfiltered list, the overview and any later page of the whole list read them. "
+        "Every filtered or searched page counts its own on each request (the facet cache "
+        "is off).",
         "- A facet's number is what clicking it gives: several countries or regions narrow "
         "(AND: a partnership between both), so their facets are counted on the list as it "
         "is; level and status widen (OR), so when one is chosen their facet is counted "

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from ..charts import TOP_BARS, bar_chart
-from ..facet_views import request_with_query
 from ..facets import YearFacet, list_counts
 from ..models import (
     Alliance,
@@ -196,13 +194,7 @@ class DashboardView(TemplateView):
         country and province of a party) and its number of rows, (rows, exact), as the
         list's first page counts and keeps them (facets.list_counts): a number here and the
         list it links to agree, and both pages count them once per change of data."""
-        lister = PartnershipListView()
-        list_request = request_with_query(self.request, QueryDict())
-        list_request.path = reverse("partnership-list")
-        lister.setup(list_request)
-        filterset = lister.get_filterset(lister.get_filterset_class())
-        filterset.is_valid()
-        return list_counts(lister, filterset, list_request)
+        return list_counts(*PartnershipListView.unfiltered(reverse("partnership-list")))
 
     @staticmethod
     def year_label(year) -> str:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
@@ -89,6 +90,22 @@ class RecordListView(FilterView):
     # reading those rows (CappedPaginator.first_keys_apart): worth it where the list's date
     # index holds the words, so that the keys come from the index alone.
     search_keys_apart = False
+
+    @classmethod
+    def unfiltered(cls, path: str) -> tuple:
+        """This list at ``path`` with no filter, order or page, as a visitor who is not signed
+        in asks for it: (view, filterset, request). What the overview reads the partnership
+        list's counts from, and what the job worker counts ahead (facets.count_ahead), with
+        no visitor's request."""
+        request = HttpRequest()
+        request.method = "GET"
+        request.path = request.path_info = path
+        request.user = AnonymousUser()
+        view = cls()
+        view.setup(request)
+        filterset = view.get_filterset(view.get_filterset_class())
+        filterset.is_valid()
+        return view, filterset, request
 
     def get_queryset(self):
         return self.model.objects.published()
@@ -216,7 +233,7 @@ class RecordListView(FilterView):
             # Before the page is read: the facets may count the list's rows too.
             *counted, self.rows_counted = list_facets(self, filterset, self.request)
         elif filterset.is_valid():
-            self.rows_counted = kept_rows(self.request)
+            self.rows_counted = kept_rows(self.request, filterset)
         # The table of a list page shows no citations, no search columns, no timestamps.
         rows = without_citations(kwargs.get("object_list", self.object_list))
         if self.table_values is None:
