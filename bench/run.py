@@ -597,8 +597,9 @@ def count_lists_ahead(env: dict) -> str:
         capture=True,
     )
     seconds = time.monotonic() - started
-    log(f"  lists counted ahead: {result.stdout.strip()} in {seconds:.1f} s")
-    return f"{result.stdout.strip()} in {seconds:.1f} s"
+    said = result.stdout.strip().splitlines()[-1]  # after the shell's own lines
+    log(f"  lists counted ahead: {said} in {seconds:.1f} s")
+    return f"{said} in {seconds:.1f} s"
 
 
 def bench_ours(res, p, cfg, env, logs, pages, side="ours", extras=True):

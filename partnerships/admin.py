@@ -1398,7 +1398,7 @@ class PartnershipPersonInline(OwnVisits, CitedRowInline, admin.TabularInline):
 
     model = PartnershipPerson
     autocomplete_fields = ["person"]
-    fields = ["person", "role", "visit", "title", *CITATION_LINE, *SEEN]
+    fields = ["person", "role", "visit", "title", "summary", *CITATION_LINE, *SEEN]
     own_help = _(
         "One of this partnership's visits (add the visit above and save first); empty for a "
         "part in the partnership as a whole (organized the exchanges, helped bring it about)."
@@ -1923,7 +1923,7 @@ class OrganizationAdmin(RecordAdmin):
     list_display = ["name", "kind", "region", "publication", "citation_count"]
     list_filter = ["publication", "kind", ("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug", "other_names__name", "description"]
-    autocomplete_fields = ["region", "parent"]
+    autocomplete_fields = ["region", "parent", "supervised_by"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["region"]
     inlines = [OrganizationNameInline, *RECORD_INLINES]

@@ -1163,6 +1163,11 @@ KIND_PLURALS = {
 }
 
 
+class Ownership(models.TextChoices):
+    PUBLIC = "public", _("Public or state")
+    PRIVATE = "private", _("Private")
+
+
 class Organization(Record):
     """A school, university, education authority, school board, government or network."""
 
@@ -1227,6 +1232,34 @@ class Organization(Record):
         help_text=_("For a department inside a larger body."),
     )
     founded_year = year_field(_("founded (year)"), _("The year a source gives for its founding."))
+    founded_by = models.CharField(
+        _("founded by"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Who founded it and how, as the source says: 'by decree of the President of "
+            "Belarus', 'by the two universities'."
+        ),
+    )
+    ownership = models.CharField(
+        _("public or private"),
+        max_length=10,
+        choices=Ownership,
+        blank=True,
+        help_text=_("Leave empty when the sources do not say."),
+    )
+    supervised_by = models.ForeignKey(
+        "self",
+        verbose_name=_("supervised by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervises",
+        help_text=_(
+            "The body it reports to, when the source says so ('directly under the Ministry of "
+            "Education'); not the body it is part of."
+        ),
+    )
     website = models.URLField(_("website"), blank=True)
     aims = models.TextField(
         _("aims or tasks"),
@@ -2050,6 +2083,9 @@ class EventRole(models.TextChoices):
     # person spoke at the event or attended it.
     QUOTED = "quoted", _("Quoted (a statement the source reports)")
     RECEIVED = "received", _("Received or met the guests")
+    # Sent a message of congratulations or greetings, read out or printed, without taking
+    # part: not "spoke".
+    MESSAGE = "message", _("Sent a message or greetings")
 
 
 class Speech(Versioned):
@@ -3291,9 +3327,10 @@ class SisterSchoolPartnership(Record):
         # Its agreements' titles as the sources give them ("Agreement on Cooperation in the
         # Field of Education"); read with the signatories (NAMED_PEOPLE_PREFETCH).
         parts.extend(agreement.title for agreement in (self.agreements.all() if self.pk else ()))
-        # What its visits' groups did and talked about ("Sviyazhsk", "double degrees").
+        # What its visits' groups did, talked about and came for ("Sviyazhsk", "double
+        # degrees", "a friendly visit").
         for visit in self.visits.all() if self.pk else ():
-            parts.extend([*visit.programme_list, *visit.topics_list])
+            parts.extend([*visit.programme_list, *visit.topics_list, visit.aims, visit.description])
         return [
             *parts,
             self.source_label,
@@ -3960,6 +3997,8 @@ class PersonRoleInPartnership(models.TextChoices):
     SPOKE = "spoke", _("Spoke")
     CONTACT = "contact", _("Contact person")
     QUOTED = "quoted", _("Quoted (a statement the source reports)")
+    CHAIRED = "chaired", _("Chaired the talks or meeting")
+    ACCOMPANIED = "accompanied", _("Accompanied the visitors or showed them round")
 
 
 class PartnershipPerson(Versioned):
@@ -3992,6 +4031,14 @@ class PartnershipPerson(Versioned):
         max_length=300,
         blank=True,
         help_text=_("E.g. 'head of the China Club', 'English teacher'."),
+    )
+    summary = models.TextField(
+        _("what they said or did, in our words"),
+        blank=True,
+        help_text=_(
+            "For a person quoted: the gist of the statement the source reports, in your own "
+            "words, never the source's sentences."
+        ),
     )
     citations = GenericRelation("partnerships.Citation")
 

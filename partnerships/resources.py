@@ -40,7 +40,7 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import DatabaseError, models, transaction
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import CharField, Q, prefetch_related_objects
 from django.forms import MultipleChoiceField, MultipleHiddenInput
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -76,6 +76,7 @@ from .models import (
     Organization,
     OrganizationKind,
     OrganizationName,
+    Ownership,
     PartnershipLevel,
     PartnershipStatus,
     Publication,
@@ -720,15 +721,16 @@ class CitedResource(resources.ModelResource):
                 {field.column_name: f"{len(value)} characters is too long for this column."}
             )
         super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
-        # An empty cell is "" (cell_text); a nullable column stores it as NULL.
+        # An empty cell is "" (cell_text); a nullable column stores it as NULL, and a text
+        # that is not nullable the empty text (a choice left empty: ChoiceWidget gives None).
         model_field = _model_field(type(instance), field.attribute)
-        if (
-            model_field is not None
-            and model_field.null
-            and not model_field.is_relation
-            and getattr(instance, field.attribute, None) == ""
-        ):
+        if model_field is None or model_field.is_relation:
+            return
+        value = getattr(instance, field.attribute, None)
+        if model_field.null and value == "":
             setattr(instance, field.attribute, None)
+        elif not model_field.null and value is None and isinstance(model_field, CharField):
+            setattr(instance, field.attribute, "")
 
     def _find_source(self, source_text: str):
         """The source a row names (its id or exact title), looked up once per import."""
@@ -944,6 +946,12 @@ class OrganizationResource(CitedResource):
         column_name="founded_year",
         widget=WholeNumberWidget("Year founded", 1),
     )
+    founded_by = fields.Field(attribute="founded_by", column_name="founded_by")
+    ownership = fields.Field(
+        attribute="ownership",
+        column_name="ownership",
+        widget=ChoiceWidget(Ownership.choices, "Public or private"),
+    )
     description = fields.Field(attribute="description", column_name="description")
 
     class Meta:
@@ -958,6 +966,8 @@ class OrganizationResource(CitedResource):
             "other_names",
             "website",
             "founded_year",
+            "founded_by",
+            "ownership",
             "aims",
             "description",
             "source",

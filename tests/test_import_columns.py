@@ -47,7 +47,7 @@ WRITTEN_BY_OTHER_COLUMNS = {
 # Kept by save() from the region, or not yet a column (an organization's parent body is
 # entered in its form: the organizations file matches rows in bulk and has no lookup of one
 # organization from another yet).
-ORGANIZATION_NOT_COLUMNS = {"country", "province", "parent"}
+ORGANIZATION_NOT_COLUMNS = {"country", "province", "parent", "supervised_by"}
 
 ALL = [
     *record_resources.RESOURCES_BY_MODEL.values(),
@@ -134,6 +134,12 @@ CASES = [
         Organization,
         {"founded_year": 1902},
         {"founded_year": None},
+    ),
+    (
+        resources.OrganizationResource,
+        Organization,
+        {"founded_by": "by decree of the president", "ownership": "public"},
+        {"founded_by": "", "ownership": ""},
     ),
     (
         record_resources.ReportedFigureResource,

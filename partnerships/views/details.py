@@ -37,6 +37,7 @@ from ..models import (
     newest_first,
 )
 from ..references import anchor_of, locator_of, place_order
+from ..templatetags.partnerships_tags import visit_direction
 from .common import (
     PART_OF,
     PUBLISHED,
@@ -343,13 +344,13 @@ class SeriesDetailView(RecordDetailView):
 
 class OrganizationDetailView(RecordDetailView):
     model = Organization
-    draft_relations = ("region", "province", "country", "parent")
+    draft_relations = ("region", "province", "country", "parent", "supervised_by")
 
     def get_queryset(self):
         return (
             super()
             .get_queryset()
-            .select_related("region", "province", "country", "parent")
+            .select_related("region", "province", "country", "parent", "supervised_by")
             .prefetch_related("other_names")
         )
 
@@ -357,6 +358,11 @@ class OrganizationDetailView(RecordDetailView):
         context = super().get_context_data(**kwargs)
         org = self.object
         context.update(
+            # Its region and every published region above it, nearest first ("Changchun New
+            # Area, Changchun, Jilin, China"): a district's city is not left out.
+            places=[org.region, *reversed([r for r in org.region.ancestors() if r.is_published])]
+            if org.region
+            else [],
             partnerships=first_rows(published_partnerships().involving(org)),
             memberships=hide_drafts(
                 by_role(
@@ -459,9 +465,9 @@ class RegionDetailView(RecordDetailView):
             ancestors=[r for r in region.ancestors() if r.is_published],
             subregions=Region.objects.published().filter(parent=region),
             organizations=first_rows(
-                Organization.objects.published().filter(within).select_related("region"),
+                Organization.objects.published().filter(within).select_related("region", "parent"),
                 list_url("organization-list", region=region.slug),
-                ["region"],
+                ["region", "parent"],
             ),
             partnerships=first_rows(
                 published_partnerships().in_region(region),
@@ -567,6 +573,13 @@ def name_rows(records) -> None:
 
 def row_label(record) -> str:
     """A record's name on a source page; a part of a record with the record's name."""
+    if isinstance(record, Visit):  # as the partnership's page words it, not the admin's
+        text = f"{visit_direction(record, record.partnership)}, {record.visited}"
+        return (
+            f"{record.occasion[:1].upper()}{record.occasion[1:]} ({text})"
+            if record.occasion
+            else text
+        )
     parent = PART_OF.get(type(record))
     if parent:
         return f"{record} ({getattr(record, parent)})"

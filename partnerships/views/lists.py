@@ -200,7 +200,7 @@ class OrganizationListView(RecordListView):
         "sources."
     )
     export_stem = "organizations"
-    draft_relations = ("region", "country", "parent")
+    draft_relations = ("region", "country", "parent", "supervised_by")
     # No filter of this list joins a to-many relation, so a row is never repeated: the
     # facets count rows without DISTINCT.
     facets = [
@@ -222,6 +222,9 @@ class OrganizationListView(RecordListView):
         Column("region", lambda o: region_name(o.region)),
         Column("country", lambda o: region_name(o.country)),
         Column("part_of", lambda o: o.parent.name if o.parent else ""),
+        Column("founded_by", lambda o: o.founded_by),
+        Column("ownership", lambda o: o.get_ownership_display() if o.ownership else ""),
+        Column("supervised_by", lambda o: o.supervised_by.name if o.supervised_by else ""),
         Column("website", lambda o: o.website),
         Column("description", lambda o: o.description),
         Column("url", lambda o: o.get_absolute_url()),
@@ -230,7 +233,7 @@ class OrganizationListView(RecordListView):
     def get_queryset(self):
         return (
             Organization.objects.published()
-            .select_related("region", "country", "parent")
+            .select_related("region", "country", "parent", "supervised_by")
             .prefetch_related("other_names", published_citations())
             .order_by("name")
         )
