@@ -1949,6 +1949,7 @@ class Conference(Record):
     def search_parts(self) -> list[str]:
         # The series' name only while the series is published (signals.py refreshes it).
         series = self.series if self.series_id else None
+        speeches = rows_of(self, "speeches")
         return [
             self.name,
             self.other_names,
@@ -1961,8 +1962,10 @@ class Conference(Record):
             self.summary,
             *_place_names_of(self, self.place_paths()),
             *document_titles_of(self),
-            # The people at it (speakers, chairs, signatories...): signals.refresh_naming.
-            *person_names(people_in(self, "speeches")),
+            # The people at it (speakers, chairs, signatories...): signals.refresh_naming;
+            # the groups named instead of people, and what each said or did, in our words.
+            *person_names([row.person for row in speeches]),
+            *(f"{row.group} {row.summary}" for row in speeches),
             # Where it was held and who organized it, while published ("Intellectual Center",
             # "Ministry of Education and Training"): signals.refresh_organization.
             *self.organization_names(),
@@ -3028,18 +3031,24 @@ def people_in(record, rows: str, with_public_organization: bool = False) -> list
     a row held for a draft organization, which the page does not show either
     (views.common.shown_memberships). As prefetched (placesearch reads a batch with
     ``<rows>__person__other_names`` and ``<rows>__organization``) or in three queries."""
+    return [
+        row.person
+        for row in rows_of(record, rows)
+        if not with_public_organization
+        or not (row.organization_id and not row.organization.is_published)
+    ]
+
+
+def rows_of(record, rows: str) -> list:
+    """``record``'s rows (a conference's speeches, an alliance's memberships) with their
+    person and organization, as prefetched or in three queries."""
     if not record.pk:
         return []
     prefetched = getattr(record, "_prefetched_objects_cache", {}).get(rows)
     if prefetched is None:
         prefetched = getattr(record, rows).select_related("person", "organization")
         prefetched = prefetched.prefetch_related("person__other_names")
-    return [
-        row.person
-        for row in prefetched
-        if not with_public_organization
-        or not (row.organization_id and not row.organization.is_published)
-    ]
+    return list(prefetched)
 
 
 def person_names(people) -> list[str]:

@@ -231,3 +231,13 @@ def test_a_search_for_what_a_visit_was_finds_the_partnership(client, visit_world
     for words in ("friendly visit", "key schools"):
         page = text(client.get(reverse("partnership-list"), {"q": words}))
         assert str(partnership) in page, words
+
+
+def test_a_search_for_what_someone_at_an_event_said_finds_the_event(client, db):
+    forum = make_conference("Test higher education cooperation forum")
+    speech = make_speech(make_person("Test President Tokayev"), forum)
+    speech.role = "message"
+    speech.summary = "A congratulatory message read out at the opening"
+    speech.save()
+    page = text(client.get(reverse("conference-list"), {"q": "congratulatory"}))
+    assert forum.name in page
