@@ -1398,7 +1398,7 @@ class PartnershipPersonInline(OwnVisits, CitedRowInline, admin.TabularInline):
 
     model = PartnershipPerson
     autocomplete_fields = ["person"]
-    fields = ["person", "role", "visit", "title", "summary", *CITATION_LINE, *SEEN]
+    fields = ["person", "group", "role", "visit", "title", "summary", *CITATION_LINE, *SEEN]
     own_help = _(
         "One of this partnership's visits (add the visit above and save first); empty for a "
         "part in the partnership as a whole (organized the exchanges, helped bring it about)."

@@ -70,7 +70,18 @@ class PartialDate:
             # year) says so, as a known date does.
             note = self.inferred_year_note()
             return _("%(date)s (%(words)s)") % {"date": text, "words": note} if note else text
-        if self.precision == DatePrecision.DAY:
+        if self.precision == DatePrecision.DAY and self.not_after and self.not_after > self.on:
+            # A day known to lie between two ("the board met during the conference of 1-3
+            # July"): both bounds, never the first as if it were the day.
+            if (self.on.year, self.on.month) == (self.not_after.year, self.not_after.month):
+                first = str(self.on.day)
+            elif self.on.year == self.not_after.year:
+                first = formats.date_format(self.on, "j F")
+            else:
+                first = formats.date_format(self.on, "j F Y")
+            last = formats.date_format(self.not_after, "j F Y")
+            text = _("between %(first)s and %(last)s") % {"first": first, "last": last}
+        elif self.precision == DatePrecision.DAY:
             text = formats.date_format(self.on, "j F Y")
         elif self.precision == DatePrecision.MONTH:
             text = formats.date_format(self.on, "F Y")

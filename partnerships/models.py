@@ -2547,6 +2547,8 @@ class MemberRole(models.TextChoices):
     INITIATOR = "initiator", _("Initiator or founding member")
     LEAD = "lead", _("Lead member")
     CHAIR = "chair", _("Chair")
+    CO_CHAIR = "co_chair", _("Co-chair")
+    HEAD = "head", _("Head")
     EXECUTIVE_CHAIR = "exec_chair", _("Executive chair")
     VICE_CHAIR = "vice_chair", _("Vice-chair")
     SECRETARY_GENERAL = "secretary", _("Secretary-general")
@@ -2560,6 +2562,8 @@ class MemberRole(models.TextChoices):
     CONTACT = "contact", _("Contact or liaison")
     GUIDE = "guide", _("Guides or supervises it (not a member)")
     AUTHORIZER = "authorizer", _("Authorised it (not a member)")
+    # A network's second tier ("34 member and 25 partner universities").
+    PARTNER = "partner", _("Partner (not a member)")
 
 
 class AllianceBodyKind(models.TextChoices):
@@ -3335,11 +3339,23 @@ class SisterSchoolPartnership(Record):
         parts.extend(person_names(self.named_people() if self.pk else ()))
         # Its agreements' titles as the sources give them ("Agreement on Cooperation in the
         # Field of Education"); read with the signatories (NAMED_PEOPLE_PREFETCH).
-        parts.extend(agreement.title for agreement in (self.agreements.all() if self.pk else ()))
+        # And their terms ("specialty plus Russian", "degrees of both universities").
+        for agreement in self.agreements.all() if self.pk else ():
+            parts.extend([agreement.title, agreement.terms])
+        # What the people named said or did, in our words ("fuel cells").
+        parts.extend(row.summary for row in (self.people.all() if self.pk else ()))
         # What its visits' groups did, talked about and came for ("Sviyazhsk", "double
         # degrees", "a friendly visit").
         for visit in self.visits.all() if self.pk else ():
-            parts.extend([*visit.programme_list, *visit.topics_list, visit.aims, visit.description])
+            parts.extend(
+                [
+                    visit.occasion,
+                    *visit.programme_list,
+                    *visit.topics_list,
+                    visit.aims,
+                    visit.description,
+                ]
+            )
         return [
             *parts,
             self.source_label,
@@ -3356,7 +3372,7 @@ class SisterSchoolPartnership(Record):
     def named_people(self) -> list:
         """The published people the partnership names (signatories of its agreements, people
         on it and its visits), each once. Read in batches with NAMED_PEOPLE_PREFETCH."""
-        people = [row.person for row in self.people.all()]
+        people = [row.person for row in self.people.all() if row.person_id]
         people += [
             person for agreement in self.agreements.all() for person in agreement.signatories.all()
         ]
@@ -4027,7 +4043,21 @@ class PartnershipPerson(Versioned):
         help_text=_("Leave empty for a part in the partnership as a whole."),
     )
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="partnership_roles"
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="partnership_roles",
+    )
+    group = models.CharField(
+        _("or a group"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "When the source names no one but a group, as it words it: 'people in education', "
+            "'teachers of the school'."
+        ),
     )
     role = models.CharField(
         _("role"),
@@ -4072,12 +4102,21 @@ class PartnershipPerson(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{related_str(self, 'person')} ({self.get_role_display()})"
+        who = related_str(self, "person") if self.person_id else self.group
+        return f"{who} ({self.get_role_display()})"
 
     def get_absolute_url(self) -> str:
         return self.partnership.get_absolute_url()
 
     def clean(self):
+        if not self.person_id and not self.group.strip():
+            raise ValidationError(
+                {"person": gettext("Give the person, or the group when no one is named.")}
+            )
+        if self.person_id and self.group.strip():
+            raise ValidationError(
+                {"group": gettext("A group is for when no person is named: give one or the other.")}
+            )
         if (
             self.visit_id
             and self.partnership_id

@@ -224,7 +224,7 @@ def public_pks(model):
         if model is PartnershipParty:
             qs = qs.filter(organization__publication=PUBLISHED)
         if model is PartnershipPerson:
-            qs = qs.filter(person__publication=PUBLISHED)
+            qs = qs.filter(Q(person__publication=PUBLISHED) | Q(person__isnull=True))
     elif model in PART_OF:
         qs = model.objects.filter(**{f"{PART_OF[model]}__publication": PUBLISHED})
     elif model is Speech:

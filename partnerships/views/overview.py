@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,7 +25,13 @@ from ..models import (
     newest_first,
 )
 from ..references import References
-from .common import hide_drafts, prefetch_names, public_subject_q, published_citations
+from .common import (
+    PUBLISHED,
+    hide_drafts,
+    prefetch_names,
+    public_subject_q,
+    published_citations,
+)
 from .partnership_list import PartnershipListView
 
 
@@ -33,10 +40,14 @@ class DashboardView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # Published figures about public records (a figure about a draft would name it).
+        # Published figures about public records (a figure about a draft would name it), with
+        # their breakdown ("from abroad", "in Russia"): not one counted in a draft country, as
+        # on the records' own pages (figures_shown).
         figures = list(
             ReportedFigure.objects.published()
             .filter(public_subject_q("subject_type", "subject_id"))
+            .filter(Q(country__isnull=True) | Q(country__publication=PUBLISHED))
+            .select_related("country")
             .prefetch_related("subject", published_citations())
         )
         prefetch_names([figure.subject for figure in figures])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from ..dates import NO_YEAR, DatePrecision, PartialDate
 from ..models import (
@@ -188,7 +188,9 @@ class PartnershipDetailView(RecordDetailView):
                 # view hands each visit its own (people_of).
                 Prefetch(
                     "people",
-                    queryset=PartnershipPerson.objects.filter(person__publication=PUBLISHED)
+                    queryset=PartnershipPerson.objects.filter(
+                        Q(person__publication=PUBLISHED) | Q(person__isnull=True)
+                    )
                     .select_related("person__organization")
                     .prefetch_related(published_citations()),
                 ),
