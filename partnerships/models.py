@@ -3194,13 +3194,12 @@ class SisterSchoolPartnership(Record):
         indexes = [
             # Newest first and oldest first, unknown dates last in both (newest_first,
             # oldest_first): one index for each direction.
-            # Newest first also holds each row's key and words (PostgreSQL): the first page
-            # of a search walks it in the list's order and checks the words in the index
-            # alone, without reading each row it passes from the table (the keys of a 1%
-            # search's first 26 rows at a million partnerships: 5.3 -> 1.4 ms, psql).
+            # Newest first also holds each row's key (PostgreSQL). Not its words: a btree row
+            # holds at most 2,704 bytes, and the words of a partnership with long texts (a
+            # summary, its visits' programmes) are more; saving it failed.
             NullsLastIndex(
                 fields=["is_public", "-established_on", "slug"],
-                postgresql_include=["id", "search_vector"],
+                postgresql_include=["id"],
                 name="partner_public_date",
             ),
             models.Index(

@@ -56,11 +56,6 @@ class CappedPaginator(Paginator):
     # values its table shows). The count and the keys of a later page come from the list's
     # own queryset, without the joins that reading those values needs.
     read_rows = None
-    # Whether the first page's keys are found with a query of their own (from the list's
-    # table alone) before its rows are read with their joins, rather than in one query: a
-    # partnership search's keys come from the date index alone (it holds the words), without
-    # a visit to the table for each row passed over (RecordListView.search_keys_apart).
-    first_keys_apart = False
     # Whether the count is exact (count_rows); set when it is read.
     exact = True
 
@@ -104,16 +99,14 @@ class CappedPaginator(Paginator):
         Past the first page, the keys of the page are found first (the OFFSET walks an index
         of the narrow table) and only those rows are then read with their joins and
         prefetches: an OFFSET over the full query would join every skipped row to its
-        parties and regions (1,225 rows on page 50, 250,000 on page 10,000). The first
-        page's keys may be worth finding on their own (first_keys_apart)."""
+        parties and regions (1,225 rows on page 50, 250,000 on page 10,000)."""
         queryset = self.object_list
         if not hasattr(queryset, "values_list"):  # a list, not a queryset
             return list(queryset[bottom:top])
         read = self.read_rows or list
-        if bottom == 0 and not self.first_keys_apart:
+        if bottom == 0:
             return read(queryset[bottom:top])
-        else:
-            keys = list(queryset.values_list("pk", flat=True)[bottom:top])
+        keys = list(queryset.values_list("pk", flat=True)[bottom:top])
         if not keys:
             return []
         found = {row.pk: row for row in read(queryset.order_by().filter(pk__in=keys))}

@@ -157,3 +157,18 @@ def test_the_overview_leaves_out_a_figure_counted_in_a_draft_country(client, db)
     make_figure(make_conference("Test forum"), 40, Metric.PARTICIPANTS, country=hidden)
     page = text(client.get("/"))
     assert "Test Draftland" not in page
+
+
+# ------------------------------------------------ a partnership with many words
+
+
+def test_a_partnership_with_thousands_of_distinct_words_saves_and_is_found(client, visit_world):
+    """Its words no longer go into a btree index (partner_public_date), whose rows hold at
+    most 2,704 bytes on PostgreSQL: the fixtures' longest partnership passed that and failed
+    to load."""
+    partnership = visit_world["partnership"]
+    partnership.summary = " ".join(f"lexeme{n}" for n in range(3000))
+    partnership.save()
+    Visit.objects.create(partnership=partnership, description="A visit to Sviyazhsk")
+    page = text(client.get(reverse("partnership-list"), {"q": "lexeme2999"}))
+    assert str(partnership) in page

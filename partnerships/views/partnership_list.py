@@ -175,8 +175,6 @@ class PartnershipListView(RecordListView):
     # conference, level, status and date, the slug for the link, publications to leave drafts
     # out. (A public partnership's parties are always published: see published().)
     table_values = PartnershipRow.VALUES
-    # Its newest-first date index holds each row's key and words (partner_public_date).
-    search_keys_apart = True
     # The parties' places are copied onto the partnership, so facets read one table; a
     # partnership row is never repeated by a join, so counts need no DISTINCT.
     facets = [

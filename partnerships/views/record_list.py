@@ -86,10 +86,6 @@ class RecordListView(FilterView):
     # make_rows() turns into the table's rows (read_table_values), instead of as model
     # instances with their related records.
     table_values: tuple[str, ...] | None = None
-    # Whether a search's first page finds its rows' keys with a query of their own before
-    # reading those rows (CappedPaginator.first_keys_apart): worth it where the list's date
-    # index holds the words, so that the keys come from the index alone.
-    search_keys_apart = False
 
     @classmethod
     def unfiltered(cls, path: str) -> tuple:
@@ -210,9 +206,6 @@ class RecordListView(FilterView):
             paginator.count, paginator.exact = self.rows_counted
         if self.table_values is not None:
             paginator.read_rows = self.read_table_values
-        filterset = self.filterset
-        searching = filterset.is_valid() and bool(filterset.form.cleaned_data.get("q"))
-        paginator.first_keys_apart = searching and self.search_keys_apart
         return paginator
 
     def read_table_values(self, queryset) -> list:
