@@ -1308,7 +1308,7 @@ class OwnVisits(OwnRows):
 
 class AgreementInline(OwnVisits, CitedRowInline, admin.StackedInline):
     model = Agreement
-    autocomplete_fields = ["conference", "place", "signed_at", "signatories"]
+    autocomplete_fields = ["conference", "place", "signed_at", "signatories", "signed_by"]
     formfield_overrides = SMALL_TEXT
 
     def row_fieldsets(self, request, obj=None):
@@ -1326,6 +1326,7 @@ class AgreementInline(OwnVisits, CitedRowInline, admin.StackedInline):
                         ("conference", "place", "signed_at"),
                         "visit",
                         "signatories",
+                        "signed_by",
                         "summary",
                     ]
                 },

@@ -3610,6 +3610,17 @@ class Agreement(Versioned):
     signatories = models.ManyToManyField(
         Person, verbose_name=_("signatories"), blank=True, related_name="agreements_signed"
     )
+    signed_by = models.ManyToManyField(
+        "Organization",
+        verbose_name=_("signed by (organizations)"),
+        blank=True,
+        related_name="agreements_signed",
+        help_text=_(
+            "The organizations the source says signed it, when it names them: one that is not "
+            "a party of the partnership (a funding agency such as Hanban beside a university), "
+            "or one party only. Leave empty when the source does not say."
+        ),
+    )
     summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words."))
     citations = GenericRelation("partnerships.Citation")
 

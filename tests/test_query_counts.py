@@ -517,8 +517,9 @@ DETAIL_QUERIES = {
     # it seats or organizes, its parts at events, in alliances' governance events, visits
     # it sent, visits it hosted and changes of status it made (with their citations),
     # alliances' governance events held there, visits that went to it as a stop; the
-    # regions above its own (every place of its line, issue 17).
-    "org": 27 + PG_DETAIL,
+    # regions above its own (every place of its line, issue 17); agreements it signed or that
+    # were signed at it.
+    "org": 28 + PG_DETAIL,
     # + its other names; a country's also the groups of countries it belongs to; the visits
     # that went to or came from it and their citations (two more, issue 21).
     "province": 14 + PG_DETAIL,

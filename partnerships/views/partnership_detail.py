@@ -166,6 +166,7 @@ class PartnershipDetailView(RecordDetailView):
                             "signatories",
                             queryset=Person.objects.published().select_related("organization"),
                         ),
+                        Prefetch("signed_by", queryset=organizations_named()),
                     ),
                 ),
                 Prefetch(
