@@ -54,7 +54,7 @@ def test_the_partnership_list_has_its_covering_indexes(db):
         "a_province_id, b_province_id, level, status, conference_id, established_on)"
     )
     assert indexes["partner_public_date"].endswith(
-        "USING btree (is_public, established_on DESC NULLS LAST, slug) INCLUDE (id, search_vector)"
+        "USING btree (is_public, established_on DESC NULLS LAST, slug) INCLUDE (id)"
     )
 
 
