@@ -665,12 +665,13 @@ def list_counts(view, filterset, request) -> tuple[dict, tuple]:
     # Not while this connection holds writes no other request sees (pagecache).
     own_writes = uncommitted_writes()
     filtered = is_filtered(filterset)
+    version = data_version()
     if not filtered and not own_writes:
-        found = counted_ahead(request.path)
+        found = counted_ahead(request.path, version)
         if found is not None:
             return found
     shared = settings.FACET_CACHE_SECONDS > 0 and not own_writes
-    key = facet_cache_key(request, data_version())
+    key = facet_cache_key(request, version)
     cache = caches["facets"]
     found = cache.get(key) if shared else None
     if found is not None:
@@ -724,13 +725,11 @@ def is_filtered(filterset) -> bool:
     return any(value for value in filterset.form.cleaned_data.values())
 
 
-def counted_ahead(path: str) -> tuple[dict, tuple] | None:
-    """The whole list's numbers at ``path`` as count_ahead kept them, if the data has not
-    changed since (None otherwise)."""
-    from .pagecache import data_version
-
+def counted_ahead(path: str, version: str) -> tuple[dict, tuple] | None:
+    """The whole list's numbers at ``path`` as count_ahead kept them, if the data version is
+    still ``version`` (None otherwise)."""
     found = caches["data-version"].get(f"whole-list:{path}")
-    if found is None or found["version"] != data_version():
+    if found is None or found["version"] != version:
         return None
     return found["counts"], found["rows"]
 
@@ -773,13 +772,14 @@ def kept_rows(request, filterset) -> tuple | None:
 
     if uncommitted_writes():
         return None
+    version = data_version()
     if not is_filtered(filterset):
-        found = counted_ahead(request.path)
+        found = counted_ahead(request.path, version)
         if found is not None:
             return found[1]
     if settings.FACET_CACHE_SECONDS <= 0:
         return None
-    found = caches["facets"].get(facet_cache_key(request, data_version()))
+    found = caches["facets"].get(facet_cache_key(request, version))
     return found["rows"] if found else None
 
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_permission_codename
 from django.db import transaction
 from django.http import HttpRequest, QueryDict
-from django.urls import resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from . import pagecache
@@ -326,31 +326,20 @@ def purge_job_files(folder: Path) -> None:
 
 # --------------------------------------------------------------------------- whole lists
 
-# The public lists whose numbers (facet counts, total) are counted ahead after each write.
-COUNTED_LISTS = (
-    "partnership-list",
-    "alliance-list",
-    "conference-list",
-    "organization-list",
-    "region-list",
-    "source-list",
-    "person-list",
-)
-
 
 @task()
 def count_lists(version: str) -> str:
-    """Count each public list as a first visitor would see it, with no filter, and keep the
-    numbers for its visitors while the data version is ``version`` (facets.count_ahead):
-    queued by pagecache.changed after each write. Stops once the data has changed again,
-    since the write that changed it queued a count of its own."""
+    """Count each public list with facets (urls.FACETED_LISTS) as a first visitor would see
+    it, with no filter, and keep the numbers for its visitors while the data version is
+    ``version`` (facets.count_ahead): queued by pagecache.changed after each write. Stops once
+    the data has changed again, since the write that changed it queued a count of its own."""
     from .facets import count_ahead
+    from .urls import FACETED_LISTS
 
-    for name in COUNTED_LISTS:
+    for _prefix, name, list_view in FACETED_LISTS:
         if pagecache.data_version() != version:
             return "data changed"
-        path = reverse(name)
-        count_ahead(*resolve(path).func.view_class.unfiltered(path), version)
+        count_ahead(*list_view.unfiltered(reverse(f"{name}-list")), version)
     return "counted"
 
 

@@ -29,6 +29,19 @@ from .views.partnership_detail import PartnershipDetailView
 from .views.partnership_list import PartnershipListView
 
 # Public pages are answered from the page cache for anonymous visitors (partnerships/pagecache.py).
+# The public lists with facets: (path prefix, URL name stem, view). Each has a page of every
+# value of each facet, and the job worker counts each whole list after every write
+# (tasks.count_lists).
+FACETED_LISTS = (
+    ("partnerships", "partnership", PartnershipListView),
+    ("alliances", "alliance", AllianceListView),
+    ("conferences", "conference", ConferenceListView),
+    ("organizations", "organization", OrganizationListView),
+    ("regions", "region", RegionListView),
+    ("sources", "source", SourceListView),
+    ("people", "person", PersonListView),
+)
+
 urlpatterns = [
     path("", public_page(DashboardView.as_view()), name="dashboard"),
     path("healthz", healthz, name="healthz"),
@@ -75,15 +88,7 @@ urlpatterns = [
             public_page(FacetValuesView.as_view(list_view=list_view)),
             name=f"{name}-facet",
         )
-        for prefix, name, list_view in (
-            ("partnerships", "partnership", PartnershipListView),
-            ("alliances", "alliance", AllianceListView),
-            ("conferences", "conference", ConferenceListView),
-            ("organizations", "organization", OrganizationListView),
-            ("regions", "region", RegionListView),
-            ("sources", "source", SourceListView),
-            ("people", "person", PersonListView),
-        )
+        for prefix, name, list_view in FACETED_LISTS
     ),
     path("search/", public_page(SiteSearchView.as_view()), name="site-search"),
     path("about/", public_page(about.AboutView.as_view()), name="about"),

@@ -377,20 +377,19 @@ class OrganizationDetailView(RecordDetailView):
             ).select_related("alliance"),
             # Agreements of published partnerships it signed (not as a party: a funding
             # agency, say) or that were signed at it, oldest first.
-            agreements_signed=Agreement.objects.filter(
-                Q(signed_by=org) | Q(signed_at=org),
-                partnership__in=published_partnerships().values("pk"),
-            )
-            .annotate(
+            agreements_signed=Agreement.objects.annotate(
                 by_it=Exists(
                     Agreement.signed_by.through.objects.filter(
                         agreement=OuterRef("pk"), organization=org
                     )
                 )
             )
+            .filter(
+                Q(by_it=True) | Q(signed_at=org),
+                partnership__in=SisterSchoolPartnership.objects.published().values("pk"),
+            )
             .select_related("partnership__party_a", "partnership__party_b")
             .prefetch_related(published_citations())
-            .distinct()
             .order_by("signed_on", "pk"),
             partnership_roles=PartnershipParty.objects.filter(
                 organization=org,
